@@ -1,0 +1,62 @@
+/**
+ * One error catalogue for the library: every error carries a stable code,
+ * the field at fault and the value that was rejected, so callers (config
+ * loader, HTTP layer, ingest) can report it without parsing messages.
+ */
+export const ErrorCodes = {
+  BAD_TYPE: "TORUS_ERR_BAD_TYPE",
+  BAD_INTERVAL: "TORUS_ERR_BAD_INTERVAL",
+  BAD_RESOLUTION: "TORUS_ERR_BAD_RESOLUTION",
+  BAD_STEPS: "TORUS_ERR_BAD_STEPS",
+  BAD_VALUE: "TORUS_ERR_BAD_VALUE",
+  BAD_OPTION: "TORUS_ERR_BAD_OPTION",
+  BAD_URL: "TORUS_ERR_BAD_URL",
+  UNSUPPORTED_URL: "TORUS_ERR_UNSUPPORTED_URL",
+  UNKNOWN_INTERVAL: "TORUS_ERR_UNKNOWN_INTERVAL",
+  UNKNOWN_TRANSFORM: "TORUS_ERR_UNKNOWN_TRANSFORM",
+  STORE: "TORUS_ERR_STORE",
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class TorusError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly value: unknown;
+
+  constructor(code: ErrorCode, message: string, details: { field?: string; value?: unknown; cause?: unknown } = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "TorusError";
+    this.code = code;
+    this.field = details.field;
+    this.value = details.value;
+  }
+}
+
+/**
+ * A store that is down, slow or refused a write. `retryable` tells the
+ * ingest path it may keep the batch and try again: batches are applied in
+ * one transaction, so a failed batch left nothing behind.
+ */
+export class StoreError extends TorusError {
+  readonly retryable: boolean;
+  readonly url: string;
+
+  constructor(url: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(ErrorCodes.STORE, `${url}: ${message}`, { field: "host", value: url, cause: options.cause });
+    this.name = "StoreError";
+    this.url = url;
+    this.retryable = options.retryable ?? true;
+  }
+}
+
+/** Quote a user value for an error message, shortened so a 10 KB name cannot flood a log. */
+export function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === "string" ? JSON.stringify(value) : typeof value === "function" ? "[function]" : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

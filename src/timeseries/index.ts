@@ -1,0 +1,23 @@
+/**
+ * The timeseries library: typed, bucketed time series (count, histogram,
+ * series, gauge, set) over pluggable stores. Imports nothing from the servers.
+ */
+export { ErrorCodes, StoreError, TorusError, type ErrorCode } from "./errors.js";
+export { GREGORIAN, Interval, parseCalendar, type Calendar, type IntervalSpec } from "./intervals.js";
+export { TYPE_NAMES, WriteBatch, type BatchPart, type Namespace, type Properties, type Row, type Store, type TypeName } from "./store.js";
+export {
+  Timeseries,
+  createTimeseries,
+  type FetchKey,
+  type GetOptions,
+  type InsertOptions,
+  type ReadOptions,
+  type SeriesOptions,
+  type SeriesResult,
+  type TimeseriesOptions,
+} from "./timeseries.js";
+export { compileTransform, type TransformFn, type TransformOption } from "./transforms.js";
+export { BUILTIN_TRANSFORMS, typeDef } from "./types/index.js";
+export { long_or_float, type ReadFunc, type WriteFunc } from "./values.js";
+export { StoreRegistry, checkStoreUrl, openStore, registerBackend, type StoreFactory } from "./backends/open-store.js";
+export { redactUrl } from "./backends/url.js";

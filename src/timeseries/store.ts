@@ -1,0 +1,100 @@
+import type { Interval } from "./intervals.js";
+
+export const TYPE_NAMES = ["count", "histogram", "series", "gauge", "set"] as const;
+export type TypeName = (typeof TYPE_NAMES)[number];
+
+/** Where one schema's rows live inside a store: its type's table (or keyspace) under a prefix. */
+export interface Namespace {
+  readonly prefix: string;
+  readonly type: TypeName;
+}
+
+/** A gauge cell: the newest value by point timestamp (ties: the later write wins). */
+export interface GaugeCell {
+  value: string;
+  ts: number;
+}
+
+/**
+ * What one sub-bucket accumulates in a batch, by type:
+ * count → number (sum), histogram → Map member→n, set → Set of members,
+ * series → members in arrival order, gauge → GaugeCell.
+ */
+export type Cell = number | Map<string, number> | Set<string> | string[] | GaugeCell;
+
+/** Sub-bucket start → cell. The bucket is `interval.bucketOf(sub)`. */
+export type Cells = Map<number, Cell>;
+
+/**
+ * The merges one timeseries staged into a batch: for each name, one map of
+ * cells per interval (same order as `intervals`).
+ */
+export interface BatchPart {
+  readonly ns: Namespace;
+  readonly intervals: readonly Interval[];
+  readonly names: Map<string, Array<Cells | undefined>>;
+}
+
+/**
+ * A set of merges headed for one store, already merged in memory so each
+ * (name, interval, sub-bucket, member) appears once. A store applies a whole
+ * batch in one transaction (or an idempotent pipeline): all or nothing.
+ */
+export class WriteBatch {
+  /** One part per staging timeseries. */
+  readonly parts = new Map<object, BatchPart>();
+  /** Rows the batch will upsert (cells, histogram cells, members, series values). */
+  size = 0;
+  /** Points staged (before in-memory merging): what the batch represents to its producer. */
+  points = 0;
+
+  part(owner: object, ns: Namespace, intervals: readonly Interval[]): BatchPart {
+    let p = this.parts.get(owner);
+    if (!p) {
+      p = { ns, intervals, names: new Map() };
+      this.parts.set(owner, p);
+    }
+    return p;
+  }
+
+  get empty(): boolean {
+    return this.parts.size === 0;
+  }
+}
+
+/** A raw row read back: `[bucket, sub, a, b]` (see `Store.read`). */
+export type Row = [bucket: number, sub: number, a: number | string, b: number];
+
+/** `{ interval: { first, last } }` bucket starts of what a name has stored. */
+export type Properties = Record<string, { first: number; last: number }>;
+
+/**
+ * A storage backend. It knows five merge primitives (add, add to a cell, add
+ * a member, append, keep newest) and nothing of transforms, condensing or
+ * joins, which live above it in the type layer.
+ */
+export interface Store {
+  /** The URL it was opened with, password removed: safe for messages. */
+  readonly url: string;
+  /** The driver's own client, handed to custom `fetch` functions. */
+  readonly handle: unknown;
+  /** Apply every merge of the batch atomically. Throws StoreError on failure; nothing is applied then. */
+  write(batch: WriteBatch): Promise<void>;
+  /**
+   * Rows of `names` in one interval for buckets first..last (bucket starts,
+   * inclusive), one array per name, sorted by bucket then sub-bucket; series
+   * rows in arrival order. Rows by type:
+   * count `[bucket, sub, total, 0]`, histogram `[bucket, sub, member, n]`,
+   * set `[bucket, sub, member, 0]`, series `[bucket, sub, value, 0]`,
+   * gauge `[bucket, sub, value, ts]`.
+   */
+  read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]>;
+  /** Sorted names that have data in this namespace. */
+  list(ns: Namespace): Promise<string[]>;
+  properties(ns: Namespace, name: string): Promise<Properties>;
+  delete(ns: Namespace, name: string): Promise<void>;
+  deleteAll(ns: Namespace): Promise<void>;
+  /** Delete buckets of `interval` starting before `before`, for one name or all. */
+  expire(ns: Namespace, interval: string, before: number, name?: string): Promise<void>;
+  close(): Promise<void>;
+}

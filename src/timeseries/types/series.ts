@@ -1,0 +1,27 @@
+import { maxOf, meanOf, minOf, numbers, sumOf, type TypeDef } from "./type-def.js";
+import { memberKey } from "../values.js";
+
+/** Every value in arrival order. */
+export const seriesType: TypeDef<any[]> = {
+  name: "series",
+  stage(cells, sub, value) {
+    const cell = cells.get(sub) as string[] | undefined;
+    if (cell) cell.push(memberKey(value));
+    else cells.set(sub, [memberKey(value)]);
+    return 1;
+  },
+  decode(acc, row, decode) {
+    const out = acc ?? [];
+    out.push(decode(row[2]));
+    return out;
+  },
+  join: (a, b) => a.concat(b),
+  transforms: {
+    mean: (s) => meanOf(numbers(s)),
+    count: (s) => s.length,
+    min: (s) => minOf(numbers(s)),
+    max: (s) => maxOf(numbers(s)),
+    sum: (s) => sumOf(numbers(s)),
+    rate: (s, duration) => s.length / duration,
+  },
+};
