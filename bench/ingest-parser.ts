@@ -1,0 +1,132 @@
+/**
+ * Micro-benchmark of the plaintext protocol layer alone: framing + parsing,
+ * no sockets, no routing. The whole ingest path must sustain > 1.5M lines/s
+ * on one core, so this part has to be far faster than that.
+ *
+ * Run: `npx tsx bench/ingest-parser.ts [lines]` (default 2,000,000).
+ */
+import { LineFramer, parseDatagram } from "../src/ingest/line-framer.js";
+import type { PlaintextSink } from "../src/ingest/plaintext-parser.js";
+
+const LINES = Number(process.argv[2] ?? 2_000_000);
+const CHUNK = 64 * 1024;
+const DATAGRAM = 1400; // a typical UDP payload under the Ethernet MTU
+const RUNS = 5;
+
+/** Counts, and touches what it gets so the work cannot be optimised away. */
+function makeSink(): PlaintextSink & { points: number; bads: number; checksum: number } {
+  const sink = {
+    points: 0,
+    bads: 0,
+    checksum: 0,
+    point(name: string, value: string, timestamp: number) {
+      sink.points++;
+      sink.checksum += name.length + value.length + (timestamp & 0xff);
+    },
+    bad() {
+      sink.bads++;
+    },
+  };
+  return sink;
+}
+
+function buildStream(line: (k: number) => string): Buffer {
+  const parts: string[] = [];
+  for (let k = 0; k < LINES; k++) parts.push(line(k));
+  return Buffer.from(parts.join(""), "utf8");
+}
+
+/** Cut at fixed offsets, ignoring line boundaries, as TCP reads would. */
+function chunks(stream: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let pos = 0; pos < stream.length; pos += size) out.push(stream.subarray(pos, pos + size));
+  return out;
+}
+
+/** Whole lines packed into datagrams of at most `size` bytes. */
+function datagrams(stream: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  let pos = 0;
+  while (pos < stream.length) {
+    let end = Math.min(pos + size, stream.length);
+    if (end < stream.length) end = stream.lastIndexOf(0x0a, end - 1) + 1;
+    out.push(stream.subarray(pos, end));
+    pos = end;
+  }
+  return out;
+}
+
+interface Scenario {
+  name: string;
+  stream: Buffer;
+  run(sink: PlaintextSink): void;
+}
+
+function tcp(name: string, line: (k: number) => string): Scenario {
+  const stream = buildStream(line);
+  const pieces = chunks(stream, CHUNK);
+  return {
+    name,
+    stream,
+    run(sink) {
+      const framer = new LineFramer(sink);
+      for (const piece of pieces) framer.push(piece);
+      framer.end();
+    },
+  };
+}
+
+function udp(name: string, line: (k: number) => string): Scenario {
+  const stream = buildStream(line);
+  const pieces = datagrams(stream, DATAGRAM);
+  return {
+    name,
+    stream,
+    run(sink) {
+      for (const piece of pieces) parseDatagram(piece, sink);
+    },
+  };
+}
+
+const T0 = 1_764_000_000;
+const scenarios: Scenario[] = [
+  tcp("tcp statsd ascii", (k) => `stats_counts.app${k % 10}.feature${k % 100} ${k % 997} ${T0 + (k >> 10)}\n`),
+  tcp("tcp decimal ts + \\r\\n", (k) => `stats.timers.app${k % 10}.p99 ${(k % 997) / 10} ${T0 + (k >> 10)}.${k % 1000}\r\n`),
+  tcp("tcp unicode names", (k) => `stats.größe.指标${k % 100}.😀 ${k % 997} ${T0 + (k >> 10)}\n`),
+  udp("udp statsd ascii", (k) => `stats_counts.app${k % 10}.feature${k % 100} ${k % 997} ${T0 + (k >> 10)}\n`),
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+const rows: string[][] = [["scenario", "lines", "MiB", "median ms", "lines/s", "MiB/s"]];
+for (const scenario of scenarios) {
+  scenario.run(makeSink()); // warm-up: let the JIT settle
+  const times: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const sink = makeSink();
+    const t = process.hrtime.bigint();
+    scenario.run(sink);
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (sink.points !== LINES || sink.bads !== 0) throw new Error(`${scenario.name}: ${sink.points} points, ${sink.bads} bad`);
+  }
+  const ms = median(times);
+  const mib = scenario.stream.length / 2 ** 20;
+  rows.push([
+    scenario.name,
+    LINES.toLocaleString("en-US"),
+    mib.toFixed(1),
+    ms.toFixed(1),
+    Math.round((LINES / ms) * 1000).toLocaleString("en-US"),
+    ((mib / ms) * 1000).toFixed(0),
+  ]);
+}
+
+const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+for (const [i, row] of rows.entries()) {
+  console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  "));
+  if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+}
+console.log(`node ${process.version}, ${CHUNK / 1024} KiB chunks (tcp), ${DATAGRAM}-byte datagrams (udp), median of ${RUNS} runs`);
