@@ -1,0 +1,20 @@
+import { SqlStore } from "../sql/sql-store.js";
+import { PostgresClient } from "./postgres-client.js";
+import { postgresDialect } from "./postgres-dialect.js";
+
+/**
+ * Opens a PostgreSQL store for `postgresql://user:pw@host:port/db` (or
+ * `postgres://`); `clientConfig` goes to the `pg` pool. Connects once before
+ * returning, so wrong credentials or an unreachable host fail at startup
+ * with a StoreError that names the URL without its password.
+ */
+export async function openPostgresStore(url: string, clientConfig: Record<string, unknown> = {}): Promise<SqlStore> {
+  const store = new SqlStore(url, postgresDialect, new PostgresClient(url, clientConfig));
+  try {
+    await store.connect();
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  return store;
+}

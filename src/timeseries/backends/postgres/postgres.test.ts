@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { StoreError } from "../../errors.js";
+import { sqlConformance } from "../sql/sql-test-target.js";
+import { openPostgresStore } from "./postgres-store.js";
+
+const env = process.env.TORUS_TEST_POSTGRES_URL;
+// A trust-auth test server: the superuser is `postgres` on most installs, `root` on some images.
+const urls = env ? [env] : ["postgresql://postgres@127.0.0.1:5432/test", "postgresql://root@127.0.0.1:5432/test"];
+
+const url = await sqlConformance({ label: "PostgreSQL", urls, envVar: "TORUS_TEST_POSTGRES_URL", open: (u) => openPostgresStore(u) });
+
+describe("PostgreSQL connection faults", () => {
+  it("an unreachable host is a retryable one-line StoreError naming the URL without its password", async () => {
+    const err = await openPostgresStore("postgresql://torus:hunter2@127.0.0.1:1/test", { connectionTimeoutMillis: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err).toMatchObject({ retryable: true, url: "postgresql://torus:***@127.0.0.1:1/test" });
+    const message = (err as Error).message;
+    expect(message).toContain("postgresql://torus:***@127.0.0.1:1/test");
+    expect(message).not.toContain("hunter2");
+    expect(message).not.toContain("\n");
+  });
+
+  it.skipIf(!url)("an unknown user is a one-line StoreError without the password", async () => {
+    const bad = url!.replace(/^postgres(ql)?:\/\/[^@]*@/, "postgresql://torus_no_such_user:s3cret-pw@");
+    const err = await openPostgresStore(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/torus_no_such_user/);
+    expect(message).toContain(":***@");
+    expect(message).not.toContain("s3cret-pw");
+    expect(message).not.toContain("\n");
+    expect((err as StoreError).retryable).toBe(false);
+  });
+
+  it("the postgres:// scheme opens the same backend", async () => {
+    const err = await openPostgresStore("postgres://u:pw@127.0.0.1:1/test", { connectionTimeoutMillis: 2000 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/test: cannot connect to PostgreSQL: /);
+  });
+});

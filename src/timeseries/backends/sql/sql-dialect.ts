@@ -1,0 +1,78 @@
+import type { TypeName } from "../../store.js";
+
+/**
+ * A statement and its parameters, numbered in order of appearance (MySQL's
+ * `?` is positional). `prepare` asks drivers that can for a statement
+ * prepared once per connection: set it only on texts built once per table.
+ */
+export interface Query {
+  readonly text: string;
+  readonly values: readonly unknown[];
+  readonly prepare?: boolean;
+}
+
+/** One row to upsert: name_id, interval_id, bucket, sub offset, then the type's columns. */
+export type TableRow = Array<number | string>;
+
+/** Something that runs statements and returns rows as arrays (column order of the SELECT). */
+export interface SqlSession {
+  query(q: Query): Promise<unknown[][]>;
+}
+
+/**
+ * The driver seam: a pool that runs single statements, transactions on one
+ * connection, and a cross-process lock for creating tables.
+ */
+export interface SqlClient extends SqlSession {
+  /** The driver's pool, handed to custom `fetch` functions. */
+  readonly handle: unknown;
+  /** Runs `fn` inside BEGIN … COMMIT on one connection; any error rolls back and is rethrown. */
+  transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Runs `fn` holding a lock named `key` that other processes on the same database also take. */
+  exclusive<T>(key: string, fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * What differs between SQL servers: quoting, placeholders, type names, the
+ * upsert syntax and which errors are worth retrying. Everything else (table
+ * layout, interning, batching, reads) lives once in `SqlStore`.
+ */
+export interface SqlDialect {
+  /** "PostgreSQL", "MySQL": used in messages. */
+  readonly label: string;
+  /** Longest table name the server keeps without truncating it. */
+  readonly maxIdentifierBytes: number;
+  /** Rows per upsert statement, and a cap on its text/parameter bytes (driver and packet limits). */
+  readonly chunkRows: number;
+  readonly chunkBytes: number;
+  ident(name: string): string;
+  /** Placeholder of the i-th (1-based) parameter. */
+  param(i: number): string;
+  /** `= ANY($i)` / `IN (?)`: membership in an array parameter. */
+  inList(i: number, type: "int" | "text"): string;
+  /** Expression turning a stored text column into a client string. */
+  text(column: string): string;
+  /** DDL for the names and intervals tables and one type's table, each `CREATE … IF NOT EXISTS`. */
+  createTables(tables: Readonly<Record<TableKind, string>>, type: TypeName): string[];
+  /** One multi-row upsert of `rows` (already sorted) into a type's table. */
+  upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query;
+  /** Inserts the given names into a names/intervals table, doing nothing for ones already there. */
+  insertNames(table: string, names: readonly string[]): Query;
+  /** Whether a driver error is worth retrying (connection lost, deadlock, server busy). */
+  retryable(err: unknown): boolean;
+}
+
+export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series"] as const;
+export type TableKind = (typeof TABLE_KINDS)[number];
+
+/** The columns after the key (name_id, interval_id, bucket, sub), per type. */
+export const VALUE_COLUMNS: Record<TypeName, readonly string[]> = {
+  count: ["value"],
+  gauge: ["value", "ts"],
+  histogram: ["member", "n"],
+  set: ["member"],
+  series: ["value"],
+};
+
+export const KEY_COLUMNS = ["name_id", "interval_id", "bucket", "sub"] as const;

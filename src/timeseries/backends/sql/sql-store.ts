@@ -1,0 +1,361 @@
+import { createHash } from "node:crypto";
+import { StoreError } from "../../errors.js";
+import { TYPE_NAMES, type BatchPart, type Namespace, type Properties, type Row, type Store, type TypeName, type WriteBatch } from "../../store.js";
+import { redactUrl } from "../url.js";
+import { chunks, partRows } from "./batch-rows.js";
+import { TABLE_KINDS, type SqlClient, type SqlDialect, type SqlSession, type TableKind } from "./sql-dialect.js";
+import { secretsOf, storeError } from "./sql-errors.js";
+
+/** Names looked up or inserted per statement while interning. */
+const INTERN_CHUNK = 5000;
+
+/** Ids of names and intervals already committed under one prefix. Name rows are never deleted, so ids never go stale. */
+class IdCache {
+  readonly names = new Map<string, number>();
+  readonly intervals = new Map<string, number>();
+}
+
+/** New ids seen inside a transaction: cached only once it commits. */
+type Fresh = Array<[Map<string, number>, string, number]>;
+
+/** The SELECT tail producing `[bucket, sub, a, b]` after `name_id`, and the order that keeps series in arrival order. */
+function readColumns(d: SqlDialect, type: TypeName): { columns: string; order: string } {
+  switch (type) {
+    case "count":
+      return { columns: "t.value, 0", order: "" };
+    case "gauge":
+      return { columns: `${d.text("t.value")}, t.ts`, order: "" };
+    case "histogram":
+      return { columns: `${d.text("t.member")}, t.n`, order: ", t.member" };
+    case "set":
+      return { columns: `${d.text("t.member")}, 0`, order: ", t.member" };
+    case "series":
+      return { columns: `${d.text("t.value")}, 0`, order: ", t.id" };
+  }
+}
+
+/**
+ * A Store over a SQL server, written once for every dialect. Tables mirror
+ * the SQLite backend's: interned names and intervals, one row per
+ * (sub-)bucket for counts and gauges, one per histogram cell, set member
+ * and series value, keyed (name_id, interval_id, bucket, sub[, member]) so a
+ * range read is one index range scan. A flush is one transaction of
+ * multi-row upserts, one statement per table per chunk.
+ */
+export class SqlStore implements Store {
+  readonly url: string;
+  private readonly secrets: string[];
+  private readonly ready = new Map<string, Promise<void>>();
+  private readonly ids = new Map<string, IdCache>();
+  private readonly sql = new Map<string, string>();
+
+  constructor(
+    url: string,
+    private readonly dialect: SqlDialect,
+    private readonly client: SqlClient,
+  ) {
+    this.url = redactUrl(url);
+    this.secrets = secretsOf(url);
+  }
+
+  get handle(): unknown {
+    return this.client.handle;
+  }
+
+  /** Check the server answers: run when the store opens so bad credentials or hosts surface at startup. */
+  async connect(): Promise<void> {
+    try {
+      await this.client.query({ text: "SELECT 1", values: [] });
+    } catch (err) {
+      throw this.error(`cannot connect to ${this.dialect.label}`, err);
+    }
+  }
+
+  private error(what: string, err: unknown): StoreError {
+    return storeError(this.url, this.secrets, what, err, this.dialect.retryable(err));
+  }
+
+  /** Table names of a prefix, checked against the server's identifier limit so two prefixes never collide by truncation. */
+  tables(prefix: string): Record<TableKind, string> {
+    const longest = Buffer.byteLength(prefix) + "histogram".length;
+    if (longest > this.dialect.maxIdentifierBytes) {
+      throw new StoreError(this.url, `prefix ${JSON.stringify(prefix)} is too long for ${this.dialect.label} table names (at most ${this.dialect.maxIdentifierBytes - 9} bytes)`, {
+        retryable: false,
+      });
+    }
+    const out = {} as Record<TableKind, string>;
+    for (const kind of TABLE_KINDS) out[kind] = this.dialect.ident(prefix + kind);
+    return out;
+  }
+
+  private checkType(type: TypeName): void {
+    if (!(TYPE_NAMES as readonly string[]).includes(type)) {
+      throw new StoreError(this.url, `unknown type ${JSON.stringify(type)} (expected one of ${TYPE_NAMES.join(", ")})`, { retryable: false });
+    }
+  }
+
+  /** Creates a namespace's tables once per process, under a lock so two processes starting together do not race. */
+  private ensure(ns: Namespace): Promise<void> {
+    this.checkType(ns.type);
+    const key = `${ns.prefix}\0${ns.type}`;
+    let done = this.ready.get(key);
+    if (!done) {
+      const tables = this.tables(ns.prefix);
+      const lock = `torus:${createHash("sha1").update(ns.prefix).digest("hex")}`;
+      done = this.client.exclusive(lock, async (s) => {
+        for (const ddl of this.dialect.createTables(tables, ns.type)) await s.query({ text: ddl, values: [] });
+      });
+      this.ready.set(key, done);
+      done.catch(() => this.ready.delete(key));
+    }
+    return done;
+  }
+
+  private cache(prefix: string): IdCache {
+    let c = this.ids.get(prefix);
+    if (!c) this.ids.set(prefix, (c = new IdCache()));
+    return c;
+  }
+
+  /** A statement's text, built once per key. */
+  private text(key: string, build: () => string): string {
+    let t = this.sql.get(key);
+    if (t === undefined) this.sql.set(key, (t = build()));
+    return t;
+  }
+
+  /** Ids of existing names (or intervals) in one or a few round trips; unknown names are left out. */
+  private async lookup(s: SqlSession, prefix: string, kind: "names" | "intervals", values: readonly string[], into: Map<string, number>): Promise<void> {
+    const d = this.dialect;
+    const text = this.text(`lookup:${prefix}:${kind}`, () => `SELECT id, ${d.text("name")} FROM ${this.tables(prefix)[kind]} WHERE name ${d.inList(1, "text")}`);
+    for (let i = 0; i < values.length; i += INTERN_CHUNK) {
+      const rows = await s.query({ text, values: [values.slice(i, i + INTERN_CHUNK)] });
+      for (const [id, name] of rows) into.set(String(name), Number(id));
+    }
+  }
+
+  /**
+   * Ids for `values`, inserting missing ones. Inserting only what a lookup
+   * did not find keeps identity counters from being burnt on every flush;
+   * the second lookup sees rows a concurrent writer committed meanwhile.
+   */
+  private async intern(s: SqlSession, prefix: string, kind: "names" | "intervals", values: Iterable<string>, fresh: Fresh): Promise<Map<string, number>> {
+    const cached = this.cache(prefix)[kind];
+    const out = new Map<string, number>();
+    const missing: string[] = [];
+    for (const v of values) {
+      const id = cached.get(v);
+      if (id !== undefined) out.set(v, id);
+      else if (!out.has(v)) missing.push(v);
+    }
+    if (missing.length === 0) return out;
+    // Sorted: two writers inserting the same new names lock them in the same order.
+    missing.sort();
+    const found = new Map<string, number>();
+    await this.lookup(s, prefix, kind, missing, found);
+    const absent = missing.filter((v) => !found.has(v));
+    if (absent.length > 0) {
+      const table = this.tables(prefix)[kind];
+      for (let i = 0; i < absent.length; i += INTERN_CHUNK) await s.query(this.dialect.insertNames(table, absent.slice(i, i + INTERN_CHUNK)));
+      await this.lookup(s, prefix, kind, absent, found);
+    }
+    for (const v of missing) {
+      const id = found.get(v);
+      if (id === undefined) throw new StoreError(this.url, `${kind} ${JSON.stringify(v)} could not be interned`, { retryable: true });
+      out.set(v, id);
+      fresh.push([cached, v, id]);
+    }
+    return out;
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    if (batch.empty) return;
+    // Parts in table order, so concurrent flushes lock tables in the same order.
+    const parts = [...batch.parts.values()].sort((a, b) => (a.ns.prefix < b.ns.prefix ? -1 : a.ns.prefix > b.ns.prefix ? 1 : a.ns.type < b.ns.type ? -1 : a.ns.type > b.ns.type ? 1 : 0));
+    const fresh: Fresh = [];
+    try {
+      for (const part of parts) await this.ensure(part.ns);
+      await this.client.transaction(async (s) => {
+        const byPrefix = new Map<string, BatchPart[]>();
+        for (const part of parts) {
+          const list = byPrefix.get(part.ns.prefix);
+          if (list) list.push(part);
+          else byPrefix.set(part.ns.prefix, [part]);
+        }
+        for (const [prefix, list] of byPrefix) {
+          const intervals = await this.intern(s, prefix, "intervals", list.flatMap((p) => p.intervals.map((iv) => iv.name)), fresh);
+          const names = await this.intern(s, prefix, "names", list.flatMap((p) => [...p.names.keys()]), fresh);
+          for (const part of list) await this.writePart(s, part, names, part.intervals.map((iv) => intervals.get(iv.name)!));
+        }
+      });
+    } catch (err) {
+      throw this.error("write failed", err);
+    }
+    // Only now are the new ids real: a rolled-back transaction must not leave them cached.
+    for (const [cache, value, id] of fresh) cache.set(value, id);
+  }
+
+  private async writePart(s: SqlSession, part: BatchPart, names: ReadonlyMap<string, number>, intervalIds: readonly number[]): Promise<void> {
+    const rows = partRows(part, names, intervalIds);
+    const table = this.tables(part.ns.prefix)[part.ns.type];
+    for (const chunk of chunks(rows, this.dialect.chunkRows, this.dialect.chunkBytes)) {
+      await s.query(this.dialect.upsert(table, part.ns.type, chunk));
+    }
+  }
+
+  /** Ids of names and an interval for a read; never creates them (reads must not write). */
+  private async resolve(ns: Namespace, names: readonly string[], interval: string): Promise<{ nameIds: Map<string, number>; ivId: number | undefined }> {
+    const cache = this.cache(ns.prefix);
+    const nameIds = new Map<string, number>();
+    let ivId = cache.intervals.get(interval);
+    if (ivId === undefined) {
+      const found = new Map<string, number>();
+      await this.lookup(this.client, ns.prefix, "intervals", [interval], found);
+      ivId = found.get(interval);
+      if (ivId === undefined) return { nameIds, ivId };
+      cache.intervals.set(interval, ivId);
+    }
+    const missing: string[] = [];
+    for (const name of names) {
+      const id = cache.names.get(name);
+      if (id !== undefined) nameIds.set(name, id);
+      else missing.push(name);
+    }
+    if (missing.length > 0) {
+      const found = new Map<string, number>();
+      await this.lookup(this.client, ns.prefix, "names", missing, found);
+      for (const [name, id] of found) {
+        cache.names.set(name, id);
+        nameIds.set(name, id);
+      }
+    }
+    return { nameIds, ivId };
+  }
+
+  async read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]> {
+    try {
+      await this.ensure(ns);
+      const { nameIds, ivId } = await this.resolve(ns, names, interval);
+      if (ivId === undefined || nameIds.size === 0) return names.map(() => []);
+      const d = this.dialect;
+      const text = this.text(`read:${ns.prefix}:${ns.type}`, () => {
+        const { columns, order } = readColumns(d, ns.type);
+        return `SELECT t.name_id, t.bucket, t.bucket + t.sub, ${columns} FROM ${this.tables(ns.prefix)[ns.type]} t
+          WHERE t.name_id ${d.inList(1, "int")} AND t.interval_id = ${d.param(2)} AND t.bucket BETWEEN ${d.param(3)} AND ${d.param(4)}
+          ORDER BY t.name_id, t.bucket, t.sub${order}`;
+      });
+      const rows = await this.client.query({ text, values: [[...new Set(nameIds.values())], ivId, first, last], prepare: true });
+      const byId = new Map<number, Row[]>();
+      for (const r of rows) {
+        const id = Number(r[0]);
+        let list = byId.get(id);
+        if (!list) byId.set(id, (list = []));
+        list.push([Number(r[1]), Number(r[2]), r[3] as number | string, Number(r[4])]);
+      }
+      return names.map((name) => {
+        const id = nameIds.get(name);
+        return (id === undefined ? undefined : byId.get(id)) ?? [];
+      });
+    } catch (err) {
+      throw this.error("read failed", err);
+    }
+  }
+
+  async list(ns: Namespace): Promise<string[]> {
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const text = this.text(`list:${ns.prefix}:${ns.type}`, () =>
+        `SELECT ${this.dialect.text("n.name")} FROM ${t.names} n WHERE EXISTS (SELECT 1 FROM ${t[ns.type]} t WHERE t.name_id = n.id)`,
+      );
+      const rows = await this.client.query({ text, values: [] });
+      // Sorted here, not in SQL: the order must not depend on the server's collation.
+      return rows.map((r) => String(r[0])).sort();
+    } catch (err) {
+      throw this.error("list failed", err);
+    }
+  }
+
+  async properties(ns: Namespace, name: string): Promise<Properties> {
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const d = this.dialect;
+      const text = this.text(`props:${ns.prefix}:${ns.type}`, () =>
+        `SELECT ${d.text("i.name")}, MIN(t.bucket), MAX(t.bucket) FROM ${t[ns.type]} t JOIN ${t.intervals} i ON i.id = t.interval_id
+         WHERE t.name_id = (SELECT id FROM ${t.names} WHERE name = ${d.param(1)}) GROUP BY i.name`,
+      );
+      const out: Properties = {};
+      for (const [interval, first, last] of await this.client.query({ text, values: [name] })) {
+        out[String(interval)] = { first: Number(first), last: Number(last) };
+      }
+      return out;
+    } catch (err) {
+      throw this.error("properties failed", err);
+    }
+  }
+
+  // Name rows are never deleted: another process may hold their ids in its cache.
+  async delete(ns: Namespace, name: string): Promise<void> {
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const text = this.text(`delete:${ns.prefix}:${ns.type}`, () =>
+        `DELETE FROM ${t[ns.type]} WHERE name_id = (SELECT id FROM ${t.names} WHERE name = ${this.dialect.param(1)})`,
+      );
+      await this.client.query({ text, values: [name] });
+    } catch (err) {
+      throw this.error("delete failed", err);
+    }
+  }
+
+  async deleteAll(ns: Namespace): Promise<void> {
+    try {
+      await this.ensure(ns);
+      await this.client.query({ text: `DELETE FROM ${this.tables(ns.prefix)[ns.type]}`, values: [] });
+    } catch (err) {
+      throw this.error("delete_all failed", err);
+    }
+  }
+
+  async expire(ns: Namespace, interval: string, before: number, name?: string): Promise<void> {
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const p = (i: number) => this.dialect.param(i);
+      const ivId = `(SELECT id FROM ${t.intervals} WHERE name = ${p(1)})`;
+      if (name === undefined) {
+        await this.client.query({ text: `DELETE FROM ${t[ns.type]} WHERE interval_id = ${ivId} AND bucket < ${p(2)}`, values: [interval, before] });
+      } else {
+        // Parameters appear in number order: MySQL's `?` placeholders are positional.
+        await this.client.query({
+          text: `DELETE FROM ${t[ns.type]} WHERE interval_id = ${ivId} AND bucket < ${p(2)} AND name_id = (SELECT id FROM ${t.names} WHERE name = ${p(3)})`,
+          values: [interval, before, name],
+        });
+      }
+    } catch (err) {
+      throw this.error("expire failed", err);
+    }
+  }
+
+  /** Prefixes whose tables this store has created or checked (tests clean these up). */
+  get prefixes(): string[] {
+    return [...new Set([...this.ready.keys()].map((k) => k.slice(0, k.indexOf("\0"))))];
+  }
+
+  /** Drops every table of a prefix. For tests and tools; never called by the library. */
+  async dropTables(prefix: string): Promise<void> {
+    const t = this.tables(prefix);
+    try {
+      for (const kind of TABLE_KINDS) await this.client.query({ text: `DROP TABLE IF EXISTS ${t[kind]}`, values: [] });
+    } catch (err) {
+      throw this.error("drop failed", err);
+    }
+    for (const key of [...this.ready.keys()]) if (key.startsWith(`${prefix}\0`)) this.ready.delete(key);
+    this.ids.delete(prefix);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
