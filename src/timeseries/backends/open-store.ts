@@ -14,6 +14,9 @@ const BACKENDS: Record<string, () => Promise<StoreFactory>> = {
     const { SqliteStore } = await import("./sqlite/sqlite-store.js");
     return async (url, config) => new SqliteStore(url, config);
   },
+  postgresql: async () => (await import("./postgres/postgres-store.js")).openPostgresStore,
+  postgres: async () => (await import("./postgres/postgres-store.js")).openPostgresStore,
+  mysql: async () => (await import("./mysql/mysql-store.js")).openMysqlStore,
 };
 
 /** Schemes kairos had that this version leaves out on purpose. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../../errors.js";
+import { openStore } from "../open-store.js";
 import { sqlConformance } from "../sql/sql-test-target.js";
 import { openPostgresStore } from "./postgres-store.js";
 
@@ -32,8 +33,8 @@ describe("PostgreSQL connection faults", () => {
     expect((err as StoreError).retryable).toBe(false);
   });
 
-  it("the postgres:// scheme opens the same backend", async () => {
-    const err = await openPostgresStore("postgres://u:pw@127.0.0.1:1/test", { connectionTimeoutMillis: 2000 }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/test: cannot connect to PostgreSQL: /);
+  it.each(["postgresql", "postgres"])("openStore routes %s:// here", async (scheme) => {
+    const err = await openStore(`${scheme}://u:pw@127.0.0.1:1/test`, { connectionTimeoutMillis: 2000 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`^${scheme}://u:\\*\\*\\*@127\\.0\\.0\\.1:1/test: cannot connect to PostgreSQL: `));
   });
 });

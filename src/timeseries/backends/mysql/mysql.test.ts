@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { StoreError } from "../../errors.js";
+import { openStore } from "../open-store.js";
+import { sqlConformance } from "../sql/sql-test-target.js";
+import { openMysqlStore } from "./mysql-store.js";
+
+const urls = [process.env.TORUS_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test"];
+
+const url = await sqlConformance({ label: "MariaDB", urls, envVar: "TORUS_TEST_MYSQL_URL", open: (u) => openMysqlStore(u) });
+
+describe("MariaDB connection faults", () => {
+  it("an unreachable host is a retryable one-line StoreError naming the URL without its password", async () => {
+    const err = await openMysqlStore("mysql://torus:hunter2@127.0.0.1:1/test", { connectTimeout: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err).toMatchObject({ retryable: true, url: "mysql://torus:***@127.0.0.1:1/test" });
+    const message = (err as Error).message;
+    expect(message).toMatch(/^mysql:\/\/torus:\*\*\*@127\.0\.0\.1:1\/test: cannot connect to MySQL: /);
+    expect(message).not.toContain("hunter2");
+    expect(message).not.toContain("\n");
+  });
+
+  it("openStore routes mysql:// here", async () => {
+    const err = await openStore("mysql://u:pw@127.0.0.1:1/test", { connectTimeout: 2000 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^mysql:\/\/u:\*\*\*@127\.0\.0\.1:1\/test: cannot connect to MySQL: /);
+  });
+
+  it.skipIf(!url)("wrong credentials are a one-line, non-retryable StoreError without the password", async () => {
+    const bad = url!.replace(/^mysql:\/\/[^@]*@/, "mysql://nouser:secret@");
+    const err = await openMysqlStore(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    const message = (err as Error).message;
+    expect(message).toContain("mysql://nouser:***@");
+    expect(message).toMatch(/Access denied/);
+    expect(message).not.toContain("secret");
+    expect(message).not.toContain("\n");
+    expect((err as StoreError).retryable).toBe(false);
+  });
+});
