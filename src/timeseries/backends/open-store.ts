@@ -17,6 +17,10 @@ const BACKENDS: Record<string, () => Promise<StoreFactory>> = {
   postgresql: async () => (await import("./postgres/postgres-store.js")).openPostgresStore,
   postgres: async () => (await import("./postgres/postgres-store.js")).openPostgresStore,
   mysql: async () => (await import("./mysql/mysql-store.js")).openMysqlStore,
+  redis: async () => (await import("./redis/redis-store.js")).openRedisStore,
+  rediss: async () => (await import("./redis/redis-store.js")).openRedisStore,
+  "redis-cluster": async () => (await import("./redis/redis-store.js")).openRedisStore,
+  "rediss-cluster": async () => (await import("./redis/redis-store.js")).openRedisStore,
 };
 
 /** Schemes kairos had that this version leaves out on purpose. */

@@ -1,0 +1,127 @@
+/**
+ * The Redis key layout. Everything one stat stores (all its intervals,
+ * buckets and per-stat registries) shares one cluster hash tag, so a flush
+ * touches one slot per stat and a stat's reads and deletes are one script
+ * on one node.
+ *
+ * For a namespace prefix `P` (":" appended when missing), type `T`, stat
+ * `name`, interval token `I` (see {@link intervalToken}) and bucket start `B`:
+ *
+ * | key | Redis type | holds |
+ * | --- | --- | --- |
+ * | `P T :{H}:b: I : B : name` | hash / set / list | one bucket: sub-bucket offset → value (see below) |
+ * | `P T :{H}:i: I : name` | sorted set | bucket starts of the stat in that interval, scored by start |
+ * | `P T :{H}:v: name` | set | interval tokens the stat has buckets in |
+ * | `P T :names` | sorted set | stat names, scored by the latest expiry of any of their keys |
+ *
+ * `H` is a hash of the name: names may hold `{`, `}`, `:` or any Unicode,
+ * so the tag is never taken from the name itself. Everything after `H`
+ * is unambiguous: the interval token is length-prefixed, the bucket is an
+ * integer and the name is always last.
+ *
+ * Bucket contents by type (`off` = sub-bucket start − bucket start, `0`
+ * without a resolution): count → hash `off` → running total; histogram →
+ * hash `off:member` → n; set → set of `off:member`; series → list of
+ * `off:value` in arrival order; gauge → hash `off` → `ts:value`.
+ */
+import { Buffer } from "node:buffer";
+import { ErrorCodes, TorusError, quote } from "../../errors.js";
+import type { Interval } from "../../intervals.js";
+import type { Namespace } from "../../store.js";
+
+/** FNV-1a over UTF-16 code units, as 8 hex digits: a short, tag-safe stand-in for the name. */
+export function nameHash(name: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * `bytes.interval`: the interval name prefixed with its UTF-8 length, so a
+ * name holding `:` can't make two keys collide. Byte length because the
+ * Lua scripts see bytes.
+ */
+export function intervalToken(interval: string): string {
+  return `${Buffer.byteLength(interval)}.${interval}`;
+}
+
+/** Inverse of {@link intervalToken}. */
+export function intervalOfToken(token: string): string {
+  return token.slice(token.indexOf(".") + 1);
+}
+
+/**
+ * The hash tag Redis Cluster would hash for `key`: the text between the
+ * first `{` and the next `}`, or the whole key when there is none or it
+ * is empty.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf("{");
+  if (open === -1) return key;
+  const close = key.indexOf("}", open + 1);
+  if (close === -1 || close === open + 1) return key;
+  return key.slice(open + 1, close);
+}
+
+/** The key builder for one namespace (prefix + type). Built once per namespace and cached by the store. */
+export class KeySpace {
+  /** `P` + type, the start of every key. */
+  readonly head: string;
+  /** The registry of names. */
+  readonly names: string;
+
+  constructor(ns: Namespace) {
+    const prefix = ns.prefix === "" || ns.prefix.endsWith(":") ? ns.prefix : `${ns.prefix}:`;
+    this.head = `${prefix}${ns.type}:`;
+    this.names = `${this.head}names`;
+    // A prefix holding an empty `{}` before any other `}` makes Redis hash
+    // whole keys, which would scatter one stat over many slots. A prefix
+    // with a full `{tag}` of its own is fine: it pins the namespace to one slot.
+    const probe = `${this.head}{00000000}:`;
+    const tag = hashTagOf(probe);
+    if (tag === probe) {
+      throw new TorusError(ErrorCodes.BAD_OPTION, `prefix ${quote(ns.prefix)}: an empty "{}" hash tag would scatter a stat's keys over the cluster; remove it`, {
+        field: "prefix",
+        value: ns.prefix,
+      });
+    }
+  }
+
+  /** The part every key of `name` starts with, up to and including the hash tag. */
+  base(name: string): string {
+    return `${this.head}{${nameHash(name)}}:`;
+  }
+
+  /** Key of one bucket. */
+  bucket(name: string, interval: string, bucket: number): string {
+    return `${this.base(name)}b:${intervalToken(interval)}:${bucket}:${name}`;
+  }
+
+  /** Sorted set of a stat's bucket starts in one interval. */
+  index(name: string, interval: string): string {
+    return `${this.base(name)}i:${intervalToken(interval)}:${name}`;
+  }
+
+  /** Set of interval tokens a stat has buckets in. */
+  intervals(name: string): string {
+    return `${this.base(name)}v:${name}`;
+  }
+}
+
+/**
+ * Unix time (seconds) at which a bucket's keys may go: the bucket's end
+ * plus `steps` nominal steps, the same rule as `expire()`. When that is
+ * already past by the wall clock but the writer still staged the bucket
+ * (its clock disagrees: a pinned test clock, a replay of old data), keep
+ * it `steps` steps from now instead of deleting data just acknowledged.
+ * Null when the interval keeps everything.
+ */
+export function expiryOf(iv: Interval, bucket: number, wallNow: number): number | null {
+  if (iv.steps === null) return null;
+  const keep = iv.steps * iv.step.seconds;
+  const at = bucket + iv.durationOf(bucket) + keep;
+  return at > wallNow ? at : wallNow + keep;
+}

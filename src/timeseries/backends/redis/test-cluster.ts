@@ -1,0 +1,212 @@
+/**
+ * Test helpers for the Redis backends: is a server reachable, and a
+ * throwaway Redis Cluster (3 masters + 3 replicas on free loopback ports)
+ * started from `redis-server` and torn down again.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+
+/** The shared test server; `TORUS_TEST_REDIS_URL` overrides. Database 1 keeps tests off db 0. */
+export const TEST_REDIS_URL = process.env.TORUS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/1";
+
+/** CI must run every store's tests: a missing server fails there instead of skipping. */
+export const MUST_RUN = process.env.CI === "true";
+
+/** True when a Redis at `url` answers PING within a second. */
+export async function storeAvailable(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Whether to run a store's tests; prints a loud notice when skipping by hand. */
+export function shouldRun(what: string, available: boolean, why: string): boolean {
+  if (available) return true;
+  if (MUST_RUN) return true; // the tests run and fail, loudly, on the missing server
+  console.warn(`\n!!! SKIPPING ${what} tests: ${why}. Start one (or set TORUS_TEST_REDIS_URL) to run them; CI=true never skips.\n`);
+  return false;
+}
+
+/** True when `redis-server` and `redis-cli` are on the PATH. */
+export function redisBinariesAvailable(): boolean {
+  const ok = (bin: string) => spawnSync(bin, ["--version"], { stdio: "ignore" }).status === 0;
+  return ok("redis-server") && ok("redis-cli");
+}
+
+/** A free TCP port on 127.0.0.1 (bind port 0, read it, release it); the cluster bus needs port + 10000 free too. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.once("error", reject);
+      srv.listen(0, "127.0.0.1", () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    if (port + 10_000 <= 65_535 && (await portFree(port + 10_000))) return port;
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+function waitForPort(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = new Socket();
+      s.once("connect", () => {
+        s.destroy();
+        resolve();
+      });
+      s.once("error", () => {
+        s.destroy();
+        if (Date.now() > until) reject(new Error(`redis-server on port ${port} did not start within ${ms} ms`));
+        else setTimeout(attempt, 50);
+      });
+      s.connect(port, "127.0.0.1");
+    };
+    attempt();
+  });
+}
+
+/** Ask one node something with a short-lived client. */
+async function ask(port: number, ...args: string[]): Promise<string> {
+  const c = new Redis({ port, host: "127.0.0.1", lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on("error", () => {});
+  try {
+    await c.connect();
+    return String(await c.call(args[0], ...args.slice(1)));
+  } finally {
+    c.disconnect();
+  }
+}
+
+/** Poll `check` every 100 ms until it holds or `ms` passes. */
+export async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A running throwaway cluster. */
+export interface TestCluster {
+  /** `redis-cluster://127.0.0.1:P1,...` */
+  url: string;
+  ports: number[];
+  /** SIGKILL the process of the node on `port`. */
+  kill(port: number): void;
+  /** Ports of the current masters (per `cluster nodes`, asked of a live node). */
+  masters(): Promise<number[]>;
+  /** Wait until every live node reports `cluster_state:ok` and `masters` serve all slots. */
+  waitHealthy(ms?: number): Promise<void>;
+  /** Kill every process and remove the directory; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start 3 masters + 3 replicas with a short `cluster-node-timeout` (so a
+ * failover takes a few seconds), create the cluster and wait for it to be
+ * healthy. On any failure it cleans up before rethrowing.
+ */
+export async function startCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "torus-redis-cluster-"));
+  const procs = new Map<number, ChildProcess>();
+  const dead = new Set<number>();
+  const ports: number[] = [];
+  const stop = async () => {
+    await Promise.all(
+      [...procs].map(
+        ([, p]) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) return resolve();
+            p.once("exit", () => resolve());
+            p.kill("SIGKILL");
+          }),
+      ),
+    );
+    procs.clear();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const live = () => ports.filter((p) => !dead.has(p));
+  const masters = async () => {
+    const text = await ask(live()[0], "cluster", "nodes");
+    return text
+      .split("\n")
+      .filter((l) => / master(,|\s)/.test(l) && !/fail/.test(l.split(" ")[2]))
+      .map((l) => Number(/:(\d+)@/.exec(l)![1]));
+  };
+  const waitHealthy = async (ms = 30_000) => {
+    await until("cluster_state:ok on every node", ms, async () => {
+      for (const p of live()) if (!(await ask(p, "cluster", "info")).includes("cluster_state:ok")) return false;
+      const m = await masters();
+      return m.length === 3 && m.every((p) => !dead.has(p));
+    });
+  };
+  try {
+    for (let i = 0; i < 6; i++) {
+      const port = await freePort();
+      ports.push(port);
+      const p = spawn(
+        "redis-server",
+        [
+          "--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+          "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", String(nodeTimeoutMs),
+          "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no",
+        ],
+        { stdio: "ignore" },
+      );
+      procs.set(port, p);
+    }
+    await Promise.all(ports.map((p) => waitForPort(p, 10_000)));
+    const create = spawnSync("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "1", "--cluster-yes"], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    await waitHealthy();
+    // Replicas must be attached before a failover test can rely on them.
+    await until("replicas in sync", 30_000, async () => {
+      const infos = await Promise.all(ports.map((p) => ask(p, "info", "replication")));
+      return infos.filter((t) => t.includes("role:slave") && t.includes("master_link_status:up")).length === 3;
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(",")}`,
+    ports,
+    kill(port: number) {
+      dead.add(port);
+      procs.get(port)?.kill("SIGKILL");
+    },
+    masters,
+    waitHealthy,
+    stop,
+  };
+}
