@@ -155,10 +155,12 @@ export async function startCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> 
   const live = () => ports.filter((p) => !dead.has(p));
   const masters = async () => {
     const text = await ask(live()[0], "cluster", "nodes");
+    // `<id> <ip:port@bus> <flags,...> <master> ...`: healthy masters only.
     return text
       .split("\n")
-      .filter((l) => / master(,|\s)/.test(l) && !/fail/.test(l.split(" ")[2]))
-      .map((l) => Number(/:(\d+)@/.exec(l)![1]));
+      .map((l) => l.split(" "))
+      .filter((f) => f.length > 2 && f[2].split(",").includes("master") && !/fail/.test(f[2]))
+      .map((f) => Number(/:(\d+)@/.exec(f[1])![1]));
   };
   const waitHealthy = async (ms = 30_000) => {
     await until("cluster_state:ok on every node", ms, async () => {
