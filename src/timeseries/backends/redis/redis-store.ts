@@ -1,5 +1,5 @@
 import { Cluster } from "ioredis";
-import { StoreError } from "../../errors.js";
+import { StoreError, TorusError } from "../../errors.js";
 import type { Namespace, Properties, Row, Store, WriteBatch } from "../../store.js";
 import { redactUrl } from "../url.js";
 import { connectRedis, isRetryable, oneLine, type RedisClient } from "./redis-connect.js";
@@ -72,7 +72,8 @@ export class RedisStore implements Store {
   }
 
   private fail(what: string, err: unknown): never {
-    if (err instanceof StoreError) throw err;
+    // StoreErrors pass as they are, and so do configuration errors (a bad prefix): retrying cannot fix those.
+    if (err instanceof TorusError) throw err;
     throw new StoreError(this.url, `${what} failed: ${oneLine(err, this.password)}`, { retryable: isRetryable(err), cause: err });
   }
 
