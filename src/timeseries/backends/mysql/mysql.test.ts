@@ -1,12 +1,31 @@
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../../errors.js";
 import { openStore } from "../open-store.js";
+import { sqlStoreSuite } from "../sql/sql-store.case.js";
 import { sqlConformance } from "../sql/sql-test-target.js";
+import { mysqlDialect } from "./mysql-dialect.js";
 import { openMysqlStore } from "./mysql-store.js";
 
 const urls = [process.env.TORUS_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test"];
 
 const url = await sqlConformance({ label: "MariaDB", urls, envVar: "TORUS_TEST_MYSQL_URL", open: (u) => openMysqlStore(u) });
+
+if (url) sqlStoreSuite("MariaDB", url, mysqlDialect, (u) => openMysqlStore(u));
+
+describe.skipIf(!url)("MariaDB client_config", () => {
+  it("goes to the mysql2 pool, over the defaults", async () => {
+    const store = await openMysqlStore(url!, { connectionLimit: 3, connectTimeout: 5000 });
+    try {
+      const config = (store.handle as unknown as { pool: { config: { connectionLimit: number; connectionConfig: { connectTimeout: number } } } }).pool.config;
+      expect(config.connectionLimit).toBe(3);
+      expect(config.connectionConfig.connectTimeout).toBe(5000);
+      const [rows] = await (store.handle as import("mysql2/promise").Pool).query("SELECT @@SESSION.tx_isolation AS iso");
+      expect(rows).toEqual([{ iso: "READ-COMMITTED" }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 describe("MariaDB connection faults", () => {
   it("an unreachable host is a retryable one-line StoreError naming the URL without its password", async () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../../errors.js";
 import { openStore } from "../open-store.js";
+import { sqlStoreSuite } from "../sql/sql-store.case.js";
 import { sqlConformance } from "../sql/sql-test-target.js";
+import type pg from "pg";
+import { postgresDialect } from "./postgres-dialect.js";
 import { openPostgresStore } from "./postgres-store.js";
 
 const env = process.env.TORUS_TEST_POSTGRES_URL;
@@ -9,6 +12,22 @@ const env = process.env.TORUS_TEST_POSTGRES_URL;
 const urls = env ? [env] : ["postgresql://postgres@127.0.0.1:5432/test", "postgresql://root@127.0.0.1:5432/test"];
 
 const url = await sqlConformance({ label: "PostgreSQL", urls, envVar: "TORUS_TEST_POSTGRES_URL", open: (u) => openPostgresStore(u) });
+
+if (url) sqlStoreSuite("PostgreSQL", url, postgresDialect, (u) => openPostgresStore(u));
+
+describe.skipIf(!url)("PostgreSQL client_config", () => {
+  it("goes to the pg pool, over the defaults", async () => {
+    const store = await openPostgresStore(url!, { max: 3, application_name: "torus-test" });
+    try {
+      const pool = store.handle as pg.Pool;
+      expect(pool.options).toMatchObject({ max: 3, connectionTimeoutMillis: 10_000 });
+      const { rows } = await pool.query("SELECT current_setting('application_name') AS name");
+      expect(rows[0].name).toBe("torus-test");
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 describe("PostgreSQL connection faults", () => {
   it("an unreachable host is a retryable one-line StoreError naming the URL without its password", async () => {

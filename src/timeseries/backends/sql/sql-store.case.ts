@@ -1,0 +1,138 @@
+/**
+ * What the conformance suite cannot see from one store: several processes
+ * writing at once, flushes larger than one statement, byte-exact keys and
+ * server limits. Each SQL backend runs it against its real server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreError } from "../../errors.js";
+import { WriteBatch, type TypeName } from "../../store.js";
+import { Timeseries } from "../../timeseries.js";
+import type { SqlDialect } from "./sql-dialect.js";
+import type { SqlStore } from "./sql-store.js";
+
+const NOW = Date.UTC(2026, 2, 1) / 1000;
+const INTERVALS = { minute: { step: 60, steps: 100_000 } };
+
+/** Pseudo-random text: incompressible, so a server cannot squeeze it under its index limits. */
+function noise(length: number): string {
+  let a = 12345;
+  let out = "";
+  for (let i = 0; i < length; i++) {
+    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+    out += String.fromCharCode(97 + (a >>> 16) % 26);
+  }
+  return out;
+}
+
+export function sqlStoreSuite(label: string, url: string, dialect: SqlDialect, open: (url: string) => Promise<SqlStore>): void {
+  describe(`${label} store beyond conformance`, () => {
+    let store: SqlStore;
+    let n = 0;
+    const prefixes = new Set<string>();
+    const prefix = () => {
+      const p = `x${Date.now().toString(36)}${(n++).toString(36)}_`;
+      prefixes.add(p);
+      return p;
+    };
+    const series = (s: SqlStore, type: TypeName, p: string, extra = {}) => new Timeseries(s, { type, prefix: p, intervals: INTERVALS, clock: () => NOW, ...extra });
+
+    beforeAll(async () => {
+      store = await open(url);
+    });
+    afterAll(async () => {
+      for (const p of prefixes) await store?.dropTables(p);
+      await store?.close();
+    });
+
+    it("two processes creating the same tables and flushing overlapping buckets in opposite orders all land", async () => {
+      const p = prefix();
+      const stores = await Promise.all([open(url), open(url)]);
+      try {
+        const names = Array.from({ length: 300 }, (_, i) => `race.${i}`);
+        const writers = stores.flatMap((s, w) =>
+          [0, 1, 2].map(async (k) => {
+            const ts = series(s, "count", p);
+            const order = (w + k) % 2 === 0 ? names : [...names].reverse();
+            let retries = 0;
+            for (let round = 0; round < 5; round++) {
+              const batch = new WriteBatch();
+              for (const name of order) for (let m = 0; m < 10; m++) ts.stage(batch, name, 1, NOW - m * 60);
+              for (;;) {
+                try {
+                  await s.write(batch);
+                  break;
+                } catch (err) {
+                  // What the ingest path does with a retryable failure: keep the batch, try again.
+                  if (!(err instanceof StoreError && err.retryable) || ++retries > 5) throw err;
+                }
+              }
+            }
+            return retries;
+          }),
+        );
+        const retries = await Promise.all(writers);
+        // Rows are upserted in key order, so writers queue on each other instead of deadlocking.
+        expect(retries.reduce((a, b) => a + b, 0)).toBe(0);
+        const ts = series(store, "count", p);
+        const got = await ts.series(names, "minute", { start: NOW - 9 * 60, end: NOW });
+        expect([...got.values()]).toEqual(new Array(10).fill(names.length * 2 * 3 * 5));
+        expect(await ts.list()).toEqual([...names].sort());
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    it("a flush of several statements is one transaction: a failure in its last one leaves nothing behind", async () => {
+      const p = prefix();
+      const counts = series(store, "count", p);
+      const sets = series(store, "set", p, { write_func: String, read_func: (v: string) => v });
+      const buckets = Math.ceil(dialect.chunkRows * 1.5);
+      const batch = new WriteBatch();
+      for (let i = 0; i < buckets; i++) counts.stage(batch, `big.${i % 100}`, 1, NOW - Math.floor(i / 100) * 60);
+      // Sets are written after counts (parts go in table order), and no server can index this member.
+      sets.stage(batch, "huge", noise(100_000), NOW);
+      const err = await store.write(batch).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreError);
+      expect((err as StoreError).retryable).toBe(false);
+      expect((err as Error).message).not.toContain("\n");
+      expect(await counts.list()).toEqual([]);
+      expect(await sets.list()).toEqual([]);
+      batch.parts.delete(sets);
+      await store.write(batch);
+      const total = await counts.series(Array.from({ length: 100 }, (_, i) => `big.${i}`), "minute", {
+        start: NOW - Math.ceil(buckets / 100) * 60,
+        end: NOW,
+        collapse: true,
+        transform: "sum",
+      });
+      expect([...total.values()]).toEqual([buckets]);
+    });
+
+    it("names and members are compared byte for byte", async () => {
+      const p = prefix();
+      const sets = series(store, "set", p, { write_func: String, read_func: (v: string) => v });
+      const members = ["a", "A", "a ", "á", "a\u0301", "ß", "ss", "😀"];
+      const batch = new WriteBatch();
+      for (const name of ["x", "X", "x "]) for (const m of members) sets.stage(batch, name, m, NOW);
+      await store.write(batch);
+      expect(await sets.list()).toEqual(["X", "x", "x "]);
+      expect(await sets.get("x ", "minute", { timestamp: NOW })).toEqual(new Set(members));
+    });
+
+    it("a gauge keeps the newest value by point time; on a tie the later write wins", async () => {
+      const ts = series(store, "gauge", prefix());
+      await ts.insert("g", 5, NOW - 10);
+      await ts.insert("g", 7, NOW - 10);
+      await ts.insert("g", 9, NOW - 20);
+      expect(await ts.get("g", "minute", { timestamp: NOW - 10 })).toBe(7);
+    });
+
+    it("a prefix too long for the server's table names is refused, not truncated", async () => {
+      const ts = series(store, "count", "p".repeat(60));
+      const err = await ts.insert("a", 1, NOW).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreError);
+      expect(err).toMatchObject({ retryable: false });
+      expect((err as Error).message).toMatch(/prefix "p{60}" is too long/);
+    });
+  });
+}
