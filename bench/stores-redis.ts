@@ -1,0 +1,105 @@
+/**
+ * Redis and Redis Cluster store benchmark: write throughput (bucket merges
+ * per second, flushed in batches of 10,000 distinct buckets) and read
+ * latency (one stat × 1,440 buckets; 100 stats × 60 buckets).
+ *
+ *   npx tsx bench/stores-redis.ts [--runs 3] [--total 200000] [--no-cluster]
+ *
+ * Redis: `TORUS_TEST_REDIS_URL` (default redis://127.0.0.1:6379/1); every
+ * key written is deleted again. The cluster (3 masters + 3 replicas) is
+ * started on free loopback ports and stopped at the end.
+ */
+import { RedisStore } from "../src/timeseries/backends/redis/redis-store.js";
+import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/backends/redis/test-cluster.js";
+import { Timeseries, WriteBatch } from "../src/timeseries/index.js";
+import { median, percentile, printTable, timeMs } from "./bench-util.js";
+
+const arg = (name: string) => process.argv[process.argv.indexOf(name) + 1];
+const runs = Number(arg("--runs")) || 3;
+const TOTAL = Number(arg("--total")) || 200_000;
+const BATCH = 10_000;
+const NOW = Math.floor(Date.now() / 1000 / 86_400) * 86_400 + 43_200;
+// A week of minutes: TTLs are set (the realistic path) and every bucket written stays live.
+const INTERVALS = { minute: { step: 60, steps: 7 * 1440 } };
+
+function counts(store: RedisStore, prefix: string): Timeseries {
+  return new Timeseries(store, { type: "count", prefix, intervals: INTERVALS, clock: () => NOW });
+}
+
+/** Merges per second: `total` distinct (name, bucket) merges, 10,000 per flush, `names` stats × consecutive minutes. */
+async function writeRun(ts: Timeseries, store: RedisStore, total: number, names: number, start: number): Promise<number> {
+  const perName = BATCH / names;
+  const ms = await timeMs(async () => {
+    for (let done = 0; done < total; done += BATCH) {
+      const batch = new WriteBatch();
+      const base = start + (done / names) * 60;
+      for (let k = 0; k < perName; k++) for (let n = 0; n < names; n++) ts.stage(batch, `app${n}.requests`, 1, base + k * 60);
+      if (batch.size !== BATCH) throw new Error(`expected ${BATCH} distinct buckets per batch, got ${batch.size}`);
+      await store.write(batch);
+    }
+  });
+  return total / (ms / 1000);
+}
+
+async function bench(label: string, url: string, rows: Array<Array<string | number>>): Promise<void> {
+  const store = await RedisStore.open(url);
+  const used: Timeseries[] = [];
+  try {
+    const shapes: Array<[string, number, boolean]> = [
+      ["1,000 names × 10 new buckets", 1_000, false],
+      ["1,000 names × 10 existing buckets", 1_000, true],
+      ["10,000 names × 1 new bucket", 10_000, false],
+    ];
+    for (const [shape, names, again] of shapes) {
+      const rates: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const ts = counts(store, `bench_w${names}_${r}_${Date.now()}`);
+        used.push(ts);
+        const start = NOW - 2_000 * 60;
+        const first = await writeRun(ts, store, TOTAL, names, start);
+        rates.push(again ? await writeRun(ts, store, TOTAL, names, start) : first);
+        await ts.delete_all();
+      }
+      rows.push([`${label}: write ${shape} (merges/s)`, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(Math.max(...rates)), "≥ 300,000"]);
+    }
+
+    const ts = counts(store, `bench_r_${Date.now()}`);
+    used.push(ts);
+    const batch = new WriteBatch();
+    for (let m = 0; m < 1440; m++) ts.stage(batch, "day.stat", m + 1, NOW - m * 60);
+    for (let s = 0; s < 100; s++) for (let m = 0; m < 60; m++) ts.stage(batch, `hour.stat${s}`, m, NOW - m * 60);
+    await store.write(batch);
+    const one = await ts.series("day.stat", "minute", { steps: 1440 });
+    if ([...one.values()].filter((v) => v !== null).length !== 1440) throw new Error("read benchmark data incomplete");
+    const single: number[] = [];
+    const avg: number[] = [];
+    const hundred: number[] = [];
+    const names = Array.from({ length: 100 }, (_, s) => `hour.stat${s}`);
+    for (let i = 0; i < 300; i++) {
+      single.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440 })));
+      avg.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440, transform: "mean" })));
+      hundred.push(await timeMs(() => Promise.all(names.map((n) => ts.series(n, "minute", { steps: 60 })))));
+    }
+    const ms = (v: number[]) => [median(v), percentile(v, 5), percentile(v, 95)];
+    rows.push([`${label}: series 1 stat × 1,440 buckets (ms)`, ...ms(single), "≤ 5 ms median"]);
+    rows.push([`${label}: series 1 stat × 1,440, mean (ms)`, ...ms(avg), ""]);
+    rows.push([`${label}: 100 stats × 60 buckets (ms)`, ...ms(hundred), ""]);
+  } finally {
+    for (const ts of used) await ts.delete_all().catch(() => {});
+    await store.close();
+  }
+}
+
+const rows: Array<Array<string | number>> = [];
+await bench("redis", TEST_REDIS_URL, rows);
+if (!process.argv.includes("--no-cluster")) {
+  let cluster: TestCluster | undefined;
+  try {
+    cluster = await startCluster();
+    await bench("cluster", cluster.url, rows);
+  } finally {
+    await cluster?.stop();
+  }
+}
+console.log(`\nRedis stores, ${runs} runs of ${TOTAL.toLocaleString("en-US")} merges per shape, flushes of ${BATCH.toLocaleString("en-US")} buckets\n`);
+printTable(["benchmark", "median", "min / p5", "max / p95", "target"], rows);
