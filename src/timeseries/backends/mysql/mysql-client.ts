@@ -5,7 +5,9 @@ import type { Query, SqlClient, SqlSession } from "../sql/sql-dialect.js";
 const DEFAULTS: mysql.PoolOptions = {
   connectTimeout: 10_000,
   connectionLimit: 10,
+  // TCP keepalive after 10 s idle (not the OS's 2 h): a vanished server fails a query instead of hanging it.
   enableKeepAlive: true,
+  keepAliveInitialDelay: 10_000,
 };
 
 /** Seconds to wait for another process creating the same tables. */

@@ -5,7 +5,9 @@ import type { Query, SqlClient, SqlSession } from "../sql/sql-dialect.js";
 /** Defaults a caller's `client_config` may override: never wait forever for a connection. */
 const DEFAULTS: pg.PoolConfig = {
   connectionTimeoutMillis: 10_000,
+  // TCP keepalive after 10 s idle (not the OS's 2 h): a vanished server fails a query instead of hanging it.
   keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
   max: 10,
 };
 

@@ -63,6 +63,7 @@ export interface SqlDialect {
   retryable(err: unknown): boolean;
 }
 
+/** The tables under one prefix: interned names and intervals, then one per type. */
 export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series"] as const;
 export type TableKind = (typeof TABLE_KINDS)[number];
 
@@ -75,4 +76,5 @@ export const VALUE_COLUMNS: Record<TypeName, readonly string[]> = {
   series: ["value"],
 };
 
+/** The key every type's table starts with, in index order: a range read is one scan of it. */
 export const KEY_COLUMNS = ["name_id", "interval_id", "bucket", "sub"] as const;

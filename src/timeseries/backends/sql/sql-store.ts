@@ -48,6 +48,7 @@ export class SqlStore implements Store {
   private readonly ready = new Map<string, Promise<void>>();
   private readonly ids = new Map<string, IdCache>();
   private readonly sql = new Map<string, string>();
+  private readonly tableNames = new Map<string, Readonly<Record<TableKind, string>>>();
 
   constructor(
     url: string,
@@ -76,7 +77,9 @@ export class SqlStore implements Store {
   }
 
   /** Table names of a prefix, checked against the server's identifier limit so two prefixes never collide by truncation. */
-  tables(prefix: string): Record<TableKind, string> {
+  tables(prefix: string): Readonly<Record<TableKind, string>> {
+    const known = this.tableNames.get(prefix);
+    if (known) return known;
     const longest = Buffer.byteLength(prefix) + "histogram".length;
     if (longest > this.dialect.maxIdentifierBytes) {
       throw new StoreError(this.url, `prefix ${JSON.stringify(prefix)} is too long for ${this.dialect.label} table names (at most ${this.dialect.maxIdentifierBytes - 9} bytes)`, {
@@ -85,6 +88,7 @@ export class SqlStore implements Store {
     }
     const out = {} as Record<TableKind, string>;
     for (const kind of TABLE_KINDS) out[kind] = this.dialect.ident(prefix + kind);
+    this.tableNames.set(prefix, out);
     return out;
   }
 
@@ -142,15 +146,15 @@ export class SqlStore implements Store {
   private async intern(s: SqlSession, prefix: string, kind: "names" | "intervals", values: Iterable<string>, fresh: Fresh): Promise<Map<string, number>> {
     const cached = this.cache(prefix)[kind];
     const out = new Map<string, number>();
-    const missing: string[] = [];
+    const unknown = new Set<string>();
     for (const v of values) {
       const id = cached.get(v);
       if (id !== undefined) out.set(v, id);
-      else if (!out.has(v)) missing.push(v);
+      else unknown.add(v);
     }
-    if (missing.length === 0) return out;
+    if (unknown.size === 0) return out;
     // Sorted: two writers inserting the same new names lock them in the same order.
-    missing.sort();
+    const missing = [...unknown].sort();
     const found = new Map<string, number>();
     await this.lookup(s, prefix, kind, missing, found);
     const absent = missing.filter((v) => !found.has(v));

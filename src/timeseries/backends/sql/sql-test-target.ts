@@ -6,6 +6,7 @@
  */
 import { describe, it } from "vitest";
 import { conformanceSuite } from "../../conformance.case.js";
+import { redactUrl } from "../url.js";
 import type { SqlStore } from "./sql-store.js";
 
 export interface SqlTestServer {
@@ -41,7 +42,7 @@ export async function sqlConformance(server: SqlTestServer): Promise<string | un
   const found = await findServer(server);
   if ("error" in found && !REQUIRED) {
     console.warn(
-      `\n*** ${server.label} tests SKIPPED: no server at ${server.urls.join(" or ")} (${(found.error as Error)?.message ?? found.error}). ` +
+      `\n*** ${server.label} tests SKIPPED: no server at ${server.urls.map(redactUrl).join(" or ")} (${(found.error as Error)?.message ?? found.error}). ` +
         `Start one or set ${server.envVar}; under CI=true these tests fail instead. ***\n`,
     );
     describe.skip(`conformance: ${server.label}`, () => it("needs a reachable server", () => {}));
