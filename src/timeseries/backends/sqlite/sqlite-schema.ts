@@ -6,39 +6,51 @@ export function ident(name: string): string {
 }
 
 /**
+ * Buckets per time block. Rows are clustered by (interval, block, name,
+ * bucket): a flush of the newest buckets of many stats lands in the few
+ * pages of the current block instead of one page per stat, while a read of
+ * one stat is one short index range per block (1,440 minutes = 45 blocks).
+ */
+export const BLOCK_BUCKETS = 32;
+
+/**
  * One table per type under a prefix, rows shaped for upserts: a bucket (or
  * sub-bucket) per row for counts and gauges, a row per histogram cell, set
  * member and series value. Names and interval names are interned to small
  * integers; `sub` is stored as its offset in the bucket (0, i.e. zero bytes
- * on disk, without a resolution).
+ * on disk, without a resolution). `<type>_keys` records, per stat and
+ * interval, the first bucket and the last block stored: `list` and
+ * `properties` read it instead of scanning data, and a stream moving forward
+ * touches it once per block rather than once per bucket.
  */
 export function schemaSql(prefix: string): string {
   const t = (s: string) => ident(prefix + s);
-  const key = "name_id INTEGER NOT NULL, interval_id INTEGER NOT NULL, bucket INTEGER NOT NULL, sub INTEGER NOT NULL";
+  const key = "interval_id INTEGER NOT NULL, block INTEGER NOT NULL, name_id INTEGER NOT NULL, bucket INTEGER NOT NULL, sub INTEGER NOT NULL";
+  const pk = "interval_id, block, name_id, bucket, sub";
+  const keys = (type: TypeName) =>
+    `CREATE TABLE IF NOT EXISTS ${t(`${type}_keys`)} (name_id INTEGER NOT NULL, interval_id INTEGER NOT NULL,
+       first INTEGER NOT NULL, last_block INTEGER NOT NULL, PRIMARY KEY (name_id, interval_id)) WITHOUT ROWID;`;
   return `
     CREATE TABLE IF NOT EXISTS ${t("names")} (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-    CREATE TABLE IF NOT EXISTS ${t("intervals")} (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-    CREATE TABLE IF NOT EXISTS ${t("count")} (${key}, value REAL NOT NULL,
-      PRIMARY KEY (name_id, interval_id, bucket, sub)) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS ${t("gauge")} (${key}, value TEXT NOT NULL, ts INTEGER NOT NULL,
-      PRIMARY KEY (name_id, interval_id, bucket, sub)) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS ${t("histogram")} (${key}, member TEXT NOT NULL, n INTEGER NOT NULL,
-      PRIMARY KEY (name_id, interval_id, bucket, sub, member)) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS ${t("set")} (${key}, member TEXT NOT NULL,
-      PRIMARY KEY (name_id, interval_id, bucket, sub, member)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${t("intervals")} (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, block_seconds INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS ${t("count")} (${key}, value REAL NOT NULL, PRIMARY KEY (${pk})) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${t("gauge")} (${key}, value TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (${pk})) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${t("histogram")} (${key}, member TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (${pk}, member)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${t("set")} (${key}, member TEXT NOT NULL, PRIMARY KEY (${pk}, member)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${t("series")} (${key}, value TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS ${t("series_key")} ON ${t("series")} (name_id, interval_id, bucket, sub);
+    CREATE INDEX IF NOT EXISTS ${t("series_key")} ON ${t("series")} (${pk});
+    ${keys("count")} ${keys("gauge")} ${keys("histogram")} ${keys("set")} ${keys("series")}
   `;
 }
 
-/** Columns after the key, and the upsert tail, per type. */
+/** Columns of a row, and the upsert tail, per type. */
 export const UPSERT: Record<TypeName, { columns: number; tail: string }> = {
-  count: { columns: 5, tail: "ON CONFLICT DO UPDATE SET value = value + excluded.value" },
-  gauge: { columns: 6, tail: "ON CONFLICT DO UPDATE SET value = excluded.value, ts = excluded.ts WHERE excluded.ts >= ts" },
-  histogram: { columns: 6, tail: "ON CONFLICT DO UPDATE SET n = n + excluded.n" },
-  set: { columns: 5, tail: "ON CONFLICT DO NOTHING" },
+  count: { columns: 6, tail: "ON CONFLICT DO UPDATE SET value = value + excluded.value" },
+  gauge: { columns: 7, tail: "ON CONFLICT DO UPDATE SET value = excluded.value, ts = excluded.ts WHERE excluded.ts >= ts" },
+  histogram: { columns: 7, tail: "ON CONFLICT DO UPDATE SET n = n + excluded.n" },
+  set: { columns: 6, tail: "ON CONFLICT DO NOTHING" },
   // Series rows are appended: the rowid keeps arrival order.
-  series: { columns: 5, tail: "" },
+  series: { columns: 6, tail: "" },
 };
 
 /** SELECT list producing `[bucket, sub, a, b]` rows. */
@@ -48,12 +60,4 @@ export const READ_COLUMNS: Record<TypeName, string> = {
   histogram: "bucket, bucket + sub, member, n",
   set: "bucket, bucket + sub, member, 0",
   series: "bucket, bucket + sub, value, 0",
-};
-
-export const READ_ORDER: Record<TypeName, string> = {
-  count: "bucket, sub",
-  gauge: "bucket, sub",
-  histogram: "bucket, sub, member",
-  set: "bucket, sub, member",
-  series: "bucket, sub, rowid",
 };

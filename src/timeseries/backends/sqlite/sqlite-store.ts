@@ -1,11 +1,21 @@
 import Database from "better-sqlite3";
 import { StoreError } from "../../errors.js";
-import type { BatchPart, GaugeCell, Namespace, Properties, Row, Store, TypeName, WriteBatch } from "../../store.js";
+import type { BatchPart, Cell, Cells, GaugeCell, Namespace, Properties, Row, Store, TypeName, WriteBatch } from "../../store.js";
 import { redactUrl } from "../url.js";
-import { READ_COLUMNS, READ_ORDER, UPSERT, ident, schemaSql } from "./sqlite-schema.js";
+import { BLOCK_BUCKETS, READ_COLUMNS, UPSERT, ident, schemaSql } from "./sqlite-schema.js";
 import { sqlitePath } from "./sqlite-url.js";
 
 type Statement = Database.Statement<unknown[]>;
+type PerInterval = Array<Cells | undefined>;
+interface IntervalRow {
+  id: number;
+  blockSeconds: number;
+}
+/** First bucket and last block of one stat in one interval. */
+interface Range {
+  first: number;
+  lastBlock: number;
+}
 
 /** Rows per multi-row upsert: amortises the per-call cost of the driver. */
 const CHUNK = 128;
@@ -13,10 +23,59 @@ const CHUNK = 128;
 /** Errors worth retrying: the file is locked by another process, or the disk hiccupped. */
 const RETRYABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
 
-/** Prepared statements and interned ids for one prefix. */
+/**
+ * How long this process trusts its copy of the first/last bucket per stat:
+ * another process may delete or expire meanwhile, so it is re-learned.
+ */
+const RANGE_CACHE_MS = 30_000;
+
+/** Cells in sub-bucket order; streams usually arrive in time order, so the sort is rarely needed. */
+function sortedCells(cells: Cells): Iterable<[number, Cell]> {
+  let prev = -Infinity;
+  for (const sub of cells.keys()) {
+    if (sub < prev) return [...cells].sort((a, b) => a[0] - b[0]);
+    prev = sub;
+  }
+  return cells;
+}
+
+function blocksBetween(first: number, last: number, blockSeconds: number): string {
+  return blockList(Math.floor(first / blockSeconds), Math.floor(last / blockSeconds));
+}
+
+function blockList(from: number, to: number): string {
+  const out: number[] = [];
+  for (let b = from; b <= to; b++) out.push(b);
+  return JSON.stringify(out);
+}
+
+interface KeyRow {
+  interval: string;
+  ivId: number;
+  blockSeconds: number;
+  first: number;
+  lastBlock: number;
+}
+
+/** Reads come back in key order already; check rather than ask SQLite to sort. */
+function byBucket(rows: Row[]): Row[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i][0] < rows[i - 1][0] || (rows[i][0] === rows[i - 1][0] && rows[i][1] < rows[i - 1][1])) {
+      return rows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    }
+  }
+  return rows;
+}
+
+type Fresh = Array<() => void>;
+
+/** Prepared statements, interned ids and known ranges for one prefix. */
 class Scope {
   readonly names = new Map<string, number>();
-  readonly intervals = new Map<string, number>();
+  readonly intervals = new Map<string, IntervalRow>();
+  /** type → "nameId:intervalId" → known first/last bucket. */
+  ranges = new Map<string, Map<string, Range>>();
+  rangesAt = Date.now();
   private readonly stmts = new Map<string, Statement>();
 
   constructor(
@@ -26,8 +85,8 @@ class Scope {
     db.exec(schemaSql(prefix));
   }
 
-  table(type: TypeName | "names" | "intervals"): string {
-    return ident(this.prefix + type);
+  table(name: string): string {
+    return ident(this.prefix + name);
   }
 
   stmt(key: string, sql: () => string): Statement {
@@ -44,26 +103,56 @@ class Scope {
     });
   }
 
-  /** Id of a name or interval, creating it; `fresh` collects ids to cache only once the transaction commits. */
-  intern(kind: "names" | "intervals", value: string, fresh: Array<[Map<string, number>, string, number]>): number {
-    const cache = kind === "names" ? this.names : this.intervals;
-    const hit = cache.get(value);
+  rangeCache(type: TypeName): Map<string, Range> {
+    if (Date.now() - this.rangesAt > RANGE_CACHE_MS) {
+      this.ranges = new Map();
+      this.rangesAt = Date.now();
+    }
+    let m = this.ranges.get(type);
+    if (!m) this.ranges.set(type, (m = new Map()));
+    return m;
+  }
+
+  /** Id of a name, creating it; the cache learns it only once the transaction commits. */
+  internName(name: string, fresh: Fresh): number {
+    const hit = this.names.get(name);
     if (hit !== undefined) return hit;
-    const row = this.stmt(`intern:${kind}`, () =>
-      `INSERT INTO ${this.table(kind)} (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id`,
-    ).get(value) as { id: number };
-    fresh.push([cache, value, row.id]);
+    const row = this.stmt("intern:names", () =>
+      `INSERT INTO ${this.table("names")} (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id`,
+    ).get(name) as { id: number };
+    fresh.push(() => this.names.set(name, row.id));
     return row.id;
   }
 
-  /** Id of an existing name or interval, or undefined; never creates one (reads must not write). */
-  lookup(kind: "names" | "intervals", value: string): number | undefined {
-    const cache = kind === "names" ? this.names : this.intervals;
-    const hit = cache.get(value);
+  internInterval(name: string, blockSeconds: number, fresh: Fresh): IntervalRow {
+    const hit = this.intervals.get(name);
+    if (hit) return hit;
+    // The first writer fixes the block size; every later reader and writer uses the stored one.
+    const row = this.stmt("intern:intervals", () =>
+      `INSERT INTO ${this.table("intervals")} (name, block_seconds) VALUES (?, ?)
+       ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id, block_seconds AS blockSeconds`,
+    ).get(name, blockSeconds) as IntervalRow;
+    fresh.push(() => this.intervals.set(name, row));
+    return row;
+  }
+
+  /** Id of an existing name, or undefined; reads never create one. */
+  lookupName(name: string): number | undefined {
+    const hit = this.names.get(name);
     if (hit !== undefined) return hit;
-    const row = this.stmt(`lookup:${kind}`, () => `SELECT id FROM ${this.table(kind)} WHERE name = ?`).get(value) as { id: number } | undefined;
-    if (row) cache.set(value, row.id);
+    const row = this.stmt("lookup:names", () => `SELECT id FROM ${this.table("names")} WHERE name = ?`).get(name) as { id: number } | undefined;
+    if (row) this.names.set(name, row.id);
     return row?.id;
+  }
+
+  lookupInterval(name: string): IntervalRow | undefined {
+    const hit = this.intervals.get(name);
+    if (hit) return hit;
+    const row = this.stmt("lookup:intervals", () =>
+      `SELECT id, block_seconds AS blockSeconds FROM ${this.table("intervals")} WHERE name = ?`,
+    ).get(name) as IntervalRow | undefined;
+    if (row) this.intervals.set(name, row);
+    return row;
   }
 }
 
@@ -76,21 +165,24 @@ export class SqliteStore implements Store {
   readonly url: string;
   readonly handle: Database.Database;
   private readonly scopes = new Map<string, Scope>();
-  private readonly apply: (batch: WriteBatch, fresh: Array<[Map<string, number>, string, number]>) => void;
+  private readonly apply: (batch: WriteBatch, fresh: Fresh) => void;
 
   constructor(url: string, clientConfig: Record<string, unknown> = {}) {
     this.url = redactUrl(url);
     const path = sqlitePath(url);
     try {
-      this.handle = new Database(path, clientConfig as Database.Options);
+      const { cache_mb: cacheMb, busy_timeout: busyTimeout, ...driver } = clientConfig;
+      this.handle = new Database(path, driver as Database.Options);
       if (path !== ":memory:") this.handle.pragma("journal_mode = WAL");
-      this.handle.pragma(`busy_timeout = ${Number(clientConfig.busy_timeout ?? 5000)}`);
+      this.handle.pragma(`busy_timeout = ${Number(busyTimeout ?? 5000)}`);
       // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.
       this.handle.pragma("synchronous = NORMAL");
+      // A larger page cache keeps the upper B-tree levels of big files in memory.
+      this.handle.pragma(`cache_size = -${Math.round(Number(cacheMb ?? 64) * 1024)}`);
     } catch (err) {
       throw new StoreError(this.url, `cannot open SQLite database ${JSON.stringify(path)}: ${(err as Error).message}`, { retryable: false, cause: err });
     }
-    this.apply = this.handle.transaction((batch: WriteBatch, fresh) => {
+    this.apply = this.handle.transaction((batch: WriteBatch, fresh: Fresh) => {
       for (const part of batch.parts.values()) this.writePart(part, fresh);
     }).immediate;
   }
@@ -109,77 +201,126 @@ export class SqliteStore implements Store {
 
   async write(batch: WriteBatch): Promise<void> {
     if (batch.empty) return;
-    const fresh: Array<[Map<string, number>, string, number]> = [];
+    const fresh: Fresh = [];
     try {
       for (const part of batch.parts.values()) this.scope(part.ns.prefix);
       this.apply(batch, fresh);
     } catch (err) {
       this.fail("write", err);
     }
-    // Only now are the new ids real: a rolled-back transaction must not leave them cached.
-    for (const [cache, value, id] of fresh) cache.set(value, id);
+    // Only now are new ids and ranges real: a rolled-back transaction must not leave them cached.
+    for (const learn of fresh) learn();
   }
 
-  private writePart(part: BatchPart, fresh: Array<[Map<string, number>, string, number]>): void {
-    const scope = this.scope(part.ns.prefix);
+  private writePart(part: BatchPart, fresh: Fresh): void {
     const type = part.ns.type;
+    if (!(type in UPSERT)) throw new Error(`no table for type ${JSON.stringify(type)}`);
+    const scope = this.scope(part.ns.prefix);
     const { columns } = UPSERT[type];
     const chunk = scope.upsert(type, CHUNK);
-    const single = scope.upsert(type, 1);
     const params: unknown[] = new Array(CHUNK * columns);
-    let n = 0;
-    const push = (...values: unknown[]) => {
-      for (let i = 0; i < values.length; i++) params[n * columns + i] = values[i];
-      if (++n === CHUNK) {
-        chunk.run(params);
-        n = 0;
+    // Rows go straight into one reused parameter array: no per-row allocation.
+    let at = 0;
+    const emit = (ivId: number, block: number, nameId: number, bucket: number, off: number, cell: Cell) => {
+      const row = (a: unknown, b?: unknown) => {
+        params[at++] = ivId;
+        params[at++] = block;
+        params[at++] = nameId;
+        params[at++] = bucket;
+        params[at++] = off;
+        params[at++] = a;
+        if (columns === 7) params[at++] = b;
+        if (at === params.length) {
+          chunk.run(params);
+          at = 0;
+        }
+      };
+      switch (type) {
+        case "count":
+          return row(cell);
+        case "gauge":
+          return row((cell as GaugeCell).value, (cell as GaugeCell).ts);
+        case "histogram":
+          for (const [member, n] of cell as Map<string, number>) row(member, n);
+          return;
+        case "set":
+          for (const member of cell as Set<string>) row(member);
+          return;
+        case "series":
+          for (const value of cell as string[]) row(value);
+          return;
       }
     };
-    const intervalIds = part.intervals.map((iv) => scope.intern("intervals", iv.name, fresh));
-    for (const [name, perInterval] of part.names) {
-      const nameId = scope.intern("names", name, fresh);
-      for (let i = 0; i < perInterval.length; i++) {
+
+    // Upserting in primary-key order (block, then name, then bucket) keeps each B-tree page hot while its rows go in.
+    const byId: Array<[number, PerInterval]> = [];
+    for (const [name, perInterval] of part.names) byId.push([scope.internName(name, fresh), perInterval]);
+    byId.sort((a, b) => a[0] - b[0]);
+    const ranges = scope.rangeCache(type);
+    for (let i = 0; i < part.intervals.length; i++) {
+      const iv = part.intervals[i];
+      const { id: ivId, blockSeconds } = scope.internInterval(iv.name, iv.step.seconds * BLOCK_BUCKETS, fresh);
+      const blocks = new Set<number>();
+      for (const [nameId, perInterval] of byId) {
         const cells = perInterval[i];
-        if (!cells) continue;
-        const iv = part.intervals[i];
-        const ivId = intervalIds[i];
-        for (const [sub, cell] of cells) {
+        if (!cells || cells.size === 0) continue;
+        let first = Infinity;
+        let lastBlock = -Infinity;
+        for (const sub of cells.keys()) {
           const bucket = iv.bucketOf(sub);
-          const off = sub - bucket;
-          switch (type) {
-            case "count":
-              push(nameId, ivId, bucket, off, cell as number);
-              break;
-            case "gauge":
-              push(nameId, ivId, bucket, off, (cell as GaugeCell).value, (cell as GaugeCell).ts);
-              break;
-            case "histogram":
-              for (const [member, count] of cell as Map<string, number>) push(nameId, ivId, bucket, off, member, count);
-              break;
-            case "set":
-              for (const member of cell as Set<string>) push(nameId, ivId, bucket, off, member);
-              break;
-            case "series":
-              for (const value of cell as string[]) push(nameId, ivId, bucket, off, value);
-              break;
+          const block = Math.floor(bucket / blockSeconds);
+          if (bucket < first) first = bucket;
+          if (block > lastBlock) lastBlock = block;
+          blocks.add(block);
+        }
+        this.extendRange(scope, type, ranges, nameId, ivId, first, lastBlock, fresh);
+      }
+      // A batch usually spans one or two blocks: emit block by block. A wide backfill goes in name order instead
+      // (still correct, only less local) rather than rescanning every cell once per block.
+      const ordered = blocks.size <= 4 ? [...blocks].sort((a, b) => a - b) : [Number.NaN];
+      for (const block of ordered) {
+        for (const [nameId, perInterval] of byId) {
+          const cells = perInterval[i];
+          if (!cells) continue;
+          for (const [sub, cell] of sortedCells(cells)) {
+            const bucket = iv.bucketOf(sub);
+            const own = Math.floor(bucket / blockSeconds);
+            if (ordered.length > 1 && own !== block) continue;
+            emit(ivId, own, nameId, bucket, sub - bucket, cell);
           }
         }
       }
     }
-    for (let r = 0; r < n; r++) single.run(params.slice(r * columns, (r + 1) * columns));
+    const single = scope.upsert(type, 1);
+    for (let r = 0; r < at; r += columns) single.run(params.slice(r, r + columns));
+  }
+
+  /** Record first bucket and last block per stat and interval, touching the keys table only when they move. */
+  private extendRange(scope: Scope, type: TypeName, ranges: Map<string, Range>, nameId: number, ivId: number, first: number, lastBlock: number, fresh: Fresh): void {
+    const key = `${nameId}:${ivId}`;
+    const known = ranges.get(key);
+    if (known && known.first <= first && known.lastBlock >= lastBlock) return;
+    const row = scope.stmt(`range:${type}`, () =>
+      `INSERT INTO ${scope.table(`${type}_keys`)} (name_id, interval_id, first, last_block) VALUES (?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET first = min(first, excluded.first), last_block = max(last_block, excluded.last_block)
+       RETURNING first, last_block AS lastBlock`,
+    ).get(nameId, ivId, first, lastBlock) as Range;
+    fresh.push(() => ranges.set(key, row));
   }
 
   async read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]> {
     try {
       const scope = this.scope(ns.prefix);
-      const ivId = scope.lookup("intervals", interval);
+      const iv = scope.lookupInterval(interval);
+      if (!iv) return names.map(() => []);
       const stmt = scope.stmt(`read:${ns.type}`, () =>
         `SELECT ${READ_COLUMNS[ns.type]} FROM ${scope.table(ns.type)}
-         WHERE name_id = ? AND interval_id = ? AND bucket BETWEEN ? AND ? ORDER BY ${READ_ORDER[ns.type]}`,
+         WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id = ? AND bucket BETWEEN ? AND ?`,
       ).raw(true);
+      const blocks = blocksBetween(first, last, iv.blockSeconds);
       return names.map((name) => {
-        const nameId = ivId === undefined ? undefined : scope.lookup("names", name);
-        return nameId === undefined ? [] : (stmt.all(nameId, ivId, first, last) as Row[]);
+        const nameId = scope.lookupName(name);
+        return nameId === undefined ? [] : byBucket(stmt.all(iv.id, blocks, nameId, first, last) as Row[]);
       });
     } catch (err) {
       this.fail("read", err);
@@ -190,7 +331,7 @@ export class SqliteStore implements Store {
     try {
       const scope = this.scope(ns.prefix);
       const rows = scope.stmt(`list:${ns.type}`, () =>
-        `SELECT n.name FROM ${scope.table("names")} n WHERE EXISTS (SELECT 1 FROM ${scope.table(ns.type)} t WHERE t.name_id = n.id)`,
+        `SELECT n.name FROM ${scope.table("names")} n WHERE EXISTS (SELECT 1 FROM ${scope.table(`${ns.type}_keys`)} k WHERE k.name_id = n.id)`,
       ).pluck().all() as string[];
       return rows.sort();
     } catch (err) {
@@ -198,18 +339,27 @@ export class SqliteStore implements Store {
     }
   }
 
+  private keysOf(scope: Scope, type: TypeName, nameId: number): KeyRow[] {
+    return scope.stmt(`keys:${type}`, () =>
+      `SELECT i.name AS interval, i.id AS ivId, i.block_seconds AS blockSeconds, k.first, k.last_block AS lastBlock
+       FROM ${scope.table(`${type}_keys`)} k JOIN ${scope.table("intervals")} i ON i.id = k.interval_id WHERE k.name_id = ?`,
+    ).all(nameId) as KeyRow[];
+  }
+
   async properties(ns: Namespace, name: string): Promise<Properties> {
     try {
       const scope = this.scope(ns.prefix);
-      const nameId = scope.lookup("names", name);
+      const nameId = scope.lookupName(name);
       const out: Properties = {};
       if (nameId === undefined) return out;
-      const rows = scope.stmt(`props:${ns.type}`, () =>
-        `SELECT i.name AS interval, MIN(t.bucket) AS first, MAX(t.bucket) AS last
-         FROM ${scope.table(ns.type)} t JOIN ${scope.table("intervals")} i ON i.id = t.interval_id
-         WHERE t.name_id = ? GROUP BY t.interval_id`,
-      ).all(nameId) as Array<{ interval: string; first: number; last: number }>;
-      for (const r of rows) out[r.interval] = { first: r.first, last: r.last };
+      const lastIn = scope.stmt(`last:${ns.type}`, () =>
+        `SELECT MAX(bucket) FROM ${scope.table(ns.type)} WHERE interval_id = ? AND block = ? AND name_id = ?`,
+      ).pluck();
+      for (const k of this.keysOf(scope, ns.type, nameId)) {
+        // The keys table knows the last block; its newest bucket is one index seek away.
+        const last = (lastIn.get(k.ivId, k.lastBlock, nameId) as number | null) ?? k.first;
+        out[k.interval] = { first: k.first, last };
+      }
       return out;
     } catch (err) {
       this.fail("properties", err);
@@ -220,8 +370,16 @@ export class SqliteStore implements Store {
   async delete(ns: Namespace, name: string): Promise<void> {
     try {
       const scope = this.scope(ns.prefix);
-      const nameId = scope.lookup("names", name);
-      if (nameId !== undefined) scope.stmt(`delete:${ns.type}`, () => `DELETE FROM ${scope.table(ns.type)} WHERE name_id = ?`).run(nameId);
+      const nameId = scope.lookupName(name);
+      if (nameId === undefined) return;
+      const del = scope.stmt(`delete:${ns.type}`, () =>
+        `DELETE FROM ${scope.table(ns.type)} WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id = ?`,
+      );
+      this.handle.transaction(() => {
+        for (const k of this.keysOf(scope, ns.type, nameId)) del.run(k.ivId, blockList(Math.floor(k.first / k.blockSeconds), k.lastBlock), nameId);
+        scope.stmt(`deleteKeys:${ns.type}`, () => `DELETE FROM ${scope.table(`${ns.type}_keys`)} WHERE name_id = ?`).run(nameId);
+      }).immediate();
+      scope.ranges.clear();
     } catch (err) {
       this.fail("delete", err);
     }
@@ -230,7 +388,10 @@ export class SqliteStore implements Store {
   async deleteAll(ns: Namespace): Promise<void> {
     try {
       const scope = this.scope(ns.prefix);
-      scope.stmt(`deleteAll:${ns.type}`, () => `DELETE FROM ${scope.table(ns.type)}`).run();
+      this.handle.transaction(() => {
+        this.handle.exec(`DELETE FROM ${scope.table(ns.type)}; DELETE FROM ${scope.table(`${ns.type}_keys`)};`);
+      }).immediate();
+      scope.ranges.clear();
     } catch (err) {
       this.fail("delete_all", err);
     }
@@ -239,17 +400,40 @@ export class SqliteStore implements Store {
   async expire(ns: Namespace, interval: string, before: number, name?: string): Promise<void> {
     try {
       const scope = this.scope(ns.prefix);
-      const ivId = scope.lookup("intervals", interval);
-      if (ivId === undefined) return;
+      const iv = scope.lookupInterval(interval);
+      if (!iv) return;
       const table = scope.table(ns.type);
-      if (name === undefined) {
-        scope.stmt(`expireAll:${ns.type}`, () => `DELETE FROM ${table} WHERE interval_id = ? AND bucket < ?`).run(ivId, before);
-      } else {
-        const nameId = scope.lookup("names", name);
-        if (nameId !== undefined) {
-          scope.stmt(`expire:${ns.type}`, () => `DELETE FROM ${table} WHERE name_id = ? AND interval_id = ? AND bucket < ?`).run(nameId, ivId, before);
+      const keysTable = scope.table(`${ns.type}_keys`);
+      const edge = Math.floor(before / iv.blockSeconds);
+      this.handle.transaction(() => {
+        const stale =
+          name === undefined
+            ? (this.handle.prepare(`SELECT name_id AS nameId, first, last_block AS lastBlock FROM ${keysTable} WHERE interval_id = ? AND first < ?`).all(iv.id, before) as Array<{ nameId: number } & Range>)
+            : ((): Array<{ nameId: number } & Range> => {
+                const nameId = scope.lookupName(name);
+                if (nameId === undefined) return [];
+                const k = this.handle.prepare(`SELECT first, last_block AS lastBlock FROM ${keysTable} WHERE name_id = ? AND interval_id = ? AND first < ?`).get(nameId, iv.id, before) as Range | undefined;
+                return k ? [{ nameId, ...k }] : [];
+              })();
+        if (name === undefined) {
+          // Whole blocks before the edge go in one range delete; the edge block row by row.
+          this.handle.prepare(`DELETE FROM ${table} WHERE interval_id = ? AND block < ?`).run(iv.id, edge);
+          this.handle.prepare(`DELETE FROM ${table} WHERE interval_id = ? AND block = ? AND bucket < ?`).run(iv.id, edge, before);
+        } else {
+          const del = this.handle.prepare(`DELETE FROM ${table} WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id = ? AND bucket < ?`);
+          for (const k of stale) del.run(iv.id, blockList(Math.floor(k.first / iv.blockSeconds), Math.min(k.lastBlock, edge)), k.nameId, before);
         }
-      }
+        const firstFrom = this.handle.prepare(`SELECT MIN(bucket) FROM ${table} WHERE interval_id = ? AND block = ? AND name_id = ? AND bucket >= ?`).pluck();
+        const drop = this.handle.prepare(`DELETE FROM ${keysTable} WHERE name_id = ? AND interval_id = ?`);
+        const setFirst = this.handle.prepare(`UPDATE ${keysTable} SET first = ? WHERE name_id = ? AND interval_id = ?`);
+        for (const k of stale) {
+          let first: number | null = null;
+          for (let b = edge; first === null && b <= k.lastBlock; b++) first = firstFrom.get(iv.id, b, k.nameId, before) as number | null;
+          if (first === null) drop.run(k.nameId, iv.id);
+          else setFirst.run(first, k.nameId, iv.id);
+        }
+      }).immediate();
+      scope.ranges.clear();
     } catch (err) {
       this.fail("expire", err);
     }
