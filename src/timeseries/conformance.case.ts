@@ -284,6 +284,17 @@ export function conformanceSuite(target: ConformanceTarget): void {
       expect(subs.get(Math.floor((NOW - 10) / 600) * 600)).toEqual(new Map([[1, 2]]));
     });
 
+    it("gauge keeps the newest value by timestamp; a later write of the same timestamp wins", async () => {
+      const { ts } = pair("gauge");
+      await ts.insert("gg", 1, NOW - 5);
+      await ts.insert("gg", 2, NOW - 5); // same timestamp, later write
+      expect(await ts.get("gg", "minute", { timestamp: NOW })).toBe(2);
+      await ts.insert("gg", 3, NOW - 20); // older point arriving late
+      expect(await ts.get("gg", "minute", { timestamp: NOW })).toBe(2);
+      await ts.bulk_insert({ [NOW - 1]: { gg: [7, 8] } }); // within one batch too
+      expect(await ts.get("gg", "minute", { timestamp: NOW })).toBe(8);
+    });
+
     it("Gregorian buckets follow the UTC calendar", async () => {
       const { ts } = pair("count");
       const feb28 = Date.UTC(2026, 1, 28, 23, 59, 59) / 1000;
