@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../errors.js";
 import { Interval } from "../../intervals.js";
-import { KeySpace, expiryOf, hashTagOf, intervalOfToken, intervalToken } from "./redis-keys.js";
+import { KeySpace, chunkOf, chunkSize, expiryOf, hashTagOf, intervalOfToken, intervalToken } from "./redis-keys.js";
 import { slotOf } from "./redis-slot.js";
 import { parseRedisUrl } from "./redis-url.js";
 
@@ -13,14 +13,14 @@ describe("redis key layout", () => {
   ])("prefix %j → keys start %j", (prefix, head) => {
     const ks = new KeySpace({ prefix, type: "count" });
     expect(ks.names).toBe(`${head}names`);
-    expect(ks.bucket("a.b", "minute", 120).startsWith(head)).toBe(true);
+    expect(ks.chunk("a.b", "minute", 120).startsWith(head)).toBe(true);
   });
 
   it("every key of one stat shares a slot, whatever the name holds", () => {
     for (const prefix of ["", "p", "p{x", "{pin}"]) {
       const ks = new KeySpace({ prefix, type: "set" });
       for (const name of ["plain", "{", "}", "{}", "a}b{c", "日本", ":", ""]) {
-        const slots = new Set([slotOf(ks.bucket(name, "m", 0)), slotOf(ks.bucket(name, "h:x", -3600)), slotOf(ks.index(name, "m")), slotOf(ks.intervals(name))]);
+        const slots = new Set([slotOf(ks.chunk(name, "m", 0)), slotOf(ks.chunk(name, "h:x", -3600)), slotOf(ks.index(name, "m")), slotOf(ks.intervals(name))]);
         expect(slots.size, `${prefix} ${name}`).toBe(1);
       }
     }
@@ -31,7 +31,7 @@ describe("redis key layout", () => {
     const keys = new Set<string>();
     const names = ["a", "a:b", "b", "a:1:b", "1", ""];
     const intervals = ["m", "m:1", "1", "m:1:b"];
-    for (const n of names) for (const iv of intervals) for (const b of [0, 1, -1, 10]) keys.add(ks.bucket(n, iv, b));
+    for (const n of names) for (const iv of intervals) for (const b of [0, 1, -1, 10]) keys.add(ks.chunk(n, iv, b));
     expect(keys.size).toBe(names.length * intervals.length * 4);
     for (const n of names) for (const iv of intervals) keys.add(ks.index(n, iv));
     for (const n of names) keys.add(ks.intervals(n));
@@ -60,11 +60,29 @@ describe("redis key layout", () => {
     expect(intervalToken("日")).toBe("3.日");
   });
 
-  it("expiry: bucket end + steps × step; later than now when the writer's clock is behind", () => {
+  it("expiry: chunk end + steps × step; later than now when the writer's clock is behind", () => {
     const iv = new Interval("m", { step: 60, steps: 10 });
-    expect(expiryOf(iv, 600, 0)).toBe(660 + 600);
-    expect(expiryOf(iv, 600, 5_000)).toBe(5_600);
+    expect(expiryOf(iv, 660, 0)).toBe(660 + 600);
+    expect(expiryOf(iv, 660, 5_000)).toBe(5_600);
     expect(expiryOf(new Interval("f", { step: 60 }), 600, 0)).toBeNull();
+  });
+
+  it.each([
+    [{ step: 60 }, 64],
+    [{ step: 60, steps: 180 }, 22],
+    [{ step: 60, steps: 4 }, 1],
+    [{ step: 60, steps: 100_000 }, 64],
+  ])("chunk size of %j is %d buckets", (spec, size) => expect(chunkSize(new Interval("x", spec))).toBe(size));
+
+  it("chunks tile the buckets, relative and Gregorian", () => {
+    const m = new Interval("m", { step: 60, steps: 80 }); // 10 buckets per chunk
+    expect(chunkOf(m, 0)).toEqual([0, 600]);
+    expect(chunkOf(m, 540)).toEqual([0, 600]);
+    expect(chunkOf(m, 600)).toEqual([600, 1200]);
+    expect(chunkOf(m, -60)).toEqual([-600, 0]);
+    const monthly = new Interval("mo", { step: "monthly", steps: 24 }); // 3 months per chunk
+    const feb = Date.UTC(2026, 1, 1) / 1000;
+    expect(chunkOf(monthly, feb)).toEqual([Date.UTC(2026, 0, 1) / 1000, Date.UTC(2026, 3, 1) / 1000]);
   });
 });
 

@@ -1,28 +1,34 @@
 /**
  * The Redis key layout. Everything one stat stores (all its intervals,
- * buckets and per-stat registries) shares one cluster hash tag, so a flush
+ * chunks and per-stat registries) shares one cluster hash tag, so a flush
  * touches one slot per stat and a stat's reads and deletes are one script
  * on one node.
  *
+ * Buckets are stored in chunks: one key holds {@link chunkSize} consecutive
+ * buckets of a stat's interval. A steady stream then merges into keys that
+ * already exist (one command per merge, no TTL or index upkeep), a read of
+ * 1,440 minute buckets is a couple of dozen keys, and TTL stays per key as
+ * Redis wants it: a chunk expires with its last bucket.
+ *
  * For a namespace prefix `P` (":" appended when missing), type `T`, stat
- * `name`, interval token `I` (see {@link intervalToken}) and bucket start `B`:
+ * `name`, interval token `I` (see {@link intervalToken}) and chunk start `C`:
  *
  * | key | Redis type | holds |
  * | --- | --- | --- |
- * | `P T :{H}:b: I : B : name` | hash / set / list | one bucket: sub-bucket offset → value (see below) |
- * | `P T :{H}:i: I : name` | sorted set | bucket starts of the stat in that interval, scored by start |
- * | `P T :{H}:v: name` | set | interval tokens the stat has buckets in |
+ * | `P T :{H}:b: I : C : name` | hash / set / list | one chunk of buckets (see below) |
+ * | `P T :{H}:i: I : name` | sorted set | chunk starts, scored by the chunk's end |
+ * | `P T :{H}:v: name` | set | interval tokens the stat has chunks in |
  * | `P T :names` | sorted set | stat names, scored by the latest expiry of any of their keys |
  *
  * `H` is a hash of the name: names may hold `{`, `}`, `:` or any Unicode,
  * so the tag is never taken from the name itself. Everything after `H`
- * is unambiguous: the interval token is length-prefixed, the bucket is an
- * integer and the name is always last.
+ * is unambiguous: the interval token is length-prefixed, the chunk start
+ * is an integer and the name is always last.
  *
- * Bucket contents by type (`off` = sub-bucket start − bucket start, `0`
- * without a resolution): count → hash `off` → running total; histogram →
- * hash `off:member` → n; set → set of `off:member`; series → list of
- * `off:value` in arrival order; gauge → hash `off` → `ts:value`.
+ * Chunk contents by type (`B` = bucket start, `off` = sub-bucket start − B,
+ * `0` without a resolution): count → hash `B:off` → running total;
+ * histogram → hash `B:off:member` → n; set → set of `B:off:member`; series
+ * → list of `B:off:value` in arrival order; gauge → hash `B:off` → `ts:value`.
  */
 import { Buffer } from "node:buffer";
 import { ErrorCodes, TorusError, quote } from "../../errors.js";
@@ -95,12 +101,12 @@ export class KeySpace {
     return `${this.head}{${nameHash(name)}}:`;
   }
 
-  /** Key of one bucket. */
-  bucket(name: string, interval: string, bucket: number): string {
-    return `${this.base(name)}b:${intervalToken(interval)}:${bucket}:${name}`;
+  /** Key of one chunk. */
+  chunk(name: string, interval: string, start: number): string {
+    return `${this.base(name)}b:${intervalToken(interval)}:${start}:${name}`;
   }
 
-  /** Sorted set of a stat's bucket starts in one interval. */
+  /** Sorted set of a stat's chunk starts in one interval, scored by chunk end. */
   index(name: string, interval: string): string {
     return `${this.base(name)}i:${intervalToken(interval)}:${name}`;
   }
@@ -111,17 +117,36 @@ export class KeySpace {
   }
 }
 
+/** Buckets per chunk, at most. */
+const MAX_CHUNK = 64;
+
 /**
- * Unix time (seconds) at which a bucket's keys may go: the bucket's end
- * plus `steps` nominal steps, the same rule as `expire()`. When that is
- * already past by the wall clock but the writer still staged the bucket
- * (its clock disagrees: a pinned test clock, a replay of old data), keep
- * it `steps` steps from now instead of deleting data just acknowledged.
- * Null when the interval keeps everything.
+ * Buckets per chunk for an interval: up to 64, but at most an eighth of the
+ * retention, so a chunk kept alive by its newest bucket holds data past
+ * `steps` by at most 1/8 of it (and `expire()` trims it exactly).
+ * Derived from the interval's configuration alone, so every writer agrees.
  */
-export function expiryOf(iv: Interval, bucket: number, wallNow: number): number | null {
+export function chunkSize(iv: Interval): number {
+  return iv.steps === null ? MAX_CHUNK : Math.max(1, Math.min(MAX_CHUNK, Math.floor(iv.steps / 8)));
+}
+
+/** `[start, end)` of the chunk holding the bucket starting at `bucket`. */
+export function chunkOf(iv: Interval, bucket: number, size = chunkSize(iv)): [number, number] {
+  const first = Math.floor(iv.step.index(bucket) / size) * size;
+  return [iv.step.start(first), iv.step.start(first + size)];
+}
+
+/**
+ * Unix time (seconds) at which a chunk may go: its last bucket's end plus
+ * `steps` nominal steps, the same rule as `expire()`. When that is already
+ * past by the wall clock but the writer still staged the bucket (its clock
+ * disagrees: a pinned test clock, a replay of old data), keep it `steps`
+ * steps from now instead of deleting data just acknowledged. Null when the
+ * interval keeps everything.
+ */
+export function expiryOf(iv: Interval, chunkEnd: number, wallNow: number): number | null {
   if (iv.steps === null) return null;
   const keep = iv.steps * iv.step.seconds;
-  const at = bucket + iv.durationOf(bucket) + keep;
+  const at = chunkEnd + keep;
   return at > wallNow ? at : wallNow + keep;
 }

@@ -1,50 +1,44 @@
 import type { Row, TypeName } from "../../store.js";
 
-/** Split `off:rest` at its first colon (the offset, an integer, has none). */
-function split(text: string): [number, string] {
-  const colon = text.indexOf(":");
-  return [Number(text.slice(0, colon)), text.slice(colon + 1)];
-}
-
 /**
- * The READ script's reply for one stat → store rows, sorted by bucket then
- * sub-bucket. The sort is stable, so series values keep arrival order.
+ * The READ script's reply for one stat (`[start, contents, ...]` of each
+ * chunk that overlaps the range) → store rows for buckets first..last,
+ * sorted by bucket then sub-bucket. Fields and members are
+ * `bucket − start:off[:rest]`. The sort is stable, so series values keep
+ * arrival order within a sub-bucket.
  */
-export function rowsOf(type: TypeName, reply: unknown[]): Row[] {
+export function rowsOf(type: TypeName, reply: unknown[], first: number, last: number): Row[] {
   const rows: Row[] = [];
-  for (let i = 0; i < reply.length; i += 2) {
-    const bucket = Number(reply[i]);
-    const data = reply[i + 1] as string[];
-    const from = rows.length;
-    switch (type) {
-      case "count":
-        for (let j = 0; j < data.length; j += 2) rows.push([bucket, bucket + Number(data[j]), Number(data[j + 1]), 0]);
-        break;
-      case "histogram":
-        for (let j = 0; j < data.length; j += 2) {
-          const [off, member] = split(data[j]);
-          rows.push([bucket, bucket + off, member, Number(data[j + 1])]);
+  const hash = type === "count" || type === "histogram" || type === "gauge";
+  for (let c = 0; c < reply.length; c += 2) {
+    const start = Number(reply[c]);
+    const data = reply[c + 1] as string[];
+    const step = hash ? 2 : 1;
+    for (let j = 0; j < data.length; j += step) {
+      const item = data[j];
+      const c1 = item.indexOf(":");
+      const bucket = start + Number(item.slice(0, c1));
+      if (bucket < first || bucket > last) continue;
+      const c2 = item.indexOf(":", c1 + 1);
+      const sub = bucket + Number(c2 === -1 ? item.slice(c1 + 1) : item.slice(c1 + 1, c2));
+      switch (type) {
+        case "count":
+          rows.push([bucket, sub, Number(data[j + 1]), 0]);
+          break;
+        case "histogram":
+          rows.push([bucket, sub, item.slice(c2 + 1), Number(data[j + 1])]);
+          break;
+        case "gauge": {
+          const v = data[j + 1];
+          const colon = v.indexOf(":");
+          rows.push([bucket, sub, v.slice(colon + 1), Number(v.slice(0, colon))]);
+          break;
         }
-        break;
-      case "gauge":
-        for (let j = 0; j < data.length; j += 2) {
-          const [ts, value] = split(data[j + 1]);
-          rows.push([bucket, bucket + Number(data[j]), value, ts]);
-        }
-        break;
-      case "set":
-      case "series":
-        for (const item of data) {
-          const [off, value] = split(item);
-          rows.push([bucket, bucket + off, value, 0]);
-        }
-        break;
-    }
-    // Hash and set order is arbitrary; only sort when a bucket has several sub-buckets.
-    if (rows.length - from > 1) {
-      const part = rows.slice(from).sort((a, b) => a[1] - b[1]);
-      for (let k = 0; k < part.length; k++) rows[from + k] = part[k];
+        default:
+          rows.push([bucket, sub, item.slice(c2 + 1), 0]);
+      }
     }
   }
-  return rows;
+  // Hash and set order is arbitrary; Array.prototype.sort is stable.
+  return rows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }

@@ -36,107 +36,178 @@ end
 `;
 
 /**
- * Apply one slot's share of a batch. ARGV[1] is the type, then records:
+ * Apply a batch, or one node's share of it on a cluster. ARGV[1] is a JSON
+ * header `[namespaces, intervals, now]`: namespaces as flattened
+ * `[type, key head, names registry key ('' when a separate call registers
+ * names)]`, intervals as flattened `[token, seconds kept (0 = forever)]`.
+ * ARGV[2] is a JSON array of records read with a cursor:
  *
- * - `I idx# ivset# token idxExpiry nBuckets` then per bucket
- *   `key# bucket expiry nArgs args...` (args: count/histogram `field n`,
- *   set/series `member`, gauge `field ts value`);
- * - `N names# n` then `score name` pairs.
+ *     namespace#, name hash, name, nIntervals,
+ *       per interval: interval#, nChunks,
+ *         per chunk: start, end, nValues, values...
  *
- * `#` values are indexes into KEYS; expiries are Unix seconds, 0 = none.
- * A bucket key that did not exist gets its TTL and its index entry; one
- * that existed already has both, so steady-state merges cost one check and
- * the merge itself.
+ * Values are count/histogram `field n`, set/series `member`, gauge
+ * `field ts value`, fields and members starting `bucket − chunk start:off`.
+ * One JSON argument instead of tens of thousands keeps both the client's
+ * encoding and the server's parsing cheap; keys are built here.
+ *
+ * The first pass only reads (EXISTS on every chunk): on a cluster, a key
+ * whose slot this node no longer serves fails the script there, before
+ * anything is written, so a stale slot map costs a resend, never half a
+ * batch. The shebang lets one call span the slots of one node.
+ *
+ * A chunk key that did not exist gets its TTL (its end + kept seconds, or
+ * now + kept when that is already past: the writer's clock is behind) and
+ * its index entry; one that existed already has both, so steady-state
+ * merges cost one check per chunk and one command per merge.
  */
-export const WRITE = `${HELPERS}
-local kind = ARGV[1]
-local i = 2
-local n = #ARGV
+export const WRITE = `#!lua flags=allow-cross-slot-keys
+${HELPERS}
+local header = cjson.decode(ARGV[1])
+local spaces, ivs, now = header[1], header[2], header[3]
+local p = cjson.decode(ARGV[2])
+local n = #p
+
+-- Pass 1: every chunk key, and whether it exists.
+local keys, fresh = {}, {}
+local i = 1
+while i <= n do
+  local ns, hash, name, nint = p[i], p[i + 1], p[i + 2], p[i + 3]
+  i = i + 4
+  local base = spaces[3 * ns - 1] .. '{' .. hash .. '}:'
+  for _ = 1, nint do
+    local head = base .. 'b:' .. ivs[2 * p[i] - 1] .. ':'
+    local nch = p[i + 1]
+    i = i + 2
+    for _ = 1, nch do
+      local key = head .. p[i] .. ':' .. name
+      keys[#keys + 1] = key
+      fresh[#fresh + 1] = redis.call('EXISTS', key) == 0
+      i = i + 3 + p[i + 2]
+    end
+  end
+end
+
 -- Move a registry key's expiry later, never earlier; a new key gets it outright.
 local function extend(key, at, existed)
   if existed then redis.call('EXPIREAT', key, at, 'GT') else redis.call('EXPIREAT', key, at) end
 end
+
+-- Pass 2: merge.
+local regs = {}
+local k = 0
+i = 1
 while i <= n do
-  local op = ARGV[i]
-  if op == 'I' then
-    local idx = KEYS[tonumber(ARGV[i + 1])]
-    local ivset = KEYS[tonumber(ARGV[i + 2])]
-    local token = ARGV[i + 3]
-    local idx_at = tonumber(ARGV[i + 4])
-    local nb = tonumber(ARGV[i + 5])
-    i = i + 6
-    local fresh = {}
-    for _ = 1, nb do
-      local key = KEYS[tonumber(ARGV[i])]
-      local bucket = ARGV[i + 1]
-      local at = tonumber(ARGV[i + 2])
-      local m = tonumber(ARGV[i + 3])
-      i = i + 4
+  local ns, hash, name, nint = p[i], p[i + 1], p[i + 2], p[i + 3]
+  i = i + 4
+  local kind, names_key = spaces[3 * ns - 2], spaces[3 * ns]
+  local base = spaces[3 * ns - 1] .. '{' .. hash .. '}:'
+  local tail = ':' .. name
+  local ivset = base .. 'v' .. tail
+  local score = 0
+  for _ = 1, nint do
+    local tok, keep = ivs[2 * p[i] - 1], ivs[2 * p[i]]
+    local nch = p[i + 1]
+    i = i + 2
+    local idx = base .. 'i:' .. tok .. tail
+    local added = {}
+    local latest = 0
+    for _ = 1, nch do
+      local start, stop, m = p[i], p[i + 1], p[i + 2]
+      i = i + 3
+      k = k + 1
+      local key = keys[k]
       local last = i + m - 1
-      local is_new = redis.call('EXISTS', key) == 0
       if kind == 'count' or kind == 'histogram' then
-        for j = i, last, 2 do redis.call('HINCRBYFLOAT', key, ARGV[j], ARGV[j + 1]) end
+        for j = i, last, 2 do redis.call('HINCRBYFLOAT', key, p[j], p[j + 1]) end
       elseif kind == 'set' then
-        each_chunk('SADD', key, nil, ARGV, i, last)
+        each_chunk('SADD', key, nil, p, i, last)
       elseif kind == 'series' then
-        each_chunk('RPUSH', key, nil, ARGV, i, last)
+        each_chunk('RPUSH', key, nil, p, i, last)
       elseif kind == 'gauge' then
         for j = i, last, 3 do
-          local cur = redis.call('HGET', key, ARGV[j])
-          local ts = tonumber(ARGV[j + 1])
+          local cur = redis.call('HGET', key, p[j])
           -- Ties go to the later write, as in every other store.
-          if not cur or ts >= tonumber(string.sub(cur, 1, string.find(cur, ':', 1, true) - 1)) then
-            redis.call('HSET', key, ARGV[j], ARGV[j + 1] .. ':' .. ARGV[j + 2])
+          if not cur or tonumber(p[j + 1]) >= tonumber(string.sub(cur, 1, string.find(cur, ':', 1, true) - 1)) then
+            redis.call('HSET', key, p[j], p[j + 1] .. ':' .. p[j + 2])
           end
         end
-      else
-        return redis.error_reply('ERR torus: unknown type ' .. tostring(kind))
       end
       i = last + 1
-      if is_new then
+      local at = 0
+      if keep > 0 then
+        at = stop + keep
+        if at <= now then at = now + keep end
+        if at > latest then latest = at end
+      end
+      if fresh[k] then
         if at > 0 then redis.call('EXPIREAT', key, at) end
-        fresh[#fresh + 1] = bucket
-        fresh[#fresh + 1] = bucket
+        added[#added + 1] = stop
+        added[#added + 1] = start
       end
     end
-    if #fresh > 0 then
+    if #added > 0 then
       local idx_existed = redis.call('EXISTS', idx) == 1
-      each_chunk('ZADD', idx, nil, fresh, 1, #fresh)
-      if idx_at > 0 then extend(idx, idx_at, idx_existed) end
+      each_chunk('ZADD', idx, nil, added, 1, #added)
+      if latest > 0 then extend(idx, latest, idx_existed) end
       local iv_existed = redis.call('EXISTS', ivset) == 1
-      redis.call('SADD', ivset, token)
-      if idx_at > 0 then extend(ivset, idx_at, iv_existed) else redis.call('PERSIST', ivset) end
+      redis.call('SADD', ivset, tok)
+      if latest > 0 then extend(ivset, latest, iv_existed) else redis.call('PERSIST', ivset) end
     end
-  elseif op == 'N' then
-    local key = KEYS[tonumber(ARGV[i + 1])]
-    local m = tonumber(ARGV[i + 2])
-    i = i + 3
-    each_chunk('ZADD', key, 'GT', ARGV, i, i + 2 * m - 1)
-    i = i + 2 * m
-  else
-    return redis.error_reply('ERR torus: bad record ' .. tostring(op))
+    if score ~= '+inf' then
+      if keep == 0 then score = '+inf' elseif latest > score then score = latest end
+    end
+  end
+  if names_key ~= '' then
+    local reg = regs[names_key]
+    if not reg then
+      reg = {}
+      regs[names_key] = reg
+    end
+    reg[#reg + 1] = score
+    reg[#reg + 1] = name
   end
 end
+for key, reg in pairs(regs) do each_chunk('ZADD', key, 'GT', reg, 1, #reg) end
 return 1
 `;
 
+/** Register names in a cluster, where the registry lives in a slot of its own. KEYS[1] = registry; ARGV[1] = JSON `[score, name, ...]`. */
+export const REGISTER = `${HELPERS}
+local reg = cjson.decode(ARGV[1])
+each_chunk('ZADD', KEYS[1], 'GT', reg, 1, #reg)
+return 1
+`;
+
+/** Bucket start of a chunk member or field (`bucket − chunk start:...`), given the chunk start. */
+const BUCKET_OF = "local function bucket_of(f, start) return start + tonumber(string.match(f, '^(%d+):')) end";
+
+/** Every member or field of a chunk, by type. */
+const ITEMS_OF = `local function items_of(kind, key)
+  if kind == 'set' then return redis.call('SMEMBERS', key)
+  elseif kind == 'series' then return redis.call('LRANGE', key, 0, -1)
+  else return redis.call('HKEYS', key) end
+end`;
+
 /**
- * Buckets of one stat and interval between two starts. KEYS[1] = index;
- * ARGV = first, last, bucket key head, bucket key tail, type. Returns
- * `{bucket, contents, bucket, contents, ...}` for buckets still present
- * (a bucket whose TTL ran out is skipped).
+ * Chunks of one stat and interval that overlap buckets first..last.
+ * KEYS[1] = index; ARGV = first, last, chunk key head, key tail, type.
+ * Returns `{start, contents, ...}`; the caller drops buckets outside the range.
  */
 export const READ = `
 local kind = ARGV[5]
+local last = tonumber(ARGV[2])
 local out = {}
-for _, b in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2])) do
-  local key = ARGV[3] .. b .. ARGV[4]
+-- Scored by chunk end: every chunk ending after first, until one starts after last.
+for _, c in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')) do
+  if tonumber(c) > last then break end
+  local key = ARGV[3] .. c .. ARGV[4]
   local data
   if kind == 'set' then data = redis.call('SMEMBERS', key)
   elseif kind == 'series' then data = redis.call('LRANGE', key, 0, -1)
   else data = redis.call('HGETALL', key) end
   if #data > 0 then
-    out[#out + 1] = b
+    out[#out + 1] = c
     out[#out + 1] = data
   end
 end
@@ -145,32 +216,41 @@ return out
 
 /**
  * First and last bucket of each interval of one stat. KEYS[1] = its
- * interval set; ARGV = key base, key tail (`:name`). Index entries whose
- * bucket has expired by TTL are dropped on the way, so `first` is a bucket
- * that really exists. Returns `{token, first, last, ...}`.
+ * interval set; ARGV = key base, key tail (`:name`), type. Index entries
+ * whose chunk has expired by TTL are dropped on the way. Returns
+ * `{token, first, last, ...}`.
  */
 export const PROPERTIES = `
+${BUCKET_OF}
+${ITEMS_OF}
 local out = {}
-local base, tail = ARGV[1], ARGV[2]
+local base, tail, kind = ARGV[1], ARGV[2], ARGV[3]
 for _, tok in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local idx = base .. 'i:' .. tok .. tail
   local head = base .. 'b:' .. tok .. ':'
   local ends = {}
-  for side, at in pairs({ 0, -1 }) do
+  for side, at in ipairs({ 0, -1 }) do
     while true do
-      local b = redis.call('ZRANGE', idx, at, at)[1]
-      if not b then break end
-      if redis.call('EXISTS', head .. b .. tail) == 1 then
-        ends[side] = b
+      local c = redis.call('ZRANGE', idx, at, at)[1]
+      if not c then break end
+      local items = items_of(kind, head .. c .. tail)
+      if #items > 0 then
+        local start = tonumber(c)
+        local best = bucket_of(items[1], start)
+        for j = 2, #items do
+          local b = bucket_of(items[j], start)
+          if (side == 1 and b < best) or (side == 2 and b > best) then best = b end
+        end
+        ends[side] = best
         break
       end
-      redis.call('ZREM', idx, b)
+      redis.call('ZREM', idx, c)
     end
   end
   if ends[1] then
     out[#out + 1] = tok
-    out[#out + 1] = ends[1]
-    out[#out + 1] = ends[2]
+    out[#out + 1] = tostring(ends[1])
+    out[#out + 1] = tostring(ends[2])
   else
     redis.call('SREM', KEYS[1], tok)
   end
@@ -179,17 +259,45 @@ return out
 `;
 
 /**
- * Delete buckets of one stat and interval starting before ARGV[1].
- * KEYS = index, interval set; ARGV = before, bucket key head, key tail,
- * interval token. Returns how many intervals the stat still has (0: the
- * caller drops it from the names registry).
+ * Delete buckets of one stat and interval starting before ARGV[1]: whole
+ * chunks that end by then, and the older buckets of the chunk that
+ * straddles it. KEYS = index, interval set; ARGV = before, chunk key head,
+ * key tail, interval token, type. Returns how many intervals the stat
+ * still has (0: the caller drops it from the names registry).
  */
 export const EXPIRE = `${HELPERS}
-local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+${BUCKET_OF}
+${ITEMS_OF}
+local before = tonumber(ARGV[1])
+local head, tail, kind = ARGV[2], ARGV[3], ARGV[5]
 local keys = {}
-for j, b in ipairs(old) do keys[j] = ARGV[2] .. b .. ARGV[3] end
+for j, c in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', before)) do keys[j] = head .. c .. tail end
 each_chunk('DEL', nil, nil, keys, 1, #keys)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', before)
+for _, c in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. before, '+inf')) do
+  if tonumber(c) >= before then break end
+  local key = head .. c .. tail
+  local items = items_of(kind, key)
+  local start = tonumber(c)
+  local old, keep = {}, {}
+  for _, f in ipairs(items) do
+    if bucket_of(f, start) < before then old[#old + 1] = f else keep[#keep + 1] = f end
+  end
+  if #old > 0 then
+    if kind == 'series' then
+      -- A list can't drop items by position cheaply: rewrite it, keeping order and TTL.
+      local ttl = redis.call('PTTL', key)
+      redis.call('DEL', key)
+      each_chunk('RPUSH', key, nil, keep, 1, #keep)
+      if ttl > 0 and #keep > 0 then redis.call('PEXPIRE', key, ttl) end
+    elseif kind == 'set' then
+      each_chunk('SREM', key, nil, old, 1, #old)
+    else
+      each_chunk('HDEL', key, nil, old, 1, #old)
+    end
+  end
+  if redis.call('EXISTS', key) == 0 then redis.call('ZREM', KEYS[1], c) end
+end
 if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[4]) end
 return redis.call('SCARD', KEYS[2])
 `;
@@ -222,6 +330,7 @@ function script(name: string, body: string): Script {
 
 export const SCRIPTS = {
   write: script("write", WRITE),
+  register: script("register", REGISTER),
   read: script("read", READ),
   properties: script("properties", PROPERTIES),
   expire: script("expire", EXPIRE),

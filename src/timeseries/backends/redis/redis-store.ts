@@ -7,10 +7,10 @@ import { KeySpace, intervalOfToken, intervalToken } from "./redis-keys.js";
 import { rowsOf } from "./redis-rows.js";
 import { SCRIPTS, type Script } from "./redis-scripts.js";
 import { parseRedisUrl } from "./redis-url.js";
-import { encodeBatch, type WriteCall } from "./redis-write.js";
+import { encodeBatch, type EncodedBatch, type SlotGroup } from "./redis-write.js";
 
 /** Replies that prove the server refused a call before running it: safe to resend at once. */
-const NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|OOM|NOSCRIPT)\b|isn't writeable|enableOfflineQueue/;
+const NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|OOM|NOSCRIPT)\b|isn't writeable|enableOfflineQueue|non local key|do not hash to the same slot/;
 /** Attempts (and pauses between them) for calls refused before running, e.g. during a failover. */
 const RESEND_DELAYS_MS = [100, 400, 1_000];
 /** Stats per concurrent wave when one operation walks many of them (delete_all, expire of all). */
@@ -19,8 +19,12 @@ const WAVE = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const wallNow = () => Math.floor(Date.now() / 1000);
 
-function signature(call: WriteCall): string {
-  return `${call.keys[0]}|${call.keys.length}|${call.args.length}`;
+/** One script call of a flush, and the parts of the batch it carries (slot groups, registries). */
+interface Call {
+  script: Script;
+  keys: string[];
+  args: string[];
+  parts: string[];
 }
 
 /**
@@ -87,39 +91,77 @@ export class RedisStore implements Store {
     }
   }
 
+  /**
+   * The calls for the parts of `encoded` not yet applied: one for a
+   * standalone server; on a cluster one per node (by the client's current
+   * slot map) and one per names registry.
+   */
+  private callsFor(encoded: EncodedBatch, done: Set<string>): Call[] {
+    const groups = encoded.groups.filter((g) => !done.has(`slot:${g.slot}`));
+    const byNode = new Map<string, SlotGroup[]>();
+    for (const g of groups) {
+      const node = this.handle instanceof Cluster ? (this.handle.slots[g.slot]?.[0] ?? `?${g.slot}`) : "";
+      const list = byNode.get(node);
+      if (list) list.push(g);
+      else byNode.set(node, [g]);
+    }
+    const calls: Call[] = [...byNode.values()].map((gs) => ({
+      script: SCRIPTS.write,
+      keys: [gs[0].key],
+      args: [encoded.header, `[${gs.map((g) => g.records).join(",")}]`],
+      parts: gs.map((g) => `slot:${g.slot}`),
+    }));
+    for (const r of encoded.registries) {
+      if (!done.has(`names:${r.key}`)) calls.push({ script: SCRIPTS.register, keys: [r.key], args: [r.json], parts: [`names:${r.key}`] });
+    }
+    return calls;
+  }
+
   async write(batch: WriteBatch): Promise<void> {
     if (batch.empty) return;
-    let calls: WriteCall[];
+    let encoded: EncodedBatch;
     try {
-      calls = encodeBatch(this.url, batch, (ns) => this.space(ns), this.cluster, wallNow());
+      encoded = encodeBatch(this.url, batch, (ns) => this.space(ns), this.cluster, wallNow());
     } catch (err) {
       this.fail("write", err);
     }
     const done = this.applied.get(batch) ?? new Set<string>();
-    let pending = calls.filter((c) => !done.has(signature(c)));
     let failure: unknown;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const results = await Promise.allSettled(pending.map((c) => this.run(SCRIPTS.write, c.keys, c.args)));
-      const failed: Array<[WriteCall, unknown]> = [];
+    let left = 0;
+    for (let attempt = 0; ; attempt++) {
+      const calls = this.callsFor(encoded, done);
+      if (calls.length === 0) break;
+      const results = await Promise.allSettled(calls.map((c) => this.run(c.script, c.keys, c.args)));
+      const failed: unknown[] = [];
       results.forEach((r, i) => {
-        if (r.status === "fulfilled") done.add(signature(pending[i]));
-        else failed.push([pending[i], r.reason]);
+        if (r.status === "fulfilled") for (const part of calls[i].parts) done.add(part);
+        else failed.push(r.reason);
       });
-      pending = failed.map(([c]) => c);
-      if (failed.length === 0) break;
+      left = failed.length;
+      if (left === 0) break;
       // Resend only what the server provably did not run; anything else is the caller's to retry.
       const unrun = (e: unknown) => NOT_RUN.test(e instanceof Error ? e.message : String(e));
-      failure = failed.find(([, e]) => !unrun(e))?.[1] ?? failed[0][1];
-      if (!failed.every(([, e]) => unrun(e)) || attempt >= RESEND_DELAYS_MS.length) break;
+      failure = failed.find((e) => !unrun(e)) ?? failed[0];
+      if (!failed.every(unrun) || attempt >= RESEND_DELAYS_MS.length) break;
       await sleep(RESEND_DELAYS_MS[attempt]);
+      if (this.handle instanceof Cluster) await this.refreshSlots();
     }
-    if (pending.length === 0) {
+    if (left === 0) {
       this.applied.delete(batch);
       return;
     }
     if (done.size > 0) this.applied.set(batch, done);
-    const partial = calls.length > 1 ? ` (${pending.length} of ${calls.length} slot groups not written; rewrite the same batch to finish it)` : "";
+    const partial = done.size > 0 ? " (part of the batch was written; writing the same batch again completes it without counting twice)" : "";
     throw new StoreError(this.url, `write failed: ${oneLine(failure, this.password)}${partial}`, { retryable: isRetryable(failure), cause: failure });
+  }
+
+  /** Reload the cluster's slot map (after a failover moved slots), bounded so a dead cluster cannot hang a write. */
+  private async refreshSlots(): Promise<void> {
+    const cluster = this.handle as Cluster;
+    await Promise.race([
+      new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve())),
+      sleep(2_000),
+    ]);
   }
 
   async read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]> {
@@ -131,7 +173,7 @@ export class RedisStore implements Store {
           this.run(SCRIPTS.read, [ks.index(name, interval)], [first, last, `${ks.base(name)}b:${token}:`, `:${name}`, ns.type]),
         ),
       );
-      return replies.map((reply) => rowsOf(ns.type, reply as unknown[]));
+      return replies.map((reply) => rowsOf(ns.type, reply as unknown[], first, last));
     } catch (err) {
       this.fail("read", err);
     }
@@ -150,7 +192,7 @@ export class RedisStore implements Store {
   async properties(ns: Namespace, name: string): Promise<Properties> {
     try {
       const ks = this.space(ns);
-      const reply = (await this.run(SCRIPTS.properties, [ks.intervals(name)], [ks.base(name), `:${name}`])) as string[];
+      const reply = (await this.run(SCRIPTS.properties, [ks.intervals(name)], [ks.base(name), `:${name}`, ns.type])) as string[];
       const out: Properties = {};
       for (let i = 0; i < reply.length; i += 3) out[intervalOfToken(reply[i])] = { first: Number(reply[i + 1]), last: Number(reply[i + 2]) };
       return out;
@@ -194,7 +236,7 @@ export class RedisStore implements Store {
         const wave = names.slice(i, i + WAVE);
         const left = await Promise.all(
           wave.map((n) =>
-            this.run(SCRIPTS.expire, [ks.index(n, interval), ks.intervals(n)], [before, `${ks.base(n)}b:${token}:`, `:${n}`, token]),
+            this.run(SCRIPTS.expire, [ks.index(n, interval), ks.intervals(n)], [before, `${ks.base(n)}b:${token}:`, `:${n}`, token, ns.type]),
           ),
         );
         // A stat with no interval left leaves the registry; a concurrent flush re-adds it (every flush registers its stats).

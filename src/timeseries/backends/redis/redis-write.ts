@@ -6,39 +6,67 @@
 import { StoreError, quote } from "../../errors.js";
 import type { Interval } from "../../intervals.js";
 import { TYPE_NAMES, type GaugeCell, type Namespace, type TypeName, type WriteBatch } from "../../store.js";
-import { expiryOf, intervalToken, type KeySpace } from "./redis-keys.js";
+import { chunkOf, chunkSize, expiryOf, intervalToken, nameHash, type KeySpace } from "./redis-keys.js";
 import { slotOf } from "./redis-slot.js";
 
-/** One WRITE script call: its declared keys and its argument stream. */
-export class WriteCall {
-  readonly keys: string[] = [];
-  readonly args: string[];
-  private readonly index = new Map<string, string>();
+/** One stat-slot's share of a batch: WRITE records, as JSON array items without the brackets. */
+export interface SlotGroup {
+  /** Cluster slot (0 standalone). */
+  readonly slot: number;
+  /** A key in the slot, to route the call. */
+  readonly key: string;
+  readonly records: string;
+}
 
-  constructor(type: TypeName) {
-    this.args = [type];
+/** A batch ready to send: one header shared by every WRITE call, the groups, and the name registrations. */
+export interface EncodedBatch {
+  /** WRITE's ARGV[1]. */
+  readonly header: string;
+  readonly groups: SlotGroup[];
+  /** Cluster only (standalone registers names inside WRITE): registry key → REGISTER's JSON argument. */
+  readonly registries: Array<{ key: string; json: string }>;
+}
+
+/** Namespaces and intervals of a batch, numbered for the records. */
+class Header {
+  readonly spaces: Array<string | number> = [];
+  readonly intervals: Array<string | number> = [];
+  private readonly spaceIds = new Map<string, number>();
+  private readonly intervalIds = new Map<string, number>();
+
+  space(type: TypeName, head: string, names: string): number {
+    const id = `${type}\u0000${head}`;
+    let i = this.spaceIds.get(id);
+    if (i === undefined) {
+      this.spaces.push(type, head, names);
+      this.spaceIds.set(id, (i = this.spaces.length / 3));
+    }
+    return i;
   }
 
-  /** The 1-based KEYS index of `key`, declaring it on first use. */
-  key(key: string): string {
-    let i = this.index.get(key);
+  interval(iv: Interval): number {
+    const keep = iv.steps === null ? 0 : iv.steps * iv.step.seconds;
+    const token = intervalToken(iv.name);
+    const id = `${token}\u0000${keep}`;
+    let i = this.intervalIds.get(id);
     if (i === undefined) {
-      this.keys.push(key);
-      this.index.set(key, (i = String(this.keys.length)));
+      this.intervals.push(token, keep);
+      this.intervalIds.set(id, (i = this.intervals.length / 2));
     }
     return i;
   }
 }
 
-function finite(url: string, what: string, v: number): string {
-  if (!Number.isFinite(v)) throw new StoreError(url, `write: ${what} ${quote(v)} is not a finite number`, { retryable: false });
-  return String(v);
+function finite(url: string, what: string, v: number): number {
+  if (!Number.isFinite(v)) throw new StoreError(url, `write: ${what} ${quote(v)} is not a finite number; nothing was written`, { retryable: false });
+  return v;
 }
 
 /**
- * Encode `batch`. `cluster` splits it per slot (Redis rejects a script
- * whose keys span slots); a standalone server gets one call, so the whole
- * flush is one atomic script.
+ * Encode `batch`. On a standalone server it is one group (sent as one
+ * script call, so the whole flush is atomic). On a cluster it is one group
+ * per slot (the store sends one call per node) plus a registration per
+ * names registry, which lives in a slot of its own.
  */
 export function encodeBatch(
   url: string,
@@ -46,95 +74,108 @@ export function encodeBatch(
   keySpace: (ns: Namespace) => KeySpace,
   cluster: boolean,
   wallNow: number,
-): WriteCall[] {
-  const calls = new Map<string, WriteCall>();
-  // Calls are per type: the script switches on ARGV[1].
-  const callFor = (type: TypeName, key: string): WriteCall => {
-    const id = cluster ? `${type}:${slotOf(key)}` : type;
-    let c = calls.get(id);
-    if (!c) calls.set(id, (c = new WriteCall(type)));
-    return c;
-  };
+): EncodedBatch {
+  const header = new Header();
+  const groups = new Map<number, { key: string; records: Array<string | number> }>();
+  const registries = new Map<string, Array<string | number>>();
   for (const part of batch.parts.values()) {
     const type = part.ns.type;
     if (!(TYPE_NAMES as readonly string[]).includes(type)) {
       throw new StoreError(url, `write: unknown type ${quote(type)} (have ${TYPE_NAMES.join(", ")}); nothing was written`, { retryable: false });
     }
     const ks = keySpace(part.ns);
-    const tokens = part.intervals.map((iv) => intervalToken(iv.name));
-    const registry: string[] = [];
+    const ns = header.space(type, ks.head, cluster ? "" : ks.names);
+    const ivIds = part.intervals.map((iv) => header.interval(iv));
+    const sizes = part.intervals.map(chunkSize);
+    let registry = registries.get(ks.names);
+    if (cluster && !registry) registries.set(ks.names, (registry = []));
     for (const [name, perInterval] of part.names) {
-      let nameExpiry = 0;
+      let used = 0;
       let forever = false;
-      let call: WriteCall | undefined;
+      for (let i = 0; i < perInterval.length; i++) {
+        const cells = perInterval[i];
+        if (cells && cells.size > 0) {
+          used++;
+          if (part.intervals[i].steps === null) forever = true;
+        }
+      }
+      if (used === 0) continue;
+      const hash = nameHash(name);
+      const slot = cluster ? slotOf(ks.base(name)) : 0;
+      let g = groups.get(slot);
+      if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [] }));
+      const rec = g.records;
+      rec.push(ns, hash, name, used);
+      let latest = 0;
       for (let i = 0; i < perInterval.length; i++) {
         const cells = perInterval[i];
         if (!cells || cells.size === 0) continue;
-        const iv = part.intervals[i];
-        call ??= callFor(type, ks.base(name));
-        const at = encodeInterval(url, call, ks, type, name, iv, tokens[i], cells, wallNow);
-        if (at === 0) forever = true;
-        else nameExpiry = Math.max(nameExpiry, at);
+        rec.push(ivIds[i]);
+        latest = Math.max(latest, encodeInterval(url, rec, type, part.intervals[i], sizes[i], cells, wallNow));
       }
-      if (call) registry.push(forever ? "+inf" : String(nameExpiry), name);
-    }
-    if (registry.length > 0) {
-      const call = callFor(type, ks.names);
-      call.args.push("N", call.key(ks.names), String(registry.length / 2));
-      for (const r of registry) call.args.push(r);
+      // The registry score: when this stat's newest key expires (the script computes the same for standalone).
+      registry?.push(forever ? "+inf" : latest, name);
     }
   }
-  return [...calls.values()];
+  return {
+    header: JSON.stringify([header.spaces, header.intervals, wallNow]),
+    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: JSON.stringify(g.records).slice(1, -1) })),
+    registries: [...registries].filter(([, r]) => r.length > 0).map(([key, r]) => ({ key, json: JSON.stringify(r) })),
+  };
 }
 
-/** One stat's cells in one interval → an `I` record. Returns the latest expiry (0 = kept forever). */
+/** One stat's cells in one interval → records; returns the latest chunk expiry (0 = kept forever). */
 function encodeInterval(
   url: string,
-  call: WriteCall,
-  ks: KeySpace,
+  rec: Array<string | number>,
   type: TypeName,
-  name: string,
   iv: Interval,
-  token: string,
+  size: number,
   cells: Map<number, unknown>,
   wallNow: number,
 ): number {
-  // Sub-buckets → their bucket's argument list.
-  const buckets = new Map<number, string[]>();
+  // Sub-buckets → their chunk's values.
+  const chunks = new Map<number, { end: number; values: Array<string | number> }>();
+  let lastBucket = Number.NaN;
+  let start = 0;
+  let chunk: { end: number; values: Array<string | number> } | undefined;
   for (const [sub, cell] of cells) {
     const bucket = iv.bucketOf(sub);
-    let out = buckets.get(bucket);
-    if (!out) buckets.set(bucket, (out = []));
-    const off = String(sub - bucket);
+    if (bucket !== lastBucket || !chunk) {
+      const [s, end] = chunkOf(iv, bucket, size);
+      start = s;
+      chunk = chunks.get(start);
+      if (!chunk) chunks.set(start, (chunk = { end, values: [] }));
+      lastBucket = bucket;
+    }
+    const field = `${bucket - start}:${sub - bucket}`;
+    const out = chunk.values;
     switch (type) {
       case "count":
-        out.push(off, finite(url, "count", cell as number));
+        out.push(field, finite(url, "count", cell as number));
         break;
       case "histogram":
-        for (const [member, n] of cell as Map<string, number>) out.push(`${off}:${member}`, finite(url, "histogram count", n));
+        for (const [member, n] of cell as Map<string, number>) out.push(`${field}:${member}`, finite(url, "histogram count", n));
         break;
       case "set":
-        for (const member of cell as Set<string>) out.push(`${off}:${member}`);
+        for (const member of cell as Set<string>) out.push(`${field}:${member}`);
         break;
       case "series":
-        for (const value of cell as string[]) out.push(`${off}:${value}`);
+        for (const value of cell as string[]) out.push(`${field}:${value}`);
         break;
       case "gauge": {
         const g = cell as GaugeCell;
-        out.push(off, finite(url, "gauge timestamp", g.ts), g.value);
+        out.push(field, String(finite(url, "gauge timestamp", g.ts)), g.value);
         break;
       }
     }
   }
-  const head = call.args.length;
-  call.args.push("I", call.key(ks.index(name, iv.name)), call.key(ks.intervals(name)), token, "0", String(buckets.size));
+  rec.push(chunks.size);
   let latest = 0;
-  for (const [bucket, args] of buckets) {
-    const at = expiryOf(iv, bucket, wallNow) ?? 0;
-    latest = Math.max(latest, at);
-    call.args.push(call.key(ks.bucket(name, iv.name, bucket)), String(bucket), String(at), String(args.length));
-    for (const a of args) call.args.push(a);
+  for (const [s, { end, values }] of chunks) {
+    latest = Math.max(latest, expiryOf(iv, end, wallNow) ?? 0);
+    rec.push(s, end, values.length);
+    for (const v of values) rec.push(v);
   }
-  call.args[head + 4] = String(latest);
   return latest;
 }
