@@ -1,0 +1,231 @@
+import {
+  ErrorCodes,
+  Interval,
+  TorusError,
+  checkStoreUrl,
+  typeDef,
+  type TimeseriesOptions,
+  type TransformFn,
+  type TypeName,
+} from "../timeseries/index.js";
+import { ConfigError, ConfigErrorCodes } from "./config-error.js";
+import { configShape, describeIssue, intervalShape, schemaShape } from "./config-shape.js";
+import type { MacroSpec, SchemaSpec, TorusConfig } from "./define-config.js";
+
+export const DEFAULT_HOST = "sqlite:///:memory:";
+
+/** One schema, checked and ready: matchers compiled, timeseries options validated. */
+export interface CompiledSchema {
+  readonly name: string;
+  readonly type: TypeName;
+  readonly host: string;
+  readonly clientConfig: Record<string, unknown>;
+  readonly matchers: readonly RegExp[];
+  readonly rolling: number;
+  readonly transform: SchemaSpec["transform"] | null;
+  readonly generator: SchemaSpec["generator"] | null;
+  /** Options for `new Timeseries(store, options)`. */
+  readonly options: TimeseriesOptions;
+  readonly spec: SchemaSpec;
+  matches(stat: string): boolean;
+}
+
+/** One aggregate rule: an anchored pattern over dot-separated components and a rollup template. */
+export interface CompiledAggregate {
+  readonly rollup: string;
+  readonly source: string;
+  /** `rollup <- source`, for logs and metrics. */
+  readonly label: string;
+  /** The rollup name for `stat`, or null when the source pattern does not match. */
+  apply(stat: string): string | null;
+}
+
+export interface Config {
+  readonly files: readonly string[];
+  readonly schemas: readonly CompiledSchema[];
+  readonly aggregates: readonly CompiledAggregate[];
+  readonly transforms: Readonly<Record<string, TransformFn>>;
+  readonly macros: Readonly<Record<string, MacroSpec>>;
+  readonly debug: 0 | 1 | 2;
+  readonly flushInterval: number;
+  readonly bufferMaxRows: number;
+  readonly maxLineLength: number;
+  readonly writeToken: string | null;
+  readonly maxBuckets: number;
+  readonly timezone: string;
+  readonly onLoad: ReadonlyArray<() => unknown>;
+  readonly onReload: ReadonlyArray<() => unknown>;
+}
+
+const q = (v: unknown) => JSON.stringify(v);
+
+function invalid(where: string, message: string, value?: unknown, cause?: unknown): never {
+  throw new ConfigError(ConfigErrorCodes.INVALID, `${where}: ${message}`, { field: where, value, cause });
+}
+
+function compileMatchers(schema: string, match: SchemaSpec["match"]): RegExp[] {
+  const list = Array.isArray(match) ? match : [match];
+  return list.map((m: string | RegExp, i: number) => {
+    if (m instanceof RegExp) return new RegExp(m.source, m.flags.replace(/[gy]/g, ""));
+    try {
+      return new RegExp(m);
+    } catch (err) {
+      return invalid(`schema ${q(schema)}: match${list.length > 1 ? `[${i}]` : ""}`, `${q(m)} is not a valid regular expression (${(err as Error).message})`, m, err);
+    }
+  });
+}
+
+function compileSchema(name: string, raw: unknown): CompiledSchema {
+  const where = `schema ${q(name)}`;
+  const parsed = schemaShape.safeParse(raw);
+  if (!parsed.success) {
+    const { path, message } = describeIssue(parsed.error);
+    invalid(`${where}${path ? `: ${path}` : ""}`, message);
+  }
+  const spec = parsed.data as SchemaSpec;
+  const wrap = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof TorusError && !(err instanceof ConfigError)) {
+        throw new ConfigError(err.code, err.message, { field: err.field, value: err.value, cause: err });
+      }
+      throw err;
+    }
+  };
+  const type = wrap(() => typeDef(spec.type ?? "count", `${where}: type`)).name;
+  const host = spec.host ?? DEFAULT_HOST;
+  wrap(() => checkStoreUrl(host, `${where}: host`));
+  if (Object.keys(spec.intervals).length === 0) invalid(`${where}: intervals`, "at least one interval is required");
+  for (const [iname, ispec] of Object.entries(spec.intervals)) {
+    const shape = intervalShape.safeParse(ispec);
+    if (!shape.success) {
+      const { path, message } = describeIssue(shape.error);
+      invalid(`${where}: interval ${q(iname)}${path ? `: ${path}` : ""}`, message, ispec);
+    }
+    wrap(() => new Interval(iname, shape.data, `${where}: interval ${q(iname)}`));
+  }
+  const matchers = compileMatchers(name, spec.match);
+  const options: TimeseriesOptions = {
+    type,
+    intervals: spec.intervals,
+    prefix: spec.prefix,
+    read_func: spec.read_func ?? null,
+    write_func: spec.write_func ?? null,
+    label: name,
+  };
+  return {
+    name,
+    type,
+    host,
+    clientConfig: spec.client_config ?? {},
+    matchers,
+    rolling: spec.rolling ?? 0,
+    transform: spec.transform ?? null,
+    generator: spec.generator ?? null,
+    options,
+    spec,
+    matches: matchers.length === 1 ? (stat) => matchers[0].test(stat) : (stat) => matchers.some((m) => m.test(stat)),
+  };
+}
+
+const COMPONENT = "[^.\\s]+";
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * `*` matches one whole component, `<name>` matches and captures one;
+ * anything else is literal. The whole name must match.
+ */
+export function compileAggregate(rollup: string, source: string, index = 0): CompiledAggregate {
+  const where = `AGGREGATES[${index}]`;
+  const captures: string[] = [];
+  const parts = source.split(".").map((c) => {
+    if (c === "") invalid(where, `source ${q(source)} has an empty component`, source);
+    if (c === "*") return COMPONENT;
+    const m = /^<([A-Za-z_][\w-]*)>$/.exec(c);
+    if (m) {
+      if (captures.includes(m[1])) invalid(where, `source ${q(source)} captures <${m[1]}> twice`, source);
+      captures.push(m[1]);
+      return `(${COMPONENT})`;
+    }
+    if (/\s/.test(c)) invalid(where, `source ${q(source)} has whitespace in a component`, source);
+    return escapeRe(c);
+  });
+  const regex = new RegExp(`^${parts.join("\\.")}$`);
+  // The rollup template: literal text with <name> holes filled from the captures.
+  const pieces: Array<string | number> = [];
+  let last = 0;
+  for (const m of rollup.matchAll(/<([A-Za-z_][\w-]*)>/g)) {
+    const idx = captures.indexOf(m[1]);
+    if (idx === -1) invalid(where, `rollup ${q(rollup)} uses <${m[1]}>, which source ${q(source)} does not capture`, rollup);
+    if (m.index > last) pieces.push(rollup.slice(last, m.index));
+    pieces.push(idx + 1);
+    last = m.index + m[0].length;
+  }
+  if (last < rollup.length) pieces.push(rollup.slice(last));
+  const label = `${rollup} <- ${source}`;
+  return {
+    rollup,
+    source,
+    label,
+    apply(stat) {
+      const m = regex.exec(stat);
+      if (!m) return null;
+      let out = "";
+      for (const p of pieces) out += typeof p === "number" ? m[p] : p;
+      return out;
+    },
+  };
+}
+
+function debugLevel(d: TorusConfig["DEBUG"]): 0 | 1 | 2 {
+  if (d === true) return 1;
+  if (!d) return 0;
+  return d;
+}
+
+/**
+ * Check merged configuration exports and compile them. Every problem is a
+ * ConfigError naming the schema (or export) and the field.
+ */
+export function compileConfig(exports: Record<string, unknown>, files: readonly string[] = [], hooks: { onLoad?: Array<() => unknown>; onReload?: Array<() => unknown> } = {}): Config {
+  const parsed = configShape.safeParse(exports);
+  if (!parsed.success) {
+    const { path, message } = describeIssue(parsed.error);
+    invalid(path || "configuration", message);
+  }
+  const c = parsed.data as TorusConfig;
+  const schemas = Object.entries(c.SCHEMAS ?? {}).map(([name, spec]) => compileSchema(name, spec));
+  const aggregates = (c.AGGREGATES ?? []).map(([rollup, source], i) => compileAggregate(rollup, source, i));
+  for (const [name, macro] of Object.entries(c.MACROS ?? {})) {
+    for (const field of ["fetch", "process_row", "join_rows"] as const) {
+      const v = (macro as Record<string, unknown>)[field];
+      if (v !== undefined && typeof v !== "function") invalid(`macro ${q(name)}: ${field}`, "expected a function", v);
+    }
+  }
+  if (c.TIMEZONE) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: c.TIMEZONE });
+    } catch {
+      invalid("TIMEZONE", `${q(c.TIMEZONE)} is not an IANA time zone (e.g. UTC, Europe/Paris)`, c.TIMEZONE);
+    }
+  }
+  return {
+    files,
+    schemas,
+    aggregates,
+    transforms: c.TRANSFORMS ?? {},
+    macros: (c.MACROS ?? {}) as Record<string, MacroSpec>,
+    debug: debugLevel(c.DEBUG),
+    flushInterval: c.FLUSH_INTERVAL ?? 500,
+    bufferMaxRows: c.BUFFER_MAX_ROWS ?? 2_000_000,
+    maxLineLength: c.MAX_LINE_LENGTH ?? 4096,
+    writeToken: c.WRITE_TOKEN ?? null,
+    maxBuckets: c.MAX_BUCKETS ?? 100_000,
+    timezone: c.TIMEZONE ?? "UTC",
+    onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
+    onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
+  };
+}
+
+export { ErrorCodes };

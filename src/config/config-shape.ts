@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+/**
+ * The structural shape of a configuration module's exports. Semantic checks
+ * (intervals, regular expressions, URLs) follow in `compileConfig`, where
+ * messages can name the schema and the field.
+ */
+const fn = z.custom<(...args: any[]) => any>((v) => typeof v === "function", { message: "expected a function" });
+const pattern = z.union([z.string(), z.instanceof(RegExp)]);
+
+export const intervalShape = z
+  .object({
+    step: z.union([z.number(), z.string()]),
+    steps: z.number().nullish(),
+    resolution: z.union([z.number(), z.string()]).nullish(),
+  })
+  .strict();
+
+export const schemaShape = z
+  .object({
+    type: z.string().optional(),
+    host: z.string().optional(),
+    client_config: z.record(z.string(), z.unknown()).optional(),
+    match: z.union([pattern, z.array(pattern).min(1)]),
+    intervals: z.record(z.string(), z.unknown()),
+    rolling: z.number().int().optional(),
+    prefix: z.string().optional(),
+    transform: fn.optional(),
+    read_func: fn.nullish(),
+    write_func: fn.nullish(),
+    generator: fn.optional(),
+  })
+  .strict();
+
+export const configShape = z
+  .object({
+    SCHEMAS: z.record(z.string(), z.unknown()).optional(),
+    AGGREGATES: z.array(z.tuple([z.string().min(1), z.string().min(1)])).optional(),
+    TRANSFORMS: z.record(z.string(), fn).optional(),
+    MACROS: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    DEBUG: z.union([z.boolean(), z.literal(0), z.literal(1), z.literal(2)]).optional(),
+    on_load: fn.optional(),
+    on_reload: fn.optional(),
+    FLUSH_INTERVAL: z.number().int().min(0).optional(),
+    BUFFER_MAX_ROWS: z.number().int().min(1000).optional(),
+    MAX_LINE_LENGTH: z.number().int().min(16).optional(),
+    WRITE_TOKEN: z.string().min(1).optional(),
+    MAX_BUCKETS: z.number().int().min(1).optional(),
+    TIMEZONE: z.string().min(1).optional(),
+  })
+  .passthrough();
+
+/** `path: message` for the first issue of a failed parse, paths joined the way a user writes them. */
+export function describeIssue(error: z.ZodError): { path: string; message: string } {
+  const issue = error.issues[0];
+  const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+  return { path, message: issue.message };
+}

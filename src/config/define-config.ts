@@ -1,0 +1,73 @@
+import type { IntervalSpec, TransformFn, TypeName } from "../timeseries/index.js";
+
+/** A value read from the wire (text) or given to `/insert`. */
+export type RawValue = string | number;
+
+/** Where and how matching stats are stored (SPEC §2). */
+export interface SchemaSpec {
+  /** `count` (default), `histogram`, `series`, `gauge` or `set`. */
+  type?: TypeName;
+  /** Storage URL; default in-memory SQLite. */
+  host?: string;
+  /** Passed to the store's driver. */
+  client_config?: Record<string, unknown>;
+  /** Regular expressions searched anywhere in the stat name (unanchored, as in the seed). */
+  match: string | RegExp | ReadonlyArray<string | RegExp>;
+  intervals: Record<string, IntervalSpec>;
+  /** Also write each point into this many intervals before (<0) or after (>0) its own. */
+  rolling?: number;
+  /** Scopes tables/keys inside a shared store. */
+  prefix?: string;
+  /** Rename or rewrite a point; a null stat skips the write. */
+  transform?: (stat: string, value: any) => readonly [string | null, any] | null | undefined;
+  read_func?: (value: string) => unknown;
+  write_func?: (value: any) => unknown;
+  /** Makes one `[stat, value]` for `schema-test`. */
+  generator?: () => readonly [string, unknown];
+}
+
+/** Named query options (seed MACROS): `name(stat)` runs the read with these. */
+export interface MacroSpec {
+  transform?: string | TransformFn | ReadonlyArray<string | TransformFn> | Record<string, string | TransformFn>;
+  fetch?: (handle: unknown, key: { name: string; interval: string; bucket: number }) => unknown;
+  process_row?: (data: any) => any;
+  condense?: boolean | ((subs: Map<number, any>) => any);
+  join_rows?: (rows: any[]) => any;
+  collapse?: boolean | ((buckets: Map<number, any>) => any);
+  format?: "graphite" | "json";
+  schema?: string;
+  interval?: string;
+  start?: string | number;
+  end?: string | number;
+  steps?: number;
+}
+
+/** Everything a configuration module may export, by the seed's names. */
+export interface TorusConfig {
+  SCHEMAS?: Record<string, SchemaSpec>;
+  /** `[rollup, source]` pairs; `*` matches one component, `<name>` captures one. */
+  AGGREGATES?: ReadonlyArray<readonly [string, string]>;
+  TRANSFORMS?: Record<string, TransformFn>;
+  MACROS?: Record<string, MacroSpec>;
+  /** 0/false: errors; 1/true: STOR, AGRT, DONE; 2: also RECV and SKIP. */
+  DEBUG?: 0 | 1 | 2 | boolean;
+  on_load?: () => unknown;
+  on_reload?: () => unknown;
+  /** karbon: milliseconds between flushes (0 = write through). Default 500. */
+  FLUSH_INTERVAL?: number;
+  /** karbon: rows buffered per store before sockets are paused. Default 2,000,000. */
+  BUFFER_MAX_ROWS?: number;
+  /** karbon: longest accepted line in bytes. Default 4096. */
+  MAX_LINE_LENGTH?: number;
+  /** torus: bearer token required by `/insert` and `DELETE /series`. */
+  WRITE_TOKEN?: string;
+  /** torus: most buckets one request may read. Default 100,000. */
+  MAX_BUCKETS?: number;
+  /** torus: IANA time zone for dates without one (default UTC). */
+  TIMEZONE?: string;
+}
+
+/** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */
+export function defineConfig<const T extends TorusConfig>(config: T): T {
+  return config;
+}
