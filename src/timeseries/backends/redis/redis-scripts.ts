@@ -38,9 +38,9 @@ end
 /**
  * Apply a batch, or one node's share of it on a cluster. ARGV[1] is a JSON
  * header `[namespaces, intervals, now]`: namespaces as flattened
- * `[type, key head, names registry key ('' when a separate call registers
- * names)]`, intervals as flattened `[token, seconds kept (0 = forever)]`.
- * ARGV[2] is a JSON array of records read with a cursor:
+ * `[type, key head, names registry key ('' on a cluster)]`, intervals as
+ * flattened `[token, seconds kept (0 = forever)]`. ARGV[2] is a JSON array
+ * of records read with a cursor:
  *
  *     namespace#, name hash, name, nIntervals,
  *       per interval: interval#, nChunks,
@@ -57,9 +57,11 @@ end
  * batch. The shebang lets one call span the slots of one node.
  *
  * A chunk key that did not exist gets its TTL (its end + kept seconds, or
- * now + kept when that is already past: the writer's clock is behind) and
- * its index entry; one that existed already has both, so steady-state
- * merges cost one check per chunk and one command per merge.
+ * now + kept when that is already past: the writer's clock is behind), its
+ * index entry, and its stat a registry entry scored by that expiry; a
+ * chunk that existed already has all three, so steady-state merges cost
+ * one check per chunk and one command per merge. Returns the registry
+ * entries still to make (`[namespace#, score, name, ...]`, cluster only).
  */
 export const WRITE = `#!lua flags=allow-cross-slot-keys
 ${HELPERS}
@@ -68,19 +70,19 @@ local spaces, ivs, now = header[1], header[2], header[3]
 local p = cjson.decode(ARGV[2])
 local n = #p
 
--- Pass 1: every chunk key, and whether it exists.
+-- Pass 1 (reads only): every chunk key, and whether it exists.
 local keys, fresh = {}, {}
 local i = 1
 while i <= n do
   local ns, hash, name, nint = p[i], p[i + 1], p[i + 2], p[i + 3]
   i = i + 4
-  local base = spaces[3 * ns - 1] .. '{' .. hash .. '}:'
+  local head = spaces[3 * ns - 1]
   for _ = 1, nint do
-    local head = base .. 'b:' .. ivs[2 * p[i] - 1] .. ':'
+    local tok = ivs[2 * p[i] - 1]
     local nch = p[i + 1]
     i = i + 2
     for _ = 1, nch do
-      local key = head .. p[i] .. ':' .. name
+      local key = head .. '{' .. hash .. '}:b:' .. tok .. ':' .. p[i] .. ':' .. name
       keys[#keys + 1] = key
       fresh[#fresh + 1] = redis.call('EXISTS', key) == 0
       i = i + 3 + p[i + 2]
@@ -94,23 +96,20 @@ local function extend(key, at, existed)
 end
 
 -- Pass 2: merge.
-local regs = {}
+local regs, out = {}, {}
 local k = 0
 i = 1
 while i <= n do
   local ns, hash, name, nint = p[i], p[i + 1], p[i + 2], p[i + 3]
   i = i + 4
-  local kind, names_key = spaces[3 * ns - 2], spaces[3 * ns]
-  local base = spaces[3 * ns - 1] .. '{' .. hash .. '}:'
-  local tail = ':' .. name
-  local ivset = base .. 'v' .. tail
-  local score = 0
+  local kind = spaces[3 * ns - 2]
+  local score, created = 0, false
   for _ = 1, nint do
-    local tok, keep = ivs[2 * p[i] - 1], ivs[2 * p[i]]
+    local iv = p[i]
     local nch = p[i + 1]
+    local keep = ivs[2 * iv]
     i = i + 2
-    local idx = base .. 'i:' .. tok .. tail
-    local added = {}
+    local added = nil
     local latest = 0
     for _ = 1, nch do
       local start, stop, m = p[i], p[i + 1], p[i + 2]
@@ -124,7 +123,7 @@ while i <= n do
         each_chunk('SADD', key, nil, p, i, last)
       elseif kind == 'series' then
         each_chunk('RPUSH', key, nil, p, i, last)
-      elseif kind == 'gauge' then
+      else
         for j = i, last, 3 do
           local cur = redis.call('HGET', key, p[j])
           -- Ties go to the later write, as in every other store.
@@ -134,42 +133,55 @@ while i <= n do
         end
       end
       i = last + 1
-      local at = 0
-      if keep > 0 then
-        at = stop + keep
-        if at <= now then at = now + keep end
-        if at > latest then latest = at end
-      end
       if fresh[k] then
-        if at > 0 then redis.call('EXPIREAT', key, at) end
+        local at = 0
+        if keep > 0 then
+          at = stop + keep
+          if at <= now then at = now + keep end
+          if at > latest then latest = at end
+          redis.call('EXPIREAT', key, at)
+        end
+        added = added or {}
         added[#added + 1] = stop
         added[#added + 1] = start
       end
     end
-    if #added > 0 then
+    if added then
+      created = true
+      local base = spaces[3 * ns - 1] .. '{' .. hash .. '}:'
+      local tok = ivs[2 * iv - 1]
+      local idx = base .. 'i:' .. tok .. ':' .. name
+      local ivset = base .. 'v:' .. name
       local idx_existed = redis.call('EXISTS', idx) == 1
       each_chunk('ZADD', idx, nil, added, 1, #added)
       if latest > 0 then extend(idx, latest, idx_existed) end
       local iv_existed = redis.call('EXISTS', ivset) == 1
       redis.call('SADD', ivset, tok)
       if latest > 0 then extend(ivset, latest, iv_existed) else redis.call('PERSIST', ivset) end
-    end
-    if score ~= '+inf' then
-      if keep == 0 then score = '+inf' elseif latest > score then score = latest end
+      if score ~= '+inf' then
+        if keep == 0 then score = '+inf' elseif latest > score then score = latest end
+      end
     end
   end
-  if names_key ~= '' then
-    local reg = regs[names_key]
-    if not reg then
-      reg = {}
-      regs[names_key] = reg
+  if created then
+    local names_key = spaces[3 * ns]
+    if names_key == '' then
+      out[#out + 1] = ns
+      out[#out + 1] = score
+      out[#out + 1] = name
+    else
+      local reg = regs[names_key]
+      if not reg then
+        reg = {}
+        regs[names_key] = reg
+      end
+      reg[#reg + 1] = score
+      reg[#reg + 1] = name
     end
-    reg[#reg + 1] = score
-    reg[#reg + 1] = name
   end
 end
 for key, reg in pairs(regs) do each_chunk('ZADD', key, 'GT', reg, 1, #reg) end
-return 1
+return out
 `;
 
 /** Register names in a cluster, where the registry lives in a slot of its own. KEYS[1] = registry; ARGV[1] = JSON `[score, name, ...]`. */

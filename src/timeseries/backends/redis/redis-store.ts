@@ -19,33 +19,49 @@ const WAVE = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const wallNow = () => Math.floor(Date.now() / 1000);
 
-/** One script call of a flush, and the parts of the batch it carries (slot groups, registries). */
+/** One script call of a flush: the slot groups it carries, or the registrations. */
 interface Call {
   script: Script;
   keys: string[];
   args: string[];
-  parts: string[];
+  slots: number[];
+  /** REGISTER calls: the registry and the `[score, name, ...]` entries they carry. */
+  registry?: { key: string; entries: Array<string | number> };
+}
+
+/** How far a batch got: slot groups applied, and names registrations still owed (cluster). */
+interface Progress {
+  slots: Set<number>;
+  owed: Map<string, Array<string | number>>;
 }
 
 /**
  * Redis and Redis Cluster behind one store: ioredis's `Redis` and `Cluster`
  * take the same commands, and every multi-key operation is a Lua script
- * over keys of one slot (see `redis-keys.ts` for the layout).
+ * (see `redis-keys.ts` for the layout, `redis-scripts.ts` for the scripts).
  *
  * A flush is a script, not MULTI/EXEC or a plain pipeline: a script is
- * atomic like a transaction, but it can also do the gauge's compare and
- * skip index upkeep for buckets that already exist, and a 10,000-bucket
- * flush is one command instead of tens of thousands. Standalone, the whole
- * flush is one script call: all or nothing. On a cluster it is one call per
- * slot (a stat's keys share a slot), sent as one auto-pipeline per node;
- * calls refused before running (MOVED, CLUSTERDOWN, ...) are resent after a
- * pause. A failure that leaves some slots applied throws a retryable
- * StoreError; writing the same WriteBatch object again skips the slots
- * already applied, so that retry does not count twice.
+ * atomic like a transaction, can also do the gauge's compare and skip the
+ * TTL and index upkeep of chunks that already exist, and carries a
+ * 10,000-bucket flush as one command with one JSON argument instead of
+ * tens of thousands of commands (the per-command cost of the client was
+ * most of the time).
  *
- * Not idempotent: a call whose reply is lost (connection dropped or command
- * timeout after the server ran it) is reported as failed, and a retry then
- * counts it twice. Redis cannot tell us whether it ran.
+ * Standalone, the whole flush is one script call: all or nothing. On a
+ * cluster it is one call per node (by the client's slot map), each atomic
+ * on its node, then one call registering new stat names (the registry has
+ * a slot of its own). Calls the server provably did not run (MOVED,
+ * CLUSTERDOWN, a slot no longer local, ...) are resent after a pause and a
+ * slot map refresh. A failure that leaves part of the batch applied throws
+ * a retryable StoreError and remembers how far the batch got: writing the
+ * same WriteBatch object again sends only the rest, so that retry does not
+ * count twice.
+ *
+ * Not idempotent: a call whose reply is lost (connection dropped or
+ * command timeout after the server ran it) is reported as failed, and a
+ * retry then counts it twice. Redis cannot tell us whether it ran. On a
+ * cluster, a master that dies before replicating an acknowledged flush
+ * loses it (replication is asynchronous; use WAIT for a guarantee).
  */
 export class RedisStore implements Store {
   readonly url: string;
@@ -54,7 +70,7 @@ export class RedisStore implements Store {
   private readonly password: string | undefined;
   private readonly spaces = new Map<string, KeySpace>();
   /** Per batch that failed part-way: signatures of calls already applied. */
-  private readonly applied = new WeakMap<WriteBatch, Set<string>>();
+  private readonly applied = new WeakMap<WriteBatch, Progress>();
 
   private constructor(url: string, client: RedisClient) {
     this.url = redactUrl(url);
@@ -92,14 +108,14 @@ export class RedisStore implements Store {
   }
 
   /**
-   * The calls for the parts of `encoded` not yet applied: one for a
+   * The calls for what of `encoded` is not yet applied: one for a
    * standalone server; on a cluster one per node (by the client's current
-   * slot map) and one per names registry.
+   * slot map), plus one per names registry with registrations owed.
    */
-  private callsFor(encoded: EncodedBatch, done: Set<string>): Call[] {
-    const groups = encoded.groups.filter((g) => !done.has(`slot:${g.slot}`));
+  private callsFor(encoded: EncodedBatch, progress: Progress): Call[] {
     const byNode = new Map<string, SlotGroup[]>();
-    for (const g of groups) {
+    for (const g of encoded.groups) {
+      if (progress.slots.has(g.slot)) continue;
       const node = this.handle instanceof Cluster ? (this.handle.slots[g.slot]?.[0] ?? `?${g.slot}`) : "";
       const list = byNode.get(node);
       if (list) list.push(g);
@@ -109,11 +125,12 @@ export class RedisStore implements Store {
       script: SCRIPTS.write,
       keys: [gs[0].key],
       args: [encoded.header, `[${gs.map((g) => g.records).join(",")}]`],
-      parts: gs.map((g) => `slot:${g.slot}`),
+      slots: gs.map((g) => g.slot),
     }));
-    for (const r of encoded.registries) {
-      if (!done.has(`names:${r.key}`)) calls.push({ script: SCRIPTS.register, keys: [r.key], args: [r.json], parts: [`names:${r.key}`] });
+    for (const [key, entries] of progress.owed) {
+      calls.push({ script: SCRIPTS.register, keys: [key], args: [JSON.stringify(entries)], slots: [], registry: { key, entries } });
     }
+    progress.owed = new Map();
     return calls;
   }
 
@@ -125,34 +142,47 @@ export class RedisStore implements Store {
     } catch (err) {
       this.fail("write", err);
     }
-    const done = this.applied.get(batch) ?? new Set<string>();
+    const progress = this.applied.get(batch) ?? { slots: new Set<number>(), owed: new Map() };
+    const owe = (key: string, entries: Array<string | number>) => {
+      const list = progress.owed.get(key);
+      if (list) list.push(...entries);
+      else progress.owed.set(key, entries);
+    };
     let failure: unknown;
-    let left = 0;
-    for (let attempt = 0; ; attempt++) {
-      const calls = this.callsFor(encoded, done);
+    for (let failures = 0; ; ) {
+      const calls = this.callsFor(encoded, progress);
       if (calls.length === 0) break;
       const results = await Promise.allSettled(calls.map((c) => this.run(c.script, c.keys, c.args)));
       const failed: unknown[] = [];
       results.forEach((r, i) => {
-        if (r.status === "fulfilled") for (const part of calls[i].parts) done.add(part);
-        else failed.push(r.reason);
+        const call = calls[i];
+        if (r.status === "rejected") {
+          failed.push(r.reason);
+          if (call.registry) owe(call.registry.key, call.registry.entries);
+          return;
+        }
+        for (const slot of call.slots) progress.slots.add(slot);
+        // A cluster WRITE answers with the stats it created: [namespace#, score, name, ...].
+        const made = Array.isArray(r.value) ? (r.value as Array<string | number>) : [];
+        for (let j = 0; j < made.length; j += 3) owe(encoded.registries[Number(made[j]) - 1], [made[j + 1], made[j + 2]]);
       });
-      left = failed.length;
-      if (left === 0) break;
+      if (failed.length === 0) continue; // registrations owed go out next round
       // Resend only what the server provably did not run; anything else is the caller's to retry.
       const unrun = (e: unknown) => NOT_RUN.test(e instanceof Error ? e.message : String(e));
       failure = failed.find((e) => !unrun(e)) ?? failed[0];
-      if (!failed.every(unrun) || attempt >= RESEND_DELAYS_MS.length) break;
-      await sleep(RESEND_DELAYS_MS[attempt]);
+      if (!failed.every(unrun) || failures >= RESEND_DELAYS_MS.length) break;
+      await sleep(RESEND_DELAYS_MS[failures++]);
       if (this.handle instanceof Cluster) await this.refreshSlots();
+      failure = undefined;
     }
-    if (left === 0) {
+    if (failure === undefined) {
       this.applied.delete(batch);
       return;
     }
-    if (done.size > 0) this.applied.set(batch, done);
-    const partial = done.size > 0 ? " (part of the batch was written; writing the same batch again completes it without counting twice)" : "";
-    throw new StoreError(this.url, `write failed: ${oneLine(failure, this.password)}${partial}`, { retryable: isRetryable(failure), cause: failure });
+    const partial = progress.slots.size > 0 || progress.owed.size > 0;
+    if (partial) this.applied.set(batch, progress);
+    const note = partial ? " (part of the batch was written; writing the same batch again completes it without counting twice)" : "";
+    throw new StoreError(this.url, `write failed: ${oneLine(failure, this.password)}${note}`, { retryable: isRetryable(failure), cause: failure });
   }
 
   /** Reload the cluster's slot map (after a failover moved slots), bounded so a dead cluster cannot hang a write. */
@@ -201,11 +231,26 @@ export class RedisStore implements Store {
     }
   }
 
+  /**
+   * Drop stats that have no data left from the names registry. A flush may
+   * create one of them again between our check and the removal (on a
+   * cluster the registry is on another node, so this can't be one script),
+   * and a flush only registers a stat when it creates a chunk: look again
+   * afterwards and put back any that came back, kept listed until the next
+   * expiry sweep finds them empty.
+   */
+  private async unregister(ks: KeySpace, names: readonly string[]): Promise<void> {
+    await this.handle.zrem(ks.names, ...names);
+    const left = await Promise.all(names.map((n) => this.handle.scard(ks.intervals(n))));
+    const back = names.filter((_, i) => left[i] > 0);
+    if (back.length > 0) await this.handle.zadd(ks.names, "GT", ...back.flatMap((n) => ["+inf", n]));
+  }
+
   private async deleteNames(ks: KeySpace, names: readonly string[]): Promise<void> {
     for (let i = 0; i < names.length; i += WAVE) {
       const wave = names.slice(i, i + WAVE);
       await Promise.all(wave.map((name) => this.run(SCRIPTS.delete, [ks.intervals(name)], [ks.base(name), `:${name}`])));
-      await this.handle.zrem(ks.names, ...wave);
+      await this.unregister(ks, wave);
     }
   }
 
@@ -239,9 +284,9 @@ export class RedisStore implements Store {
             this.run(SCRIPTS.expire, [ks.index(n, interval), ks.intervals(n)], [before, `${ks.base(n)}b:${token}:`, `:${n}`, token, ns.type]),
           ),
         );
-        // A stat with no interval left leaves the registry; a concurrent flush re-adds it (every flush registers its stats).
+        // A stat with no interval left leaves the registry.
         const gone = wave.filter((_, j) => Number(left[j]) === 0);
-        if (gone.length > 0) await this.handle.zrem(ks.names, ...gone);
+        if (gone.length > 0) await this.unregister(ks, gone);
       }
     } catch (err) {
       this.fail("expire", err);

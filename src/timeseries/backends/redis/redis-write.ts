@@ -6,7 +6,7 @@
 import { StoreError, quote } from "../../errors.js";
 import type { Interval } from "../../intervals.js";
 import { TYPE_NAMES, type GaugeCell, type Namespace, type TypeName, type WriteBatch } from "../../store.js";
-import { chunkOf, chunkSize, expiryOf, intervalToken, nameHash, type KeySpace } from "./redis-keys.js";
+import { chunkOf, chunkSize, intervalToken, nameHash, type KeySpace } from "./redis-keys.js";
 import { slotOf } from "./redis-slot.js";
 
 /** One stat-slot's share of a batch: WRITE records, as JSON array items without the brackets. */
@@ -18,27 +18,30 @@ export interface SlotGroup {
   readonly records: string;
 }
 
-/** A batch ready to send: one header shared by every WRITE call, the groups, and the name registrations. */
+/** A batch ready to send: one header shared by every WRITE call, and the groups. */
 export interface EncodedBatch {
   /** WRITE's ARGV[1]. */
   readonly header: string;
   readonly groups: SlotGroup[];
-  /** Cluster only (standalone registers names inside WRITE): registry key → REGISTER's JSON argument. */
-  readonly registries: Array<{ key: string; json: string }>;
+  /** Names registry key of each namespace of the header (1-based namespace# − 1). */
+  readonly registries: string[];
 }
 
 /** Namespaces and intervals of a batch, numbered for the records. */
 class Header {
   readonly spaces: Array<string | number> = [];
+  readonly registries: string[] = [];
   readonly intervals: Array<string | number> = [];
   private readonly spaceIds = new Map<string, number>();
   private readonly intervalIds = new Map<string, number>();
 
-  space(type: TypeName, head: string, names: string): number {
+  /** `names` is the registry key; `inline` whether WRITE registers names itself (standalone). */
+  space(type: TypeName, head: string, names: string, inline: boolean): number {
     const id = `${type}\u0000${head}`;
     let i = this.spaceIds.get(id);
     if (i === undefined) {
-      this.spaces.push(type, head, names);
+      this.spaces.push(type, head, inline ? names : "");
+      this.registries.push(names);
       this.spaceIds.set(id, (i = this.spaces.length / 3));
     }
     return i;
@@ -64,9 +67,10 @@ function finite(url: string, what: string, v: number): number {
 
 /**
  * Encode `batch`. On a standalone server it is one group (sent as one
- * script call, so the whole flush is atomic). On a cluster it is one group
- * per slot (the store sends one call per node) plus a registration per
- * names registry, which lives in a slot of its own.
+ * script call, so the whole flush is atomic, names registry included). On
+ * a cluster it is one group per slot; the store sends one call per node,
+ * then registers the names the calls report as new (the registry lives in
+ * a slot of its own).
  */
 export function encodeBatch(
   url: string,
@@ -77,28 +81,18 @@ export function encodeBatch(
 ): EncodedBatch {
   const header = new Header();
   const groups = new Map<number, { key: string; records: Array<string | number> }>();
-  const registries = new Map<string, Array<string | number>>();
   for (const part of batch.parts.values()) {
     const type = part.ns.type;
     if (!(TYPE_NAMES as readonly string[]).includes(type)) {
       throw new StoreError(url, `write: unknown type ${quote(type)} (have ${TYPE_NAMES.join(", ")}); nothing was written`, { retryable: false });
     }
     const ks = keySpace(part.ns);
-    const ns = header.space(type, ks.head, cluster ? "" : ks.names);
+    const ns = header.space(type, ks.head, ks.names, !cluster);
     const ivIds = part.intervals.map((iv) => header.interval(iv));
     const sizes = part.intervals.map(chunkSize);
-    let registry = registries.get(ks.names);
-    if (cluster && !registry) registries.set(ks.names, (registry = []));
     for (const [name, perInterval] of part.names) {
       let used = 0;
-      let forever = false;
-      for (let i = 0; i < perInterval.length; i++) {
-        const cells = perInterval[i];
-        if (cells && cells.size > 0) {
-          used++;
-          if (part.intervals[i].steps === null) forever = true;
-        }
-      }
+      for (const cells of perInterval) if (cells && cells.size > 0) used++;
       if (used === 0) continue;
       const hash = nameHash(name);
       const slot = cluster ? slotOf(ks.base(name)) : 0;
@@ -106,34 +100,23 @@ export function encodeBatch(
       if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [] }));
       const rec = g.records;
       rec.push(ns, hash, name, used);
-      let latest = 0;
       for (let i = 0; i < perInterval.length; i++) {
         const cells = perInterval[i];
         if (!cells || cells.size === 0) continue;
         rec.push(ivIds[i]);
-        latest = Math.max(latest, encodeInterval(url, rec, type, part.intervals[i], sizes[i], cells, wallNow));
+        encodeInterval(url, rec, type, part.intervals[i], sizes[i], cells);
       }
-      // The registry score: when this stat's newest key expires (the script computes the same for standalone).
-      registry?.push(forever ? "+inf" : latest, name);
     }
   }
   return {
     header: JSON.stringify([header.spaces, header.intervals, wallNow]),
     groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: JSON.stringify(g.records).slice(1, -1) })),
-    registries: [...registries].filter(([, r]) => r.length > 0).map(([key, r]) => ({ key, json: JSON.stringify(r) })),
+    registries: header.registries,
   };
 }
 
-/** One stat's cells in one interval → records; returns the latest chunk expiry (0 = kept forever). */
-function encodeInterval(
-  url: string,
-  rec: Array<string | number>,
-  type: TypeName,
-  iv: Interval,
-  size: number,
-  cells: Map<number, unknown>,
-  wallNow: number,
-): number {
+/** One stat's cells in one interval → records. */
+function encodeInterval(url: string, rec: Array<string | number>, type: TypeName, iv: Interval, size: number, cells: Map<number, unknown>): void {
   // Sub-buckets → their chunk's values.
   const chunks = new Map<number, { end: number; values: Array<string | number> }>();
   let lastBucket = Number.NaN;
@@ -171,11 +154,8 @@ function encodeInterval(
     }
   }
   rec.push(chunks.size);
-  let latest = 0;
   for (const [s, { end, values }] of chunks) {
-    latest = Math.max(latest, expiryOf(iv, end, wallNow) ?? 0);
-    rec.push(s, end, values.length);
+    rec.push(String(s), end, values.length);
     for (const v of values) rec.push(v);
   }
-  return latest;
 }
