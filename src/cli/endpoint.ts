@@ -1,0 +1,21 @@
+/** A listening address from `host:port`, `:port`, `port` or `[v6]:port`. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** Parse a `--tcp`/`--udp`/`--metrics` value; throws a one-line error naming the flag. */
+export function parseEndpoint(value: string, defaultHost: string, flag: string): Endpoint {
+  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(value.trim());
+  const host = m ? (m[1] ?? m[2] ?? "") : "";
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || !(port >= 0 && port <= 65_535) || (!value.includes(":") && !/^\d+$/.test(value.trim()))) {
+    throw new Error(`${flag}: cannot parse ${JSON.stringify(value)} (use host:port, :port or port)`);
+  }
+  return { host: host || defaultHost, port };
+}
+
+export function formatEndpoint(e: { address?: string; host?: string; port: number }): string {
+  const host = e.address ?? e.host ?? "";
+  return host.includes(":") ? `[${host}]:${e.port}` : `${host}:${e.port}`;
+}

@@ -1,0 +1,110 @@
+import type { Runtime } from "../runtime/runtime.js";
+import type { WriteBatch } from "../timeseries/index.js";
+import type { IngestLog } from "./ingest-log.js";
+import type { KarbonMetrics } from "./karbon-metrics.js";
+import type { BadLineReason, PlaintextSink } from "./plaintext-parser.js";
+import { describeBadLine } from "./plaintext-parser.js";
+
+/** Where a schema's points go: the write buffer (batch) of its store. */
+export interface BatchSource {
+  readonly batch: WriteBatch;
+}
+
+/**
+ * Routes each point through schemas and aggregates (SPEC §4) into the write
+ * buffers of their stores. One per loaded configuration; a reload builds a
+ * new one. Also the sink the plaintext parser feeds.
+ */
+export class Dispatcher implements PlaintextSink {
+  readonly runtime: Runtime;
+  /** Points staged per schema and rollups emitted per rule, since this dispatcher was built. */
+  readonly stored: Float64Array;
+  readonly emitted: Float64Array;
+  /** Current Unix time in seconds, refreshed by a timer: retention checks need no clock call per point. */
+  now = Math.floor(Date.now() / 1000);
+  private readonly buffers: BatchSource[];
+  private readonly clock: NodeJS.Timeout;
+
+  constructor(
+    runtime: Runtime,
+    bufferFor: (schemaIndex: number) => BatchSource,
+    private readonly log: IngestLog,
+    private readonly metrics: KarbonMetrics,
+  ) {
+    this.runtime = runtime;
+    this.buffers = runtime.schemas.map((_, i) => bufferFor(i));
+    this.stored = new Float64Array(runtime.schemas.length);
+    this.emitted = new Float64Array(runtime.config.aggregates.length);
+    this.clock = setInterval(() => (this.now = Math.floor(Date.now() / 1000)), 250);
+    this.clock.unref();
+    metrics.live = {
+      stored: () => runtime.schemas.map((s, i) => [s.compiled.name, this.stored[i]] as [string, number]),
+      emitted: () => runtime.config.aggregates.map((a, i) => [a.label, this.emitted[i]] as [string, number]),
+    };
+  }
+
+  /** Parser callback: one good line. */
+  point(stat: string, value: string, timestamp: number): void {
+    this.process(stat, value, timestamp);
+  }
+
+  /** Parser callback: one bad line, counted and (DEBUG 2) logged. */
+  bad(reason: BadLineReason, excerpt: string): void {
+    this.metrics.bad(reason);
+    this.log.skip(reason, describeBadLine(reason, excerpt));
+  }
+
+  /**
+   * Process one point exactly as karbon does. Returns how many writes it
+   * staged; a value every schema rejects counts as a bad line.
+   */
+  process(stat: string, value: unknown, timestamp: number): number {
+    this.metrics.pointsReceived++;
+    this.log.recv(stat, value as string, timestamp);
+    const route = this.runtime.router.route(stat);
+    const schemas = this.runtime.schemas;
+    let staged = 0;
+    let rejected: unknown = null;
+    for (let r = 0; r < route.length; r++) {
+      const step = route[r];
+      if (step.schemas.length === 0) {
+        this.metrics.dead(step.stat);
+        if (step.depth === 0) this.log.skip("dead_letter", step.stat);
+        continue;
+      }
+      if (step.rule >= 0) this.emitted[step.rule]++;
+      for (let k = 0; k < step.schemas.length; k++) {
+        const i = step.schemas[k];
+        const schema = schemas[i];
+        let name: string | null = step.stat;
+        let v: unknown = value;
+        try {
+          const transform = schema.compiled.transform;
+          if (transform) {
+            const out = transform(name, v);
+            if (!out || out[0] === null || out[0] === undefined) continue;
+            name = String(out[0]);
+            v = out[1];
+          }
+          schema.series.stage(this.buffers[i].batch, name, v, timestamp, schema.compiled.rolling, this.now);
+        } catch (err) {
+          rejected = err;
+          continue;
+        }
+        staged++;
+        this.stored[i]++;
+        if (step.rule < 0) this.log.stor(schema.compiled.name, name, v);
+        else this.log.agrt(this.runtime.config.aggregates[step.rule].label, name, v);
+      }
+    }
+    if (rejected !== null && staged === 0) {
+      this.metrics.bad("bad_value");
+      this.log.skip("bad_value", `${stat} ${String(value)}: ${(rejected as Error)?.message ?? rejected}`);
+    }
+    return staged;
+  }
+
+  close(): void {
+    clearInterval(this.clock);
+  }
+}

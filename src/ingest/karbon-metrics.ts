@@ -1,0 +1,96 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * karbon's self-metrics. The hot path bumps plain numbers; prom-client
+ * reads them when scraped, so a point costs an addition, not a label lookup.
+ */
+export class KarbonMetrics {
+  readonly registry = new Registry();
+  pointsReceived = 0;
+  readonly badLines = new Map<string, number>();
+  deadLetters = 0;
+  /** Dead letters by name, bounded: the names an operator needs to add a schema for. */
+  readonly deadLetterNames = new Map<string, number>();
+  /** Cumulative counts by schema and by aggregate rule (the dispatcher adds its own live counts on scrape). */
+  readonly storedBySchema = new Map<string, number>();
+  readonly emittedByRule = new Map<string, number>();
+  /** Live counts of the current dispatcher, read at scrape time. */
+  live: { stored(): Iterable<[string, number]>; emitted(): Iterable<[string, number]> } = { stored: () => [], emitted: () => [] };
+  readonly flushSeconds: Histogram<"store">;
+  readonly flushFailures: Counter<"store">;
+  private readonly depth = new Map<string, () => number>();
+  private readonly deadNameLimit: number;
+
+  constructor(options: { deadNameLimit?: number } = {}) {
+    this.deadNameLimit = options.deadNameLimit ?? 10_000;
+    const self = this;
+    const counterFrom = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    const labelled = <L extends string>(name: string, help: string, label: L, map: Map<string, number>, live: () => Iterable<[string, number]> = () => []) =>
+      new Counter<L>({
+        name,
+        help,
+        labelNames: [label],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          const totals = new Map(map);
+          for (const [k, v] of live()) totals.set(k, (totals.get(k) ?? 0) + v);
+          for (const [k, v] of totals) this.inc({ [label]: k } as Record<L, string>, v);
+        },
+      });
+    counterFrom("karbon_points_received_total", "Lines parsed into points", () => self.pointsReceived);
+    labelled("karbon_bad_lines_total", "Lines skipped as bad input, by reason", "reason", this.badLines);
+    counterFrom("karbon_dead_letters_total", "Names that matched no schema", () => self.deadLetters);
+    labelled("karbon_points_stored_total", "Points staged for storage, by schema", "schema", this.storedBySchema, () => self.live.stored());
+    labelled("karbon_aggregates_emitted_total", "Rollup points emitted, by aggregate rule", "rule", this.emittedByRule, () => self.live.emitted());
+    new Gauge<"store">({
+      name: "karbon_buffer_rows",
+      help: "Rows waiting in the write buffer, by store",
+      labelNames: ["store"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [store, read] of self.depth) this.set({ store }, read());
+      },
+    });
+    this.flushSeconds = new Histogram({
+      name: "karbon_flush_seconds",
+      help: "Time to write one flush to its store",
+      labelNames: ["store"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.flushFailures = new Counter({ name: "karbon_flush_failures_total", help: "Flushes that failed and will be retried", labelNames: ["store"], registers: [this.registry] });
+  }
+
+  /** Fold a retiring dispatcher's live counts into the totals (on reload). */
+  retire(): void {
+    for (const [k, v] of this.live.stored()) this.storedBySchema.set(k, (this.storedBySchema.get(k) ?? 0) + v);
+    for (const [k, v] of this.live.emitted()) this.emittedByRule.set(k, (this.emittedByRule.get(k) ?? 0) + v);
+    this.live = { stored: () => [], emitted: () => [] };
+  }
+
+  bad(reason: string): void {
+    this.badLines.set(reason, (this.badLines.get(reason) ?? 0) + 1);
+  }
+
+  dead(name: string): void {
+    this.deadLetters++;
+    const n = this.deadLetterNames.get(name);
+    if (n !== undefined) this.deadLetterNames.set(name, n + 1);
+    else if (this.deadLetterNames.size < this.deadNameLimit) this.deadLetterNames.set(name, 1);
+  }
+
+  watchBuffer(store: string, rows: () => number): void {
+    this.depth.set(store, rows);
+  }
+}

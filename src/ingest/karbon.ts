@@ -1,0 +1,191 @@
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { loadConfig, type Config } from "../config/index.js";
+import type { Logger } from "../logging/logger.js";
+import { buildRuntime, type Runtime } from "../runtime/runtime.js";
+import { StoreRegistry, type Store } from "../timeseries/index.js";
+import { Dispatcher } from "./dispatcher.js";
+import { createIngestLog } from "./ingest-log.js";
+import { KarbonMetrics } from "./karbon-metrics.js";
+import { buildMetricsApp, listenMetrics } from "./metrics-server.js";
+import type { BadLineReason, PlaintextSink } from "./plaintext-parser.js";
+import { TcpReceiver } from "./tcp-receiver.js";
+import { UdpReceiver } from "./udp-receiver.js";
+import { WriteBuffer } from "./write-buffer.js";
+
+export interface KarbonOptions {
+  configFiles: readonly string[];
+  /** Already loaded configuration (skips the first load). */
+  config?: Config;
+  tcp?: { host: string; port: number } | null;
+  udp?: { host: string; port: number } | null;
+  metrics?: { host: string; port: number } | null;
+  logger: Logger;
+  /** Shared with the query server in `torus start`. */
+  registry?: StoreRegistry;
+  /** How long shutdown keeps retrying a failing store before giving up. */
+  shutdownDeadlineMs?: number;
+}
+
+export interface KarbonAddresses {
+  tcp: AddressInfo | null;
+  udp: AddressInfo | null;
+  metrics: AddressInfo | null;
+}
+
+/**
+ * The ingest server: receivers → dispatcher (routing) → per-store write
+ * buffers → stores. Owns reload (SIGHUP) and clean shutdown (SIGTERM).
+ */
+export class Karbon {
+  readonly metrics = new KarbonMetrics();
+  readonly registry: StoreRegistry;
+  private runtime!: Runtime;
+  private dispatcher!: Dispatcher;
+  private readonly buffers = new Map<Store, WriteBuffer>();
+  private tcp: TcpReceiver | null = null;
+  private udp: UdpReceiver | null = null;
+  private http: FastifyInstance | null = null;
+  private readonly pressured = new Set<WriteBuffer>();
+  private readonly ownsRegistry: boolean;
+  /** Forwards parser callbacks to the current dispatcher, so a reload swaps it under open connections. */
+  readonly sink: PlaintextSink = {
+    point: (stat: string, value: string, ts: number) => this.dispatcher.point(stat, value, ts),
+    bad: (reason: BadLineReason, excerpt: string) => this.dispatcher.bad(reason, excerpt),
+  };
+
+  constructor(private readonly options: KarbonOptions) {
+    this.registry = options.registry ?? new StoreRegistry();
+    this.ownsRegistry = !options.registry;
+  }
+
+  get config(): Config {
+    return this.runtime.config;
+  }
+
+  /** The current routing, for tools and `/insert`. */
+  get current(): Dispatcher {
+    return this.dispatcher;
+  }
+
+  /** Load the configuration, open stores and start listening. */
+  async start(): Promise<KarbonAddresses> {
+    const config = this.options.config ?? (await loadConfig(this.options.configFiles));
+    await this.install(config);
+    for (const hook of config.onLoad) await hook();
+    const logger = this.options.logger;
+    const receiverOptions = {
+      sink: this.sink,
+      maxLineLength: () => this.runtime.config.maxLineLength,
+      onChunk: () => this.afterChunk(),
+      logger,
+    };
+    const out: KarbonAddresses = { tcp: null, udp: null, metrics: null };
+    try {
+      if (this.options.tcp) {
+        this.tcp = new TcpReceiver(receiverOptions);
+        out.tcp = await this.tcp.listen(this.options.tcp.host, this.options.tcp.port);
+      }
+      if (this.options.udp) {
+        this.udp = new UdpReceiver({ ...receiverOptions, dropped: () => this.metrics.bad("udp_dropped") });
+        out.udp = await this.udp.listen(this.options.udp.host, this.options.udp.port);
+      }
+      if (this.options.metrics) {
+        this.http = buildMetricsApp(this.metrics);
+        out.metrics = await listenMetrics(this.http, this.options.metrics.host, this.options.metrics.port);
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    logger.info({ tcp: out.tcp, udp: out.udp, metrics: out.metrics, schemas: config.schemas.length, flushInterval: config.flushInterval }, "karbon listening");
+    return out;
+  }
+
+  private async install(config: Config): Promise<void> {
+    const runtime = await buildRuntime(config, this.registry);
+    const log = createIngestLog(this.options.logger, config.debug);
+    for (const s of runtime.schemas) {
+      if (!this.buffers.has(s.store)) {
+        const buffer = new WriteBuffer(s.store, {
+          flushInterval: config.flushInterval,
+          maxRows: config.bufferMaxRows,
+          log,
+          logger: this.options.logger,
+          metrics: this.metrics,
+          onPressure: (full) => this.onPressure(buffer, full),
+        });
+        buffer.start();
+        this.buffers.set(s.store, buffer);
+      }
+    }
+    const old = this.dispatcher;
+    if (old) this.metrics.retire();
+    this.dispatcher = new Dispatcher(runtime, (i) => this.buffers.get(runtime.schemas[i].store)!, log, this.metrics);
+    old?.close();
+    this.runtime = runtime;
+  }
+
+  /**
+   * Reload every configuration file (SIGHUP). A configuration that fails to
+   * load keeps the running one; the error is logged and returned.
+   */
+  async reload(): Promise<Error | null> {
+    try {
+      const config = await loadConfig(this.options.configFiles);
+      await this.install(config);
+      for (const hook of config.onReload) await hook();
+      this.options.logger.info({ files: config.files, schemas: config.schemas.length }, "configuration reloaded");
+      return null;
+    } catch (err) {
+      this.options.logger.error({ err: (err as Error).message }, "reload failed; keeping the running configuration");
+      return err as Error;
+    }
+  }
+
+  private afterChunk(): void {
+    for (const b of this.buffers.values()) b.afterChunk();
+  }
+
+  private onPressure(buffer: WriteBuffer, full: boolean): void {
+    if (full) this.pressured.add(buffer);
+    else this.pressured.delete(buffer);
+    if (this.pressured.size > 0) {
+      this.tcp?.pause();
+      this.udp?.pause();
+    } else {
+      this.tcp?.resume();
+      this.udp?.resume();
+    }
+  }
+
+  /** Flush every buffer now; resolves when all are written (or a write failed and will be retried). */
+  async flush(): Promise<boolean> {
+    const results = await Promise.all([...this.buffers.values()].map((b) => b.flush()));
+    return results.every(Boolean);
+  }
+
+  /** Points accepted and not yet stored, across stores. */
+  get pending(): number {
+    let n = 0;
+    for (const b of this.buffers.values()) n += b.points;
+    return n;
+  }
+
+  /**
+   * Stop accepting, flush everything accepted, close stores. Resolves to the
+   * number of points that could not be stored before the deadline (0 = none lost).
+   */
+  async stop(): Promise<number> {
+    await Promise.all([this.tcp?.close(), this.udp?.close(), this.http?.close()]);
+    this.tcp = null;
+    this.udp = null;
+    this.http = null;
+    let lost = 0;
+    const deadline = this.options.shutdownDeadlineMs ?? 30_000;
+    for (const b of this.buffers.values()) lost += await b.close(deadline);
+    this.dispatcher?.close();
+    if (this.ownsRegistry) await this.registry.closeAll();
+    return lost;
+  }
+}
