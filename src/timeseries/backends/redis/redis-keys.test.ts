@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../errors.js";
 import { Interval } from "../../intervals.js";
-import { KeySpace, chunkOf, chunkSize, expiryOf, hashTagOf, intervalOfToken, intervalToken } from "./redis-keys.js";
-import { slotOf } from "./redis-slot.js";
+import { KeySpace, chunkOf, chunkSize, expiryOf, intervalOfToken, intervalToken } from "./redis-keys.js";
+import { hashTagOf, slotOf } from "./redis-slot.js";
 import { parseRedisUrl } from "./redis-url.js";
 
 describe("redis key layout", () => {

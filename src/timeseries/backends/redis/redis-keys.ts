@@ -34,6 +34,10 @@ import { Buffer } from "node:buffer";
 import { ErrorCodes, TorusError, quote } from "../../errors.js";
 import type { Interval } from "../../intervals.js";
 import type { Namespace } from "../../store.js";
+import { hashTagOf, slotOf } from "./redis-slot.js";
+
+/** Names memoized per namespace before the memo is dropped and rebuilt. */
+const MEMO_LIMIT = 100_000;
 
 /** FNV-1a over UTF-16 code units, as 8 hex digits: a short, tag-safe stand-in for the name. */
 export function nameHash(name: string): string {
@@ -57,19 +61,6 @@ export function intervalToken(interval: string): string {
 /** Inverse of {@link intervalToken}. */
 export function intervalOfToken(token: string): string {
   return token.slice(token.indexOf(".") + 1);
-}
-
-/**
- * The hash tag Redis Cluster would hash for `key`: the text between the
- * first `{` and the next `}`, or the whole key when there is none or it
- * is empty.
- */
-export function hashTagOf(key: string): string {
-  const open = key.indexOf("{");
-  if (open === -1) return key;
-  const close = key.indexOf("}", open + 1);
-  if (close === -1 || close === open + 1) return key;
-  return key.slice(open + 1, close);
 }
 
 /** The key builder for one namespace (prefix + type). Built once per namespace and cached by the store. */
@@ -96,9 +87,24 @@ export class KeySpace {
     }
   }
 
+  /** Stat names repeat every flush: name → hash and slot, dropped wholesale when it grows past {@link MEMO_LIMIT}. */
+  private readonly memo = new Map<string, { hash: string; slot: number }>();
+
+  /** The name's hash (its tag) and its cluster slot, memoized. */
+  tagOf(name: string): { hash: string; slot: number } {
+    let t = this.memo.get(name);
+    if (!t) {
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+      const hash = nameHash(name);
+      t = { hash, slot: slotOf(`${this.head}{${hash}}:`) };
+      this.memo.set(name, t);
+    }
+    return t;
+  }
+
   /** The part every key of `name` starts with, up to and including the hash tag. */
   base(name: string): string {
-    return `${this.head}{${nameHash(name)}}:`;
+    return `${this.head}{${this.tagOf(name).hash}}:`;
   }
 
   /** Key of one chunk. */

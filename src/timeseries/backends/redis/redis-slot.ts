@@ -1,5 +1,17 @@
 import { Buffer } from "node:buffer";
-import { hashTagOf } from "./redis-keys.js";
+
+/**
+ * The hash tag Redis Cluster would hash for `key`: the text between the
+ * first `{` and the next `}`, or the whole key when there is none or it
+ * is empty.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf("{");
+  if (open === -1) return key;
+  const close = key.indexOf("}", open + 1);
+  if (close === -1 || close === open + 1) return key;
+  return key.slice(open + 1, close);
+}
 
 /** CRC16/XMODEM table, the checksum Redis Cluster uses for key slots. */
 const TABLE = (() => {

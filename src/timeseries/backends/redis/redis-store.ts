@@ -124,7 +124,7 @@ export class RedisStore implements Store {
     const calls: Call[] = [...byNode.values()].map((gs) => ({
       script: SCRIPTS.write,
       keys: [gs[0].key],
-      args: [encoded.header, `[${gs.map((g) => g.records).join(",")}]`],
+      args: [encoded.header, JSON.stringify(gs.length === 1 ? gs[0].records : gs.flatMap((g) => g.records))],
       slots: gs.map((g) => g.slot),
     }));
     for (const [key, entries] of progress.owed) {

@@ -6,16 +6,16 @@
 import { StoreError, quote } from "../../errors.js";
 import type { Interval } from "../../intervals.js";
 import { TYPE_NAMES, type GaugeCell, type Namespace, type TypeName, type WriteBatch } from "../../store.js";
-import { chunkOf, chunkSize, intervalToken, nameHash, type KeySpace } from "./redis-keys.js";
-import { slotOf } from "./redis-slot.js";
+import { chunkSize, intervalToken, type KeySpace } from "./redis-keys.js";
 
-/** One stat-slot's share of a batch: WRITE records, as JSON array items without the brackets. */
+/** One slot's share of a batch (the whole batch standalone). */
 export interface SlotGroup {
   /** Cluster slot (0 standalone). */
   readonly slot: number;
   /** A key in the slot, to route the call. */
   readonly key: string;
-  readonly records: string;
+  /** WRITE records of the slot's stats, joined with other groups of the same node into ARGV[2]. */
+  readonly records: Array<string | number>;
 }
 
 /** A batch ready to send: one header shared by every WRITE call, and the groups. */
@@ -94,12 +94,12 @@ export function encodeBatch(
       let used = 0;
       for (const cells of perInterval) if (cells && cells.size > 0) used++;
       if (used === 0) continue;
-      const hash = nameHash(name);
-      const slot = cluster ? slotOf(ks.base(name)) : 0;
+      const tag = ks.tagOf(name);
+      const slot = cluster ? tag.slot : 0;
       let g = groups.get(slot);
       if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [] }));
       const rec = g.records;
-      rec.push(ns, hash, name, used);
+      rec.push(ns, tag.hash, name, used);
       for (let i = 0; i < perInterval.length; i++) {
         const cells = perInterval[i];
         if (!cells || cells.size === 0) continue;
@@ -110,52 +110,60 @@ export function encodeBatch(
   }
   return {
     header: JSON.stringify([header.spaces, header.intervals, wallNow]),
-    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: JSON.stringify(g.records).slice(1, -1) })),
+    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: g.records })),
     registries: header.registries,
   };
 }
 
-/** One stat's cells in one interval → records. */
+/**
+ * One stat's cells in one interval → records. Cells come in staging
+ * order, so consecutive cells mostly share a chunk: each run of them is
+ * written straight into the records as one chunk entry (a chunk seen again
+ * later gets a second entry, which the script merges the same way).
+ */
 function encodeInterval(url: string, rec: Array<string | number>, type: TypeName, iv: Interval, size: number, cells: Map<number, unknown>): void {
-  // Sub-buckets → their chunk's values.
-  const chunks = new Map<number, { end: number; values: Array<string | number> }>();
+  const step = iv.step;
+  const nchAt = rec.length;
+  rec.push(0);
+  let nch = 0;
+  let start = Number.NaN;
+  let countAt = -1;
   let lastBucket = Number.NaN;
-  let start = 0;
-  let chunk: { end: number; values: Array<string | number> } | undefined;
   for (const [sub, cell] of cells) {
     const bucket = iv.bucketOf(sub);
-    if (bucket !== lastBucket || !chunk) {
-      const [s, end] = chunkOf(iv, bucket, size);
-      start = s;
-      chunk = chunks.get(start);
-      if (!chunk) chunks.set(start, (chunk = { end, values: [] }));
+    if (bucket !== lastBucket) {
       lastBucket = bucket;
+      const first = Math.floor(step.index(bucket) / size) * size;
+      const s = step.start(first);
+      if (s !== start) {
+        if (countAt >= 0) rec[countAt] = rec.length - countAt - 1;
+        start = s;
+        rec.push(String(s), step.start(first + size), 0);
+        countAt = rec.length - 1;
+        nch++;
+      }
     }
     const field = `${bucket - start}:${sub - bucket}`;
-    const out = chunk.values;
     switch (type) {
       case "count":
-        out.push(field, finite(url, "count", cell as number));
+        rec.push(field, finite(url, "count", cell as number));
         break;
       case "histogram":
-        for (const [member, n] of cell as Map<string, number>) out.push(`${field}:${member}`, finite(url, "histogram count", n));
+        for (const [member, n] of cell as Map<string, number>) rec.push(`${field}:${member}`, finite(url, "histogram count", n));
         break;
       case "set":
-        for (const member of cell as Set<string>) out.push(`${field}:${member}`);
+        for (const member of cell as Set<string>) rec.push(`${field}:${member}`);
         break;
       case "series":
-        for (const value of cell as string[]) out.push(`${field}:${value}`);
+        for (const value of cell as string[]) rec.push(`${field}:${value}`);
         break;
       case "gauge": {
         const g = cell as GaugeCell;
-        out.push(field, String(finite(url, "gauge timestamp", g.ts)), g.value);
+        rec.push(field, String(finite(url, "gauge timestamp", g.ts)), g.value);
         break;
       }
     }
   }
-  rec.push(chunks.size);
-  for (const [s, { end, values }] of chunks) {
-    rec.push(String(s), end, values.length);
-    for (const v of values) rec.push(v);
-  }
+  if (countAt >= 0) rec[countAt] = rec.length - countAt - 1;
+  rec[nchAt] = nch;
 }
