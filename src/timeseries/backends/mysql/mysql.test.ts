@@ -1,3 +1,4 @@
+import type { Pool } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../../errors.js";
 import { openStore } from "../open-store.js";
@@ -10,7 +11,28 @@ const urls = [process.env.TORUS_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/t
 
 const url = await sqlConformance({ label: "MariaDB", urls, envVar: "TORUS_TEST_MYSQL_URL", open: (u) => openMysqlStore(u) });
 
-if (url) sqlStoreSuite("MariaDB", url, mysqlDialect, (u) => openMysqlStore(u));
+if (url) {
+  sqlStoreSuite({
+    label: "MariaDB",
+    url,
+    dialect: mysqlDialect,
+    open: (u) => openMysqlStore(u),
+    victim: async () => {
+      // One connection, so its id is the whole pool.
+      const store = await openMysqlStore(url, { connectionLimit: 1 });
+      const [[id]] = (await (store.handle as Pool).query({ sql: "SELECT CONNECTION_ID()", rowsAsArray: true }))[0] as unknown as number[][];
+      const kill = async () => {
+        const admin = await openMysqlStore(url);
+        try {
+          await (admin.handle as Pool).query(`KILL ${Number(id)}`);
+        } finally {
+          await admin.close();
+        }
+      };
+      return { store, kill };
+    },
+  });
+}
 
 describe.skipIf(!url)("MariaDB client_config", () => {
   it("goes to the mysql2 pool, over the defaults", async () => {
@@ -19,7 +41,7 @@ describe.skipIf(!url)("MariaDB client_config", () => {
       const config = (store.handle as unknown as { pool: { config: { connectionLimit: number; connectionConfig: { connectTimeout: number } } } }).pool.config;
       expect(config.connectionLimit).toBe(3);
       expect(config.connectionConfig.connectTimeout).toBe(5000);
-      const [rows] = await (store.handle as import("mysql2/promise").Pool).query("SELECT @@SESSION.tx_isolation AS iso");
+      const [rows] = await (store.handle as Pool).query("SELECT @@SESSION.tx_isolation AS iso");
       expect(rows).toEqual([{ iso: "READ-COMMITTED" }]);
     } finally {
       await store.close();

@@ -51,17 +51,25 @@ export class PostgresClient implements SqlClient {
 
   async transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
     const client = await this.handle.connect();
+    // The pool stops listening to a client it has handed out: a connection lost between two
+    // statements would be an uncaught 'error' and crash the process. The next statement fails instead.
+    const ignore = (): void => {};
+    client.on("error", ignore);
+    const release = (err?: Error) => {
+      client.removeListener("error", ignore);
+      client.release(err);
+    };
     try {
       await client.query("BEGIN");
       const out = await fn({ query: (q) => run(client, q) });
       await client.query("COMMIT");
-      client.release();
+      release();
       return out;
     } catch (err) {
       // A connection whose ROLLBACK fails is in an unknown state: discard it rather than pool it.
       await client.query("ROLLBACK").then(
-        () => client.release(),
-        (e: Error) => client.release(e),
+        () => release(),
+        (e: Error) => release(e),
       );
       throw err;
     }

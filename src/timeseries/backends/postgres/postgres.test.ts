@@ -13,7 +13,27 @@ const urls = env ? [env] : ["postgresql://postgres@127.0.0.1:5432/test", "postgr
 
 const url = await sqlConformance({ label: "PostgreSQL", urls, envVar: "TORUS_TEST_POSTGRES_URL", open: (u) => openPostgresStore(u) });
 
-if (url) sqlStoreSuite("PostgreSQL", url, postgresDialect, (u) => openPostgresStore(u));
+if (url) {
+  sqlStoreSuite({
+    label: "PostgreSQL",
+    url,
+    dialect: postgresDialect,
+    open: (u) => openPostgresStore(u),
+    victim: async () => {
+      const name = `torus_victim_${process.pid}`;
+      const store = await openPostgresStore(url, { application_name: name });
+      const kill = async () => {
+        const admin = await openPostgresStore(url);
+        try {
+          await (admin.handle as pg.Pool).query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [name]);
+        } finally {
+          await admin.close();
+        }
+      };
+      return { store, kill };
+    },
+  });
+}
 
 describe.skipIf(!url)("PostgreSQL client_config", () => {
   it("goes to the pg pool, over the defaults", async () => {

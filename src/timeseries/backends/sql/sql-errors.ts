@@ -23,7 +23,7 @@ export function describeError(err: unknown): string {
   let text = err.message;
   if (!text && err instanceof AggregateError) text = err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join("; ");
   if (!text) text = (err as { code?: string }).code ?? err.name;
-  return text.replace(/\s*\n\s*/g, "; ").trim();
+  return text.trim().replace(/\s*\n\s*/g, "; ");
 }
 
 /**

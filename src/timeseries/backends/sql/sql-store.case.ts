@@ -24,7 +24,17 @@ function noise(length: number): string {
   return out;
 }
 
-export function sqlStoreSuite(label: string, url: string, dialect: SqlDialect, open: (url: string) => Promise<SqlStore>): void {
+/** A server to run the suite against, and how to pull the rug from under a store. */
+export interface SqlSuiteServer {
+  label: string;
+  url: string;
+  dialect: SqlDialect;
+  open(url: string): Promise<SqlStore>;
+  /** A store of its own, and a way to make the server drop all its connections (as a restart would). */
+  victim(): Promise<{ store: SqlStore; kill(): Promise<void> }>;
+}
+
+export function sqlStoreSuite({ label, url, dialect, open, victim }: SqlSuiteServer): void {
   describe(`${label} store beyond conformance`, () => {
     let store: SqlStore;
     let n = 0;
@@ -125,6 +135,29 @@ export function sqlStoreSuite(label: string, url: string, dialect: SqlDialect, o
       await ts.insert("g", 7, NOW - 10);
       await ts.insert("g", 9, NOW - 20);
       expect(await ts.get("g", "minute", { timestamp: NOW - 10 })).toBe(7);
+    });
+
+    it("after the server drops every connection, writes fail retryably (and apply nothing) or succeed, then recover", async () => {
+      const v = await victim();
+      try {
+        const ts = series(v.store, "count", prefix());
+        await ts.insert("k", 1, NOW);
+        await v.kill();
+        let failed = 0;
+        for (let i = 0; i < 3; i++) {
+          try {
+            await ts.insert("k", 1, NOW);
+          } catch (err) {
+            expect(err).toBeInstanceOf(StoreError);
+            expect(err).toMatchObject({ retryable: true });
+            failed++;
+          }
+        }
+        expect(failed).toBeLessThanOrEqual(1);
+        expect(await series(store, "count", [...prefixes].pop()!).get("k", "minute", { timestamp: NOW })).toBe(4 - failed);
+      } finally {
+        await v.store.close();
+      }
     });
 
     it("a prefix too long for the server's table names is refused, not truncated", async () => {
