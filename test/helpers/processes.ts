@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { connect } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface Spawned {
+  proc: ChildProcess;
+  /** Everything written to stderr and stdout so far. */
+  output(): string;
+  /** Resolves with the first JSON log line whose msg matches. */
+  waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, any>>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Run a CLI entry from source (tsx), as a separate process. */
+export function spawnCli(entry: string, args: string[], env: Record<string, string> = {}): Spawned {
+  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli", entry), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer) => {
+    out += d.toString("utf8");
+    for (const w of waiters.splice(0)) w();
+  };
+  proc.stdout!.on("data", onData);
+  proc.stderr!.on("data", onData);
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  const findLog = (msg: string) => {
+    for (const line of out.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      try {
+        const j = JSON.parse(line);
+        if (j.msg === msg) return j;
+      } catch {
+        // a partial line: wait for more
+      }
+    }
+    return null;
+  };
+  return {
+    proc,
+    output: () => out,
+    exited,
+    kill: (signal = "SIGTERM") => void proc.kill(signal),
+    waitForLog(msg, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for log ${JSON.stringify(msg)}; output:\n${out}`)), timeoutMs);
+        const check = () => {
+          const hit = findLog(msg);
+          if (hit) {
+            clearTimeout(timer);
+            resolve(hit);
+          } else if (proc.exitCode !== null) {
+            clearTimeout(timer);
+            reject(new Error(`process exited (${proc.exitCode}) before logging ${JSON.stringify(msg)}; output:\n${out}`));
+          } else waiters.push(check);
+        };
+        proc.on("exit", check);
+        check();
+      });
+    },
+  };
+}
+
+/** Send text over one TCP connection, in the given chunks, then close it and wait for the close. */
+export function sendTcp(port: number, chunks: Array<string | Buffer>, host = "127.0.0.1"): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port }, async () => {
+      for (const c of chunks) {
+        if (!socket.write(c)) await new Promise((r) => socket.once("drain", r));
+      }
+      socket.end();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve());
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Poll `check` until it returns true or the time is up. */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, everyMs = 100): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * karbon as a real process: real sockets in, a real SQLite file (or a
+ * private Redis) out, read back through the timeseries library.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
+import { Timeseries } from "../src/timeseries/index.js";
+import { eventually, sendTcp, sleep, spawnCli, type Spawned } from "./helpers/processes.js";
+
+const dir = mkdtempSync(join(tmpdir(), "torus-karbon-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+interface Setup {
+  db: string;
+  config: string;
+}
+
+/** A config with a count schema, a set schema for text values and an aggregate, on a fresh SQLite file. */
+function setup(extra = ""): Setup {
+  const db = join(dir, `k${n}.db`);
+  const config = join(dir, `k${n++}.ts`);
+  writeFileSync(
+    config,
+    `import { defineConfig } from "torus";
+export default defineConfig({
+  SCHEMAS: {
+    counts: { type: "count", host: "sqlite:///${db}", match: "^c\\\\.", intervals: { minute: { step: 60 }, hour: { step: "1h", resolution: 600 } }, client_config: { busy_timeout: 20 } },
+    words: { type: "set", host: "sqlite:///${db}", match: "^words\\\\.", write_func: (v: unknown) => String(v), intervals: { minute: { step: 60 } }, client_config: { busy_timeout: 20 } },
+  },
+  AGGREGATES: [["c.all.<k>", "c.*.<k>"]],
+  FLUSH_INTERVAL: 100,
+  ${extra}
+});
+`,
+  );
+  return { db, config };
+}
+
+async function startKarbon(config: string, extraArgs: string[] = []): Promise<{ k: Spawned; port: number; metricsPort: number }> {
+  const k = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", config, ...extraArgs]);
+  const log = await k.waitForLog("karbon listening");
+  return { k, port: log.tcp.port, metricsPort: log.metrics.port };
+}
+
+function reader(db: string, type: "count" | "set" = "count", intervals: Record<string, any> = { minute: { step: 60 }, hour: { step: "1h", resolution: 600 } }) {
+  const store = new SqliteStore(`sqlite:///${db}`);
+  return { store, ts: new Timeseries(store, { type, intervals }) };
+}
+
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(name)) sum += Number(line.split(" ").pop());
+  return sum;
+}
+
+const NOW = Math.floor(Date.now() / 1000);
+
+describe("karbon process", () => {
+  it("accepts every protocol form over TCP, skips bad lines, keeps the connection open", async () => {
+    const { db, config } = setup();
+    const { k, port, metricsPort } = await startKarbon(config);
+    const t = NOW - 30;
+    const good = [
+      `c.web.hits 3 ${t}\n`,
+      `c.web.hits\t4\t${t}\r\n`, // tabs and CRLF
+      `c.api.hits 5 ${t}.75\n`, // decimal timestamp, truncated
+      `  c.api.hits   6   ${t}  \n`, // runs of spaces
+      `words.w  foo bar  ${t}\n`, // a value with spaces
+      `c.ünï.名前 7 ${t}\n`, // Unicode name
+    ];
+    const bad = [`just-a-name\n`, `c.web.hits 1 notatime\n`, `c.web.hits abc ${t}\n`, `${"x".repeat(10_000)} 1 ${t}\n`];
+    const stream = Buffer.from([...good.slice(0, 3), ...bad, ...good.slice(3)].join(""), "utf8");
+    // Cut the stream everywhere awkward, including inside the multi-byte characters.
+    const cuts = [5, 17, 40, stream.indexOf(Buffer.from("ü")) + 1, stream.indexOf(Buffer.from("名")) + 2, stream.length - 3];
+    const chunks: Buffer[] = [];
+    let last = 0;
+    for (const c of cuts.sort((a, b) => a - b)) {
+      chunks.push(stream.subarray(last, c));
+      last = c;
+    }
+    chunks.push(stream.subarray(last));
+    await sendTcp(port, chunks);
+
+    const { store, ts } = reader(db);
+    const words = new Timeseries(store, { type: "set", intervals: { minute: { step: 60 } }, read_func: (v) => v });
+    await eventually(async () => (await ts.get("c.all.hits", "minute", { timestamp: t })) === 3 + 4 + 5 + 6);
+    expect(await ts.get("c.web.hits", "minute", { timestamp: t })).toBe(7);
+    expect(await ts.get("c.api.hits", "minute", { timestamp: t })).toBe(11);
+    expect(await ts.get("c.ünï.名前", "minute", { timestamp: t })).toBe(7);
+    expect(await words.get("words.w", "minute", { timestamp: t })).toEqual(new Set(["foo bar"]));
+    expect(await ts.get("c.web.hits", "hour", { timestamp: t, condense: true })).toBe(7);
+    expect(await metric(metricsPort, "karbon_bad_lines_total")).toBe(bad.length);
+    expect(await metric(metricsPort, "karbon_points_received_total")).toBe(good.length + 1); // "abc" parses, then write_func rejects it
+    expect(await metric(metricsPort, 'karbon_bad_lines_total{reason="bad_value"}')).toBe(1);
+    await store.close();
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+  });
+
+  it("SIGTERM flushes everything accepted; a restart on the same file continues", async () => {
+    const { db, config } = setup("FLUSH_INTERVAL: 600000,"); // nothing flushes by timer
+    const N = 20_000;
+    const lines = Array.from({ length: N }, (_, i) => `c.s${i % 500}.n ${1 + (i % 3)} ${NOW - (i % 50) * 60}\n`).join("");
+    const expected = Array.from({ length: N }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
+    let { k, port } = await startKarbon(config);
+    await sendTcp(port, [lines]);
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+    expect(k.output()).toMatch(/stopped cleanly/);
+    const total = async () => {
+      const { store, ts } = reader(db);
+      const all = await ts.series("c.all.n", "minute", { start: NOW - 60 * 60, end: NOW, collapse: true });
+      await store.close();
+      return [...all.values()][0];
+    };
+    expect(await total()).toBe(expected);
+    ({ k, port } = await startKarbon(config));
+    await sendTcp(port, [lines]);
+    k.kill("SIGINT");
+    expect(await k.exited).toBe(0);
+    expect(await total()).toBe(2 * expected);
+  });
+
+  it("keeps data while the store refuses writes, pushes back on senders, and stores all once it returns", async () => {
+    const { db, config } = setup("BUFFER_MAX_ROWS: 1000,");
+    const { k, port, metricsPort } = await startKarbon(config);
+    // Take the SQLite write lock from another connection: karbon's flushes now fail (SQLITE_BUSY).
+    const blocker = new Database(db);
+    blocker.pragma("journal_mode = WAL");
+    blocker.exec("CREATE TABLE IF NOT EXISTS hold (x)");
+    blocker.exec("BEGIN IMMEDIATE; INSERT INTO hold VALUES (1);");
+    const N = 60_000; // 2 rows each, distinct: far past the 1,000-row bound
+    const lines = Array.from({ length: N }, (_, i) => `c.p${i}.v 1 ${NOW - 60}\n`).join("");
+    let sent = false;
+    const sending = sendTcp(port, [lines]).then(() => (sent = true));
+    await k.waitForLog("write buffer full: pausing input until the store catches up");
+    await eventually(async () => (await metric(metricsPort, "karbon_flush_failures_total")) > 0);
+    await sleep(500);
+    expect(sent).toBe(false); // the sender is held back by TCP, nothing dropped
+    blocker.exec("COMMIT");
+    blocker.close();
+    await sending;
+    const { store, ts } = reader(db);
+    await eventually(async () => (await ts.get("c.all.v", "minute", { timestamp: NOW - 60 })) === N, 30_000, 250);
+    expect(k.output()).toMatch(/write buffer drained: resuming input/);
+    expect(k.output()).toMatch(/store is writable again/);
+    await store.close();
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+  });
+
+  it("SIGHUP reloads the configuration; a broken reload keeps the running one", async () => {
+    const { db, config } = setup();
+    const { k, port } = await startKarbon(config);
+    await sendTcp(port, [`new.x 1 ${NOW}\n`]); // no schema yet: a dead letter
+    const original = (await import("node:fs")).readFileSync(config, "utf8");
+    writeFileSync(config, original.replace(`match: "^c\\\\."`, `match: ["^c\\\\.", "^new\\\\."]`));
+    k.kill("SIGHUP");
+    await k.waitForLog("configuration reloaded");
+    await sendTcp(port, [`new.x 2 ${NOW}\n`]);
+    writeFileSync(config, `export const SCHEMAS = { broken: { type: "counter", match: "x", intervals: { m: { step: 60 } } } };`);
+    k.kill("SIGHUP");
+    await k.waitForLog("reload failed; keeping the running configuration");
+    expect(k.output()).toMatch(/schema \\"broken\\": type: unknown type \\"counter\\"/);
+    await sendTcp(port, [`new.x 4 ${NOW}\n`]);
+    const { store, ts } = reader(db);
+    await eventually(async () => (await ts.get("new.x", "minute", { timestamp: NOW })) === 6);
+    await store.close();
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+  });
+
+  it.each([
+    [["--tcp", "nonsense"], /--tcp: cannot parse "nonsense"/],
+    [["--config", "/nonexistent/config.ts"], /no such file/],
+    [["--bogus"], /unknown option '--bogus'/],
+    [[], /--config: at least one configuration file is required/],
+  ])("rejects %j with a one-line error", async (args, message) => {
+    const k = spawnCli("karbon-main.ts", args);
+    expect(await k.exited).not.toBe(0);
+    expect(k.output()).toMatch(message);
+    expect(k.output()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("reports a port already in use in one line", async () => {
+    const { config } = setup();
+    const { k, port } = await startKarbon(config);
+    const second = spawnCli("karbon-main.ts", ["--tcp", `127.0.0.1:${port}`, "--config", config]);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(/karbon: cannot listen on 127\.0\.0\.1:\d+: address already in use/);
+    k.kill("SIGTERM");
+    await k.exited;
+  });
+});
