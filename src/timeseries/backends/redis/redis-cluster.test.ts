@@ -51,8 +51,9 @@ if (run) {
       const writeRound = async (v: number) => {
         const batch = new WriteBatch();
         for (const n of names) ts.stage(batch, n, v, NOW);
-        await writeRetrying(batch);
+        const tries = await writeRetrying(batch);
         for (const n of names) expected.set(n, expected.get(n)! + v);
+        return tries;
       };
       await writeRound(1);
       await writeRound(2);
@@ -63,7 +64,8 @@ if (run) {
       const victim = masters[0];
       c.kill(victim);
       // Writes during the failover either land or fail retryably; the retry loop carries them through.
-      await writeRound(4);
+      const during = await writeRound(4);
+      console.log(`failover: write during the failover needed ${during} retries`);
       await until("a replica promoted in place of the killed master", 30_000, async () => {
         const now = await c.masters();
         return now.length === 3 && !now.includes(victim);
