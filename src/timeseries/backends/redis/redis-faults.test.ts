@@ -110,9 +110,10 @@ if (shouldRun("Redis fault", available, `no Redis at ${TEST_REDIS_URL}`)) {
       const store = await RedisStore.open(TEST_REDIS_URL);
       opened.push(store);
       const ts = new Timeseries(store, { type: "histogram", prefix: "fault_names", intervals: { "m:1": { step: 60, resolution: 10 }, m: { step: 60 } }, clock: () => NOW });
-      const names = ["a:b", "a", "{a}", "}", "{", "{}x", "日本.統計", "a:b:c", "x\u0000y", "🚀"];
+      const names = ["a:b", "a", "{a}", "}", "{", "{}x", "日本.統計", "a:b:c", "x\u0000y", "🚀", "lone\ud800"];
       for (const [i, n] of names.entries()) await ts.insert(n, i + 1, NOW);
-      expect(await ts.list()).toEqual([...names].sort());
+      // Redis keeps UTF-8: a lone surrogate comes back as U+FFFD, as ioredis sends it.
+      expect(await ts.list()).toEqual(names.map((n) => n.replace("\ud800", "\ufffd")).sort());
       for (const [i, n] of names.entries()) {
         expect(await ts.get(n, "m", { timestamp: NOW }), n).toEqual(new Map([[i + 1, 1]]));
         expect(await ts.get(n, "m:1", { timestamp: NOW, condense: true }), n).toEqual(new Map([[i + 1, 1]]));

@@ -60,6 +60,18 @@ class Header {
   }
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, "g");
+
+/**
+ * Lone UTF-16 surrogates as U+FFFD: Lua's JSON decoder rejects them (one
+ * odd name would fail every flush it is in), and ioredis sends them as
+ * U+FFFD in plain arguments anyway, so reads by the same name find the same key.
+ */
+function wellFormed(text: string): string {
+  return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATES, "\ufffd") : text;
+}
+
 function finite(url: string, what: string, v: number): number {
   if (!Number.isFinite(v)) throw new StoreError(url, `write: ${what} ${quote(v)} is not a finite number; nothing was written`, { retryable: false });
   return v;
@@ -99,7 +111,7 @@ export function encodeBatch(
       let g = groups.get(slot);
       if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [] }));
       const rec = g.records;
-      rec.push(ns, tag.hash, name, used);
+      rec.push(ns, tag.hash, wellFormed(name), used);
       for (let i = 0; i < perInterval.length; i++) {
         const cells = perInterval[i];
         if (!cells || cells.size === 0) continue;
@@ -149,17 +161,17 @@ function encodeInterval(url: string, rec: Array<string | number>, type: TypeName
         rec.push(field, finite(url, "count", cell as number));
         break;
       case "histogram":
-        for (const [member, n] of cell as Map<string, number>) rec.push(`${field}:${member}`, finite(url, "histogram count", n));
+        for (const [member, n] of cell as Map<string, number>) rec.push(`${field}:${wellFormed(member)}`, finite(url, "histogram count", n));
         break;
       case "set":
-        for (const member of cell as Set<string>) rec.push(`${field}:${member}`);
+        for (const member of cell as Set<string>) rec.push(`${field}:${wellFormed(member)}`);
         break;
       case "series":
-        for (const value of cell as string[]) rec.push(`${field}:${value}`);
+        for (const value of cell as string[]) rec.push(`${field}:${wellFormed(value)}`);
         break;
       case "gauge": {
         const g = cell as GaugeCell;
-        rec.push(field, String(finite(url, "gauge timestamp", g.ts)), g.value);
+        rec.push(field, String(finite(url, "gauge timestamp", g.ts)), wellFormed(g.value));
         break;
       }
     }
