@@ -118,6 +118,16 @@ export function sqlStoreSuite({ label, url, dialect, open, victim }: SqlSuiteSer
       expect([...total.values()]).toEqual([buckets]);
     });
 
+    it("two timeseries on one prefix and type may stage the same bucket into one batch", async () => {
+      const p = prefix();
+      const [a, b] = [series(store, "count", p), series(store, "count", p)];
+      const batch = new WriteBatch();
+      a.stage(batch, "same", 2, NOW);
+      b.stage(batch, "same", 3, NOW);
+      await store.write(batch);
+      expect(await a.get("same", "minute", { timestamp: NOW })).toBe(5);
+    });
+
     it("names and members are compared byte for byte", async () => {
       const p = prefix();
       const sets = series(store, "set", p, { write_func: String, read_func: (v: string) => v });
