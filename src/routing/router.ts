@@ -18,6 +18,8 @@ export interface RouteStep {
   readonly rule: number;
   /** Depth in the rollup cascade (0 for the incoming stat). */
   readonly depth: number;
+  /** Index in the route of the name this rollup came from; -1 for the incoming stat. */
+  readonly from: number;
 }
 
 /** Every name one incoming stat reaches, each once. */
@@ -59,17 +61,17 @@ export class Router<S extends Matchable = Matchable, A extends Rollup = Rollup> 
   private compute(stat: string): Route {
     const steps: RouteStep[] = [];
     const seen = new Set<string>([stat]);
-    const queue: Array<[string, number, number]> = [[stat, -1, 0]];
+    const queue: Array<[string, number, number, number]> = [[stat, -1, 0, -1]];
     for (let head = 0; head < queue.length; head++) {
-      const [name, rule, depth] = queue[head];
+      const [name, rule, depth, from] = queue[head];
       const schemas: number[] = [];
       for (let i = 0; i < this.schemas.length; i++) if (this.schemas[i].matches(name)) schemas.push(i);
-      steps.push({ stat: name, schemas, rule, depth });
+      steps.push({ stat: name, schemas, rule, depth, from });
       for (let r = 0; r < this.aggregates.length; r++) {
         const rollup = this.aggregates[r].apply(name);
         if (rollup !== null && !seen.has(rollup)) {
           seen.add(rollup);
-          queue.push([rollup, r, depth + 1]);
+          queue.push([rollup, r, depth + 1, head]);
         }
       }
     }
