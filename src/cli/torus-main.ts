@@ -1,0 +1,25 @@
+import { Command } from "commander";
+import { migrateCommand } from "../tools/migrate-command.js";
+import { queryCommand } from "../tools/query-command.js";
+import { runCli } from "./run-cli.js";
+import { startCommand } from "./start-command.js";
+import { runWeb, webCommand, withWebOptions, type WebOptions } from "./web-command.js";
+
+/**
+ * `torus`: bare, it is the query server (seed behaviour); each subcommand is
+ * a Command built by its own module's factory, so adding one is one line.
+ */
+export function torusProgram(): Command {
+  const program = withWebOptions(new Command("torus"))
+    .description("Torus, a web server for mining data out of the timeseries stores; and its tools")
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .action((opts: WebOptions) => runWeb(opts));
+  program.addCommand(webCommand());
+  program.addCommand(startCommand());
+  program.addCommand(migrateCommand());
+  program.addCommand(queryCommand());
+  return program;
+}
+
+await runCli(torusProgram(), process.argv, "torus");

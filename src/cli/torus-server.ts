@@ -1,0 +1,62 @@
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { loadConfig, type Config } from "../config/index.js";
+import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
+import type { Logger } from "../logging/logger.js";
+import { buildQueryApp, karbonWriter, QueryMetrics } from "../query/index.js";
+import type { Endpoint } from "./endpoint.js";
+
+export interface TorusServerOptions {
+  configFiles: readonly string[];
+  /** Already loaded (skips the first load). */
+  config?: Config;
+  http: Endpoint;
+  /** Carbon plaintext over TCP in the same process (`torus start`); null serves queries and `/insert` only. */
+  karbonTcp?: Endpoint | null;
+  logger: Logger;
+}
+
+export interface TorusServer {
+  readonly http: AddressInfo;
+  readonly karbon: KarbonAddresses;
+  readonly app: FastifyInstance;
+  reload(): Promise<Error | null>;
+  /** Stop accepting, flush what karbon accepted, close stores; resolves to points that could not be stored. */
+  stop(): Promise<number>;
+}
+
+/**
+ * The composition root of `torus` and `torus start`: one Karbon (its
+ * receivers only when asked) owns the configuration, the stores and the
+ * write path; the query app reads karbon's current runtime, so both share
+ * one StoreRegistry and one reload.
+ */
+export async function startTorusServer(options: TorusServerOptions): Promise<TorusServer> {
+  const config = options.config ?? (await loadConfig(options.configFiles));
+  const karbon = new Karbon({ configFiles: options.configFiles, config, tcp: options.karbonTcp ?? null, logger: options.logger });
+  const karbonAddresses = await karbon.start();
+  const app = buildQueryApp({
+    runtime: () => karbon.current.runtime,
+    writer: karbonWriter(karbon),
+    logger: options.logger,
+    metrics: new QueryMetrics({ processMetrics: true }),
+  });
+  try {
+    await app.listen({ host: options.http.host, port: options.http.port });
+  } catch (err) {
+    await karbon.stop();
+    throw err;
+  }
+  const http = app.server.address() as AddressInfo;
+  options.logger.info({ http, karbon: karbonAddresses.tcp, schemas: config.schemas.length, files: config.files }, "torus listening");
+  return {
+    http,
+    karbon: karbonAddresses,
+    app,
+    reload: () => karbon.reload(),
+    async stop() {
+      await app.close();
+      return karbon.stop();
+    },
+  };
+}

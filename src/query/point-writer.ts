@@ -1,0 +1,29 @@
+import type { Karbon } from "../ingest/karbon.js";
+import { QueryError, QueryErrorCodes } from "./query-error.js";
+
+/** How `/insert` writes: one point through routing, stored before the call resolves. */
+export interface PointWriter {
+  /** Returns how many writes the point made (schemas × names it reached). */
+  insert(stat: string, value: string, timestamp: number): Promise<number>;
+}
+
+/**
+ * `/insert` through karbon's own dispatcher and write buffers, so a point
+ * sent over HTTP lands exactly where the same line over TCP would, then a
+ * flush so it is stored before the answer.
+ */
+export function karbonWriter(karbon: Karbon): PointWriter {
+  return {
+    async insert(stat, value, timestamp) {
+      const rejectedBefore = karbon.metrics.badLines.get("bad_value") ?? 0;
+      const staged = karbon.current.process(stat, value, timestamp);
+      if (staged === 0 && (karbon.metrics.badLines.get("bad_value") ?? 0) > rejectedBefore) {
+        throw new QueryError(400, QueryErrorCodes.BAD_PARAMETER, `value: every schema matching ${JSON.stringify(stat)} rejected value ${JSON.stringify(value)}`, "value");
+      }
+      if (staged > 0 && !(await karbon.flush())) {
+        throw new QueryError(500, QueryErrorCodes.INTERNAL, "store failed while writing the point; karbon keeps it and retries");
+      }
+      return staged;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { quote } from "./quote.js";
+import { ErrorCodes, StoreError, TorusError } from "../timeseries/index.js";
+
+/** Stable codes of the query API's own errors (the library's codes pass through unchanged). */
+export const QueryErrorCodes = {
+  MISSING_PARAMETER: "TORUS_ERR_QUERY_MISSING_PARAMETER",
+  BAD_PARAMETER: "TORUS_ERR_QUERY_BAD_PARAMETER",
+  BAD_TIME: "TORUS_ERR_QUERY_BAD_TIME",
+  UNKNOWN_FUNCTION: "TORUS_ERR_QUERY_UNKNOWN_FUNCTION",
+  TOO_MANY_BUCKETS: "TORUS_ERR_QUERY_TOO_MANY_BUCKETS",
+  UNKNOWN_SCHEMA: "TORUS_ERR_QUERY_UNKNOWN_SCHEMA",
+  UNKNOWN_COMMAND: "TORUS_ERR_QUERY_UNKNOWN_COMMAND",
+  UNAUTHORIZED: "TORUS_ERR_QUERY_UNAUTHORIZED",
+  NOT_WRITABLE: "TORUS_ERR_QUERY_NOT_WRITABLE",
+  INTERNAL: "TORUS_ERR_QUERY_INTERNAL",
+} as const;
+
+export type QueryErrorCode = (typeof QueryErrorCodes)[keyof typeof QueryErrorCodes];
+
+/** An error the HTTP layer answers with `status` and `{"error": message}`. */
+export class QueryError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+
+  constructor(status: number, code: QueryErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = "QueryError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export const badParameter = (field: string, message: string) => new QueryError(400, QueryErrorCodes.BAD_PARAMETER, `${field}: ${message}`, field);
+export const missingParameter = (field: string, hint = "") =>
+  new QueryError(400, QueryErrorCodes.MISSING_PARAMETER, `missing parameter ${quote(field)}${hint ? ` (${hint})` : ""}`, field);
+
+/** Library codes that mean the request asked for something invalid (400), not that a store failed. */
+const USER_CODES = new Set<string>([
+  ErrorCodes.BAD_OPTION,
+  ErrorCodes.BAD_STEPS,
+  ErrorCodes.BAD_VALUE,
+  ErrorCodes.UNKNOWN_INTERVAL,
+  ErrorCodes.UNKNOWN_TRANSFORM,
+  ErrorCodes.BAD_INTERVAL,
+  ErrorCodes.BAD_RESOLUTION,
+]);
+
+/**
+ * Map anything a handler threw to (status, code, message). Store failures
+ * are 500 with the store's (password-free) URL; bad input is 400; anything
+ * else (a configured function that threw) is a 500 naming what failed.
+ */
+export function classifyError(err: unknown): { status: number; code: string; message: string } {
+  if (err instanceof QueryError) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof StoreError) return { status: 500, code: err.code, message: `store failed: ${err.message}` };
+  if (err instanceof TorusError && USER_CODES.has(err.code)) return { status: 400, code: err.code, message: err.message };
+  const fastify = err as { statusCode?: number; code?: string; message?: string };
+  if (typeof fastify?.statusCode === "number" && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+    return { status: fastify.statusCode, code: fastify.code ?? QueryErrorCodes.BAD_PARAMETER, message: String(fastify.message) };
+  }
+  const message = String((err as Error)?.message ?? err).split("\n")[0];
+  return { status: 500, code: (err as TorusError)?.code ?? QueryErrorCodes.INTERNAL, message: `internal error: ${message}` };
+}

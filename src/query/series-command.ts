@@ -1,0 +1,62 @@
+import type { SeriesResult } from "../timeseries/index.js";
+import { all, one, type Params } from "./params.js";
+import { missingParameter } from "./query-error.js";
+import { readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "./resolve-stat.js";
+import { jsonValueText, toJsonValue } from "./serialize.js";
+
+/** The request-wide read parameters of `/series`. */
+export function readParams(params: Params): ReadParams {
+  return {
+    format: one(params, "format"),
+    condense: one(params, "condense"),
+    collapse: one(params, "collapse"),
+    schema: one(params, "schema"),
+    interval: one(params, "interval"),
+    start: one(params, "start"),
+    end: one(params, "end"),
+    steps: one(params, "steps"),
+  };
+}
+
+/**
+ * `GET /series`: every `stat` resolved first (so a bad one fails the request
+ * before any store is read), then read concurrently, then written out as
+ * JSON text directly — a dashboard's 1,440 buckets are 1,440 `[v,ts]` pairs,
+ * not 1,440 little arrays for JSON.stringify to walk.
+ */
+export async function seriesCommand(params: Params, ctx: ResolveContext): Promise<string> {
+  const stats = all(params, "stat").filter((s) => s !== "");
+  if (stats.length === 0) throw missingParameter("stat", "e.g. /series?stat=avg(stats.timers.web.login.mean)");
+  const shared = readParams(params);
+  const resolved = stats.map((s) => resolveStat(s, shared, ctx));
+  const results = await Promise.all(resolved.map(readResolved));
+  let out = "[";
+  for (let i = 0; i < resolved.length; i++) {
+    if (i > 0) out += ",";
+    out += formatEntry(resolved[i], results[i]);
+  }
+  return out + "]";
+}
+
+/** One result object: the seed's fields, then the datapoints in the requested shape. */
+export function formatEntry(r: ResolvedStat, data: SeriesResult): string {
+  const name = r.names.join(",");
+  const nameText = JSON.stringify(name);
+  let out =
+    `{"stat":${JSON.stringify(r.stat)},"stat_name":${nameText},"target":${nameText},` +
+    `"function":${r.functionLabel === null ? "null" : JSON.stringify(r.functionLabel)},` +
+    `"schema":${r.schema ? JSON.stringify(r.schema.compiled.name) : "null"},` +
+    `"interval":${r.interval ? JSON.stringify(r.interval.name) : "null"},"datapoints":`;
+  if (r.format === "graphite") {
+    out += "[";
+    let first = true;
+    for (const [ts, v] of data) {
+      out += first ? `[${jsonValueText(v)},${ts}]` : `,[${jsonValueText(v)},${ts}]`;
+      first = false;
+    }
+    return out + "]}";
+  }
+  const points: Record<string, unknown> = {};
+  for (const [ts, v] of data) points[ts] = toJsonValue(v);
+  return out + JSON.stringify(points) + "}";
+}

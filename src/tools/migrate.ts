@@ -1,0 +1,177 @@
+import type { Runtime, RuntimeSchema } from "../runtime/runtime.js";
+import { TorusError, ErrorCodes, WriteBatch, type Interval, type Row } from "../timeseries/index.js";
+import type { Cell, Cells, GaugeCell } from "../timeseries/store.js";
+
+export interface MigrateOptions {
+  source: string;
+  destination: string;
+  /** The source interval read; every destination interval receives it, bucketed by its own steps. */
+  interval: string;
+  /** Unix seconds: only buckets holding data on or after / on or before these. */
+  start?: number | null;
+  end?: number | null;
+  /** Stats to copy; default every stat the source lists. */
+  stats?: readonly string[];
+  /** Only names this regular expression finds (unanchored, like schema `match`). */
+  match?: RegExp | null;
+  /** Stats copied at once. Default 10. */
+  concurrency?: number;
+  dryRun?: boolean;
+  /** Source buckets read per store call. Default 1,000. */
+  pageBuckets?: number;
+  /** Called after each stat (progress bar, --verbose). */
+  onStat?: (report: StatReport) => void;
+  /** Called once the stat list is known. */
+  onPlan?: (stats: number) => void;
+  clock?: () => number;
+}
+
+export interface StatReport {
+  stat: string;
+  /** Source buckets that held data. */
+  buckets: number;
+  /** Source rows read (cells, histogram cells, members, series values). */
+  rows: number;
+}
+
+export interface MigrateSummary {
+  stats: number;
+  buckets: number;
+  rows: number;
+  seconds: number;
+  dryRun: boolean;
+}
+
+function schemaOf(runtime: Runtime, name: string, flag: string): RuntimeSchema {
+  const s = runtime.schema(name);
+  if (!s) throw new Error(`${flag}: unknown schema ${JSON.stringify(name)} (have ${runtime.schemas.map((x) => x.compiled.name).join(", ") || "none"})`);
+  return s;
+}
+
+/**
+ * Merge one raw source row into a destination cell map, by type: the same
+ * five merges the stores do, applied to the stored form (member text and
+ * counts), so a histogram cell of 7 arrives as 7 — not as seven re-inserted
+ * points through `write_func`.
+ */
+function mergeRow(type: string, cells: Cells, sub: number, row: Row): number {
+  const prev = cells.get(sub);
+  switch (type) {
+    case "count": {
+      cells.set(sub, ((prev as number | undefined) ?? 0) + Number(row[2]));
+      return prev === undefined ? 1 : 0;
+    }
+    case "histogram": {
+      let h = prev as Map<string, number> | undefined;
+      if (!h) cells.set(sub, (h = new Map()));
+      const k = String(row[2]);
+      const had = h.get(k);
+      h.set(k, (had ?? 0) + row[3]);
+      return had === undefined ? 1 : 0;
+    }
+    case "set": {
+      let s = prev as Set<string> | undefined;
+      if (!s) cells.set(sub, (s = new Set()));
+      const k = String(row[2]);
+      if (s.has(k)) return 0;
+      s.add(k);
+      return 1;
+    }
+    case "series": {
+      const a = prev as string[] | undefined;
+      if (a) a.push(String(row[2]));
+      else cells.set(sub, [String(row[2])]);
+      return 1;
+    }
+    case "gauge": {
+      const g = prev as GaugeCell | undefined;
+      if (!g) {
+        cells.set(sub, { value: String(row[2]), ts: row[3] } satisfies GaugeCell as Cell);
+        return 1;
+      }
+      if (row[3] >= g.ts) {
+        g.value = String(row[2]);
+        g.ts = row[3];
+      }
+      return 0;
+    }
+  }
+  throw new TorusError(ErrorCodes.BAD_TYPE, `cannot migrate type ${JSON.stringify(type)}`);
+}
+
+/**
+ * Copy one interval's buckets of a source schema into a destination schema
+ * (SPEC §8), exactly: raw stored rows are read and merged into a write batch
+ * built directly, so counts stay counts, histogram cells keep their counts,
+ * sets and series keep their members, gauges keep value and timestamp.
+ */
+export async function migrate(runtime: Runtime, options: MigrateOptions): Promise<MigrateSummary> {
+  const started = process.hrtime.bigint();
+  const src = schemaOf(runtime, options.source, "--source");
+  const dst = schemaOf(runtime, options.destination, "--destination");
+  if (src === dst) throw new Error("--destination: must differ from --source");
+  if (src.series.type.name !== dst.series.type.name) {
+    throw new Error(`--destination: schema ${JSON.stringify(dst.compiled.name)} stores ${dst.series.type.name}, source ${JSON.stringify(src.compiled.name)} stores ${src.series.type.name}; an exact copy needs the same type`);
+  }
+  const iv = src.series.interval(options.interval);
+  const type = src.series.type.name;
+  const concurrency = Math.max(1, options.concurrency ?? 10);
+  const page = Math.max(1, options.pageBuckets ?? 1000);
+  const now = (options.clock ?? (() => Math.floor(Date.now() / 1000)))();
+  const destIntervals = dst.series.intervals;
+  const live = destIntervals.map((d) => d.firstLiveIndex(now));
+
+  let stats = options.stats && options.stats.length > 0 ? [...options.stats] : await src.series.list();
+  if (options.match) stats = stats.filter((s) => options.match!.test(s));
+  options.onPlan?.(stats.length);
+
+  const summary: MigrateSummary = { stats: 0, buckets: 0, rows: 0, seconds: 0, dryRun: Boolean(options.dryRun) };
+  const copyOne = async (stat: string) => {
+    const report: StatReport = { stat, buckets: 0, rows: 0 };
+    const props = (await src.series.properties(stat))[iv.name];
+    if (props) {
+      let first = props.first;
+      let last = props.last;
+      if (options.start !== undefined && options.start !== null) first = Math.max(first, iv.bucketOf(options.start));
+      if (options.end !== undefined && options.end !== null) last = Math.min(last, iv.bucketOf(options.end));
+      for (let i = iv.step.index(first), lastIndex = iv.step.index(last); i <= lastIndex; i += page) {
+        const from = iv.step.start(i);
+        const to = iv.step.start(Math.min(lastIndex, i + page - 1));
+        const [rows] = await src.store.read(src.series.ns, [stat], iv.name, from, to);
+        if (rows.length === 0) continue;
+        const batch = new WriteBatch();
+        const part = batch.part(dst.series, dst.series.ns, destIntervals);
+        const perInterval: Array<Cells | undefined> = destIntervals.map(() => new Map());
+        part.names.set(stat, perInterval);
+        let lastBucket = Number.NaN;
+        for (const row of rows) {
+          if (row[0] !== lastBucket) {
+            report.buckets++;
+            lastBucket = row[0];
+          }
+          report.rows++;
+          // A sub-bucket's start is the time its data belongs to; each destination interval buckets it its own way.
+          for (let d = 0; d < destIntervals.length; d++) {
+            const div: Interval = destIntervals[d];
+            if (div.step.index(row[1]) < live[d]) continue;
+            batch.size += mergeRow(type, perInterval[d]!, div.subOf(row[1]), row);
+          }
+        }
+        batch.points += rows.length;
+        if (!options.dryRun && batch.size > 0) await dst.store.write(batch);
+      }
+    }
+    summary.stats++;
+    summary.buckets += report.buckets;
+    summary.rows += report.rows;
+    options.onStat?.(report);
+  };
+
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, stats.length) }, async () => {
+    while (next < stats.length) await copyOne(stats[next++]);
+  });
+  await Promise.all(workers);
+  summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return summary;
+}
