@@ -70,6 +70,8 @@ export default defineConfig({
     ["stats_counts.<app>", "stats_counts.<app>.*"],
     // Each timer summary (mean, upper_90, ...) rolls up across an app's features.
     ["stats.timers.<app>.<stat>", "stats.timers.<app>.*.<stat>"],
+    // The latest reading of any of an app's gauges.
+    ["stats.gauges.<app>", "stats.gauges.<app>.*"],
   ],
   DEBUG: 0,
 });

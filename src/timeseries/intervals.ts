@@ -54,31 +54,61 @@ function gregorian(step: GregorianStep): Calendar {
         duration: () => 7 * DAY,
       };
     case "monthly": {
-      const start = (i: number) => Date.UTC(Math.floor(i / 12), i - Math.floor(i / 12) * 12, 1) / 1000;
+      const start = (i: number) => daysFromCivil(Math.floor(i / 12), i - Math.floor(i / 12) * 12 + 1, 1) * DAY;
       return {
         spec: step,
         gregorian: true,
         seconds: 31 * DAY,
         index: (t) => {
-          const d = new Date(t * 1000);
-          return d.getUTCFullYear() * 12 + d.getUTCMonth();
+          const [y, m] = civilFromDays(Math.floor(t / DAY));
+          return y * 12 + m - 1;
         },
         start,
         duration: (i) => start(i + 1) - start(i),
       };
     }
     case "yearly": {
-      const start = (i: number) => Date.UTC(i, 0, 1) / 1000;
+      const start = (i: number) => daysFromCivil(i, 1, 1) * DAY;
       return {
         spec: step,
         gregorian: true,
         seconds: 366 * DAY,
-        index: (t) => new Date(t * 1000).getUTCFullYear(),
+        index: (t) => civilFromDays(Math.floor(t / DAY))[0],
         start,
         duration: (i) => start(i + 1) - start(i),
       };
     }
   }
+}
+
+// Calendar arithmetic without Date objects (H. Hinnant's civil algorithms): the ingest path
+// maps every point to monthly and yearly buckets, and a Date per point is measurable there.
+const civil: [number, number, number] = [0, 0, 0];
+
+/** Days since 1970-01-01 → [year, month 1-12, day 1-31] (a shared tuple: copy it to keep it). */
+export function civilFromDays(z: number): [number, number, number] {
+  z += 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  civil[0] = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  civil[1] = m;
+  civil[2] = d;
+  return civil;
+}
+
+/** [year, month 1-12, day] → days since 1970-01-01. */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 /**
@@ -122,6 +152,9 @@ export class Interval {
   readonly resolution: Calendar | null;
   /** Retention in buckets; null keeps everything. */
   readonly steps: number | null;
+  /** Seconds per bucket / sub-bucket when they are plain multiples since the epoch (0 otherwise): the hot path's shortcut. */
+  private readonly fixedStep: number;
+  private readonly fixedSub: number;
 
   constructor(name: string, spec: IntervalSpec, field = `interval ${quote(name)}`) {
     if (spec === null || typeof spec !== "object") {
@@ -138,15 +171,22 @@ export class Interval {
       ? null
       : parseCalendar(spec.resolution, `${field}: resolution`, ErrorCodes.BAD_RESOLUTION);
     if (this.resolution) checkNesting(this.step, this.resolution, field);
+    // Daily is a plain multiple of 86,400 s; weeks, months and years are not.
+    const plain = (c: Calendar) => (!c.gregorian || c.spec === "daily" ? c.seconds : 0);
+    this.fixedStep = plain(this.step);
+    this.fixedSub = this.resolution ? plain(this.resolution) : this.fixedStep;
   }
 
   /** Start of the bucket holding `t`. */
   bucketOf(t: number): number {
-    return this.step.start(this.step.index(t));
+    const s = this.fixedStep;
+    return s > 0 ? Math.floor(t / s) * s : this.step.start(this.step.index(t));
   }
 
   /** Start of the sub-bucket holding `t` (the bucket's start without a resolution). */
   subOf(t: number): number {
+    const r = this.fixedSub;
+    if (r > 0) return Math.floor(t / r) * r;
     return this.resolution ? this.resolution.start(this.resolution.index(t)) : this.step.start(this.step.index(t));
   }
 

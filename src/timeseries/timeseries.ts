@@ -143,15 +143,14 @@ export class Timeseries {
     const type = this.type;
     for (let i = 0; i < this.intervals.length; i++) {
       const iv = this.intervals[i];
-      const live = iv.firstLiveIndex(now);
       const cells = perInterval[i] ?? (perInterval[i] = new Map());
-      if (iv.step.index(t) >= live) batch.size += type.stage(cells, iv.subOf(t), written, t);
-      if (rolling !== 0) {
-        const dir = rolling > 0 ? 1 : -1;
-        for (let r = 1; r <= Math.abs(rolling); r++) {
-          const rt = iv.shift(t, dir * r);
-          if (iv.step.index(rt) >= live) batch.size += type.stage(cells, iv.subOf(rt), written, t);
-        }
+      if (iv.steps === null || iv.bucketOf(t) >= iv.step.start(iv.firstLiveIndex(now))) batch.size += type.stage(cells, iv.subOf(t), written, t);
+      if (rolling === 0) continue;
+      const live = iv.firstLiveIndex(now);
+      const dir = rolling > 0 ? 1 : -1;
+      for (let r = 1; r <= Math.abs(rolling); r++) {
+        const rt = iv.shift(t, dir * r);
+        if (iv.step.index(rt) >= live) batch.size += type.stage(cells, iv.subOf(rt), written, t);
       }
     }
     batch.points++;

@@ -6,6 +6,8 @@ export type WriteFunc = (value: any) => unknown;
 export type ReadFunc = (value: string) => unknown;
 
 const INTEGER = /^\s*[+-]?\d+\s*$/;
+/** Decimal numbers only: Number() alone would also take "0x1f", "0b1", "" and "  ". */
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
 /**
  * The seed's default conversion: an integer if the text is one, else a
@@ -18,8 +20,11 @@ export function long_or_float(value: unknown): number {
   } else if (typeof value === "bigint") {
     return Number(value);
   } else if (typeof value === "string") {
-    const n = INTEGER.test(value) ? Number.parseInt(value, 10) : value.trim() === "" ? Number.NaN : Number(value);
-    if (Number.isFinite(n)) return n;
+    // Number() reads integers and floats alike; the pattern keeps out what it reads too generously.
+    if (DECIMAL.test(value)) {
+      const n = Number(value);
+      if (Number.isFinite(n)) return n;
+    }
   }
   throw new TorusError(ErrorCodes.BAD_VALUE, `value ${quote(value)} is not a number`, { field: "value", value });
 }

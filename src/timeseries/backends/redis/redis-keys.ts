@@ -136,7 +136,7 @@ export function chunkSize(iv: Interval): number {
   return iv.steps === null ? MAX_CHUNK : Math.max(1, Math.min(MAX_CHUNK, Math.floor(iv.steps / 8)));
 }
 
-/** `[start, end)` of the chunk holding the bucket starting at `bucket`. */
+/** `[start, end)` of the chunk holding the bucket starting at `bucket` (the encoder inlines this on its hot path). */
 export function chunkOf(iv: Interval, bucket: number, size = chunkSize(iv)): [number, number] {
   const first = Math.floor(iv.step.index(bucket) / size) * size;
   return [iv.step.start(first), iv.step.start(first + size)];
@@ -148,7 +148,8 @@ export function chunkOf(iv: Interval, bucket: number, size = chunkSize(iv)): [nu
  * past by the wall clock but the writer still staged the bucket (its clock
  * disagrees: a pinned test clock, a replay of old data), keep it `steps`
  * steps from now instead of deleting data just acknowledged. Null when the
- * interval keeps everything.
+ * interval keeps everything. The WRITE script applies this rule itself;
+ * this is its reference, tested.
  */
 export function expiryOf(iv: Interval, chunkEnd: number, wallNow: number): number | null {
   if (iv.steps === null) return null;

@@ -1,12 +1,13 @@
 /**
  * The Lua scripts. A script runs atomically on one node, which is what
- * makes a flush all-or-nothing per slot, a gauge's keep-newest a single
+ * makes a flush all-or-nothing per node, a gauge's keep-newest a single
  * compare-and-set, and a read of 1,440 buckets one round trip.
  *
- * Only `WRITE` declares every key it touches (it is built client-side from
- * the batch). The others derive bucket keys from a stat's registries; all
- * those keys carry the stat's hash tag, so they live in the slot of the
- * declared key, which Redis Cluster allows.
+ * Scripts declare one key, which routes the call on a cluster, and build
+ * the others from it: a stat's keys all carry its hash tag, so they live
+ * in the declared key's slot, which Redis Cluster allows for undeclared
+ * keys. `WRITE` spans the slots of one node (`allow-cross-slot-keys`,
+ * Redis 7+).
  *
  * `unpack` is limited by Lua's C stack (about 8,000 values), so variadic
  * commands go in chunks of {@link CHUNK}.

@@ -69,7 +69,7 @@ export class RedisStore implements Store {
   private readonly cluster: boolean;
   private readonly password: string | undefined;
   private readonly spaces = new Map<string, KeySpace>();
-  /** Per batch that failed part-way: signatures of calls already applied. */
+  /** Per batch that failed part-way: how far it got, so writing it again sends only the rest. */
   private readonly applied = new WeakMap<WriteBatch, Progress>();
 
   private constructor(url: string, client: RedisClient) {

@@ -1,7 +1,8 @@
 /**
- * A WriteBatch turned into calls of the WRITE script: one call per cluster
- * slot (or one in all for a standalone server). Everything is checked and
- * encoded before anything is sent, so a bad batch sends nothing.
+ * A WriteBatch turned into the WRITE script's arguments: a header and
+ * records grouped by cluster slot (one group standalone); the store joins
+ * the groups of each node into one call. Everything is checked and encoded
+ * before anything is sent, so a bad batch sends nothing.
  */
 import { StoreError, quote } from "../../errors.js";
 import type { Interval } from "../../intervals.js";

@@ -129,11 +129,15 @@ export interface TestCluster {
 }
 
 /**
- * Start 3 masters + 3 replicas with a short `cluster-node-timeout` (so a
- * failover takes a few seconds), create the cluster and wait for it to be
- * healthy. On any failure it cleans up before rethrowing.
+ * Start 3 masters + 3 replicas (or `replicas: 0`: 3 masters alone) with a
+ * short `cluster-node-timeout` (so a failover takes a few seconds), create
+ * the cluster and wait for it to be healthy. On any failure it cleans up
+ * before rethrowing.
  */
-export async function startCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> {
+export async function startCluster(options: { nodeTimeoutMs?: number; replicas?: 0 | 1 } = {}): Promise<TestCluster> {
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? 2_000;
+  const replicas = options.replicas ?? 1;
+  const count = 3 * (1 + replicas);
   const dir = mkdtempSync(join(tmpdir(), "torus-redis-cluster-"));
   const procs = new Map<number, ChildProcess>();
   const dead = new Set<number>();
@@ -170,7 +174,7 @@ export async function startCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> 
     });
   };
   try {
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < count; i++) {
       const port = await freePort();
       ports.push(port);
       const p = spawn(
@@ -185,7 +189,7 @@ export async function startCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> 
       procs.set(port, p);
     }
     await Promise.all(ports.map((p) => waitForPort(p, 10_000)));
-    const create = spawnSync("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "1", "--cluster-yes"], {
+    const create = spawnSync("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", String(replicas), "--cluster-yes"], {
       encoding: "utf8",
       timeout: 60_000,
     });
@@ -194,7 +198,7 @@ export async function startCluster(nodeTimeoutMs = 2_000): Promise<TestCluster> 
     // Replicas must be attached before a failover test can rely on them.
     await until("replicas in sync", 30_000, async () => {
       const infos = await Promise.all(ports.map((p) => ask(p, "info", "replication")));
-      return infos.filter((t) => t.includes("role:slave") && t.includes("master_link_status:up")).length === 3;
+      return infos.filter((t) => t.includes("role:slave") && t.includes("master_link_status:up")).length === 3 * replicas;
     });
   } catch (err) {
     await stop();

@@ -139,6 +139,13 @@ export function sqlStoreSuite({ label, url, dialect, open, victim }: SqlSuiteSer
       expect(await sets.get("x ", "minute", { timestamp: NOW })).toEqual(new Set(members));
     });
 
+    it("a name with a lone surrogate is stored (as U+FFFD, as drivers send it) and read back by its own spelling", async () => {
+      const ts = series(store, "count", prefix());
+      await ts.insert("bad\uD800name", 4, NOW);
+      expect(await ts.get("bad\uD800name", "minute", { timestamp: NOW })).toBe(4);
+      expect(await ts.list()).toEqual(["bad\uFFFDname"]);
+    });
+
     it("a gauge keeps the newest value by point time; on a tie the later write wins", async () => {
       const ts = series(store, "gauge", prefix());
       await ts.insert("g", 5, NOW - 10);

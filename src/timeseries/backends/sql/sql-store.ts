@@ -9,6 +9,15 @@ import { secretsOf, storeError } from "./sql-errors.js";
 /** Names looked up or inserted per statement while interning. */
 const INTERN_CHUNK = 5000;
 
+/**
+ * A string as the server hands it back: drivers send text as UTF-8, where a
+ * lone surrogate becomes U+FFFD. Looking names up by this form keeps such a
+ * name from failing to intern on every retry.
+ */
+function wellFormed(s: string): string {
+  return /[\uD800-\uDFFF]/.test(s) ? Buffer.from(s, "utf8").toString("utf8") : s;
+}
+
 /** Ids of names and intervals already committed under one prefix. Name rows are never deleted, so ids never go stale. */
 class IdCache {
   readonly names = new Map<string, number>();
@@ -157,14 +166,14 @@ export class SqlStore implements Store {
     const missing = [...unknown].sort();
     const found = new Map<string, number>();
     await this.lookup(s, prefix, kind, missing, found);
-    const absent = missing.filter((v) => !found.has(v));
+    const absent = missing.filter((v) => !found.has(wellFormed(v)));
     if (absent.length > 0) {
       const table = this.tables(prefix)[kind];
       for (let i = 0; i < absent.length; i += INTERN_CHUNK) await s.query(this.dialect.insertNames(table, absent.slice(i, i + INTERN_CHUNK)));
       await this.lookup(s, prefix, kind, absent, found);
     }
     for (const v of missing) {
-      const id = found.get(v);
+      const id = found.get(wellFormed(v));
       if (id === undefined) throw new StoreError(this.url, `${kind} ${JSON.stringify(v)} could not be interned`, { retryable: true });
       out.set(v, id);
       fresh.push([cached, v, id]);
@@ -215,7 +224,7 @@ export class SqlStore implements Store {
     if (ivId === undefined) {
       const found = new Map<string, number>();
       await this.lookup(this.client, ns.prefix, "intervals", [interval], found);
-      ivId = found.get(interval);
+      ivId = found.get(wellFormed(interval));
       if (ivId === undefined) return { nameIds, ivId };
       cache.intervals.set(interval, ivId);
     }
@@ -228,7 +237,9 @@ export class SqlStore implements Store {
     if (missing.length > 0) {
       const found = new Map<string, number>();
       await this.lookup(this.client, ns.prefix, "names", missing, found);
-      for (const [name, id] of found) {
+      for (const name of missing) {
+        const id = found.get(wellFormed(name));
+        if (id === undefined) continue;
         cache.names.set(name, id);
         nameIds.set(name, id);
       }

@@ -1,0 +1,188 @@
+/**
+ * Ingest benchmark: a load generator against a real karbon process.
+ * Several TCP connections send N lines over M names with timestamps spread
+ * over the last hour; the clock runs from the first byte sent until karbon
+ * reports every point received and every buffer flushed (then readable
+ * from the store). Completeness is checked by reading the store back.
+ *
+ *   npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3]
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../src/config/index.js";
+import { buildRuntime } from "../src/runtime/runtime.js";
+import { StoreRegistry } from "../src/timeseries/index.js";
+import { ROOT, spawnCli, type Spawned } from "../test/helpers/processes.js";
+import { median, printTable } from "./bench-util.js";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const LINES = arg("lines", 2_000_000);
+const NAMES = arg("names", 10_000);
+const CONNECTIONS = arg("connections", 4);
+const RUNS = arg("runs", 3);
+
+interface Scenario {
+  label: string;
+  config: (dir: string) => string;
+  /** Line i's name and value. */
+  line: (i: number, now: number) => string;
+  /** Checks the store holds exactly what was sent; returns a description or throws. */
+  verify: (dir: string, configPath: string, now: number) => Promise<string>;
+}
+
+const APPS = 20;
+const statsdName = (i: number) => {
+  const n = i % NAMES;
+  const app = n % APPS;
+  const feature = Math.floor(n / APPS) % Math.ceil(NAMES / 3 / APPS);
+  switch (n % 3) {
+    case 0:
+      return { kind: "count", name: `stats_counts.app${app}.feature${feature}`, value: (i % 7) + 1 };
+    case 1:
+      return { kind: "timer", name: `stats.timers.app${app}.feature${feature}.mean`, value: 10 + (i % 90) };
+    default:
+      return { kind: "gauge", name: `stats.gauges.app${app}.feature${feature}`, value: i % 100 };
+  }
+};
+const tsOf = (i: number, now: number) => now - 3540 + Math.floor((i / LINES) * 3540);
+
+const scenarios: Scenario[] = [
+  {
+    label: "examples/statsd.ts on SQLite",
+    config: () => join(ROOT, "examples", "statsd.ts"),
+    line: (i, now) => {
+      const s = statsdName(i);
+      return `${s.name} ${s.value} ${tsOf(i, now)}\n`;
+    },
+    async verify(dir, configPath, now) {
+      let counts = 0;
+      let timers = 0;
+      for (let i = 0; i < LINES; i++) {
+        const s = statsdName(i);
+        if (s.kind === "count") counts += s.value;
+        else if (s.kind === "timer") timers++;
+      }
+      process.env.TORUS_DATA = dir;
+      const registry = new StoreRegistry();
+      const rt = await buildRuntime(await loadConfig([configPath]), registry);
+      const range = { start: now - 7200, end: now + 60, collapse: true };
+      const sumOver = async (schema: string, prefix: string, transform?: string) => {
+        const names = (await rt.schema(schema)!.series.list()).filter((n) => n.startsWith(`${prefix}.`) && n.split(".").length === prefix.split(".").length + 1);
+        const v = (await rt.schema(schema)!.series.series(names, "hourly", { ...range, transform })).values().next().value;
+        return v as number;
+      };
+      // Per-feature names only (the rollups hold the same points again).
+      let storedCounts = 0;
+      for (let a = 0; a < APPS; a++) storedCounts += await sumOver("counts", `stats_counts.app${a}`);
+      let storedTimers = 0;
+      for (let a = 0; a < APPS; a++) {
+        const names = (await rt.schema("timers")!.series.list()).filter((n) => n.startsWith(`stats.timers.app${a}.feature`) && n.split(".").length === 5);
+        storedTimers += [...(await rt.schema("timers")!.series.series(names, "hourly", { ...range, transform: "count" })).values()][0] as number;
+      }
+      const rollups = (await Promise.all(Array.from({ length: APPS }, (_, a) => rt.schema("counts")!.series.series(`stats_counts.app${a}`, "hourly", { ...range })))).reduce(
+        (s, m) => s + ([...m.values()][0] as number),
+        0,
+      );
+      await registry.closeAll();
+      if (storedCounts !== counts || rollups !== counts || storedTimers !== timers) {
+        throw new Error(`incomplete: counts ${storedCounts}/${counts}, rollups ${rollups}/${counts}, timer samples ${storedTimers}/${timers}`);
+      }
+      return `counts ${counts} (and rollups), timer samples ${timers}: all stored`;
+    },
+  },
+  {
+    label: "one count schema, one interval",
+    config: (dir) => {
+      const path = join(dir, "ceiling.ts");
+      writeFileSync(path, `export const SCHEMAS = { c: { type: "count", host: "sqlite:///${join(dir, "ceiling.db")}", match: "^c\\\\.", intervals: { minute: { step: 60 } } } };`);
+      return path;
+    },
+    line: (i, now) => `c.app${i % 20}.name${i % NAMES} ${(i % 7) + 1} ${tsOf(i, now)}\n`,
+    async verify(dir, configPath, now) {
+      let expected = 0;
+      for (let i = 0; i < LINES; i++) expected += (i % 7) + 1;
+      const registry = new StoreRegistry();
+      const rt = await buildRuntime(await loadConfig([configPath]), registry);
+      const ts = rt.schema("c")!.series;
+      const names = await ts.list();
+      const got = [...(await ts.series(names, "minute", { start: now - 7200, end: now + 60, collapse: true })).values()][0] as number;
+      await registry.closeAll();
+      if (got !== expected || names.length !== NAMES) throw new Error(`incomplete: ${got}/${expected} over ${names.length}/${NAMES} names`);
+      return `sum ${expected} over ${NAMES} names: all stored`;
+    },
+  },
+];
+
+async function metrics(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const name = line.slice(0, line.search(/[{ ]/));
+    out[name] = (out[name] ?? 0) + Number(line.split(" ").pop());
+  }
+  return out;
+}
+
+function send(port: number, payload: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: "127.0.0.1", port }, () => s.end(payload));
+    s.on("error", reject);
+    s.on("close", () => resolve());
+  });
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+const rows: Array<Array<string | number>> = [];
+for (const sc of scenarios) {
+  const rates: number[] = [];
+  const accept: number[] = [];
+  const rss: number[] = [];
+  let check = "";
+  for (let run = 0; run < RUNS; run++) {
+    const dir = mkdtempSync(join(tmpdir(), "torus-bench-ingest-"));
+    const configPath = sc.config(dir);
+    const now = Math.floor(Date.now() / 1000);
+    // Build the payload before the clock starts: one buffer per connection.
+    const per = Math.ceil(LINES / CONNECTIONS);
+    const payloads = Array.from({ length: CONNECTIONS }, (_, c) => {
+      const parts: string[] = [];
+      for (let i = c * per; i < Math.min(LINES, (c + 1) * per); i++) parts.push(sc.line(i, now));
+      return Buffer.from(parts.join(""));
+    });
+    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", configPath], { TORUS_DATA: dir });
+    const log = await karbon.waitForLog("karbon listening");
+    const t0 = process.hrtime.bigint();
+    await Promise.all(payloads.map((p) => send(log.tcp.port, p)));
+    const tSent = process.hrtime.bigint();
+    for (;;) {
+      const m = await metrics(log.metrics.port);
+      const seen = (m.karbon_points_received_total ?? 0) + (m.karbon_bad_lines_total ?? 0);
+      if (seen >= LINES && (m.karbon_buffer_rows ?? 0) === 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const t1 = process.hrtime.bigint();
+    const m = await metrics(log.metrics.port);
+    rss.push(peakRssMb(karbon.proc.pid!));
+    karbon.kill("SIGTERM");
+    await karbon.exited;
+    if ((m.karbon_bad_lines_total ?? 0) > 0 || (m.karbon_dead_letters_total ?? 0) > 0) throw new Error(`bad lines or dead letters: ${JSON.stringify(m)}`);
+    check = await sc.verify(dir, configPath, now);
+    rates.push(LINES / (Number(t1 - t0) / 1e9));
+    accept.push(LINES / (Number(tSent - t0) / 1e9));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  rows.push([sc.label, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(median(accept)), Number(median(rss).toFixed(0)), check]);
+}
+
+console.log(`\nkarbon ingest: ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
+printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "completeness"], rows);
