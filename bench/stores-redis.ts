@@ -6,8 +6,8 @@
  *   npx tsx bench/stores-redis.ts [--runs 3] [--total 200000] [--no-cluster]
  *
  * Redis: `TORUS_TEST_REDIS_URL` (default redis://127.0.0.1:6379/1); every
- * key written is deleted again. The cluster (3 masters + 3 replicas) is
- * started on free loopback ports and stopped at the end.
+ * key written is deleted again. The clusters (3 masters + 3 replicas, then
+ * 3 masters alone) are started on free loopback ports and stopped after.
  */
 import { RedisStore } from "../src/timeseries/backends/redis/redis-store.js";
 import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/backends/redis/test-cluster.js";
@@ -93,12 +93,15 @@ async function bench(label: string, url: string, rows: Array<Array<string | numb
 const rows: Array<Array<string | number>> = [];
 await bench("redis", TEST_REDIS_URL, rows);
 if (!process.argv.includes("--no-cluster")) {
-  let cluster: TestCluster | undefined;
-  try {
-    cluster = await startCluster();
-    await bench("cluster", cluster.url, rows);
-  } finally {
-    await cluster?.stop();
+  // With and without replicas: replicas replay every write, which on a small machine competes for the same cores.
+  for (const [label, replicas] of [["cluster 3+3", 1], ["cluster 3", 0]] as const) {
+    let cluster: TestCluster | undefined;
+    try {
+      cluster = await startCluster({ replicas });
+      await bench(label, cluster.url, rows);
+    } finally {
+      await cluster?.stop();
+    }
   }
 }
 console.log(`\nRedis stores, ${runs} runs of ${TOTAL.toLocaleString("en-US")} merges per shape, flushes of ${BATCH.toLocaleString("en-US")} buckets\n`);
