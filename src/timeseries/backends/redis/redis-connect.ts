@@ -104,8 +104,11 @@ export async function connectRedis(url: string, clientConfig: Record<string, unk
     wait = Number(options.connectTimeout ?? DEFAULTS.connectTimeout);
     client = new Redis(options);
   }
-  // Failures reach callers through the commands; the event would only be noise (or crash the process unhandled).
-  client.on("error", () => {});
+  // Failures reach callers through the commands; the event would only be noise (or crash the process
+  // unhandled). While connecting, it holds the real cause ("ECONNREFUSED") behind "Connection is closed".
+  let cause: unknown;
+  const remember = (err: unknown) => (cause ??= err);
+  client.on("error", remember);
   try {
     await timeout(client.connect(), wait + 1_000, "connect");
     await timeout(client.ping(), wait, "PING");
@@ -114,9 +117,12 @@ export async function connectRedis(url: string, clientConfig: Record<string, unk
       const nodes = client instanceof Cluster ? client.nodes("master") : [client];
       await Promise.all(nodes.map((n) => timeout(n.call("AUTH", ...who), wait, "AUTH")));
     }
+    client.off("error", remember);
+    client.on("error", () => {});
     return client;
-  } catch (err) {
+  } catch (caught) {
     client.disconnect();
+    const err = caught instanceof Error && /Connection is closed|timed out/.test(caught.message) && cause ? cause : caught;
     const auth = err instanceof Error && AUTH_REPLY.test(err.message);
     const what = auth ? "authentication failed" : "cannot connect";
     throw new StoreError(safe, `${what}: ${oneLine(err, target.password)}`, { retryable: !auth, cause: err });
