@@ -14,6 +14,8 @@ const NUMBER = /^\d+(?:\.\d+)?$/;
 const OFFSET = /^(?:now)?\s*([+-])\s*(\d+(?:\.\d+)?)\s*([a-z]+)$/i;
 const ABSOLUTE = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
+/** 9999-12-31T23:59:59Z: past it no calendar or store makes sense of a time. */
+const MAX_SECONDS = 253_402_300_799;
 const MINUTE = 60;
 const HOUR = 3600;
 const DAY = 86_400;
@@ -104,11 +106,15 @@ function bad(field: string, text: string): QueryError {
  */
 export function parseTime(value: string | number, field: string, ctx: TimeContext): number {
   if (typeof value === "number") {
-    if (Number.isFinite(value)) return Math.floor(value);
+    if (Number.isFinite(value) && Math.abs(value) <= MAX_SECONDS) return Math.floor(value);
     throw bad(field, String(value));
   }
   const text = value.trim();
-  if (NUMBER.test(text)) return Math.floor(Number(text));
+  if (NUMBER.test(text)) {
+    const n = Math.floor(Number(text));
+    if (n <= MAX_SECONDS) return n;
+    throw bad(field, value);
+  }
   if (text === "") throw bad(field, value);
   const lower = text.toLowerCase();
   let out: number | null = null;
@@ -136,6 +142,6 @@ export function parseTime(value: string | number, field: string, ctx: TimeContex
       if (results.length === 1 && r.index === 0 && r.text.length === text.length) out = r.date().getTime() / 1000;
     }
   }
-  if (out === null || !Number.isFinite(out) || Math.abs(out) > 253_402_300_799) throw bad(field, value);
+  if (out === null || !Number.isFinite(out) || Math.abs(out) > MAX_SECONDS) throw bad(field, value);
   return Math.floor(out);
 }
