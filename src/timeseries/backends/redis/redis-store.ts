@@ -10,7 +10,7 @@ import { parseRedisUrl } from "./redis-url.js";
 import { encodeBatch, type EncodedBatch, type SlotGroup } from "./redis-write.js";
 
 /** Replies that prove the server refused a call before running it: safe to resend at once. */
-const NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|OOM|NOSCRIPT)\b|isn't writeable|enableOfflineQueue|non local key|do not hash to the same slot/;
+const NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|OOM|NOSCRIPT|BUSY|NOREPLICAS)\b|isn't writeable|enableOfflineQueue|non local key|do not hash to the same slot/;
 /** Attempts (and pauses between them) for calls refused before running, e.g. during a failover. */
 const RESEND_DELAYS_MS = [100, 400, 1_000];
 /** Stats per concurrent wave when one operation walks many of them (delete_all, expire of all). */
