@@ -6,7 +6,8 @@ export interface Endpoint {
 
 /** Parse a `--tcp`/`--udp`/`--metrics` value; throws a one-line error naming the flag. */
 export function parseEndpoint(value: string, defaultHost: string, flag: string): Endpoint {
-  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(value.trim());
+  // A bare port first: the host part below would otherwise swallow all but its last digit ("8080" → host "808", port 0).
+  const m = /^\d+$/.test(value.trim()) ? [value, undefined, "", value.trim()] : /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value.trim());
   const host = m ? (m[1] ?? m[2] ?? "") : "";
   const port = m ? Number(m[3]) : Number.NaN;
   if (!m || !(port >= 0 && port <= 65_535) || (!value.includes(":") && !/^\d+$/.test(value.trim()))) {
