@@ -69,12 +69,69 @@ function byBucket(rows: Row[]): Row[] {
 
 type Fresh = Array<() => void>;
 
+/**
+ * Fills one reused parameter array with rows and runs the multi-row upsert
+ * each time it is full: no allocation per row.
+ */
+class RowWriter {
+  private readonly params: unknown[];
+  private at = 0;
+
+  constructor(
+    private readonly chunk: Statement,
+    private readonly columns: number,
+  ) {
+    this.params = new Array(CHUNK * columns);
+  }
+
+  private row(ivId: number, block: number, nameId: number, bucket: number, off: number, a: unknown, b: unknown): void {
+    const p = this.params;
+    let at = this.at;
+    p[at++] = ivId;
+    p[at++] = block;
+    p[at++] = nameId;
+    p[at++] = bucket;
+    p[at++] = off;
+    p[at++] = a;
+    if (this.columns === 7) p[at++] = b;
+    if (at === p.length) {
+      this.chunk.run(p);
+      at = 0;
+    }
+    this.at = at;
+  }
+
+  cell(type: TypeName, ivId: number, block: number, nameId: number, bucket: number, off: number, cell: Cell): void {
+    switch (type) {
+      case "count":
+        return this.row(ivId, block, nameId, bucket, off, cell, undefined);
+      case "gauge":
+        return this.row(ivId, block, nameId, bucket, off, (cell as GaugeCell).value, (cell as GaugeCell).ts);
+      case "histogram":
+        for (const [member, n] of cell as Map<string, number>) this.row(ivId, block, nameId, bucket, off, member, n);
+        return;
+      case "set":
+        for (const member of cell as Set<string>) this.row(ivId, block, nameId, bucket, off, member, undefined);
+        return;
+      case "series":
+        for (const value of cell as string[]) this.row(ivId, block, nameId, bucket, off, value, undefined);
+        return;
+    }
+  }
+
+  /** The rows left over after the last full chunk, one by one. */
+  finish(single: Statement): void {
+    for (let r = 0; r < this.at; r += this.columns) single.run(this.params.slice(r, r + this.columns));
+    this.at = 0;
+  }
+}
+
 /** Prepared statements, interned ids and known ranges for one prefix. */
 class Scope {
   readonly names = new Map<string, number>();
   readonly intervals = new Map<string, IntervalRow>();
-  /** type → "nameId:intervalId" → known first/last bucket. */
-  ranges = new Map<string, Map<string, Range>>();
+  /** type → interval id → name id → known first bucket and last block. */
+  ranges = new Map<string, Map<number, Map<number, Range>>>();
   rangesAt = Date.now();
   private readonly stmts = new Map<string, Statement>();
 
@@ -103,7 +160,7 @@ class Scope {
     });
   }
 
-  rangeCache(type: TypeName): Map<string, Range> {
+  rangeCache(type: TypeName): Map<number, Map<number, Range>> {
     if (Date.now() - this.rangesAt > RANGE_CACHE_MS) {
       this.ranges = new Map();
       this.rangesAt = Date.now();
@@ -216,41 +273,7 @@ export class SqliteStore implements Store {
     const type = part.ns.type;
     if (!(type in UPSERT)) throw new Error(`no table for type ${JSON.stringify(type)}`);
     const scope = this.scope(part.ns.prefix);
-    const { columns } = UPSERT[type];
-    const chunk = scope.upsert(type, CHUNK);
-    const params: unknown[] = new Array(CHUNK * columns);
-    // Rows go straight into one reused parameter array: no per-row allocation.
-    let at = 0;
-    const emit = (ivId: number, block: number, nameId: number, bucket: number, off: number, cell: Cell) => {
-      const row = (a: unknown, b?: unknown) => {
-        params[at++] = ivId;
-        params[at++] = block;
-        params[at++] = nameId;
-        params[at++] = bucket;
-        params[at++] = off;
-        params[at++] = a;
-        if (columns === 7) params[at++] = b;
-        if (at === params.length) {
-          chunk.run(params);
-          at = 0;
-        }
-      };
-      switch (type) {
-        case "count":
-          return row(cell);
-        case "gauge":
-          return row((cell as GaugeCell).value, (cell as GaugeCell).ts);
-        case "histogram":
-          for (const [member, n] of cell as Map<string, number>) row(member, n);
-          return;
-        case "set":
-          for (const member of cell as Set<string>) row(member);
-          return;
-        case "series":
-          for (const value of cell as string[]) row(value);
-          return;
-      }
-    };
+    const rows = new RowWriter(scope.upsert(type, CHUNK), UPSERT[type].columns);
 
     // Upserting in primary-key order (block, then name, then bucket) keeps each B-tree page hot while its rows go in.
     const byId: Array<[number, PerInterval]> = [];
@@ -286,26 +309,26 @@ export class SqliteStore implements Store {
             const bucket = iv.bucketOf(sub);
             const own = Math.floor(bucket / blockSeconds);
             if (ordered.length > 1 && own !== block) continue;
-            emit(ivId, own, nameId, bucket, sub - bucket, cell);
+            rows.cell(type, ivId, own, nameId, bucket, sub - bucket, cell);
           }
         }
       }
     }
-    const single = scope.upsert(type, 1);
-    for (let r = 0; r < at; r += columns) single.run(params.slice(r, r + columns));
+    rows.finish(scope.upsert(type, 1));
   }
 
   /** Record first bucket and last block per stat and interval, touching the keys table only when they move. */
-  private extendRange(scope: Scope, type: TypeName, ranges: Map<string, Range>, nameId: number, ivId: number, first: number, lastBlock: number, fresh: Fresh): void {
-    const key = `${nameId}:${ivId}`;
-    const known = ranges.get(key);
+  private extendRange(scope: Scope, type: TypeName, ranges: Map<number, Map<number, Range>>, nameId: number, ivId: number, first: number, lastBlock: number, fresh: Fresh): void {
+    let perInterval = ranges.get(ivId);
+    if (!perInterval) ranges.set(ivId, (perInterval = new Map()));
+    const known = perInterval.get(nameId);
     if (known && known.first <= first && known.lastBlock >= lastBlock) return;
     const row = scope.stmt(`range:${type}`, () =>
       `INSERT INTO ${scope.table(`${type}_keys`)} (name_id, interval_id, first, last_block) VALUES (?, ?, ?, ?)
        ON CONFLICT DO UPDATE SET first = min(first, excluded.first), last_block = max(last_block, excluded.last_block)
        RETURNING first, last_block AS lastBlock`,
     ).get(nameId, ivId, first, lastBlock) as Range;
-    fresh.push(() => ranges.set(key, row));
+    fresh.push(() => perInterval.set(nameId, row));
   }
 
   async read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]> {
