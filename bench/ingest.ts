@@ -5,7 +5,9 @@
  * reports every point received and every buffer flushed (then readable
  * from the store). Completeness is checked by reading the store back.
  *
- *   npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3]
+ *   npm run build && npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3]
+ *
+ * karbon runs from dist/ (what ships); build first.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -137,6 +139,12 @@ function send(port: number, payload: Buffer): Promise<void> {
   });
 }
 
+/** CPU seconds (user + system) the process has used: steadier than wall time on a shared machine. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : Number.NaN;
@@ -147,6 +155,7 @@ for (const sc of scenarios) {
   const rates: number[] = [];
   const accept: number[] = [];
   const rss: number[] = [];
+  const cpu: number[] = [];
   let check = "";
   for (let run = 0; run < RUNS; run++) {
     const dir = mkdtempSync(join(tmpdir(), "torus-bench-ingest-"));
@@ -159,8 +168,9 @@ for (const sc of scenarios) {
       for (let i = c * per; i < Math.min(LINES, (c + 1) * per); i++) parts.push(sc.line(i, now));
       return Buffer.from(parts.join(""));
     });
-    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", configPath], { TORUS_DATA: dir });
+    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", configPath], { TORUS_DATA: dir }, true);
     const log = await karbon.waitForLog("karbon listening");
+    const cpu0 = cpuSeconds(karbon.proc.pid!);
     const t0 = process.hrtime.bigint();
     await Promise.all(payloads.map((p) => send(log.tcp.port, p)));
     const tSent = process.hrtime.bigint();
@@ -173,6 +183,7 @@ for (const sc of scenarios) {
     const t1 = process.hrtime.bigint();
     const m = await metrics(log.metrics.port);
     rss.push(peakRssMb(karbon.proc.pid!));
+    cpu.push(((cpuSeconds(karbon.proc.pid!) - cpu0) * 1e6) / LINES);
     karbon.kill("SIGTERM");
     await karbon.exited;
     if ((m.karbon_bad_lines_total ?? 0) > 0 || (m.karbon_dead_letters_total ?? 0) > 0) throw new Error(`bad lines or dead letters: ${JSON.stringify(m)}`);
@@ -181,8 +192,8 @@ for (const sc of scenarios) {
     accept.push(LINES / (Number(tSent - t0) / 1e9));
     rmSync(dir, { recursive: true, force: true });
   }
-  rows.push([sc.label, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(median(accept)), Number(median(rss).toFixed(0)), check]);
+  rows.push([sc.label, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(median(accept)), Number(median(rss).toFixed(0)), Number(median(cpu).toFixed(2)), check]);
 }
 
 console.log(`\nkarbon ingest: ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
-printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "completeness"], rows);
+printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "completeness"], rows);

@@ -16,9 +16,13 @@ export interface Spawned {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Run a CLI entry from source (tsx), as a separate process. */
-export function spawnCli(entry: string, args: string[], env: Record<string, string> = {}): Spawned {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli", entry), ...args], {
+/**
+ * Run a CLI entry as a separate process: from source through tsx, or the
+ * built file in dist/ when `built` is set (benchmarks measure what ships).
+ */
+export function spawnCli(entry: string, args: string[], env: Record<string, string> = {}, built = false): Spawned {
+  const argv = built ? [join(ROOT, "dist", "cli", entry.replace(/\.ts$/, ".js")), ...args] : ["--import", "tsx", join(ROOT, "src", "cli", entry), ...args];
+  const proc = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
