@@ -1,4 +1,4 @@
-import * as chrono from "chrono-node";
+import { createRequire } from "node:module";
 import { quote } from "./quote.js";
 import { QueryError, QueryErrorCodes } from "./query-error.js";
 
@@ -8,6 +8,17 @@ export interface TimeContext {
   now: number;
   /** IANA zone for dates written without one (config TIMEZONE; default UTC). */
   timezone: string;
+}
+
+type Chrono = typeof import("chrono-node/en");
+let chrono: Chrono | null = null;
+/**
+ * chrono (English only) is loaded on the first phrase rather than at
+ * startup: it costs ~100 ms to load, and `torus start` must be ready in
+ * well under 1.5 s while most queries carry plain numbers or offsets.
+ */
+function phrases(): Chrono {
+  return (chrono ??= createRequire(import.meta.url)("chrono-node/en") as Chrono);
 }
 
 const NUMBER = /^\d+(?:\.\d+)?$/;
@@ -137,7 +148,7 @@ export function parseTime(value: string | number, field: string, ctx: TimeContex
       out = absolute(abs, ctx);
     } else {
       const nowMs = ctx.now * 1000;
-      const results = chrono.parse(text, { instant: new Date(nowMs), timezone: zoneOffsetMs(ctx.timezone, nowMs) / 60_000 });
+      const results = phrases().parse(text, { instant: new Date(nowMs), timezone: zoneOffsetMs(ctx.timezone, nowMs) / 60_000 });
       const r = results[0];
       if (results.length === 1 && r.index === 0 && r.text.length === text.length) out = r.date().getTime() / 1000;
     }
