@@ -30,7 +30,6 @@ export function startCommand(): Command {
     .option("--config <file>", "configuration module; repeat for several (default: examples/statsd.ts)", collect, [])
     .option("--tcp <host:port>", "HTTP query server binding", "localhost:8080")
     .option("--karbon <host:port>", "Carbon plaintext (TCP) binding", "localhost:2003")
-    .showHelpAfterError()
     .action(async (opts: StartOptions) => {
       const http = parseEndpoint(opts.tcp, "localhost", "--tcp");
       const karbonTcp = parseEndpoint(opts.karbon, "localhost", "--karbon");

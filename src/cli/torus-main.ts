@@ -13,7 +13,6 @@ export function torusProgram(): Command {
   const program = withWebOptions(new Command("torus"))
     .description("Torus, a web server for mining data out of the timeseries stores; and its tools")
     .enablePositionalOptions()
-    .showHelpAfterError()
     .action((opts: WebOptions) => runWeb(opts));
   program.addCommand(webCommand());
   program.addCommand(startCommand());

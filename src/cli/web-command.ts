@@ -32,6 +32,5 @@ export async function runWeb(opts: WebOptions): Promise<void> {
 export function webCommand(): Command {
   return withWebOptions(new Command("web"))
     .description("the query server (same as `torus` with no command)")
-    .showHelpAfterError()
     .action((opts: WebOptions) => runWeb(opts));
 }

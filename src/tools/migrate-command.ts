@@ -42,7 +42,6 @@ export function migrateCommand(): Command {
     .option("--match <regex>", "only copy stats this regular expression finds")
     .option("--dry-run", "read and report, but write nothing to the destination")
     .option("--verbose", "print a line per stat")
-    .showHelpAfterError()
     .action(async (flags: MigrateFlags) => {
       if (flags.config.length === 0) throw new Error("--config: at least one configuration file is required");
       let match: RegExp | null = null;

@@ -23,7 +23,6 @@ export function queryCommand(): Command {
     .option("--interval <name>", "interval to read (default: the schema's first)")
     .option("--schema <name>", "force a schema")
     .option("--plot", "draw a chart instead of a table")
-    .showHelpAfterError()
     .action(async (stats: string[], flags: QueryFlags) => {
       try {
         new URL(flags.url);
