@@ -2,6 +2,8 @@
 declare module "asciichart" {
   interface PlotConfig {
     height?: number;
+    min?: number;
+    max?: number;
     offset?: number;
     padding?: string;
     colors?: string[];

@@ -72,13 +72,43 @@ export function formatTable(entries: readonly SeriesEntry[]): string {
 
 const COLORS = [asciichart.default, asciichart.green, asciichart.blue, asciichart.red, asciichart.magenta, asciichart.cyan, asciichart.yellow];
 
-/** A terminal chart of every entry (gaps where nothing was stored), with a legend and the time span. */
+/**
+ * asciichart draws continuous lines only, so an empty bucket is drawn at the
+ * last known value (leading ones at the first), and the legend says how many
+ * were filled so a flat stretch is not mistaken for data.
+ */
+function holdGaps(values: ReadonlyArray<number | null>): { line: number[]; filled: number } {
+  const first = values.find((v) => v !== null) ?? 0;
+  let last = first;
+  let filled = 0;
+  const line = values.map((v) => {
+    if (v === null) {
+      filled++;
+      return last;
+    }
+    last = v;
+    return v;
+  });
+  return { line, filled };
+}
+
+/** A terminal chart of every entry, with a legend and the time span. */
 export function formatPlot(entries: readonly SeriesEntry[], height = 12): string {
-  const series = entries.map((e) => e.datapoints.map(([v]) => (v === null ? Number.NaN : v)));
-  if (series.every((s) => s.every((v) => Number.isNaN(v)))) return "no data in range\n";
-  const chart = asciichart.plot(series, { height, colors: entries.map((_, i) => COLORS[i % COLORS.length]) });
-  const all = entries.flatMap((e) => e.datapoints.map((d) => d[1]));
-  const span = all.length ? `${isoMinute(Math.min(...all))} .. ${isoMinute(Math.max(...all))}` : "";
-  const legend = entries.map((e, i) => `${COLORS[i % COLORS.length]}━━${asciichart.reset} ${e.stat}`).join("   ");
-  return `${chart}\n${span}\n${legend}\n`;
+  const withData = entries.filter((e) => e.datapoints.some(([v]) => v !== null));
+  if (withData.length === 0) return "no data in range\n";
+  const held = withData.map((e) => holdGaps(e.datapoints.map(([v]) => (typeof v === "number" ? v : null))));
+  const all = held.flatMap((h) => h.line);
+  const min = Math.min(...all);
+  const max = Math.max(...all);
+  const chart = asciichart.plot(
+    held.map((h) => h.line),
+    { height, min, max, colors: withData.map((_, i) => COLORS[i % COLORS.length]) },
+  );
+  const times = withData.flatMap((e) => e.datapoints.map((d) => d[1]));
+  const span = `${isoMinute(Math.min(...times))} .. ${isoMinute(Math.max(...times))}`;
+  const legend = withData
+    .map((e, i) => `${COLORS[i % COLORS.length]}━━${asciichart.reset} ${e.stat}${held[i].filled ? ` (${held[i].filled} empty buckets drawn at the last value)` : ""}`)
+    .join("   ");
+  const empty = entries.filter((e) => !withData.includes(e)).map((e) => `${e.stat}: no data`);
+  return `${chart}\n${span}\n${legend}\n${empty.length ? `${empty.join("\n")}\n` : ""}`;
 }
