@@ -1,0 +1,40 @@
+/**
+ * The thread that writes a SQLite store for karbon: batches arrive encoded
+ * (see batch-codec.ts), are applied in one transaction, and the outcome is
+ * posted back. Ingest keeps parsing and routing on the main thread meanwhile.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { decodeBatch, type EncodedBatch } from "../../batch-codec.js";
+import type { Interval } from "../../intervals.js";
+import { StoreError } from "../../errors.js";
+import { SqliteStore } from "./sqlite-store.js";
+
+const { url, clientConfig } = workerData as { url: string; clientConfig: Record<string, unknown> };
+const intervals = new Map<string, Interval>();
+let store: SqliteStore | null = null;
+let openError: unknown = null;
+try {
+  store = new SqliteStore(url, { ...clientConfig, writer_thread: false });
+} catch (err) {
+  openError = err;
+}
+
+parentPort!.on("message", async (msg: { id: number; batch?: EncodedBatch; close?: boolean; forget?: boolean }) => {
+  if (msg.forget) {
+    store?.forgetRanges();
+    return;
+  }
+  if (msg.close) {
+    await store?.close();
+    parentPort!.postMessage({ id: msg.id, ok: true });
+    return;
+  }
+  try {
+    if (!store) throw openError;
+    await store.write(decodeBatch(msg.batch!, intervals));
+    parentPort!.postMessage({ id: msg.id, ok: true });
+  } catch (err) {
+    const e = err as Error;
+    parentPort!.postMessage({ id: msg.id, ok: false, message: e?.message ?? String(err), retryable: err instanceof StoreError ? err.retryable : true });
+  }
+});
