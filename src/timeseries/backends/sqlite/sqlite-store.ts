@@ -231,16 +231,17 @@ export class SqliteStore implements Store {
 
   /**
    * `client_config`: `cache_mb` (page cache, default 64), `busy_timeout` (ms,
-   * default 5000), `writer_thread` (default true for files: batches are
-   * written by a worker thread so parsing and routing go on meanwhile), and
-   * better-sqlite3's own options.
+   * default 5000), `writer_thread` (files only, default false: batches are
+   * written by a worker thread so parsing and routing go on meanwhile; it
+   * pays on machines with cores to spare, costs memory and copying on small
+   * ones), and better-sqlite3's own options.
    */
   constructor(url: string, clientConfig: Record<string, unknown> = {}) {
     this.url = redactUrl(url);
     const path = sqlitePath(url);
     const { writer_thread: writerThread, ...rest } = clientConfig;
     // An in-memory database lives in one connection: it cannot be handed to another thread.
-    this.writer = writerThread !== false && path !== ":memory:" ? new WriterThread(url, rest) : null;
+    this.writer = writerThread === true && path !== ":memory:" ? new WriterThread(url, rest) : null;
     try {
       const { cache_mb: cacheMb, busy_timeout: busyTimeout, ...driver } = rest;
       this.handle = new Database(path, driver as Database.Options);

@@ -13,6 +13,11 @@ conformanceSuite({
 });
 
 conformanceSuite({
+  label: "sqlite file, writer thread",
+  open: async () => new SqliteStore(`sqlite:///${join(dir, "conformance-writer.db")}`, { writer_thread: true }),
+});
+
+conformanceSuite({
   label: "sqlite :memory:",
   open: async () => new SqliteStore("sqlite:///:memory:"),
 });
