@@ -4,20 +4,16 @@ import { join } from "node:path";
 import { conformanceSuite } from "../../conformance.case.js";
 import { SqliteStore } from "./sqlite-store.js";
 
-const dir = mkdtempSync(join(tmpdir(), "torus-sqlite-"));
+/** A file in a fresh directory, removed after its suite. */
+function fileTarget(label: string, clientConfig: Record<string, unknown> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "torus-sqlite-"));
+  return {
+    label,
+    open: async () => new SqliteStore(`sqlite:///${join(dir, "conformance.db")}`, clientConfig),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
 
-conformanceSuite({
-  label: "sqlite file",
-  open: async () => new SqliteStore(`sqlite:///${join(dir, "conformance.db")}`),
-  cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-});
-
-conformanceSuite({
-  label: "sqlite file, writer thread",
-  open: async () => new SqliteStore(`sqlite:///${join(dir, "conformance-writer.db")}`, { writer_thread: true }),
-});
-
-conformanceSuite({
-  label: "sqlite :memory:",
-  open: async () => new SqliteStore("sqlite:///:memory:"),
-});
+conformanceSuite(fileTarget("sqlite file"));
+conformanceSuite(fileTarget("sqlite file, writer thread", { writer_thread: true }));
+conformanceSuite({ label: "sqlite :memory:", open: async () => new SqliteStore("sqlite:///:memory:") });
