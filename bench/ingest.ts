@@ -150,6 +150,36 @@ function peakRssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+/**
+ * Receipt-to-readable latency at the default flush interval: one point at a
+ * time on an idle karbon, polled from the store until it is there.
+ */
+async function readableLatency(): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), "torus-bench-latency-"));
+  const configPath = join(dir, "latency.ts");
+  const db = join(dir, "latency.db");
+  writeFileSync(configPath, `export const SCHEMAS = { c: { type: "count", host: "sqlite:///${db}", match: "^lat\\.", intervals: { minute: { step: 60 } } } };`);
+  const karbon = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--config", configPath], {}, true);
+  const log = await karbon.waitForLog("karbon listening");
+  const registry = new StoreRegistry();
+  const rt = await buildRuntime(await loadConfig([configPath]), registry);
+  const ts = rt.schema("c")!.series;
+  const out: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const now = Math.floor(Date.now() / 1000);
+    const t0 = process.hrtime.bigint();
+    await send(log.tcp.port, Buffer.from(`lat.p${i} 1 ${now}\n`));
+    while ((await ts.get(`lat.p${i}`, "minute", { timestamp: now })) !== 1) await new Promise((r) => setTimeout(r, 5));
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    await new Promise((r) => setTimeout(r, 137)); // land at different points of the flush cycle
+  }
+  await registry.closeAll();
+  karbon.kill("SIGTERM");
+  await karbon.exited;
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
 const rows: Array<Array<string | number>> = [];
 for (const sc of scenarios) {
   const rates: number[] = [];
@@ -195,5 +225,7 @@ for (const sc of scenarios) {
   rows.push([sc.label, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(median(accept)), Number(median(rss).toFixed(0)), Number(median(cpu).toFixed(2)), check]);
 }
 
+const latency = await readableLatency();
 console.log(`\nkarbon ingest: ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
 printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "completeness"], rows);
+console.log(`\nreceipt → readable in the store (default flush interval, 20 points): median ${median(latency).toFixed(0)} ms, max ${Math.max(...latency).toFixed(0)} ms`);

@@ -44,7 +44,7 @@ export class WriteBuffer {
     private readonly options: WriteBufferOptions,
   ) {
     this.store = store;
-    this.flushRows = options.flushRows ?? Math.max(10_000, Math.floor(options.maxRows / 8));
+    this.flushRows = options.flushRows ?? Math.min(50_000, Math.max(1_000, Math.floor(options.maxRows / 8)));
     options.metrics?.watchBuffer(store.url, () => this.rows);
   }
 
