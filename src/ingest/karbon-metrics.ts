@@ -23,7 +23,8 @@ export class KarbonMetrics {
 
   constructor(options: { deadNameLimit?: number } = {}) {
     this.deadNameLimit = options.deadNameLimit ?? 10_000;
-    const self = this;
+    // prom-client calls collect() with the metric as `this`: read our numbers through arrow functions.
+    const depth = this.depth;
     const counterFrom = (name: string, help: string, read: () => number) =>
       new Counter({
         name,
@@ -47,11 +48,11 @@ export class KarbonMetrics {
           for (const [k, v] of totals) this.inc({ [label]: k } as Record<L, string>, v);
         },
       });
-    counterFrom("karbon_points_received_total", "Lines parsed into points", () => self.pointsReceived);
+    counterFrom("karbon_points_received_total", "Lines parsed into points", () => this.pointsReceived);
     labelled("karbon_bad_lines_total", "Lines skipped as bad input, by reason", "reason", this.badLines);
-    counterFrom("karbon_dead_letters_total", "Names that matched no schema", () => self.deadLetters);
-    labelled("karbon_points_stored_total", "Points staged for storage, by schema", "schema", this.storedBySchema, () => self.live.stored());
-    labelled("karbon_aggregates_emitted_total", "Rollup points emitted, by aggregate rule", "rule", this.emittedByRule, () => self.live.emitted());
+    counterFrom("karbon_dead_letters_total", "Names that matched no schema", () => this.deadLetters);
+    labelled("karbon_points_stored_total", "Points staged for storage, by schema", "schema", this.storedBySchema, () => this.live.stored());
+    labelled("karbon_aggregates_emitted_total", "Rollup points emitted, by aggregate rule", "rule", this.emittedByRule, () => this.live.emitted());
     new Gauge<"store">({
       name: "karbon_buffer_rows",
       help: "Rows waiting in the write buffer, by store",
@@ -59,7 +60,7 @@ export class KarbonMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const [store, read] of self.depth) this.set({ store }, read());
+        for (const [store, read] of depth) this.set({ store }, read());
       },
     });
     this.flushSeconds = new Histogram({
