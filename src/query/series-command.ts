@@ -3,6 +3,7 @@ import { all, one, type Params } from "./params.js";
 import { missingParameter } from "./query-error.js";
 import { readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "./resolve-stat.js";
 import { jsonValueText, toJsonValue } from "./serialize.js";
+import { parseTime } from "./time-parse.js";
 
 /** The request-wide read parameters of `/series`. */
 export function readParams(params: Params): ReadParams {
@@ -28,6 +29,9 @@ export async function seriesCommand(params: Params, ctx: ResolveContext): Promis
   const stats = all(params, "stat").filter((s) => s !== "");
   if (stats.length === 0) throw missingParameter("stat", "e.g. /series?stat=avg(stats.timers.web.login.mean)");
   const shared = readParams(params);
+  // Parsed once for every stat (a phrase goes through chrono, which is not free); macros may still override them.
+  if (shared.start !== undefined && shared.start !== "") shared.start = parseTime(shared.start, "start", ctx.time);
+  if (shared.end !== undefined && shared.end !== "") shared.end = parseTime(shared.end, "end", ctx.time);
   const resolved = stats.map((s) => resolveStat(s, shared, ctx));
   const results = await Promise.all(resolved.map(readResolved));
   let out = "[";
