@@ -5,12 +5,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore, Timeseries } from "../src/timeseries/index.js";
-import { eventually, sendTcp, sleep, spawnCli } from "./helpers/processes.js";
+import { eventually, freePort, sendTcp, sleep, spawnCli } from "./helpers/processes.js";
 
 const haveRedis = spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 if (!haveRedis && process.env.CI === "true") throw new Error("redis-server is required for the karbon outage test in CI");
@@ -23,16 +22,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 async function startRedis(port: number): Promise<ChildProcess> {
   const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""], { stdio: "ignore" });

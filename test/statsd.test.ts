@@ -6,14 +6,13 @@
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { loadConfig } from "../src/config/index.js";
 import { buildRuntime } from "../src/runtime/runtime.js";
 import { StoreRegistry } from "../src/timeseries/index.js";
-import { ROOT, eventually, spawnCli } from "./helpers/processes.js";
+import { ROOT, eventually, freePort, spawnCli } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-statsd-"));
 const registry = new StoreRegistry();
@@ -24,25 +23,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function freePort(udp = false): Promise<number> {
-  if (udp) {
-    return new Promise((resolve) => {
-      const s = createSocket("udp4");
-      s.bind(0, "127.0.0.1", () => {
-        const p = s.address().port;
-        s.close(() => resolve(p));
-      });
-    });
-  }
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 function sendUdp(port: number, messages: string[]): Promise<void> {
   const s = createSocket("udp4");

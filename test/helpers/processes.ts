@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { connect } from "node:net";
+import { createSocket } from "node:dgram";
+import { connect, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -99,4 +100,25 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
     if (Date.now() > until) throw new Error("condition not met in time");
     await sleep(everyMs);
   }
+}
+
+/** A free port on 127.0.0.1 (bind port 0, read it, release it), TCP or UDP. */
+export function freePort(udp = false): Promise<number> {
+  if (udp) {
+    return new Promise((resolve) => {
+      const s = createSocket("udp4");
+      s.bind(0, "127.0.0.1", () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+  }
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
 }
