@@ -1,4 +1,7 @@
-/** Small helpers shared by the benchmarks: timing, medians and a plain table. */
+/** Small helpers shared by the benchmarks: timing, medians, a plain table, and the write workload. */
+import { WriteBatch, type Store, type Timeseries } from "../src/timeseries/index.js";
+
+export const BATCH = 10_000;
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -31,4 +34,23 @@ export function fmt(n: number): string {
   if (Number.isInteger(n) && Math.abs(n) >= 1000) return n.toLocaleString("en-US");
   if (Math.abs(n) >= 100) return n.toFixed(0);
   return n.toFixed(n < 10 ? 3 : 2);
+}
+
+/**
+ * Merges per second: `total` distinct (name, bucket) merges, 10,000 per
+ * flush, each batch covering `10,000 / names` consecutive minutes of
+ * `names` stats (time moving forward, as a stream does).
+ */
+export async function writeRun(ts: Timeseries, store: Store, total: number, names: number, start: number): Promise<number> {
+  const perName = BATCH / names;
+  const ms = await timeMs(async () => {
+    for (let done = 0; done < total; done += BATCH) {
+      const batch = new WriteBatch();
+      const base = start + (done / names) * 60;
+      for (let k = 0; k < perName; k++) for (let n = 0; n < names; n++) ts.stage(batch, `app${n}.requests`, 1, base + k * 60);
+      if (batch.size !== BATCH) throw new Error(`expected ${BATCH} distinct buckets per batch, got ${batch.size}`);
+      await store.write(batch);
+    }
+  });
+  return total / (ms / 1000);
 }

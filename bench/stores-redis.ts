@@ -12,33 +12,18 @@
 import { RedisStore } from "../src/timeseries/backends/redis/redis-store.js";
 import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/backends/redis/test-cluster.js";
 import { Timeseries, WriteBatch } from "../src/timeseries/index.js";
-import { median, percentile, printTable, timeMs } from "./bench-util.js";
+import { BATCH, median, percentile, printTable, timeMs, writeRun } from "./bench-util.js";
 
 const arg = (name: string) => process.argv[process.argv.indexOf(name) + 1];
 const runs = Number(arg("--runs")) || 3;
 const TOTAL = Number(arg("--total")) || 200_000;
-const BATCH = 10_000;
+
 const NOW = Math.floor(Date.now() / 1000 / 86_400) * 86_400 + 43_200;
 // A week of minutes: TTLs are set (the realistic path) and every bucket written stays live.
 const INTERVALS = { minute: { step: 60, steps: 7 * 1440 } };
 
 function counts(store: RedisStore, prefix: string): Timeseries {
   return new Timeseries(store, { type: "count", prefix, intervals: INTERVALS, clock: () => NOW });
-}
-
-/** Merges per second: `total` distinct (name, bucket) merges, 10,000 per flush, `names` stats × consecutive minutes. */
-async function writeRun(ts: Timeseries, store: RedisStore, total: number, names: number, start: number): Promise<number> {
-  const perName = BATCH / names;
-  const ms = await timeMs(async () => {
-    for (let done = 0; done < total; done += BATCH) {
-      const batch = new WriteBatch();
-      const base = start + (done / names) * 60;
-      for (let k = 0; k < perName; k++) for (let n = 0; n < names; n++) ts.stage(batch, `app${n}.requests`, 1, base + k * 60);
-      if (batch.size !== BATCH) throw new Error(`expected ${BATCH} distinct buckets per batch, got ${batch.size}`);
-      await store.write(batch);
-    }
-  });
-  return total / (ms / 1000);
 }
 
 async function bench(label: string, url: string, rows: Array<Array<string | number>>): Promise<void> {

@@ -10,34 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
 import { Timeseries, WriteBatch } from "../src/timeseries/index.js";
-import { median, percentile, printTable, timeMs } from "./bench-util.js";
+import { median, percentile, printTable, timeMs, writeRun } from "./bench-util.js";
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 5;
-const BATCH = 10_000;
+
 const NOW = Math.floor(Date.now() / 1000 / 86_400) * 86_400 + 43_200;
 const dir = mkdtempSync(join(tmpdir(), "torus-bench-"));
 
 function counts(store: SqliteStore, prefix: string): Timeseries {
   return new Timeseries(store, { type: "count", prefix, intervals: { minute: { step: 60 } }, clock: () => NOW });
-}
-
-/**
- * Merges per second: `total` distinct (name, bucket) merges, 10,000 per
- * transaction, each batch covering `10,000 / names` consecutive minutes of
- * `names` stats (time moving forward, as a stream does).
- */
-async function writeRun(ts: Timeseries, store: SqliteStore, total: number, names: number, start: number): Promise<number> {
-  const perName = BATCH / names;
-  const ms = await timeMs(async () => {
-    for (let done = 0; done < total; done += BATCH) {
-      const batch = new WriteBatch();
-      const base = start + (done / names) * 60;
-      for (let k = 0; k < perName; k++) for (let n = 0; n < names; n++) ts.stage(batch, `app${n}.requests`, 1, base + k * 60);
-      if (batch.size !== BATCH) throw new Error(`expected ${BATCH} distinct buckets per batch, got ${batch.size}`);
-      await store.write(batch);
-    }
-  });
-  return total / (ms / 1000);
 }
 
 const rows: Array<Array<string | number>> = [];
