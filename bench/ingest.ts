@@ -198,7 +198,7 @@ for (const sc of scenarios) {
       for (let i = c * per; i < Math.min(LINES, (c + 1) * per); i++) parts.push(sc.line(i, now));
       return Buffer.from(parts.join(""));
     });
-    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", configPath], { TORUS_DATA: dir }, true);
+    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", configPath], { TORUS_DATA: dir, ...(process.env.KARBON_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KARBON_NODE_OPTIONS } : {}) }, true);
     const log = await karbon.waitForLog("karbon listening");
     const cpu0 = cpuSeconds(karbon.proc.pid!);
     const t0 = process.hrtime.bigint();

@@ -3,7 +3,8 @@ import { loadConfig } from "../config/index.js";
 import { Karbon } from "../ingest/karbon.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
-import { collect, oneLine, runCli } from "./run-cli.js";
+import { collect, runCli } from "./run-cli.js";
+import { serveSignals } from "./serve-signals.js";
 
 /** `karbon [--tcp H:P] [--udp H:P] [--metrics H:P] [--config F]...` */
 export function karbonProgram(): Command {
@@ -25,29 +26,6 @@ export function karbonProgram(): Command {
       await karbon.start();
       serveSignals(karbon, logger);
     });
-}
-
-function serveSignals(karbon: Karbon, logger: ReturnType<typeof createLogger>): void {
-  let stopping = false;
-  process.on("SIGHUP", () => void karbon.reload());
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, pending: karbon.pending }, "stopping: no new input, flushing what was accepted");
-    const lost = await karbon.stop();
-    if (lost > 0) {
-      logger.error({ lost }, "stopped with points that could not be stored");
-      process.exit(1);
-    }
-    logger.info("stopped cleanly");
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("uncaughtException", (err) => {
-    logger.fatal({ err: oneLine(err), stack: err.stack }, "uncaught exception; flushing and exiting");
-    void stop("uncaughtException");
-  });
 }
 
 await runCli(karbonProgram(), process.argv, "karbon");

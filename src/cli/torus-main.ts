@@ -1,6 +1,8 @@
 import { Command } from "commander";
 import { migrateCommand } from "../tools/migrate-command.js";
 import { queryCommand } from "../tools/query-command.js";
+import { schemaDebugCommand } from "../tools/schema-debug.js";
+import { schemaTestCommand } from "../tools/schema-test.js";
 import { runCli } from "./run-cli.js";
 import { startCommand } from "./start-command.js";
 import { runWeb, webCommand, withWebOptions, type WebOptions } from "./web-command.js";
@@ -18,6 +20,8 @@ export function torusProgram(): Command {
   program.addCommand(startCommand());
   program.addCommand(migrateCommand());
   program.addCommand(queryCommand());
+  program.addCommand(schemaDebugCommand());
+  program.addCommand(schemaTestCommand());
   return program;
 }
 

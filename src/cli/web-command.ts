@@ -3,7 +3,7 @@ import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
 import { collect } from "./run-cli.js";
-import { serveSignals } from "./torus-signals.js";
+import { serveSignals } from "./serve-signals.js";
 import { startTorusServer } from "./torus-server.js";
 
 export interface WebOptions {

@@ -8,9 +8,9 @@ import { ROOT, eventually, freePort, wrap, type Proc } from "./helpers.js";
 
 const exec = promisify(execCb);
 
-/** The shell commands of the "## Quick start" section of docs/query.md, in order. */
+/** The shell commands of the "## Quick start" section of the README, in order. */
 function quickStartCommands(): string[] {
-  const doc = readFileSync(join(ROOT, "docs", "query.md"), "utf8");
+  const doc = readFileSync(join(ROOT, "README.md"), "utf8");
   const section = doc.split(/^## /m).find((s) => s.startsWith("Quick start"))!;
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].trim().split("\n"));
 }

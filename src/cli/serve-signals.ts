@@ -1,15 +1,25 @@
 import type { Logger } from "../logging/logger.js";
 import { oneLine } from "./run-cli.js";
-import type { TorusServer } from "./torus-server.js";
 
-/** SIGHUP reloads every config file; SIGTERM/SIGINT stop cleanly (karbon flushes what it accepted first). */
-export function serveSignals(server: TorusServer, logger: Logger): void {
+/** What a long-running command offers the signal handlers: karbon, the query server, or both. */
+export interface Servable {
+  reload(): Promise<unknown>;
+  /** Stop and flush; resolves to the number of points that could not be stored. */
+  stop(): Promise<number>;
+}
+
+/**
+ * SIGHUP reloads every config file; SIGTERM/SIGINT stop accepting, flush
+ * what was accepted, and exit 0 (1 if points could not be stored). An
+ * uncaught exception still flushes before exiting.
+ */
+export function serveSignals(server: Servable, logger: Logger): void {
   let stopping = false;
   process.on("SIGHUP", () => void server.reload());
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "stopping");
+    logger.info({ signal }, "stopping: no new input, flushing what was accepted");
     const lost = await server.stop();
     if (lost > 0) {
       logger.error({ lost }, "stopped with points that could not be stored");
