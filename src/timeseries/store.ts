@@ -62,8 +62,8 @@ export class WriteBatch {
   }
 }
 
-/** A raw row read back: `[bucket, sub, a, b]` (see `Store.read`). */
-export type Row = [bucket: number, sub: number, a: number | string, b: number];
+/** A raw row read back: `[bucket, sub, a, b]` (see `Store.read`); `b` only for histograms (n) and gauges (ts). */
+export type Row = [bucket: number, sub: number, a: number | string, b?: number];
 
 /** `{ interval: { first, last } }` bucket starts of what a name has stored. */
 export type Properties = Record<string, { first: number; last: number }>;
@@ -83,9 +83,9 @@ export interface Store {
   /**
    * Rows of `names` in one interval for buckets first..last (bucket starts,
    * inclusive), one array per name, sorted by bucket then sub-bucket; series
-   * rows in arrival order. Rows by type:
-   * count `[bucket, sub, total, 0]`, histogram `[bucket, sub, member, n]`,
-   * set `[bucket, sub, member, 0]`, series `[bucket, sub, value, 0]`,
+   * rows in arrival order. Rows by type (a trailing `b` a type does not use may be absent):
+   * count `[bucket, sub, total]`, histogram `[bucket, sub, member, n]`,
+   * set `[bucket, sub, member]`, series `[bucket, sub, value]`,
    * gauge `[bucket, sub, value, ts]`.
    */
   read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]>;

@@ -66,7 +66,7 @@ function mergeRow(type: string, cells: Cells, sub: number, row: Row): number {
       if (!h) cells.set(sub, (h = new Map()));
       const k = String(row[2]);
       const had = h.get(k);
-      h.set(k, (had ?? 0) + row[3]);
+      h.set(k, (had ?? 0) + row[3]!);
       return had === undefined ? 1 : 0;
     }
     case "set": {
@@ -86,12 +86,12 @@ function mergeRow(type: string, cells: Cells, sub: number, row: Row): number {
     case "gauge": {
       const g = prev as GaugeCell | undefined;
       if (!g) {
-        cells.set(sub, { value: String(row[2]), ts: row[3] } satisfies GaugeCell as Cell);
+        cells.set(sub, { value: String(row[2]), ts: row[3]! } satisfies GaugeCell as Cell);
         return 1;
       }
-      if (row[3] >= g.ts) {
+      if (row[3]! >= g.ts) {
         g.value = String(row[2]);
-        g.ts = row[3];
+        g.ts = row[3]!;
       }
       return 0;
     }

@@ -17,7 +17,7 @@ export const histogramType: TypeDef<Hist> = {
   decode(acc, row, decode) {
     const out = acc ?? new Map();
     const k = decode(row[2]);
-    out.set(k, (out.get(k) ?? 0) + row[3]);
+    out.set(k, (out.get(k) ?? 0) + row[3]!);
     return out;
   },
   join(a, b) {
