@@ -1,4 +1,4 @@
-import { quote } from "./quote.js";
+import { quote } from "../timeseries/errors.js";
 import { QueryError, QueryErrorCodes, badParameter, missingParameter } from "./query-error.js";
 
 /** Query-string (and form) parameters as parsed: a repeated key becomes an array. */

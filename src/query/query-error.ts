@@ -1,4 +1,4 @@
-import { quote } from "./quote.js";
+import { quote } from "../timeseries/errors.js";
 import { ErrorCodes, StoreError, TorusError } from "../timeseries/index.js";
 
 /** Stable codes of the query API's own errors (the library's codes pass through unchanged). */

@@ -1,4 +1,4 @@
-import { quote } from "./quote.js";
+import { quote } from "../timeseries/errors.js";
 import type { MacroSpec } from "../config/index.js";
 import type { Runtime, RuntimeSchema } from "../runtime/runtime.js";
 import { BUILTIN_TRANSFORMS, type Interval, type SeriesOptions, type SeriesResult, type TransformFn, type TransformOption } from "../timeseries/index.js";

@@ -1,4 +1,4 @@
-import { quote } from "./quote.js";
+import { quote } from "../timeseries/errors.js";
 import { badParameter } from "./query-error.js";
 
 /** A `stat` parameter taken apart: `name`, `func(name)` or `func(a,b,c)`. */

@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { quote } from "./quote.js";
+import { quote } from "../timeseries/errors.js";
 import { QueryError, QueryErrorCodes } from "./query-error.js";
 
 /** What a relative or zone-less time is measured against. */

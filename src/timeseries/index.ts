@@ -2,7 +2,7 @@
  * The timeseries library: typed, bucketed time series (count, histogram,
  * series, gauge, set) over pluggable stores. Imports nothing from the servers.
  */
-export { ErrorCodes, StoreError, TorusError, type ErrorCode } from "./errors.js";
+export { ErrorCodes, StoreError, TorusError, quote, type ErrorCode } from "./errors.js";
 export { GREGORIAN, Interval, parseCalendar, type Calendar, type IntervalSpec } from "./intervals.js";
 export { TYPE_NAMES, WriteBatch, type BatchPart, type Namespace, type Properties, type Row, type Store, type TypeName } from "./store.js";
 export {
