@@ -15,6 +15,8 @@ export interface Spawned {
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): void;
+  /** Signal the process (SIGTERM by default) unless it has exited, and wait for its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /**
@@ -28,14 +30,19 @@ export function spawnCli(entry: string, args: string[], env: Record<string, stri
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  return wrap(proc);
+}
+
+/** Collect a child process's output and offer waits on its JSON log lines. */
+export function wrap(proc: ChildProcess): Spawned {
   let out = "";
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer) => {
     out += d.toString("utf8");
     for (const w of waiters.splice(0)) w();
   };
-  proc.stdout!.on("data", onData);
-  proc.stderr!.on("data", onData);
+  proc.stdout?.on("data", onData);
+  proc.stderr?.on("data", onData);
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
   const findLog = (msg: string) => {
     for (const line of out.split("\n")) {
@@ -54,6 +61,10 @@ export function spawnCli(entry: string, args: string[], env: Record<string, stri
     output: () => out,
     exited,
     kill: (signal = "SIGTERM") => void proc.kill(signal),
+    async stop(signal = "SIGTERM") {
+      if (proc.exitCode === null) proc.kill(signal);
+      return exited;
+    },
     waitForLog(msg, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for log ${JSON.stringify(msg)}; output:\n${out}`)), timeoutMs);
@@ -74,11 +85,11 @@ export function spawnCli(entry: string, args: string[], env: Record<string, stri
   };
 }
 
-/** Send text over one TCP connection, in the given chunks, then close it and wait for the close. */
-export function sendTcp(port: number, chunks: Array<string | Buffer>, host = "127.0.0.1"): Promise<void> {
+/** Send text over one TCP connection, whole or in the given chunks, then close it and wait for the close. */
+export function sendTcp(port: number, chunks: string | Array<string | Buffer>, host = "127.0.0.1"): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port }, async () => {
-      for (const c of chunks) {
+      for (const c of typeof chunks === "string" ? [chunks] : chunks) {
         if (!socket.write(c)) await new Promise((r) => socket.once("drain", r));
       }
       socket.end();
@@ -92,12 +103,18 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Poll `check` until it returns true or the time is up. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, everyMs = 100): Promise<void> {
+/** Poll until `check` returns a truthy value (errors count as not yet); return it. */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 100): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
+  let last: unknown;
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error("condition not met in time");
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`condition not met in time${last ? `: ${(last as Error).message}` : ""}`);
     await sleep(everyMs);
   }
 }
