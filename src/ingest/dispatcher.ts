@@ -20,6 +20,12 @@ export class Dispatcher implements PlaintextSink {
   /** Points staged per schema and rollups emitted per rule, since this dispatcher was built. */
   readonly stored: Float64Array;
   readonly emitted: Float64Array;
+  /**
+   * Why the last `process` call stored nothing although schemas matched
+   * (every one rejected the value), else null. A field rather than a result
+   * object: the hot path allocates nothing for it.
+   */
+  lastRejection: Error | null = null;
   /** Current Unix time in seconds, refreshed by a timer: retention checks need no clock call per point. */
   now = Math.floor(Date.now() / 1000);
   private readonly buffers: BatchSource[];
@@ -97,7 +103,9 @@ export class Dispatcher implements PlaintextSink {
         else this.log.agrt(this.runtime.config.aggregates[step.rule].label, name, v);
       }
     }
+    this.lastRejection = null;
     if (rejected !== null && staged === 0) {
+      this.lastRejection = rejected instanceof Error ? rejected : new Error(String(rejected));
       this.metrics.bad("bad_value");
       this.log.skip("bad_value", `${stat} ${String(value)}: ${(rejected as Error)?.message ?? rejected}`);
     }

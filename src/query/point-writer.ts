@@ -15,10 +15,15 @@ export interface PointWriter {
 export function karbonWriter(karbon: Karbon): PointWriter {
   return {
     async insert(stat, value, timestamp) {
-      const rejectedBefore = karbon.metrics.badLines.get("bad_value") ?? 0;
-      const staged = karbon.current.process(stat, value, timestamp);
-      if (staged === 0 && (karbon.metrics.badLines.get("bad_value") ?? 0) > rejectedBefore) {
-        throw new QueryError(400, QueryErrorCodes.BAD_PARAMETER, `value: every schema matching ${JSON.stringify(stat)} rejected value ${JSON.stringify(value)}`, "value");
+      const dispatcher = karbon.current;
+      const staged = dispatcher.process(stat, value, timestamp);
+      if (staged === 0 && dispatcher.lastRejection) {
+        throw new QueryError(
+          400,
+          QueryErrorCodes.BAD_PARAMETER,
+          `value: every schema matching ${JSON.stringify(stat)} rejected value ${JSON.stringify(value)} (${dispatcher.lastRejection.message})`,
+          "value",
+        );
       }
       if (staged > 0 && !(await karbon.flush())) {
         throw new QueryError(500, QueryErrorCodes.INTERNAL, "store failed while writing the point; karbon keeps it and retries");
