@@ -2,6 +2,7 @@
  * karbon as a real process: real sockets in, a real SQLite file (or a
  * private Redis) out, read back through the timeseries library.
  */
+import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
 import { Timeseries } from "../src/timeseries/index.js";
-import { eventually, sendTcp, sleep, spawnCli, type Spawned } from "./helpers/processes.js";
+import { eventually, freePort, sendTcp, sleep, spawnCli, type Spawned } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-karbon-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -171,6 +172,49 @@ describe("karbon process", () => {
     await sendTcp(port, [`new.x 4 ${NOW}\n`]);
     const { store, ts } = reader(db);
     await eventually(async () => (await ts.get("new.x", "minute", { timestamp: NOW })) === 6);
+    await store.close();
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+  });
+
+  it("takes UDP datagrams, and logs the seed's vocabulary at DEBUG 2", async () => {
+    const { db, config } = setup("DEBUG: 2,");
+    const udpPort = await freePort(true);
+    const { k, metricsPort } = await startKarbon(config, ["--udp", `127.0.0.1:${udpPort}`]);
+    const t = NOW - 10;
+    const socket = createSocket("udp4");
+    const datagrams = [`c.u.hits 2 ${t}\nc.u.hits 3 ${t}\n`, `c.v.hits 4 ${t}\nnot a valid line at all\n`];
+    for (const d of datagrams) await new Promise<void>((r) => socket.send(d, udpPort, "127.0.0.1", () => r()));
+    socket.close();
+    const { store, ts } = reader(db);
+    await eventually(async () => (await ts.get("c.all.hits", "minute", { timestamp: t })) === 9);
+    expect(await ts.get("c.u.hits", "minute", { timestamp: t })).toBe(5);
+    expect(await metric(metricsPort, "karbon_bad_lines_total")).toBe(1);
+    await k.waitForLog("DONE");
+    const logs = k.output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    const msgs = new Set(logs.map((l) => l.msg));
+    for (const m of ["RECV", "STOR", "AGRT", "DONE", "SKIP"]) expect(msgs, m).toContain(m);
+    expect(logs.find((l) => l.msg === "STOR" && l.stat === "c.v.hits")).toMatchObject({ schema: "counts", value: "4" });
+    expect(logs.find((l) => l.msg === "AGRT" && l.stat === "c.all.hits")).toMatchObject({ rule: "c.all.<k> <- c.*.<k>" });
+    await store.close();
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+  });
+
+  it("cascading aggregates reach each name once per point: foo = 3 × foo.bar.dog", async () => {
+    const { db, config } = setup(`AGGREGATES: [["foo", "foo.*"], ["foo", "foo.*.*"], ["foo.<a>", "foo.<a>.*"]],`);
+    writeFileSync(config, (await import("node:fs")).readFileSync(config, "utf8").replace('match: "^c\\\\."', 'match: ["^c\\\\.", "^foo"]'));
+    const { k, port } = await startKarbon(config);
+    const t = NOW - 10;
+    const n = 25;
+    const lines = ["foo.bar.dog", "foo.bar.cat", "foo.baz.dog"].flatMap((s) => Array.from({ length: n }, () => `${s} 1 ${t}\n`));
+    await sendTcp(port, [lines.join("")]);
+    const { store, ts } = reader(db);
+    await eventually(async () => (await ts.get("foo", "minute", { timestamp: t })) === 3 * n);
+    const dog = await ts.get("foo.bar.dog", "minute", { timestamp: t });
+    expect(await ts.get("foo", "minute", { timestamp: t })).toBe(3 * dog);
+    expect(await ts.get("foo.bar", "minute", { timestamp: t })).toBe(2 * n);
+    expect(await ts.get("foo.baz", "minute", { timestamp: t })).toBe(n);
     await store.close();
     k.kill("SIGTERM");
     expect(await k.exited).toBe(0);
