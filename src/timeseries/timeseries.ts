@@ -274,6 +274,8 @@ export class Timeseries {
     const fetched = typeof options.fetch === "function";
     const subs = iv.resolution !== null && !fetched;
     const condense = subs && (Boolean(options.condense) || Boolean(collapse));
+    // The dashboard case — one stat, no sub-buckets, nothing custom — goes straight from rows to buckets.
+    if (names.length === 1 && !subs && !fetched && !collapse && !options.process_row) return this.readPlain(names[0], iv, buckets, transform);
     const perName = fetched ? await this.fetchRows(names, iv, buckets, options.fetch!) : await this.loadRows(names, iv, buckets);
     const processRow = options.process_row ?? null;
     const condenseFn = typeof options.condense === "function" ? options.condense : null;
@@ -321,6 +323,24 @@ export class Timeseries {
       }
     }
     return result;
+  }
+
+  /** One stat without sub-buckets: each row decodes into its bucket, then the transform runs per bucket. */
+  private async readPlain(name: string, iv: Interval, buckets: readonly number[], transform: TransformFn | null): Promise<SeriesResult> {
+    const out: SeriesResult = new Map();
+    for (const b of buckets) out.set(b, null);
+    if (buckets.length === 0) return out;
+    const [rows] = await this.store.read(this.ns, [name], iv.name, buckets[0], buckets[buckets.length - 1]);
+    const type = this.type;
+    const decode = this.decodeValue;
+    for (const row of rows) {
+      const bucket = row[0];
+      const prev = out.get(bucket);
+      if (prev === undefined) continue; // not a bucket of this range
+      out.set(bucket, type.decode(prev === null ? undefined : prev, row, decode));
+    }
+    if (transform) for (const [b, d] of out) if (d !== null) out.set(b, transform(d, iv.durationOf(b)));
+    return out;
   }
 
   private fold(values: any[]): any {
