@@ -32,7 +32,7 @@ it("two workers share the port and the store, reload together and stop cleanly",
     const res = await fetch(`http://127.0.0.1:${port}/insert?stat=c.hits&value=2&timestamp=${now}`, { headers: { connection: "close" } });
     expect(res.status).toBe(200);
   }
-  const body = await (await fetch(`http://127.0.0.1:${port}/series?stat=sum(c.hits)&start=${now}&end=${now}`)).json();
+  const body = (await (await fetch(`http://127.0.0.1:${port}/series?stat=sum(c.hits)&start=${now}&end=${now}`)).json()) as Array<{ datapoints: unknown }>;
   expect(body[0].datapoints).toEqual([[2 * n, now - (now % 60)]]);
   const served = new Set(logs(p.output()).filter((l) => l.msg === "request").map((l) => l.pid));
   expect(served.size).toBe(2);
