@@ -54,3 +54,17 @@ export async function writeRun(ts: Timeseries, store: Store, total: number, name
   });
   return total / (ms / 1000);
 }
+
+/**
+ * The read workload's data: one stat with a full day of minute buckets, and
+ * 100 stats with an hour each. Checks the day reads back complete.
+ */
+export async function seedReadData(ts: Timeseries, store: Store, now: number): Promise<string[]> {
+  const batch = new WriteBatch();
+  for (let m = 0; m < 1440; m++) ts.stage(batch, "day.stat", m + 1, now - m * 60);
+  for (let s = 0; s < 100; s++) for (let m = 0; m < 60; m++) ts.stage(batch, `hour.stat${s}`, m, now - m * 60);
+  await store.write(batch);
+  const day = await ts.series("day.stat", "minute", { steps: 1440 });
+  if ([...day.values()].filter((v) => v !== null).length !== 1440) throw new Error(`${store.url}: read benchmark data incomplete`);
+  return Array.from({ length: 100 }, (_, s) => `hour.stat${s}`);
+}

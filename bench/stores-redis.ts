@@ -11,8 +11,8 @@
  */
 import { RedisStore } from "../src/timeseries/backends/redis/redis-store.js";
 import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/backends/redis/test-cluster.js";
-import { Timeseries, WriteBatch } from "../src/timeseries/index.js";
-import { BATCH, median, percentile, printTable, timeMs, writeRun } from "./bench-util.js";
+import { Timeseries } from "../src/timeseries/index.js";
+import { BATCH, median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
 
 const arg = (name: string) => process.argv[process.argv.indexOf(name) + 1];
 const runs = Number(arg("--runs")) || 3;
@@ -50,16 +50,10 @@ async function bench(label: string, url: string, rows: Array<Array<string | numb
 
     const ts = counts(store, `bench_r_${Date.now()}`);
     used.push(ts);
-    const batch = new WriteBatch();
-    for (let m = 0; m < 1440; m++) ts.stage(batch, "day.stat", m + 1, NOW - m * 60);
-    for (let s = 0; s < 100; s++) for (let m = 0; m < 60; m++) ts.stage(batch, `hour.stat${s}`, m, NOW - m * 60);
-    await store.write(batch);
-    const one = await ts.series("day.stat", "minute", { steps: 1440 });
-    if ([...one.values()].filter((v) => v !== null).length !== 1440) throw new Error("read benchmark data incomplete");
+    const names = await seedReadData(ts, store, NOW);
     const single: number[] = [];
     const avg: number[] = [];
     const hundred: number[] = [];
-    const names = Array.from({ length: 100 }, (_, s) => `hour.stat${s}`);
     for (let i = 0; i < 300; i++) {
       single.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440 })));
       avg.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440, transform: "mean" })));

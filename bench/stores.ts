@@ -16,8 +16,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/backends/redis/test-cluster.js";
-import { openStore, Timeseries, WriteBatch, type Store } from "../src/timeseries/index.js";
-import { median, percentile, printTable, timeMs, writeRun } from "./bench-util.js";
+import { openStore, Timeseries, type Store } from "../src/timeseries/index.js";
+import { median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
 
 const arg = (name: string) => process.argv[process.argv.indexOf(name) + 1];
 const TOTAL = Number(arg("--total")) || 200_000;
@@ -33,15 +33,9 @@ async function measure(label: string, store: Store): Promise<Array<string | numb
     const fresh = await writeRun(ts, store, TOTAL, 1_000, start);
     const again = await writeRun(ts, store, TOTAL, 1_000, start);
     const wide = await writeRun(ts, store, TOTAL, 10_000, NOW - 6 * 1440 * 60);
-    const day = new WriteBatch();
-    for (let m = 0; m < 1440; m++) ts.stage(day, "day.stat", m + 1, NOW - m * 60);
-    for (let s = 0; s < 100; s++) for (let m = 0; m < 60; m++) ts.stage(day, `hour.stat${s}`, m, NOW - m * 60);
-    await store.write(day);
-    const check = await ts.series("day.stat", "minute", { steps: 1440 });
-    if ([...check.values()].filter((v) => v !== null).length !== 1440) throw new Error(`${label}: read back ${check.size} buckets, some empty`);
+    const names = await seedReadData(ts, store, NOW);
     const one: number[] = [];
     const hundred: number[] = [];
-    const names = Array.from({ length: 100 }, (_, s) => `hour.stat${s}`);
     for (let i = 0; i < READS; i++) one.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440 })));
     for (let i = 0; i < READS / 4; i++) hundred.push(await timeMs(() => Promise.all(names.map((n) => ts.series(n, "minute", { steps: 60 })))));
     return [label, Math.round(fresh), Math.round(again), Math.round(wide), median(one), percentile(one, 99), median(hundred)];

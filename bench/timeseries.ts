@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
-import { Timeseries, WriteBatch } from "../src/timeseries/index.js";
-import { median, percentile, printTable, timeMs, writeRun } from "./bench-util.js";
+import { Timeseries } from "../src/timeseries/index.js";
+import { median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 5;
 
@@ -49,12 +49,7 @@ const rows: Array<Array<string | number>> = [];
 {
   const store = new SqliteStore(`sqlite:///${join(dir, "read.db")}`);
   const ts = counts(store, "r_");
-  const batch = new WriteBatch();
-  for (let m = 0; m < 1440; m++) ts.stage(batch, "day.stat", m + 1, NOW - m * 60);
-  for (let s = 0; s < 100; s++) for (let m = 0; m < 60; m++) ts.stage(batch, `hour.stat${s}`, m, NOW - m * 60);
-  await store.write(batch);
-  const one = await ts.series("day.stat", "minute", { steps: 1440 });
-  if ([...one.values()].filter((v) => v !== null).length !== 1440) throw new Error("read benchmark data incomplete");
+  const names = await seedReadData(ts, store, NOW);
   const single: number[] = [];
   const avg: number[] = [];
   const hundred: number[] = [];
@@ -62,7 +57,6 @@ const rows: Array<Array<string | number>> = [];
     single.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440 })));
     avg.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440, transform: "mean" })));
   }
-  const names = Array.from({ length: 100 }, (_, s) => `hour.stat${s}`);
   for (let i = 0; i < 100; i++) hundred.push(await timeMs(() => Promise.all(names.map((n) => ts.series(n, "minute", { steps: 60 })))));
   rows.push(["series 1 stat × 1,440 buckets (ms)", median(single), Math.min(...single), percentile(single, 99), "median ≤ 2"]);
   rows.push(["series 1 stat × 1,440, mean (ms)", median(avg), Math.min(...avg), percentile(avg, 99), ""]);

@@ -3,22 +3,7 @@ import fc from "fast-check";
 import { DEFAULT_MAX_LINE_LENGTH, LineFramer, parseDatagram } from "./line-framer.js";
 import { lineExcerpt, type BadLineReason, type PlaintextSink } from "./plaintext-parser.js";
 
-type Event =
-  | { kind: "point"; name: string; value: string; timestamp: number }
-  | { kind: "bad"; reason: BadLineReason; excerpt: string };
-
-function collector(): PlaintextSink & { events: Event[] } {
-  const events: Event[] = [];
-  return {
-    events,
-    point(name, value, timestamp) {
-      events.push({ kind: "point", name, value, timestamp });
-    },
-    bad(reason, excerpt) {
-      events.push({ kind: "bad", reason, excerpt });
-    },
-  };
-}
+import { collector, type Event } from "./collecting-sink.case.js";
 
 const point = (name: string, value: string, timestamp: number): Event => ({ kind: "point", name, value, timestamp });
 const bad = (reason: BadLineReason, excerpt: string): Event => ({ kind: "bad", reason, excerpt });

@@ -7,25 +7,8 @@ import {
   lineExcerpt,
   parseLine,
   type BadLineReason,
-  type PlaintextSink,
 } from "./plaintext-parser.js";
-
-type Event =
-  | { kind: "point"; name: string; value: string; timestamp: number }
-  | { kind: "bad"; reason: BadLineReason; excerpt: string };
-
-function collector(): PlaintextSink & { events: Event[] } {
-  const events: Event[] = [];
-  return {
-    events,
-    point(name, value, timestamp) {
-      events.push({ kind: "point", name, value, timestamp });
-    },
-    bad(reason, excerpt) {
-      events.push({ kind: "bad", reason, excerpt });
-    },
-  };
-}
+import { collector, type Event } from "./collecting-sink.case.js";
 
 function parse(line: string | Uint8Array): Event[] {
   const buf = typeof line === "string" ? Buffer.from(line, "utf8") : Buffer.from(line);

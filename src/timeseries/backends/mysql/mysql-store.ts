@@ -9,12 +9,5 @@ import { mysqlDialect } from "./mysql-dialect.js";
  * StoreError that names the URL without its password.
  */
 export async function openMysqlStore(url: string, clientConfig: Record<string, unknown> = {}): Promise<SqlStore> {
-  const store = new SqlStore(url, mysqlDialect, new MysqlClient(url, clientConfig));
-  try {
-    await store.connect();
-  } catch (err) {
-    await store.close().catch(() => {});
-    throw err;
-  }
-  return store;
+  return SqlStore.open(url, mysqlDialect, new MysqlClient(url, clientConfig));
 }

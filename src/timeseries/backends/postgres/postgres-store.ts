@@ -9,12 +9,5 @@ import { postgresDialect } from "./postgres-dialect.js";
  * with a StoreError that names the URL without its password.
  */
 export async function openPostgresStore(url: string, clientConfig: Record<string, unknown> = {}): Promise<SqlStore> {
-  const store = new SqlStore(url, postgresDialect, new PostgresClient(url, clientConfig));
-  try {
-    await store.connect();
-  } catch (err) {
-    await store.close().catch(() => {});
-    throw err;
-  }
-  return store;
+  return SqlStore.open(url, postgresDialect, new PostgresClient(url, clientConfig));
 }

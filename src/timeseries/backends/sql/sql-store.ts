@@ -68,6 +68,21 @@ export class SqlStore implements Store {
     this.secrets = secretsOf(url);
   }
 
+  /**
+   * Open a store and connect once before returning, so wrong credentials or
+   * an unreachable host fail at startup (the client is closed again then).
+   */
+  static async open(url: string, dialect: SqlDialect, client: SqlClient): Promise<SqlStore> {
+    const store = new SqlStore(url, dialect, client);
+    try {
+      await store.connect();
+    } catch (err) {
+      await store.close().catch(() => {});
+      throw err;
+    }
+    return store;
+  }
+
   get handle(): unknown {
     return this.client.handle;
   }
