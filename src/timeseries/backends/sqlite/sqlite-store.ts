@@ -61,6 +61,21 @@ interface KeyRow {
   lastBlock: number;
 }
 
+/** Rows from the per-column JSON arrays of one aggregate read (see READ_COLUMNS). */
+function rowsOf(columns: readonly string[]): Row[] {
+  const bucket = JSON.parse(columns[0]) as number[];
+  const sub = JSON.parse(columns[1]) as number[];
+  const a = JSON.parse(columns[2]) as Array<number | string>;
+  const rows = new Array<Row>(bucket.length);
+  if (columns.length === 3) {
+    for (let i = 0; i < rows.length; i++) rows[i] = [bucket[i], bucket[i] + sub[i], a[i]];
+  } else {
+    const b = JSON.parse(columns[3]) as number[];
+    for (let i = 0; i < rows.length; i++) rows[i] = [bucket[i], bucket[i] + sub[i], a[i], b[i]];
+  }
+  return rows;
+}
+
 /** Reads come back in key order already; check rather than ask SQLite to sort. */
 function byBucket(rows: Row[]): Row[] {
   for (let i = 1; i < rows.length; i++) {
@@ -249,6 +264,7 @@ export class SqliteStore implements Store {
       this.handle.pragma(`busy_timeout = ${Number(busyTimeout ?? 5000)}`);
       // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.
       this.handle.pragma("synchronous = NORMAL");
+      if (process.env.WAC) this.handle.pragma(`wal_autocheckpoint = ${process.env.WAC}`);
       // A larger page cache keeps the upper B-tree levels of big files in memory.
       this.handle.pragma(`cache_size = -${Math.round(Number(cacheMb ?? 64) * 1024)}`);
     } catch (err) {
@@ -359,7 +375,7 @@ export class SqliteStore implements Store {
       const blocks = blocksBetween(first, last, iv.blockSeconds);
       return names.map((name) => {
         const nameId = scope.lookupName(name);
-        return nameId === undefined ? [] : byBucket(stmt.all(iv.id, blocks, nameId, first, last) as Row[]);
+        return nameId === undefined ? [] : byBucket(rowsOf(stmt.get(iv.id, blocks, nameId, first, last) as string[]));
       });
     } catch (err) {
       this.fail("read", err);
