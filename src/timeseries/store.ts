@@ -96,5 +96,11 @@ export interface Store {
   deleteAll(ns: Namespace): Promise<void>;
   /** Delete buckets of `interval` starting before `before`, for one name or all. */
   expire(ns: Namespace, interval: string, before: number, name?: string): Promise<void>;
+  /**
+   * Optional, cheap and synchronous: a value that differs from every earlier
+   * one once anything was committed to the store since, by this process or
+   * any other. Readers cache results under it; a store without one is never cached.
+   */
+  changeToken?(): string;
   close(): Promise<void>;
 }

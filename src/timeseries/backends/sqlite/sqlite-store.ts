@@ -243,6 +243,10 @@ export class SqliteStore implements Store {
   private readonly scopes = new Map<string, Scope>();
   private readonly apply: (batch: WriteBatch, fresh: Fresh) => void;
   private readonly writer: WriterThread | null;
+  /** `PRAGMA data_version`: moves when another connection commits, never for this one's own commits. */
+  private readonly dataVersion: Statement;
+  /** Bumped on each of this connection's writes, deletes and expiries: the other half of the change token. */
+  private changes = 0;
 
   /**
    * `client_config`: `cache_mb` (page cache, default 64), `busy_timeout` (ms,
@@ -270,6 +274,7 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw new StoreError(this.url, `cannot open SQLite database ${JSON.stringify(path)}: ${(err as Error).message}`, { retryable: false, cause: err });
     }
+    this.dataVersion = this.handle.prepare("PRAGMA data_version").pluck();
     this.apply = this.handle.transaction((batch: WriteBatch, fresh: Fresh) => {
       for (const part of batch.parts.values()) this.writePart(part, fresh);
     }).immediate;
@@ -289,13 +294,16 @@ export class SqliteStore implements Store {
 
   async write(batch: WriteBatch): Promise<void> {
     if (batch.empty) return;
-    if (this.writer) return this.writer.write(batch, this.url);
+    // The writer thread is another connection: data_version sees its commits.
+    if (this.writer) return this.writer.write(batch, this.url).finally(() => this.changes++);
     const fresh: Fresh = [];
     try {
       for (const part of batch.parts.values()) this.scope(part.ns.prefix);
       this.apply(batch, fresh);
     } catch (err) {
       this.fail("write", err);
+    } finally {
+      this.changes++;
     }
     // Only now are new ids and ranges real: a rolled-back transaction must not leave them cached.
     for (const learn of fresh) learn();
@@ -438,6 +446,8 @@ export class SqliteStore implements Store {
       this.writer?.forget();
     } catch (err) {
       this.fail("delete", err);
+    } finally {
+      this.changes++;
     }
   }
 
@@ -451,6 +461,8 @@ export class SqliteStore implements Store {
       this.writer?.forget();
     } catch (err) {
       this.fail("delete_all", err);
+    } finally {
+      this.changes++;
     }
   }
 
@@ -494,7 +506,13 @@ export class SqliteStore implements Store {
       this.writer?.forget();
     } catch (err) {
       this.fail("expire", err);
+    } finally {
+      this.changes++;
     }
+  }
+
+  changeToken(): string {
+    return `${this.dataVersion.get() as number}.${this.changes}`;
   }
 
   /** Drop what this process believes about stored ranges (another connection deleted or expired data). */
