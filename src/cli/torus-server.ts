@@ -14,6 +14,8 @@ export interface TorusServerOptions {
   /** Carbon plaintext over TCP in the same process (`torus start`); null serves queries and `/insert` only. */
   karbonTcp?: Endpoint | null;
   logger: Logger;
+  /** False: no `/series` response cache, whatever QUERY_CACHE says (`--no-cache`). */
+  cache?: boolean;
 }
 
 export interface TorusServer {
@@ -40,6 +42,7 @@ export async function startTorusServer(options: TorusServerOptions): Promise<Tor
     writer: karbonWriter(karbon),
     logger: options.logger,
     metrics: new QueryMetrics({ processMetrics: true }),
+    cache: options.cache ?? true,
   });
   try {
     await app.listen({ host: options.http.host, port: options.http.port });

@@ -11,6 +11,8 @@ export interface WebOptions {
   tcp: string;
   config: string[];
   workers?: string;
+  /** commander's `--no-cache`: false when given. */
+  cache?: boolean;
 }
 
 /** Add the query server's flags to a command (the root `torus` and `torus web` share them). */
@@ -18,7 +20,8 @@ export function withWebOptions(cmd: Command): Command {
   return cmd
     .option("--tcp <host:port>", 'HTTP binding, "host:port", ":port" or "port"', "localhost:8080")
     .option("--config <file>", "configuration module (.ts/.mts/.js/.mjs/.cjs); repeat for several", collect, [])
-    .option("--workers <n>", "serve from this many processes sharing the port (node:cluster); stores are shared as usual", "1");
+    .option("--workers <n>", "serve from this many processes sharing the port (node:cluster); stores are shared as usual", "1")
+    .option("--no-cache", "no /series response cache, whatever QUERY_CACHE says");
 }
 
 function workerCount(value: string | undefined): number {
@@ -69,7 +72,7 @@ export async function runWeb(opts: WebOptions): Promise<void> {
   const config = await loadConfig(opts.config);
   const logger = createLogger("torus", config.debug);
   if (workers > 1 && cluster.isPrimary) return superviseWorkers(workers, logger);
-  const server = await startTorusServer({ configFiles: opts.config, config, http, logger });
+  const server = await startTorusServer({ configFiles: opts.config, config, http, logger, cache: opts.cache !== false });
   serveSignals(server, logger);
 }
 

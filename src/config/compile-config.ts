@@ -53,6 +53,9 @@ export interface Config {
   readonly writeToken: string | null;
   readonly maxBuckets: number;
   readonly timezone: string;
+  /** `/series` response cache bounds: entries (0: off) and bytes. */
+  readonly queryCache: number;
+  readonly queryCacheBytes: number;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -202,6 +205,8 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
       const v = (macro as Record<string, unknown>)[field];
       if (v !== undefined && typeof v !== "function") invalid(`macro ${q(name)}: ${field}`, "expected a function", v);
     }
+    const cache = (macro as Record<string, unknown>).cache;
+    if (cache !== undefined && typeof cache !== "boolean") invalid(`macro ${q(name)}: cache`, "expected true or false", cache);
   }
   if (c.TIMEZONE) {
     try {
@@ -223,6 +228,8 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     writeToken: c.WRITE_TOKEN ?? null,
     maxBuckets: c.MAX_BUCKETS ?? 100_000,
     timezone: c.TIMEZONE ?? "UTC",
+    queryCache: c.QUERY_CACHE ?? 10_000,
+    queryCacheBytes: Math.round((c.QUERY_CACHE_MB ?? 64) * 1024 * 1024),
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };

@@ -47,6 +47,8 @@ export const configShape = z
     WRITE_TOKEN: z.string().min(1).optional(),
     MAX_BUCKETS: z.number().int().min(1).optional(),
     TIMEZONE: z.string().min(1).optional(),
+    QUERY_CACHE: z.number().int().min(0).optional(),
+    QUERY_CACHE_MB: z.number().min(0).optional(),
   })
   .passthrough();
 

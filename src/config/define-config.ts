@@ -40,6 +40,8 @@ export interface MacroSpec {
   start?: string | number;
   end?: string | number;
   steps?: number;
+  /** `false`: never serve this macro's requests from the response cache (its functions read more than the store). */
+  cache?: boolean;
 }
 
 /** Everything a configuration module may export, by the seed's names. */
@@ -65,6 +67,10 @@ export interface TorusConfig {
   MAX_BUCKETS?: number;
   /** torus: IANA time zone for dates without one (default UTC). */
   TIMEZONE?: string;
+  /** torus: `/series` responses kept in the response cache (0 disables). Default 10,000. */
+  QUERY_CACHE?: number;
+  /** torus: most megabytes of response text the cache keeps. Default 64. */
+  QUERY_CACHE_MB?: number;
 }
 
 /** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */

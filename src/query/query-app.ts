@@ -10,6 +10,7 @@ import type { PointWriter } from "./point-writer.js";
 import { propertiesCommand } from "./properties-command.js";
 import { QueryError, QueryErrorCodes, classifyError } from "./query-error.js";
 import { QueryMetrics, type CommandName } from "./query-metrics.js";
+import { SeriesCache } from "./series-cache.js";
 import { seriesCommand } from "./series-command.js";
 import type { TimeContext } from "./time-parse.js";
 
@@ -24,6 +25,8 @@ export interface QueryAppDeps {
   metrics?: QueryMetrics;
   /** Current Unix time in seconds (tests pin it). */
   clock?: () => number;
+  /** Keep `/series` responses in the response cache (bounded by QUERY_CACHE/QUERY_CACHE_MB); default true. */
+  cache?: boolean;
 }
 
 declare module "fastify" {
@@ -68,6 +71,7 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   const logger = deps.logger ?? null;
   const clock = deps.clock ?? (() => Math.floor(Date.now() / 1000));
   const time = (runtime: Runtime): TimeContext => ({ now: clock(), timezone: runtime.config.timezone });
+  const cache = deps.cache === false ? null : new SeriesCache(metrics);
   const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
 
   // POST /insert takes a form or JSON body as well as the query string.
@@ -117,7 +121,7 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
 
   const series = async (req: FastifyRequest, reply: FastifyReply) => {
     const runtime = deps.runtime();
-    const body = await seriesCommand(query(req), { runtime, time: time(runtime) });
+    const body = await seriesCommand(query(req), { runtime, time: time(runtime), cache });
     return reply.type("application/json; charset=utf-8").send(body);
   };
   app.get("/series", series);

@@ -14,6 +14,9 @@ export class QueryMetrics {
   private readonly requests: Counter<"command" | "status">;
   private readonly latency: Histogram<"command">;
   private readonly errors: Counter<"command" | "code">;
+  /** `/series` answers served from the response cache, and those that read the stores while it was on. */
+  readonly cacheHits: Counter;
+  readonly cacheMisses: Counter;
   private readonly latencyChildren = new Map<string, ReturnType<Histogram<"command">["labels"]>>();
   private readonly requestChildren = new Map<string, ReturnType<Counter<"command" | "status">["labels"]>>();
 
@@ -27,6 +30,8 @@ export class QueryMetrics {
       registers: [this.registry],
     });
     this.errors = new Counter({ name: "torus_request_errors_total", help: "Requests answered with an error, by command and error code", labelNames: ["command", "code"], registers: [this.registry] });
+    this.cacheHits = new Counter({ name: "torus_series_cache_hits_total", help: "/series responses served from the response cache", registers: [this.registry] });
+    this.cacheMisses = new Counter({ name: "torus_series_cache_misses_total", help: "/series responses computed with the response cache on (absent or stale entry)", registers: [this.registry] });
     for (const c of COMMANDS) this.latencyChildren.set(c, this.latency.labels(c));
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "torus_" });
   }

@@ -4,6 +4,7 @@ import type { Runtime, RuntimeSchema } from "../runtime/runtime.js";
 import { BUILTIN_TRANSFORMS, type Interval, type SeriesOptions, type SeriesResult, type TransformFn, type TransformOption } from "../timeseries/index.js";
 import { parseBoolean, parseSteps } from "./params.js";
 import { QueryError, QueryErrorCodes, badParameter } from "./query-error.js";
+import type { SeriesCache } from "./series-cache.js";
 import { parseStatExpression } from "./stat-expression.js";
 import { parseTime, type TimeContext } from "./time-parse.js";
 
@@ -41,11 +42,15 @@ export interface ResolvedStat {
   readonly buckets: readonly number[];
   /** Read options for `Timeseries.series`, range excluded. */
   readonly read: SeriesOptions;
+  /** False when its macro says `cache: false`: the response cache must not keep it. */
+  readonly cacheable: boolean;
 }
 
 export interface ResolveContext {
   readonly runtime: Runtime;
   readonly time: TimeContext;
+  /** `/series` responses by resolved request; none: every request reads the stores. */
+  readonly cache?: SeriesCache | null;
 }
 
 const BUILTINS = new Set<string>(BUILTIN_TRANSFORMS);
@@ -165,10 +170,11 @@ export function resolveStat(stat: string, params: ReadParams, ctx: ResolveContex
   const end = p.end === undefined || p.end === "" ? null : parseTime(p.end, "end", time);
 
   const schema = pickSchema(runtime, expr.names, p.schema);
-  if (!schema) return { stat, func: expr.func, functionLabel, names: expr.names, schema: null, interval: null, format, buckets: [], read };
+  const cacheable = macro?.cache !== false;
+  if (!schema) return { stat, func: expr.func, functionLabel, names: expr.names, schema: null, interval: null, format, buckets: [], read, cacheable };
   const interval = p.interval !== undefined && p.interval !== "" ? schema.series.interval(p.interval) : schema.series.intervals[0];
   const buckets = bucketRange(interval, start, end, steps, time.now, config.maxBuckets);
-  return { stat, func: expr.func, functionLabel, names: expr.names, schema, interval, format, buckets, read };
+  return { stat, func: expr.func, functionLabel, names: expr.names, schema, interval, format, buckets, read, cacheable };
 }
 
 /** Read a resolved stat: bucket start → data (one entry keyed by the first bucket when collapsed). */

@@ -25,7 +25,7 @@ export function readParams(params: Params): ReadParams {
  * JSON text directly — a dashboard's 1,440 buckets are 1,440 `[v,ts]` pairs,
  * not 1,440 little arrays for JSON.stringify to walk.
  */
-export async function seriesCommand(params: Params, ctx: ResolveContext): Promise<string> {
+export async function seriesCommand(params: Params, ctx: ResolveContext): Promise<Buffer | string> {
   const stats = all(params, "stat").filter((s) => s !== "");
   if (stats.length === 0) throw missingParameter("stat", "e.g. /series?stat=avg(stats.timers.web.login.mean)");
   const shared = readParams(params);
@@ -33,6 +33,11 @@ export async function seriesCommand(params: Params, ctx: ResolveContext): Promis
   if (shared.start !== undefined && shared.start !== "") shared.start = parseTime(shared.start, "start", ctx.time);
   if (shared.end !== undefined && shared.end !== "") shared.end = parseTime(shared.end, "end", ctx.time);
   const resolved = stats.map((s) => resolveStat(s, shared, ctx));
+  return ctx.cache ? ctx.cache.through(ctx.runtime, resolved, () => render(resolved)) : render(resolved);
+}
+
+/** Read every resolved stat and write the response text. */
+async function render(resolved: readonly ResolvedStat[]): Promise<string> {
   const results = await Promise.all(resolved.map(readResolved));
   let out = "[";
   for (let i = 0; i < resolved.length; i++) {
