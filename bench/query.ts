@@ -3,18 +3,30 @@
  * one day of minute buckets, a real `torus` process serving it, and
  * autocannon load on the requests a dashboard makes.
  *
- *   npx tsx bench/query.ts [seconds per run, default 10]
+ *   npx tsx bench/query.ts [seconds per run, default 10] [torus flags, e.g. --workers 2]
  *
  * Targets (2-core machine): one stat × 60 buckets, one client: median ≤ 0.7 ms;
  * one stat × 1,440 buckets at 32 connections: p99 ≤ 15 ms and ≥ 2,000 req/s;
  * `torus start` ready ≤ 1.5 s after launch (measured from the built bin/torus).
+ *
+ * Every row runs twice, against a server with the /series response cache
+ * (the default) and one started with `--no-cache`: a dashboard repeats its
+ * requests, so the cached figure is the common case, the uncached one the
+ * cost of a first or changed request. Each row draws from a fixed list of
+ * random requests (1,000 distinct for the single-stat rows, 200 for the
+ * 20-stat one). With the cache on, every request of the list is asked once
+ * before the timed run (the dashboards' previous refresh), so the run
+ * measures the steady state; a minute boundary during the run still moves
+ * the range of every request, a cold pass the hit share shows. The hit share
+ * comes from the server's own counters (one process only: with workers,
+ * /metrics answers for whichever worker takes the connection).
  *
  * The store is built once under .bench/ and rebuilt when older than an hour
  * (the queries read the day ending now). Latency percentiles come from each
  * response's own timing (autocannon's histogram rounds to whole ms).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,6 +92,8 @@ async function waitHttp(url: string, proc: ChildProcess, timeoutMs = 20_000): Pr
 
 interface Row {
   label: string;
+  cache: string;
+  hits: string;
   connections: number;
   rps: number;
   p50: number;
@@ -87,7 +101,22 @@ interface Row {
   errors: number;
 }
 
-async function load(label: string, base: string, connections: number, paths: string[]): Promise<Row> {
+async function cacheCounters(base: string): Promise<{ hits: number; misses: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return { hits: read("torus_series_cache_hits_total"), misses: read("torus_series_cache_misses_total") };
+}
+
+/** Ask each request once, a few at a time: what the previous refresh of every dashboard left in the cache. */
+async function prime(base: string, paths: string[]): Promise<void> {
+  let k = 0;
+  await new Promise<void>((resolve, reject) =>
+    autocannon({ url: base, connections: 4, amount: paths.length, requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: paths[k++ % paths.length] }) }] }, (err) => (err ? reject(err) : resolve())),
+  );
+}
+
+async function load(label: string, base: string, connections: number, paths: string[], cache = "off", workers = 1): Promise<Row> {
+  const before = await cacheCounters(base);
   const times: number[] = [];
   let k = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -104,7 +133,10 @@ async function load(label: string, base: string, connections: number, paths: str
       if (status === 200) times.push(ms);
     });
   });
-  return { label, connections, rps: result.requests.average, p50: percentile(times, 50), p99: percentile(times, 99), errors: result.errors + result.non2xx };
+  const after = await cacheCounters(base);
+  const served = after.hits - before.hits + (after.misses - before.misses);
+  const hits = cache === "off" ? "-" : workers > 1 || served === 0 ? "n/a" : `${Math.round((100 * (after.hits - before.hits)) / served)}%`;
+  return { label, cache, hits, connections, rps: result.requests.average, p50: percentile(times, 50), p99: percentile(times, 99), errors: result.errors + result.non2xx };
 }
 
 async function startupTime(): Promise<number | null> {
@@ -128,40 +160,55 @@ async function startupTime(): Promise<number | null> {
   }
 }
 
-async function main(): Promise<void> {
-  await buildStore();
-  const config = join(DIR, "bench.config.ts");
-  writeFileSync(config, `export const SCHEMAS = { bench: { type: "count", host: ${JSON.stringify(`sqlite:///${DB}`)}, match: "^bench\\\\.", intervals: ${JSON.stringify(INTERVALS)} } };\n`);
+/** Start a torus process on the bench store and run every row against it. */
+async function serve(config: string, extra: string[]): Promise<Row[]> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const cache = extra.includes("--no-cache") ? "off" : "on";
+  const at = extra.indexOf("--workers");
+  const workers = at >= 0 ? Number(extra[at + 1]) : 1;
   // A real server process (as deployed: access log on, written to a file).
-  const server = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli", "torus-main.ts"), "--tcp", `127.0.0.1:${port}`, "--config", config, ...process.argv.slice(3)], {
+  const log = openSync(join(DIR, `torus-${cache}.log`), "w");
+  const server = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli", "torus-main.ts"), "--tcp", `127.0.0.1:${port}`, "--config", config, ...extra], {
     cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "ignore", log],
     env: { ...process.env, ...(process.env.TORUS_BENCH_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${DIR}` } : {}) },
   });
-  server.stderr!.resume();
+  closeSync(log);
   try {
     await waitHttp(`${base}/list?schema=bench`, server);
     const stat = (i: number) => encodeURIComponent(`avg(${name(i)})`);
     const rand = () => Math.floor(Math.random() * STATS);
     const paths = (n: number, make: () => string) => Array.from({ length: n }, make);
-    // Warm up: JIT and SQLite page cache.
+    // Warm up: JIT and SQLite page cache (these requests are not the rows' ones, so the response cache stays cold).
     await load("warm-up", base, 8, paths(500, () => `/series?stat=${stat(rand())}&interval=minute&steps=1440`));
-    const rows: Row[] = [];
-    rows.push(await load("1 stat × 60 buckets", base, 1, paths(1000, () => `/series?stat=${stat(rand())}&interval=minute&steps=60`)));
-    rows.push(await load("1 stat × 1,440 buckets", base, 32, paths(1000, () => `/series?stat=${stat(rand())}&interval=minute&steps=1440`)));
-    rows.push(await load("20 stats × 1,440 buckets", base, 32, paths(200, () => `/series?${Array.from({ length: 20 }, () => `stat=${stat(rand())}`).join("&")}&interval=minute&steps=1440`)));
-    rows.push(await load("1 stat × 1,440, one client", base, 1, paths(1000, () => `/series?stat=${stat(rand())}&interval=minute&steps=1440`)));
-    console.log(`\n/series on SQLite, ${STATS.toLocaleString("en-US")} stats × ${MINUTES.toLocaleString("en-US")} minute buckets, ${SECONDS} s per run (node ${process.version})\n`);
-    printTable(
-      ["request", "connections", "requests/s", "p50 ms", "p99 ms", "errors"],
-      rows.map((r) => [r.label, r.connections, Math.round(r.rps), r.p50, r.p99, r.errors]),
-    );
+    const row = async (label: string, connections: number, list: string[]) => {
+      if (cache === "on") await prime(base, list);
+      return load(label, base, connections, list, cache, workers);
+    };
+    return [
+      await row("1 stat × 60 buckets", 1, paths(1000, () => `/series?stat=${stat(rand())}&interval=minute&steps=60`)),
+      await row("1 stat × 1,440 buckets", 32, paths(1000, () => `/series?stat=${stat(rand())}&interval=minute&steps=1440`)),
+      await row("20 stats × 1,440 buckets", 32, paths(200, () => `/series?${Array.from({ length: 20 }, () => `stat=${stat(rand())}`).join("&")}&interval=minute&steps=1440`)),
+      await row("1 stat × 1,440, one client", 1, paths(1000, () => `/series?stat=${stat(rand())}&interval=minute&steps=1440`)),
+    ];
   } finally {
     server.kill("SIGTERM");
     await new Promise((r) => server.once("exit", r));
   }
+}
+
+async function main(): Promise<void> {
+  await buildStore();
+  const config = join(DIR, "bench.config.ts");
+  writeFileSync(config, `export const SCHEMAS = { bench: { type: "count", host: ${JSON.stringify(`sqlite:///${DB}`)}, match: "^bench\\\\.", intervals: ${JSON.stringify(INTERVALS)} } };\n`);
+  const extra = process.argv.slice(3).filter((a) => a !== "--no-cache");
+  const rows = [...(await serve(config, extra)), ...(await serve(config, [...extra, "--no-cache"]))];
+  console.log(`\n/series on SQLite, ${STATS.toLocaleString("en-US")} stats × ${MINUTES.toLocaleString("en-US")} minute buckets, ${SECONDS} s per run${extra.length ? ` (torus ${extra.join(" ")})` : ""} (node ${process.version})\n`);
+  printTable(
+    ["request", "cache", "hits", "connections", "requests/s", "p50 ms", "p99 ms", "errors"],
+    rows.map((r) => [r.label, r.cache, r.hits, r.connections, Math.round(r.rps), r.p50, r.p99, r.errors]),
+  );
   const ready = await startupTime();
   console.log(`\ntorus start ready (bin/torus, built): ${ready === null ? "n/a (run npm run build)" : `${Math.round(ready)} ms`}`);
 }
