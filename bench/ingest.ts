@@ -5,11 +5,13 @@
  * reports every point received and every buffer flushed (then readable
  * from the store). Completeness is checked by reading the store back.
  *
- *   npm run build && npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3]
+ *   npm run build && npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3] [--workers 1]
  *
- * karbon runs from dist/ (what ships); build first.
+ * `--memory` prints where karbon's memory went. `--only <text>` runs the scenarios whose label contains the text. karbon
+ * runs from dist/ (what ships); build first. KARBON_NODE_ARGS (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof") and KARBON_NODE_OPTIONS reach karbon's node.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +29,12 @@ const LINES = arg("lines", 2_000_000);
 const NAMES = arg("names", 10_000);
 const CONNECTIONS = arg("connections", 4);
 const RUNS = arg("runs", 3);
+/** `--memory`: print karbon's peak heap and anonymous/file-backed RSS per run (to stderr). */
+const MEMORY = process.argv.includes("--memory");
+/** karbon's `--workers`. */
+const WORKERS = arg("workers", 1);
+/** `--only <text>`: run just the scenarios whose label contains it. */
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : "";
 
 interface Scenario {
   label: string;
@@ -139,15 +147,41 @@ function send(port: number, payload: Buffer): Promise<void> {
   });
 }
 
-/** CPU seconds (user + system) the process has used: steadier than wall time on a shared machine. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** The process and its descendants (karbon's `--workers` are child processes). */
+function processTree(pid: number): number[] {
+  const parent = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+      parent.set(ppid, [...(parent.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(parent.get(out[i]) ?? []));
+  return out;
 }
 
+/** CPU seconds (user + system) the process tree has used: steadier than wall time on a shared machine. */
+function cpuSeconds(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
+    total += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return total;
+}
+
+/** Peak RSS of the process tree: the sum of each process's own peak (an upper bound when there are several). */
 function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+  let total = 0;
+  for (const p of processTree(pid)) {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+    total += m ? Number(m[1]) / 1024 : Number.NaN;
+  }
+  return total;
 }
 
 /**
@@ -181,11 +215,13 @@ async function readableLatency(): Promise<number[]> {
 }
 
 const rows: Array<Array<string | number>> = [];
-for (const sc of scenarios) {
+for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
   const rates: number[] = [];
   const accept: number[] = [];
   const rss: number[] = [];
   const cpu: number[] = [];
+  const rowsPerLine: number[] = [];
+  const flushes: number[] = [];
   let check = "";
   for (let run = 0; run < RUNS; run++) {
     const dir = mkdtempSync(join(tmpdir(), "torus-bench-ingest-"));
@@ -198,21 +234,35 @@ for (const sc of scenarios) {
       for (let i = c * per; i < Math.min(LINES, (c + 1) * per); i++) parts.push(sc.line(i, now));
       return Buffer.from(parts.join(""));
     });
-    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", configPath], { TORUS_DATA: dir, ...(process.env.KARBON_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KARBON_NODE_OPTIONS } : {}) }, true);
+    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--workers", String(WORKERS), "--config", configPath], { TORUS_DATA: dir, ...(process.env.KARBON_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KARBON_NODE_OPTIONS } : {}) }, true, process.env.KARBON_NODE_ARGS?.split(" ") ?? []);
     const log = await karbon.waitForLog("karbon listening");
     const cpu0 = cpuSeconds(karbon.proc.pid!);
     const t0 = process.hrtime.bigint();
+    let heapPeak = 0;
+    let externalPeak = 0;
+    let heapTotalPeak = 0;
+    const mem: Record<string, number> = {};
     await Promise.all(payloads.map((p) => send(log.tcp.port, p)));
     const tSent = process.hrtime.bigint();
     for (;;) {
       const m = await metrics(log.metrics.port);
       const seen = (m.karbon_points_received_total ?? 0) + (m.karbon_bad_lines_total ?? 0);
+      heapPeak = Math.max(heapPeak, m.karbon_nodejs_heap_size_used_bytes ?? 0);
+      heapTotalPeak = Math.max(heapTotalPeak, m.karbon_nodejs_heap_size_total_bytes ?? 0);
+      if (MEMORY) {
+        const st = readFileSync(`/proc/${karbon.proc.pid}/status`, "utf8");
+        for (const f of ["RssAnon", "RssFile", "RssShmem"]) mem[f] = Math.max(mem[f] ?? 0, Number(new RegExp(`${f}:\\s+(\\d+)`).exec(st)?.[1] ?? 0) / 1024);
+      }
+      externalPeak = Math.max(externalPeak, m.karbon_nodejs_external_memory_bytes ?? 0);
       if (seen >= LINES && (m.karbon_buffer_rows ?? 0) === 0) break;
       await new Promise((r) => setTimeout(r, 10));
     }
     const t1 = process.hrtime.bigint();
     const m = await metrics(log.metrics.port);
     rss.push(peakRssMb(karbon.proc.pid!));
+    if (MEMORY) console.error(`${JSON.stringify(mem)} heap total peak ${(heapTotalPeak / 2 ** 20).toFixed(0)} heap used peak ${(heapPeak / 2 ** 20).toFixed(0)} MB, external ${(externalPeak / 2 ** 20).toFixed(0)} MB, rss ${rss.at(-1)!.toFixed(0)} MB`);
+    rowsPerLine.push((m.karbon_rows_written_total ?? 0) / LINES);
+    flushes.push(m.karbon_flush_seconds_count ?? 0);
     cpu.push(((cpuSeconds(karbon.proc.pid!) - cpu0) * 1e6) / LINES);
     karbon.kill("SIGTERM");
     await karbon.exited;
@@ -222,10 +272,10 @@ for (const sc of scenarios) {
     accept.push(LINES / (Number(tSent - t0) / 1e9));
     rmSync(dir, { recursive: true, force: true });
   }
-  rows.push([sc.label, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(median(accept)), Number(median(rss).toFixed(0)), Number(median(cpu).toFixed(2)), check]);
+  rows.push([sc.label, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(median(accept)), Number(median(rss).toFixed(0)), Number(median(cpu).toFixed(2)), Number(median(rowsPerLine).toFixed(2)), median(flushes), check]);
 }
 
 const latency = await readableLatency();
 console.log(`\nkarbon ingest: ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
-printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "completeness"], rows);
+printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "store rows/line", "flushes", "completeness"], rows);
 console.log(`\nreceipt → readable in the store (default flush interval, 20 points): median ${median(latency).toFixed(0)} ms, max ${Math.max(...latency).toFixed(0)} ms`);

@@ -1,30 +1,53 @@
+import cluster from "node:cluster";
 import { Command } from "commander";
 import { loadConfig } from "../config/index.js";
 import { Karbon } from "../ingest/karbon.js";
+import { KarbonPrimary, serveAsWorker } from "../ingest/karbon-cluster.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
+import { limitHeapGrowth } from "./heap-growth.js";
 import { collect, runCli } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
+import { superviseWorkers, workerCount } from "./worker-supervisor.js";
 
-/** `karbon [--tcp H:P] [--udp H:P] [--metrics H:P] [--config F]...` */
+interface KarbonFlags {
+  tcp: string;
+  udp?: string;
+  metrics?: string;
+  config: string[];
+  workers: string;
+}
+
+/** `karbon [--tcp H:P] [--udp H:P] [--metrics H:P] [--workers N] [--config F]...` */
 export function karbonProgram(): Command {
   return new Command("karbon")
     .description("Karbon, a Carbon-replacement data collection server")
     .option("--tcp <host:port>", 'TCP binding, "host:port", ":port" or "port"', "localhost:2003")
     .option("--udp <host:port>", "also listen for Carbon plaintext over UDP")
     .option("--metrics <host:port>", "serve Prometheus /metrics and /dead-letters on this HTTP port")
+    .option("--workers <n>", "ingest in this many processes sharing the ports, one connection each (node:cluster)", "1")
     .option("--config <file>", "configuration module (.ts/.mts/.js/.mjs/.cjs); repeat for several", collect, [])
     .showHelpAfterError()
-    .action(async (opts: { tcp: string; udp?: string; metrics?: string; config: string[] }) => {
+    .action(async (opts: KarbonFlags) => {
       const tcp = parseEndpoint(opts.tcp, "localhost", "--tcp");
       const udp = opts.udp ? parseEndpoint(opts.udp, "localhost", "--udp") : null;
       const metrics = opts.metrics ? parseEndpoint(opts.metrics, "localhost", "--metrics") : null;
+      const workers = workerCount(opts.workers);
+      limitHeapGrowth();
       if (opts.config.length === 0) throw new Error("--config: at least one configuration file is required (see examples/statsd.ts)");
+      // Loaded in the primary too: a broken configuration fails here, once, before any worker starts.
       const config = await loadConfig(opts.config);
       const logger = createLogger("karbon", config.debug);
-      const karbon = new Karbon({ configFiles: opts.config, config, tcp, udp, metrics, logger });
-      await karbon.start();
-      serveSignals(karbon, logger);
+      if (workers > 1 && cluster.isPrimary) {
+        const primary = new KarbonPrimary(workers, logger, metrics);
+        superviseWorkers({ count: workers, logger, label: "karbon", onFork: (w) => primary.adopt(w), onStop: () => primary.close() });
+        return;
+      }
+      const worker = cluster.isWorker;
+      const karbon = new Karbon({ configFiles: opts.config, config, tcp, udp, metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined });
+      const addresses = await karbon.start();
+      if (worker) serveAsWorker(karbon, addresses);
+      serveSignals(karbon, logger, { worker });
     });
 }
 

@@ -13,7 +13,7 @@ export interface Servable {
  * what was accepted, and exit 0 (1 if points could not be stored). An
  * uncaught exception still flushes before exiting.
  */
-export function serveSignals(server: Servable, logger: Logger): void {
+export function serveSignals(server: Servable, logger: Logger, options: { worker?: boolean } = {}): void {
   let stopping = false;
   process.on("SIGHUP", () => void server.reload());
   const stop = async (signal: string) => {
@@ -29,7 +29,9 @@ export function serveSignals(server: Servable, logger: Logger): void {
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  // A worker of `--workers` leaves Ctrl-C to its primary, which stops the workers itself:
+  // a worker exiting on its own first would look like a crash and be replaced.
+  process.on("SIGINT", () => (options.worker ? undefined : void stop("SIGINT")));
   process.on("uncaughtException", (err) => {
     logger.fatal({ err: oneLine(err), stack: err.stack }, "uncaught exception; flushing and exiting");
     void stop("uncaughtException");

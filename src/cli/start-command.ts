@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
+import { limitHeapGrowth } from "./heap-growth.js";
 import { collect } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
 import { startTorusServer } from "./torus-server.js";
@@ -41,6 +42,7 @@ export function startCommand(): Command {
       }
       const config = await loadConfig(files);
       const logger = createLogger("torus", config.debug);
+      limitHeapGrowth();
       const server = await startTorusServer({ configFiles: files, config, http, karbonTcp, logger });
       serveSignals(server, logger);
     });

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /**
  * karbon's self-metrics. The hot path bumps plain numbers; prom-client
@@ -18,11 +18,15 @@ export class KarbonMetrics {
   live: { stored(): Iterable<[string, number]>; emitted(): Iterable<[string, number]> } = { stored: () => [], emitted: () => [] };
   readonly flushSeconds: Histogram<"store">;
   readonly flushFailures: Counter<"store">;
+  /** Rows (cells, histogram members, set members, series values) written, by store: what a flush costs the store. */
+  readonly rowsWritten: Counter<"store">;
   private readonly depth = new Map<string, () => number>();
   private readonly deadNameLimit: number;
 
   constructor(options: { deadNameLimit?: number } = {}) {
     this.deadNameLimit = options.deadNameLimit ?? 10_000;
+    // Memory, CPU, event-loop lag and GC: what an operator checks when ingest slows down.
+    collectDefaultMetrics({ register: this.registry, prefix: "karbon_" });
     // prom-client calls collect() with the metric as `this`: read our numbers through arrow functions.
     const depth = this.depth;
     const counterFrom = (name: string, help: string, read: () => number) =>
@@ -70,6 +74,7 @@ export class KarbonMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
+    this.rowsWritten = new Counter({ name: "karbon_rows_written_total", help: "Rows upserted into stores (after merging in the write buffer), by store", labelNames: ["store"], registers: [this.registry] });
     this.flushFailures = new Counter({ name: "karbon_flush_failures_total", help: "Flushes that failed and will be retried", labelNames: ["store"], registers: [this.registry] });
   }
 

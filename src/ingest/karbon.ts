@@ -7,7 +7,7 @@ import { StoreRegistry, type Store } from "../timeseries/index.js";
 import { Dispatcher } from "./dispatcher.js";
 import { createIngestLog } from "./ingest-log.js";
 import { KarbonMetrics } from "./karbon-metrics.js";
-import { buildMetricsApp, listenMetrics } from "./metrics-server.js";
+import { buildMetricsApp, listenMetrics, localMetrics } from "./metrics-server.js";
 import type { BadLineReason, PlaintextSink } from "./plaintext-parser.js";
 import { TcpReceiver } from "./tcp-receiver.js";
 import { UdpReceiver } from "./udp-receiver.js";
@@ -25,6 +25,8 @@ export interface KarbonOptions {
   registry?: StoreRegistry;
   /** How long shutdown keeps retrying a failing store before giving up. */
   shutdownDeadlineMs?: number;
+  /** The log line announcing the ports ("karbon listening"; workers of `--workers` say so per worker). */
+  listeningMessage?: string;
 }
 
 export interface KarbonAddresses {
@@ -91,14 +93,14 @@ export class Karbon {
         out.udp = await this.udp.listen(this.options.udp.host, this.options.udp.port);
       }
       if (this.options.metrics) {
-        this.http = buildMetricsApp(this.metrics);
+        this.http = buildMetricsApp(localMetrics(this.metrics));
         out.metrics = await listenMetrics(this.http, this.options.metrics.host, this.options.metrics.port);
       }
     } catch (err) {
       await this.stop();
       throw err;
     }
-    logger.info({ tcp: out.tcp, udp: out.udp, metrics: out.metrics, schemas: config.schemas.length, flushInterval: config.flushInterval }, "karbon listening");
+    logger.info({ tcp: out.tcp, udp: out.udp, metrics: out.metrics, schemas: config.schemas.length, flushInterval: config.flushInterval }, this.options.listeningMessage ?? "karbon listening");
     return out;
   }
 

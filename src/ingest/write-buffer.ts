@@ -44,7 +44,7 @@ export class WriteBuffer {
     private readonly options: WriteBufferOptions,
   ) {
     this.store = store;
-    this.flushRows = options.flushRows ?? Math.min(50_000, Math.max(1_000, Math.floor(options.maxRows / 8)));
+    this.flushRows = options.flushRows ?? Math.min(100_000, Math.max(1_000, Math.floor(options.maxRows / 8)));
     options.metrics?.watchBuffer(store.url, () => this.rows);
   }
 
@@ -136,6 +136,7 @@ export class WriteBuffer {
       this.queue.shift();
       this.queuedRows -= batch.size;
       this.options.metrics?.flushSeconds.observe({ store: this.store.url }, seconds);
+      this.options.metrics?.rowsWritten.inc({ store: this.store.url }, batch.size);
       this.options.log.done(batch.points, seconds, this.store.url);
       this.pressure(this.rows);
     }

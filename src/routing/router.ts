@@ -36,6 +36,8 @@ export class Router<S extends Matchable = Matchable, A extends Rollup = Rollup> 
   readonly schemas: readonly S[];
   readonly aggregates: readonly A[];
   private cache = new Map<string, Route>();
+  /** One shared array per distinct list of schemas: most names match the same few lists. */
+  private readonly schemaLists = new Map<string, readonly number[]>();
   private readonly cacheLimit: number;
 
   constructor(schemas: readonly S[], aggregates: readonly A[], options: { cacheLimit?: number } = {}) {
@@ -66,7 +68,7 @@ export class Router<S extends Matchable = Matchable, A extends Rollup = Rollup> 
       const [name, rule, depth, from] = queue[head];
       const schemas: number[] = [];
       for (let i = 0; i < this.schemas.length; i++) if (this.schemas[i].matches(name)) schemas.push(i);
-      steps.push({ stat: name, schemas, rule, depth, from });
+      steps.push({ stat: name, schemas: this.shared(schemas), rule, depth, from });
       for (let r = 0; r < this.aggregates.length; r++) {
         const rollup = this.aggregates[r].apply(name);
         if (rollup !== null && !seen.has(rollup)) {
@@ -75,6 +77,14 @@ export class Router<S extends Matchable = Matchable, A extends Rollup = Rollup> 
         }
       }
     }
-    return steps;
+    // A copy sized to fit: an array grown by push keeps room for 17 elements, and there is one route per name.
+    return steps.slice();
+  }
+
+  private shared(schemas: number[]): readonly number[] {
+    const key = schemas.join(",");
+    let list = this.schemaLists.get(key);
+    if (!list) this.schemaLists.set(key, (list = Object.freeze(schemas.slice())));
+    return list;
   }
 }

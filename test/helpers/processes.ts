@@ -23,8 +23,8 @@ export interface Spawned {
  * Run a CLI entry as a separate process: from source through tsx, or the
  * built file in dist/ when `built` is set (benchmarks measure what ships).
  */
-export function spawnCli(entry: string, args: string[], env: Record<string, string> = {}, built = false): Spawned {
-  const argv = built ? [join(ROOT, "dist", "cli", entry.replace(/\.ts$/, ".js")), ...args] : ["--import", "tsx", join(ROOT, "src", "cli", entry), ...args];
+export function spawnCli(entry: string, args: string[], env: Record<string, string> = {}, built = false, nodeArgs: readonly string[] = []): Spawned {
+  const argv = [...nodeArgs, ...(built ? [join(ROOT, "dist", "cli", entry.replace(/\.ts$/, ".js")), ...args] : ["--import", "tsx", join(ROOT, "src", "cli", entry), ...args])];
   const proc = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { ...process.env, ...env },

@@ -1,0 +1,69 @@
+import cluster, { type Worker } from "node:cluster";
+import type { Logger } from "../logging/logger.js";
+
+export interface Supervisor {
+  /** The live workers. */
+  workers(): Worker[];
+  /** Resolves once every worker has exited after a stop signal. */
+  readonly stopped: Promise<number>;
+}
+
+export interface SuperviseOptions {
+  count: number;
+  logger: Logger;
+  /** What the processes are, for log lines ("karbon", "torus"). */
+  label: string;
+  /** Called for each worker forked, including replacements. */
+  onFork?: (worker: Worker) => void;
+  /** Called before the workers are told to stop (e.g. to close the primary's own ports). */
+  onStop?: () => Promise<void> | void;
+}
+
+/**
+ * The primary of `--workers N`: forks the workers, forwards SIGHUP, starts
+ * another when one dies, and on SIGTERM/SIGINT stops them all and exits
+ * with the worst exit code (non-zero if one could not store what it accepted).
+ */
+export function superviseWorkers(options: SuperviseOptions): Supervisor {
+  const { count, logger, label } = options;
+  let stopping = false;
+  let worst = 0;
+  let resolveStopped: (code: number) => void = () => {};
+  const stopped = new Promise<number>((r) => (resolveStopped = r));
+  const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  const fork = () => options.onFork?.(cluster.fork());
+  for (let i = 0; i < count; i++) fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) {
+      worst = Math.max(worst, code ?? 1);
+      if (live().length === 0) resolveStopped(worst);
+      return;
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, `${label} worker died; starting another`);
+    fork();
+  });
+  process.on("SIGHUP", () => {
+    for (const w of live()) w.process.kill("SIGHUP");
+  });
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, workers: count }, `stopping ${label} workers`);
+    await options.onStop?.();
+    const workers = live();
+    if (workers.length === 0) resolveStopped(0);
+    for (const w of workers) w.process.kill("SIGTERM");
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  void stopped.then((code) => process.exit(code));
+  logger.info({ workers: count }, `${label} workers starting`);
+  return { workers: live, stopped };
+}
+
+/** `--workers`: a whole number from 1 to 64. */
+export function workerCount(value: string | undefined, flag = "--workers"): number {
+  const n = Number(value ?? "1");
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`${flag}: expected a whole number from 1 to 64, got ${JSON.stringify(value)}`);
+  return n;
+}
