@@ -1,0 +1,112 @@
+/**
+ * `karbon --workers N`: several processes share the TCP port, each running
+ * the whole pipeline for its connections, over one SQLite file; the
+ * primary serves metrics and dead letters summed over them.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
+import { Timeseries } from "../src/timeseries/index.js";
+import { eventually, sendTcp, spawnCli } from "./helpers/processes.js";
+
+const dir = mkdtempSync(join(tmpdir(), "torus-karbon-workers-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function logs(output: string): Array<Record<string, any>> {
+  return output
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+}
+
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.split(" ").pop());
+  return sum;
+}
+
+const db = join(dir, "c.db");
+const config = join(dir, "c.ts");
+writeFileSync(
+  config,
+  `export const SCHEMAS = { c: { type: "count", host: "sqlite:///${db}", match: "^c\\\\.", intervals: { minute: { step: 60 } } } };
+export const AGGREGATES = [["c.all", "c.*"]];
+export const FLUSH_INTERVAL = 100;
+export const DEBUG = 1;
+`,
+);
+
+it("two workers split the connections, add up in one store, and report summed metrics and dead letters", async () => {
+  const k = spawnCli("karbon-main.ts", ["--workers", "2", "--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", config]);
+  const ready = await k.waitForLog("karbon listening");
+  expect(ready.workers).toBe(2);
+  const workerPids = new Set(logs(k.output()).filter((l) => l.msg === "karbon worker listening").map((l) => l.pid));
+  expect(workerPids.size).toBe(2);
+  const { port } = ready.tcp;
+  const metricsPort = ready.metrics.port;
+
+  const now = Math.floor(Date.now() / 1000);
+  const connections = 8;
+  const perConnection = 500;
+  let expected = 0;
+  const payloads: string[] = [];
+  for (let c = 0; c < connections; c++) {
+    let text = "";
+    for (let i = 0; i < perConnection; i++) {
+      const v = ((c * perConnection + i) % 5) + 1;
+      expected += v;
+      text += `c.n${i % 10} ${v} ${now}\n`;
+    }
+    payloads.push(`${text}dead.d${c % 3} 1 ${now}\n`);
+  }
+  // One connection at a time: the primary hands them to the workers in turn.
+  for (const p of payloads) await sendTcp(port, p);
+
+  const lines = connections * (perConnection + 1);
+  await eventually(async () => (await metric(metricsPort, "karbon_points_received_total")) === lines && (await metric(metricsPort, "karbon_buffer_rows")) === 0, 20_000);
+  expect(await metric(metricsPort, "karbon_dead_letters_total")).toBe(connections);
+  const dead = (await (await fetch(`http://127.0.0.1:${metricsPort}/dead-letters`)).json()) as { total: number; names: Record<string, number> };
+  expect(dead.total).toBe(connections);
+  expect(dead.names).toEqual({ "dead.d0": 3, "dead.d1": 3, "dead.d2": 2 });
+  // Both workers stored something.
+  await eventually(() => new Set(logs(k.output()).filter((l) => l.msg === "DONE").map((l) => l.pid)).size === 2, 10_000);
+
+  // A worker that dies is replaced, and karbon goes on accepting.
+  const victim = [...workerPids][0];
+  process.kill(victim, "SIGKILL");
+  await eventually(() => logs(k.output()).some((l) => l.msg === "karbon worker died; starting another" && l.pid === victim), 10_000);
+  await eventually(() => logs(k.output()).filter((l) => l.msg === "karbon worker listening").length === 3, 20_000);
+  await sendTcp(port, `c.n0 1000 ${now}\n`);
+  expected += 1000;
+
+  k.kill("SIGHUP");
+  await eventually(() => logs(k.output()).filter((l) => l.msg === "configuration reloaded").length === 2, 10_000);
+
+  k.kill("SIGTERM");
+  expect(await k.exited).toBe(0);
+  expect(logs(k.output()).filter((l) => l.msg === "stopped cleanly")).toHaveLength(2);
+
+  const store = new SqliteStore(`sqlite:///${db}`);
+  try {
+    const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60 } } });
+    const names = Array.from({ length: 10 }, (_, i) => `c.n${i}`);
+    const sum = (await ts.get(names, "minute", { timestamp: now })) as number;
+    expect(sum).toBe(expected);
+    // The rollup, written by both workers into the same cell, adds up too.
+    expect(await ts.get("c.all", "minute", { timestamp: now })).toBe(expected);
+  } finally {
+    await store.close();
+  }
+}, 90_000);
+
+it("rejects a bad --workers or TORUS_HEAP_GROWTH in one line", async () => {
+  const k = spawnCli("karbon-main.ts", ["--workers", "0", "--config", config]);
+  expect(await k.exited).toBe(1);
+  expect(k.output()).toMatch(/karbon: --workers: expected a whole number from 1 to 64, got "0"/);
+  const h = spawnCli("karbon-main.ts", ["--config", config], { TORUS_HEAP_GROWTH: "lots" });
+  expect(await h.exited).toBe(1);
+  expect(h.output()).toMatch(/karbon: TORUS_HEAP_GROWTH: expected a whole number of percent from 0 \(V8's default\) to 1000, got "lots"/);
+});
