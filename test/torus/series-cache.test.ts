@@ -149,6 +149,29 @@ describe("/series response cache", () => {
     expect([after.hits - before.hits, after.misses - before.misses]).toEqual([0, 0]);
   });
 
+  it("with --workers 2, a write through one worker is seen by the other worker's cache", async () => {
+    const http = await freePort();
+    const other = `http://127.0.0.1:${http}`;
+    const proc = spawnCli("torus-main.ts", ["--config", config, "--workers", "2", "--tcp", `127.0.0.1:${http}`]);
+    const requestPids = () => proc.output().split("\n").filter((l) => l.includes('"msg":"request"') && l.includes("/series")).map((l) => JSON.parse(l).pid as number);
+    // A new connection per request, so the primary hands them to both workers.
+    const fresh = async (path: string) => (await getJson(`${other}${path}`, { headers: { connection: "close" } })).body[0].datapoints;
+    try {
+      await eventually(() => proc.output().split("torus listening").length === 3, 20_000);
+      const path = `/series?stat=sum(c.multi)&start=${T0}&steps=3`;
+      for (let i = 0; i < 6; i++) expect(await fresh(path)).toEqual(expected("c.multi", T0, 3));
+      expect(new Set(requestPids()).size).toBe(2);
+      const ins = await getJson(`${other}/insert?stat=c.multi&value=5&timestamp=${T0 + 60}`, { headers: { ...auth, connection: "close" } });
+      expect(ins.status).toBe(200);
+      record("c.multi", 5, T0 + 60);
+      const seen = requestPids().length;
+      for (let i = 0; i < 6; i++) expect(await fresh(path)).toEqual(expected("c.multi", T0, 3));
+      expect(new Set(requestPids().slice(seen)).size).toBe(2);
+    } finally {
+      await proc.stop();
+    }
+  }, 60_000);
+
   for (const [label, args] of [
     ["--no-cache", ["--config", config, "--no-cache"]],
     ["QUERY_CACHE: 0", ["--config", noCacheConfig]],
