@@ -145,12 +145,42 @@ class RowWriter {
   }
 }
 
+/**
+ * Known first bucket and last block per name id, for one type and interval.
+ * Name ids are dense, so two growable columns replace an object and a map
+ * entry per name: with 100,000 names and three intervals that is megabytes
+ * instead of tens of them.
+ */
+class RangeTable {
+  private first = new Float64Array(0);
+  private lastBlock = new Float64Array(0);
+
+  /** True when the known range already holds first..lastBlock (an unknown id is NaN, which compares false). */
+  covers(id: number, first: number, lastBlock: number): boolean {
+    return id < this.first.length && this.first[id] <= first && this.lastBlock[id] >= lastBlock;
+  }
+
+  set(id: number, first: number, lastBlock: number): void {
+    if (id >= this.first.length) {
+      const size = Math.max(1024, id + 1, this.first.length * 2);
+      const f = new Float64Array(size).fill(Number.NaN);
+      f.set(this.first);
+      const l = new Float64Array(size);
+      l.set(this.lastBlock);
+      this.first = f;
+      this.lastBlock = l;
+    }
+    this.first[id] = first;
+    this.lastBlock[id] = lastBlock;
+  }
+}
+
 /** Prepared statements, interned ids and known ranges for one prefix. */
 class Scope {
   readonly names = new Map<string, number>();
   readonly intervals = new Map<string, IntervalRow>();
   /** type → interval id → name id → known first bucket and last block. */
-  ranges = new Map<string, Map<number, Map<number, Range>>>();
+  ranges = new Map<string, Map<number, RangeTable>>();
   rangesAt = Date.now();
   private readonly stmts = new Map<string, Statement>();
 
@@ -179,7 +209,7 @@ class Scope {
     });
   }
 
-  rangeCache(type: TypeName): Map<number, Map<number, Range>> {
+  rangeCache(type: TypeName): Map<number, RangeTable> {
     if (Date.now() - this.rangesAt > RANGE_CACHE_MS) {
       this.ranges = new Map();
       this.rangesAt = Date.now();
@@ -358,17 +388,17 @@ export class SqliteStore implements Store {
   }
 
   /** Record first bucket and last block per stat and interval, touching the keys table only when they move. */
-  private extendRange(scope: Scope, type: TypeName, ranges: Map<number, Map<number, Range>>, nameId: number, ivId: number, first: number, lastBlock: number, fresh: Fresh): void {
-    let perInterval = ranges.get(ivId);
-    if (!perInterval) ranges.set(ivId, (perInterval = new Map()));
-    const known = perInterval.get(nameId);
-    if (known && known.first <= first && known.lastBlock >= lastBlock) return;
+  private extendRange(scope: Scope, type: TypeName, ranges: Map<number, RangeTable>, nameId: number, ivId: number, first: number, lastBlock: number, fresh: Fresh): void {
+    let known = ranges.get(ivId);
+    if (!known) ranges.set(ivId, (known = new RangeTable()));
+    if (known.covers(nameId, first, lastBlock)) return;
     const row = scope.stmt(`range:${type}`, () =>
       `INSERT INTO ${scope.table(`${type}_keys`)} (name_id, interval_id, first, last_block) VALUES (?, ?, ?, ?)
        ON CONFLICT DO UPDATE SET first = min(first, excluded.first), last_block = max(last_block, excluded.last_block)
        RETURNING first, last_block AS lastBlock`,
     ).get(nameId, ivId, first, lastBlock) as Range;
-    fresh.push(() => perInterval.set(nameId, row));
+    const table = known;
+    fresh.push(() => table.set(nameId, row.first, row.lastBlock));
   }
 
   async read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]> {
