@@ -5,10 +5,10 @@ import v8 from "node:v8";
  * collection, in percent. By default V8 lets a busy heap reach about four
  * times its live size before collecting, which for an ingest server with a
  * steady live set (routes, interned names, buffered rows) means most of its
- * memory is garbage waiting. 50% keeps the peak near 1.5 × live for a few
+ * memory is garbage waiting. 30% keeps the peak near 1.3 × live for a few
  * percent more collector time. `TORUS_HEAP_GROWTH=0` restores V8's default.
  */
-export const DEFAULT_HEAP_GROWTH_PERCENT = 50;
+export const DEFAULT_HEAP_GROWTH_PERCENT = 30;
 
 /** Apply the heap growth limit to this process (V8 reads it at each full collection). */
 export function limitHeapGrowth(env: NodeJS.ProcessEnv = process.env): number {

@@ -6,6 +6,7 @@ import { parseEndpoint } from "./endpoint.js";
 import { collect } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
 import { startTorusServer } from "./torus-server.js";
+import { superviseWorkers, workerCount } from "./worker-supervisor.js";
 
 export interface WebOptions {
   tcp: string;
@@ -24,46 +25,6 @@ export function withWebOptions(cmd: Command): Command {
     .option("--no-cache", "no /series response cache, whatever QUERY_CACHE says");
 }
 
-function workerCount(value: string | undefined): number {
-  const n = Number(value ?? "1");
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`--workers: expected a whole number from 1 to 64, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-/**
- * The primary of `--workers N`: forks the servers, forwards SIGHUP, restarts
- * a worker that dies, and on SIGTERM/SIGINT stops them all and exits with
- * the worst exit code (non-zero if one could not store what it accepted).
- */
-function superviseWorkers(count: number, logger: ReturnType<typeof createLogger>): void {
-  let stopping = false;
-  let worst = 0;
-  for (let i = 0; i < count; i++) cluster.fork();
-  cluster.on("exit", (worker, code, signal) => {
-    if (stopping) {
-      worst = Math.max(worst, code ?? 1);
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(worst);
-      return;
-    }
-    logger.error({ pid: worker.process.pid, code, signal }, "worker died; starting another");
-    cluster.fork();
-  });
-  process.on("SIGHUP", () => {
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGHUP");
-  });
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, workers: count }, "stopping workers");
-    const live = Object.values(cluster.workers ?? {});
-    if (live.length === 0) process.exit(0);
-    for (const w of live) w?.process.kill("SIGTERM");
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-  logger.info({ workers: count }, "torus workers starting");
-}
-
 /** Run the query server until a signal stops it. */
 export async function runWeb(opts: WebOptions): Promise<void> {
   const http = parseEndpoint(opts.tcp, "localhost", "--tcp");
@@ -71,9 +32,12 @@ export async function runWeb(opts: WebOptions): Promise<void> {
   const workers = workerCount(opts.workers);
   const config = await loadConfig(opts.config);
   const logger = createLogger("torus", config.debug);
-  if (workers > 1 && cluster.isPrimary) return superviseWorkers(workers, logger);
+  if (workers > 1 && cluster.isPrimary) {
+    superviseWorkers({ count: workers, logger, label: "torus" });
+    return;
+  }
   const server = await startTorusServer({ configFiles: opts.config, config, http, logger, cache: opts.cache !== false });
-  serveSignals(server, logger);
+  serveSignals(server, logger, { worker: cluster.isWorker });
 }
 
 /** `torus web [--tcp H:P] [--config F]...`: the query server (the same as bare `torus`). */

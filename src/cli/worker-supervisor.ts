@@ -31,7 +31,10 @@ export function superviseWorkers(options: SuperviseOptions): Supervisor {
   let resolveStopped: (code: number) => void = () => {};
   const stopped = new Promise<number>((r) => (resolveStopped = r));
   const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-  const fork = () => options.onFork?.(cluster.fork());
+  const fork = () => {
+    const worker = cluster.fork();
+    options.onFork?.(worker);
+  };
   for (let i = 0; i < count; i++) fork();
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) {
