@@ -9,17 +9,10 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
 import { Timeseries } from "../src/timeseries/index.js";
-import { eventually, sendTcp, spawnCli } from "./helpers/processes.js";
+import { eventually, jsonLogs, sendTcp, spawnCli } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-karbon-workers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function logs(output: string): Array<Record<string, any>> {
-  return output
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l));
-}
 
 async function metric(port: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -43,7 +36,7 @@ it("two workers split the connections, add up in one store, and report summed me
   const k = spawnCli("karbon-main.ts", ["--workers", "2", "--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", config]);
   const ready = await k.waitForLog("karbon listening");
   expect(ready.workers).toBe(2);
-  const workerPids = new Set(logs(k.output()).filter((l) => l.msg === "karbon worker listening").map((l) => l.pid));
+  const workerPids = new Set(jsonLogs(k.output()).filter((l) => l.msg === "karbon worker listening").map((l) => l.pid));
   expect(workerPids.size).toBe(2);
   const { port } = ready.tcp;
   const metricsPort = ready.metrics.port;
@@ -72,22 +65,22 @@ it("two workers split the connections, add up in one store, and report summed me
   expect(dead.total).toBe(connections);
   expect(dead.names).toEqual({ "dead.d0": 3, "dead.d1": 3, "dead.d2": 2 });
   // Both workers stored something.
-  await eventually(() => new Set(logs(k.output()).filter((l) => l.msg === "DONE").map((l) => l.pid)).size === 2, 10_000);
+  await eventually(() => new Set(jsonLogs(k.output()).filter((l) => l.msg === "DONE").map((l) => l.pid)).size === 2, 10_000);
 
   // A worker that dies is replaced, and karbon goes on accepting.
   const victim = [...workerPids][0];
   process.kill(victim, "SIGKILL");
-  await eventually(() => logs(k.output()).some((l) => l.msg === "karbon worker died; starting another" && l.pid === victim), 10_000);
-  await eventually(() => logs(k.output()).filter((l) => l.msg === "karbon worker listening").length === 3, 20_000);
+  await eventually(() => jsonLogs(k.output()).some((l) => l.msg === "karbon worker died; starting another" && l.pid === victim), 10_000);
+  await eventually(() => jsonLogs(k.output()).filter((l) => l.msg === "karbon worker listening").length === 3, 20_000);
   await sendTcp(port, `c.n0 1000 ${now}\n`);
   expected += 1000;
 
   k.kill("SIGHUP");
-  await eventually(() => logs(k.output()).filter((l) => l.msg === "configuration reloaded").length === 2, 10_000);
+  await eventually(() => jsonLogs(k.output()).filter((l) => l.msg === "configuration reloaded").length === 2, 10_000);
 
   k.kill("SIGTERM");
   expect(await k.exited).toBe(0);
-  expect(logs(k.output()).filter((l) => l.msg === "stopped cleanly")).toHaveLength(2);
+  expect(jsonLogs(k.output()).filter((l) => l.msg === "stopped cleanly")).toHaveLength(2);
 
   const store = new SqliteStore(`sqlite:///${db}`);
   try {

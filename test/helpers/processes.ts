@@ -139,3 +139,11 @@ export function freePort(udp = false): Promise<number> {
     });
   });
 }
+
+/** Every JSON log line of a process's output, parsed. */
+export function jsonLogs(output: string): Array<Record<string, any>> {
+  return output
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+}
