@@ -13,6 +13,9 @@ import { TcpReceiver } from "./tcp-receiver.js";
 import { UdpReceiver } from "./udp-receiver.js";
 import { WriteBuffer } from "./write-buffer.js";
 
+/** client_config defaults while ingesting (a schema's own client_config still wins). */
+export const INGEST_STORE_DEFAULTS = { sqlite: { cache_mb: 16 } } as const;
+
 export interface KarbonOptions {
   configFiles: readonly string[];
   /** Already loaded configuration (skips the first load). */
@@ -57,7 +60,9 @@ export class Karbon {
   };
 
   constructor(private readonly options: KarbonOptions) {
-    this.registry = options.registry ?? new StoreRegistry();
+    // Ingesting, a SQLite page cache mostly holds pages about to be rewritten: keep it small
+    // (one per file). A karbon that only backs the query server keeps the store's default.
+    this.registry = options.registry ?? new StoreRegistry(options.tcp || options.udp ? INGEST_STORE_DEFAULTS : {});
     this.ownsRegistry = !options.registry;
   }
 

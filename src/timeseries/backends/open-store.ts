@@ -56,11 +56,15 @@ export function checkStoreUrl(url: unknown, field = "host"): string {
 export class StoreRegistry {
   private readonly stores = new Map<string, Promise<Store>>();
 
+  /** `defaults`: client_config per URL scheme, under what each schema gives (e.g. `{ sqlite: { cache_mb: 16 } }`). */
+  constructor(private readonly defaults: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {}) {}
+
   open(url: string, clientConfig: Record<string, unknown> = {}, field = "host"): Promise<Store> {
     const scheme = checkStoreUrl(url, field);
     let store = this.stores.get(url);
     if (!store) {
-      store = BACKENDS[scheme]().then((factory) => factory(url, clientConfig));
+      const merged = { ...this.defaults[scheme], ...clientConfig };
+      store = BACKENDS[scheme]().then((factory) => factory(url, merged));
       this.stores.set(url, store);
       store.catch(() => this.stores.delete(url));
     }

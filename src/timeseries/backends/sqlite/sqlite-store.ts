@@ -279,7 +279,7 @@ export class SqliteStore implements Store {
   private changes = 0;
 
   /**
-   * `client_config`: `cache_mb` (page cache, default 16), `busy_timeout` (ms,
+   * `client_config`: `cache_mb` (page cache, default 64), `busy_timeout` (ms,
    * default 5000), `writer_thread` (files only, default false: batches are
    * written by a worker thread so parsing and routing go on meanwhile; it
    * pays on machines with cores to spare, costs memory and copying on small
@@ -298,9 +298,9 @@ export class SqliteStore implements Store {
       this.handle.pragma(`busy_timeout = ${Number(busyTimeout ?? 5000)}`);
       // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.
       this.handle.pragma("synchronous = NORMAL");
-      // The page cache keeps the upper B-tree levels hot; the OS caches the rest of the file.
-      // It is per connection, and karbon keeps one per file: 16 MB each keeps a many-file setup small.
-      this.handle.pragma(`cache_size = -${Math.round(Number(cacheMb ?? 16) * 1024)}`);
+      // Reads of wide ranges gain most from a large page cache; karbon, which holds one
+      // connection per file and wants a small footprint, asks for less (see Karbon).
+      this.handle.pragma(`cache_size = -${Math.round(Number(cacheMb ?? 64) * 1024)}`);
     } catch (err) {
       throw new StoreError(this.url, `cannot open SQLite database ${JSON.stringify(path)}: ${(err as Error).message}`, { retryable: false, cause: err });
     }
