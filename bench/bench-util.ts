@@ -3,6 +3,17 @@ import { WriteBatch, type Store, type Timeseries } from "../src/timeseries/index
 
 export const BATCH = 10_000;
 
+/**
+ * The write shapes every store benchmark runs: new buckets (insert path), the
+ * same buckets again (upsert-conflict path), and the worst case for a
+ * name-ordered table. [label, names per batch, write the buckets twice].
+ */
+export const WRITE_SHAPES: ReadonlyArray<readonly [string, number, boolean]> = [
+  ["1,000 names × 10 new buckets", 1_000, false],
+  ["1,000 names × 10 existing buckets", 1_000, true],
+  ["10,000 names × 1 new bucket", 10_000, false],
+];
+
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;

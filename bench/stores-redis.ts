@@ -12,7 +12,7 @@
 import { RedisStore } from "../src/timeseries/backends/redis/redis-store.js";
 import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/backends/redis/test-cluster.js";
 import { Timeseries } from "../src/timeseries/index.js";
-import { BATCH, median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
+import { BATCH, WRITE_SHAPES, median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
 
 const arg = (name: string) => process.argv[process.argv.indexOf(name) + 1];
 const runs = Number(arg("--runs")) || 3;
@@ -30,12 +30,7 @@ async function bench(label: string, url: string, rows: Array<Array<string | numb
   const store = await RedisStore.open(url);
   const used: Timeseries[] = [];
   try {
-    const shapes: Array<[string, number, boolean]> = [
-      ["1,000 names × 10 new buckets", 1_000, false],
-      ["1,000 names × 10 existing buckets", 1_000, true],
-      ["10,000 names × 1 new bucket", 10_000, false],
-    ];
-    for (const [shape, names, again] of shapes) {
+    for (const [shape, names, again] of WRITE_SHAPES) {
       const rates: number[] = [];
       for (let r = 0; r < runs; r++) {
         const ts = counts(store, `bench_w${names}_${r}_${Date.now()}`);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
 import { Timeseries } from "../src/timeseries/index.js";
-import { median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
+import { WRITE_SHAPES, median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 5;
 
@@ -27,12 +27,8 @@ const rows: Array<Array<string | number>> = [];
 // and the worst case for a name-ordered table: 10,000 names × 1 bucket per batch.
 {
   const store = new SqliteStore(`sqlite:///${join(dir, "write.db")}`);
-  const shapes: Array<[string, number, boolean]> = [
-    ["write: 1,000 names × 10 new buckets", 1_000, false],
-    ["write: 1,000 names × 10 existing buckets", 1_000, true],
-    ["write: 10,000 names × 1 new bucket", 10_000, false],
-  ];
-  for (const [label, names, again] of shapes) {
+  for (const [shape, names, again] of WRITE_SHAPES) {
+    const label = `write: ${shape}`;
     const rates: number[] = [];
     for (let r = 0; r < runs; r++) {
       const ts = counts(store, `w${names}_${r}_`);
