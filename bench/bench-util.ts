@@ -79,3 +79,20 @@ export async function seedReadData(ts: Timeseries, store: Store, now: number): P
   if ([...day.values()].filter((v) => v !== null).length !== 1440) throw new Error(`${store.url}: read benchmark data incomplete`);
   return Array.from({ length: 100 }, (_, s) => `hour.stat${s}`);
 }
+
+/**
+ * The read samples every store benchmark takes after `seedReadData`: one
+ * stat's full day of minute buckets (plain and with `mean`), and 100 stats
+ * with an hour each, in milliseconds per call.
+ */
+export async function sampleReads(ts: Timeseries, names: readonly string[], rounds = 300, hundredRounds = rounds): Promise<{ single: number[]; avg: number[]; hundred: number[] }> {
+  const single: number[] = [];
+  const avg: number[] = [];
+  const hundred: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    single.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440 })));
+    avg.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440, transform: "mean" })));
+  }
+  for (let i = 0; i < hundredRounds; i++) hundred.push(await timeMs(() => Promise.all(names.map((n) => ts.series(n, "minute", { steps: 60 })))));
+  return { single, avg, hundred };
+}

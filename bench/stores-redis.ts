@@ -12,7 +12,7 @@
 import { RedisStore } from "../src/timeseries/backends/redis/redis-store.js";
 import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/backends/redis/test-cluster.js";
 import { Timeseries } from "../src/timeseries/index.js";
-import { BATCH, WRITE_SHAPES, median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
+import { BATCH, WRITE_SHAPES, median, percentile, printTable, sampleReads, seedReadData, writeRun } from "./bench-util.js";
 
 const arg = (name: string) => process.argv[process.argv.indexOf(name) + 1];
 const runs = Number(arg("--runs")) || 3;
@@ -46,14 +46,7 @@ async function bench(label: string, url: string, rows: Array<Array<string | numb
     const ts = counts(store, `bench_r_${Date.now()}`);
     used.push(ts);
     const names = await seedReadData(ts, store, NOW);
-    const single: number[] = [];
-    const avg: number[] = [];
-    const hundred: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      single.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440 })));
-      avg.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440, transform: "mean" })));
-      hundred.push(await timeMs(() => Promise.all(names.map((n) => ts.series(n, "minute", { steps: 60 })))));
-    }
+    const { single, avg, hundred } = await sampleReads(ts, names);
     const ms = (v: number[]) => [median(v), percentile(v, 5), percentile(v, 95)];
     rows.push([`${label}: series 1 stat × 1,440 buckets (ms)`, ...ms(single), "≤ 5 ms median"]);
     rows.push([`${label}: series 1 stat × 1,440, mean (ms)`, ...ms(avg), ""]);

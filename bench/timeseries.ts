@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
 import { Timeseries } from "../src/timeseries/index.js";
-import { WRITE_SHAPES, median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
+import { WRITE_SHAPES, median, percentile, printTable, sampleReads, seedReadData, writeRun } from "./bench-util.js";
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 5;
 
@@ -46,14 +46,7 @@ const rows: Array<Array<string | number>> = [];
   const store = new SqliteStore(`sqlite:///${join(dir, "read.db")}`);
   const ts = counts(store, "r_");
   const names = await seedReadData(ts, store, NOW);
-  const single: number[] = [];
-  const avg: number[] = [];
-  const hundred: number[] = [];
-  for (let i = 0; i < 300; i++) {
-    single.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440 })));
-    avg.push(await timeMs(() => ts.series("day.stat", "minute", { steps: 1440, transform: "mean" })));
-  }
-  for (let i = 0; i < 100; i++) hundred.push(await timeMs(() => Promise.all(names.map((n) => ts.series(n, "minute", { steps: 60 })))));
+  const { single, avg, hundred } = await sampleReads(ts, names, 300, 100);
   rows.push(["series 1 stat × 1,440 buckets (ms)", median(single), Math.min(...single), percentile(single, 99), "median ≤ 2"]);
   rows.push(["series 1 stat × 1,440, mean (ms)", median(avg), Math.min(...avg), percentile(avg, 99), ""]);
   rows.push(["series 100 stats × 60 buckets (ms)", median(hundred), Math.min(...hundred), percentile(hundred, 99), ""]);
