@@ -8,6 +8,7 @@ import {
   type TransformFn,
   type TypeName,
 } from "../timeseries/index.js";
+import { checkMacro } from "./check-macro.js";
 import { ConfigError, ConfigErrorCodes } from "./config-error.js";
 import { configShape, describeIssue, intervalShape, schemaShape } from "./config-shape.js";
 import type { MacroSpec, SchemaSpec, TorusConfig } from "./define-config.js";
@@ -56,6 +57,10 @@ export interface Config {
   /** `/series` response cache bounds: entries (0: off) and bytes. */
   readonly queryCache: number;
   readonly queryCacheBytes: number;
+  /** Most stat names one `/series` request reads (MAX_STATS). */
+  readonly maxStats: number;
+  /** Most bytes of one `/series` response (MAX_RESPONSE_MB). */
+  readonly maxResponseBytes: number;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -207,6 +212,7 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     }
     const cache = (macro as Record<string, unknown>).cache;
     if (cache !== undefined && typeof cache !== "boolean") invalid(`macro ${q(name)}: cache`, "expected true or false", cache);
+    checkMacro(name, macro as Record<string, unknown>, schemas.map((s) => ({ name: s.name, intervals: Object.keys(s.spec.intervals) })), c.TRANSFORMS ?? {});
   }
   if (c.TIMEZONE) {
     try {
@@ -230,6 +236,8 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     timezone: c.TIMEZONE ?? "UTC",
     queryCache: c.QUERY_CACHE ?? 10_000,
     queryCacheBytes: Math.round((c.QUERY_CACHE_MB ?? 64) * 1024 * 1024),
+    maxStats: c.MAX_STATS ?? 100,
+    maxResponseBytes: Math.round((c.MAX_RESPONSE_MB ?? 32) * 1024 * 1024),
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };

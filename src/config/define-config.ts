@@ -63,7 +63,7 @@ export interface TorusConfig {
   MAX_LINE_LENGTH?: number;
   /** torus: bearer token required by `/insert` and `DELETE /series`. */
   WRITE_TOKEN?: string;
-  /** torus: most buckets one request may read. Default 100,000. */
+  /** torus: most buckets one request may read (stat names × buckets, summed over its stats). Default 100,000. */
   MAX_BUCKETS?: number;
   /** torus: IANA time zone for dates without one (default UTC). */
   TIMEZONE?: string;
@@ -71,6 +71,10 @@ export interface TorusConfig {
   QUERY_CACHE?: number;
   /** torus: most megabytes of response text the cache keeps. Default 64. */
   QUERY_CACHE_MB?: number;
+  /** torus: most stat names one `/series` request reads (each name of a join counts). Default 100. */
+  MAX_STATS?: number;
+  /** torus: most megabytes of one `/series` response. Default 32. */
+  MAX_RESPONSE_MB?: number;
 }
 
 /** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */

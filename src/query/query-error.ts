@@ -13,6 +13,8 @@ export const QueryErrorCodes = {
   UNAUTHORIZED: "TORUS_ERR_QUERY_UNAUTHORIZED",
   NOT_WRITABLE: "TORUS_ERR_QUERY_NOT_WRITABLE",
   INTERNAL: "TORUS_ERR_QUERY_INTERNAL",
+  TOO_MANY_STATS: "TORUS_ERR_QUERY_TOO_MANY_STATS",
+  RESPONSE_TOO_LARGE: "TORUS_ERR_QUERY_RESPONSE_TOO_LARGE",
 } as const;
 
 export type QueryErrorCode = (typeof QueryErrorCodes)[keyof typeof QueryErrorCodes];

@@ -1,7 +1,7 @@
 import type { SeriesResult } from "../timeseries/index.js";
 import { all, one, type Params } from "./params.js";
-import { missingParameter } from "./query-error.js";
-import { readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "./resolve-stat.js";
+import { QueryError, QueryErrorCodes, missingParameter } from "./query-error.js";
+import { RequestBudget, readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "./resolve-stat.js";
 import { jsonValueText, toJsonValue } from "./serialize.js";
 import { parseTime } from "./time-parse.js";
 
@@ -32,19 +32,57 @@ export async function seriesCommand(params: Params, ctx: ResolveContext): Promis
   // Parsed once for every stat (a phrase goes through chrono, which is not free); macros may still override them.
   if (shared.start !== undefined && shared.start !== "") shared.start = parseTime(shared.start, "start", ctx.time);
   if (shared.end !== undefined && shared.end !== "") shared.end = parseTime(shared.end, "end", ctx.time);
-  const resolved = stats.map((s) => resolveStat(s, shared, ctx));
-  return ctx.cache ? ctx.cache.through(ctx.runtime, resolved, () => render(resolved)) : render(resolved);
+  const budget = ctx.budget ?? RequestBudget.of(ctx.runtime);
+  const resolved = stats.map((s) => resolveStat(s, shared, { ...ctx, budget }));
+  const maxBytes = ctx.runtime.config.maxResponseBytes;
+  checkResponseBound(minimumBytes(resolved), maxBytes, "at least ");
+  return ctx.cache ? ctx.cache.through(ctx.runtime, resolved, () => render(resolved, maxBytes)) : render(resolved, maxBytes);
 }
 
-/** Read every resolved stat and write the response text. */
-async function render(resolved: readonly ResolvedStat[]): Promise<string> {
+function checkResponseBound(bytes: number, maxBytes: number, atLeast = ""): void {
+  if (bytes <= maxBytes) return;
+  const mb = (n: number) => `${Number((n / 1024 / 1024).toPrecision(3))} MB`;
+  throw new QueryError(
+    400,
+    QueryErrorCodes.RESPONSE_TOO_LARGE,
+    `this response would be ${atLeast}${mb(bytes)}, more than the configured maximum of ${mb(maxBytes)} (MAX_RESPONSE_MB); ask for fewer stats, fewer steps, collapse or a coarser interval`,
+  );
+}
+
+/**
+ * The smallest text the resolved request can answer with: each bucket is at
+ * least `[null,TS],` (graphite) or `"TS":null,` (json), one bucket when
+ * collapsed. Checked before any store is read, so an answer that cannot fit
+ * MAX_RESPONSE_MB costs nothing.
+ */
+export function minimumBytes(resolved: readonly ResolvedStat[]): number {
+  let bytes = 2;
+  for (const r of resolved) {
+    // The fixed fields with null function, schema and interval, then stat, stat_name and target.
+    bytes += 97 + r.stat.length + 2 * r.names.join(",").length;
+    const n = r.read.collapse ? Math.min(1, r.buckets.length) : r.buckets.length;
+    if (n > 0) bytes += n * (7 + Math.min(String(r.buckets[0]).length, String(r.buckets[r.buckets.length - 1]).length)) + n - 1;
+  }
+  return bytes;
+}
+
+/**
+ * Read every resolved stat and write the response text, refusing it once it
+ * passes MAX_RESPONSE_MB (checked after each entry: a 400, never a 36 MB
+ * answer). Text length counts UTF-16 units, at most the UTF-8 bytes; the
+ * final count is exact.
+ */
+async function render(resolved: readonly ResolvedStat[], maxBytes: number): Promise<string> {
   const results = await Promise.all(resolved.map(readResolved));
   let out = "[";
   for (let i = 0; i < resolved.length; i++) {
     if (i > 0) out += ",";
     out += formatEntry(resolved[i], results[i]);
+    if (out.length > maxBytes) checkResponseBound(out.length, maxBytes, i + 1 < resolved.length ? "more than " : "");
   }
-  return out + "]";
+  out += "]";
+  checkResponseBound(Buffer.byteLength(out), maxBytes);
+  return out;
 }
 
 /** One result object: the seed's fields, then the datapoints in the requested shape. */

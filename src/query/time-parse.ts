@@ -27,6 +27,8 @@ const ABSOLUTE = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}
 
 /** 9999-12-31T23:59:59Z: past it no calendar or store makes sense of a time. */
 const MAX_SECONDS = 253_402_300_799;
+/** Longest `start`/`end`/`timestamp` text parsed at all: checked before the phrase parser sees it. */
+export const MAX_TIME_LENGTH = 200;
 const MINUTE = 60;
 const HOUR = 3600;
 const DAY = 86_400;
@@ -119,6 +121,10 @@ export function parseTime(value: string | number, field: string, ctx: TimeContex
   if (typeof value === "number") {
     if (Number.isFinite(value) && Math.abs(value) <= MAX_SECONDS) return Math.floor(value);
     throw bad(field, String(value));
+  }
+  // chrono's cost grows with the text (~0.5 s of CPU for 14 KB), and no real time is this long.
+  if (value.length > MAX_TIME_LENGTH) {
+    throw new QueryError(400, QueryErrorCodes.BAD_TIME, `${field}: a time of ${value.length} characters is longer than the ${MAX_TIME_LENGTH} accepted (${quote(value)})`, field);
   }
   const text = value.trim();
   if (NUMBER.test(text)) {

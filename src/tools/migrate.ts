@@ -113,7 +113,10 @@ export async function migrate(runtime: Runtime, options: MigrateOptions): Promis
   if (src.series.type.name !== dst.series.type.name) {
     throw new Error(`--destination: schema ${JSON.stringify(dst.compiled.name)} stores ${dst.series.type.name}, source ${JSON.stringify(src.compiled.name)} stores ${src.series.type.name}; an exact copy needs the same type`);
   }
-  const iv = src.series.interval(options.interval);
+  const iv = src.series.intervals.find((i) => i.name === options.interval);
+  if (!iv) {
+    throw new Error(`--interval: schema ${JSON.stringify(src.compiled.name)} (--source) has no interval ${JSON.stringify(options.interval)} (its intervals: ${src.series.intervals.map((i) => i.name).join(", ")})`);
+  }
   const type = src.series.type.name;
   const concurrency = Math.max(1, options.concurrency ?? 10);
   const page = Math.max(1, options.pageBuckets ?? 1000);
