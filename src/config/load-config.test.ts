@@ -101,3 +101,48 @@ describe("loadConfig", () => {
     await expect(loadConfig([path])).rejects.toThrow(message);
   });
 });
+
+describe("query bounds and macros are checked at load", () => {
+  const schemas = `export const SCHEMAS = { a: { match: "a", intervals: { minute: { step: 60 }, hour: { step: 3600 } } }, b: { match: "b", intervals: { second: { step: 1 } } } };\n`;
+
+  it("defaults: MAX_STATS 100, MAX_RESPONSE_MB 32; both settable", async () => {
+    const d = await loadConfig([file("mjs", schemas)]);
+    expect([d.maxStats, d.maxResponseBytes, d.maxBuckets]).toEqual([100, 32 * 1024 * 1024, 100_000]);
+    const set = await loadConfig([file("mjs", `${schemas}export const MAX_STATS = 7; export const MAX_RESPONSE_MB = 0.5;`)]);
+    expect([set.maxStats, set.maxResponseBytes]).toEqual([7, 512 * 1024]);
+  });
+
+  it("a macro using every field it may set loads", async () => {
+    const body = `${schemas}export const TRANSFORMS = { half: (v) => v / 2 };
+      export const MACROS = { all: { transform: ["sum", "half", (v) => v], fetch: () => 1, process_row: (d) => d, condense: true, join_rows: (r) => r[0], collapse: () => 1,
+        format: "json", schema: "a", interval: "hour", start: "-1h", end: 1800000000, steps: 5, cache: false }, map: { transform: { total: "sum", h: "half" } } };`;
+    const config = await loadConfig([file("mjs", body)]);
+    expect(Object.keys(config.macros)).toEqual(["all", "map"]);
+  });
+
+  it.each([
+    ["MAX_STATS 0", `export const MAX_STATS = 0;`, /MAX_STATS/],
+    ["fractional MAX_STATS", `export const MAX_STATS = 2.5;`, /MAX_STATS/],
+    ["text MAX_STATS", `export const MAX_STATS = "many";`, /MAX_STATS/],
+    ["MAX_RESPONSE_MB 0", `export const MAX_RESPONSE_MB = 0;`, /MAX_RESPONSE_MB/],
+    ["negative MAX_RESPONSE_MB", `export const MAX_RESPONSE_MB = -1;`, /MAX_RESPONSE_MB/],
+    ["infinite MAX_RESPONSE_MB", `export const MAX_RESPONSE_MB = Infinity;`, /MAX_RESPONSE_MB/],
+    ["text MAX_RESPONSE_MB", `export const MAX_RESPONSE_MB = "big";`, /MAX_RESPONSE_MB/],
+    ["an unknown macro field", `export const MACROS = { m: { colapse: true } };`, /^.*macro "m": colapse: unknown field \(a macro may set transform, fetch, .*cache\)/],
+    ["a macro's format", `export const MACROS = { m: { format: "xml" } };`, /macro "m": format: expected "graphite" or "json", got "xml"/],
+    ["a macro's condense", `export const MACROS = { m: { condense: "maybe" } };`, /macro "m": condense: expected true, false or a function, got "maybe"/],
+    ["a macro's collapse", `export const MACROS = { m: { collapse: 1 } };`, /macro "m": collapse: expected true, false or a function, got 1/],
+    ["a macro's steps", `export const MACROS = { m: { steps: 0 } };`, /macro "m": steps: expected a positive whole number, got 0/],
+    ["a macro's fractional steps", `export const MACROS = { m: { steps: 1.5 } };`, /macro "m": steps: expected a positive whole number/],
+    ["a macro's start", `export const MACROS = { m: { start: {} } };`, /macro "m": start: expected a time/],
+    ["a macro's schema", `export const MACROS = { m: { schema: "c" } };`, /macro "m": schema: unknown schema "c" \(have a, b\)/],
+    ["a macro's interval, in no schema", `export const MACROS = { m: { interval: "day" } };`, /macro "m": interval: unknown interval "day" \(a: minute, hour; b: second\)/],
+    ["a macro's interval, not in its schema", `export const MACROS = { m: { schema: "b", interval: "hour" } };`, /macro "m": interval: unknown interval "hour" \(b: second\)/],
+    ["a macro's transform name", `export const MACROS = { m: { transform: "median" } };`, /macro "m": transform: unknown function "median" \(built-ins: mean/],
+    ["a macro's transform list", `export const MACROS = { m: { transform: ["sum", 3] } };`, /macro "m": transform: expected a transform name or a function, got 3/],
+  ])("rejects %s", async (_label, body, message) => {
+    const path = file("mjs", schemas + body);
+    await expect(loadConfig([path])).rejects.toThrow(message);
+    await expect(loadConfig([path])).rejects.toThrow(path);
+  });
+});

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { QueryError } from "./query-error.js";
-import { parseTime, wallTimeToUtc, zoneOffsetMs } from "./time-parse.js";
+import { MAX_TIME_LENGTH, parseTime, wallTimeToUtc, zoneOffsetMs } from "./time-parse.js";
 
 // Sunday 2026-03-15 10:30:00 UTC.
 const NOW = Date.UTC(2026, 2, 15, 10, 30, 0) / 1000;
@@ -119,6 +119,25 @@ describe("parseTime", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("text longer than MAX_TIME_LENGTH is refused before any parsing, naming the field", () => {
+    const phrase = "5 days ago ".repeat(1300);
+    const started = performance.now();
+    expect(() => parseTime(phrase, "end", UTC)).toThrow(new RegExp(`^end: a time of ${phrase.length} characters is longer than the ${MAX_TIME_LENGTH} accepted`));
+    // chrono would spend ~0.5 s on it; the cap answers at once.
+    expect(performance.now() - started).toBeLessThan(100);
+    const padded = " ".repeat(MAX_TIME_LENGTH - 3) + "now";
+    expect(parseTime(padded, "end", UTC)).toBe(UTC.now);
+    expect(() => parseTime(padded + " ", "end", UTC)).toThrow(/longer than the 200 accepted/);
+    let caught: unknown = null;
+    try {
+      parseTime("1".repeat(201), "start", UTC);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(QueryError);
+    expect(caught).toMatchObject({ status: 400, code: "TORUS_ERR_QUERY_BAD_TIME", field: "start" });
   });
 
   it("wallTimeToUtc inverts zoneOffsetMs outside DST gaps", () => {
