@@ -77,6 +77,6 @@ describe("torus query against a running server", () => {
   it("passes the server's error through in one line", async () => {
     const r = await run(["c.q", "--url", url, "--interval", "fortnight"]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^torus: 400: counts: unknown interval "fortnight"/);
+    expect(r.stderr.trim()).toMatch(/^torus: 400: interval: unknown interval "fortnight" for "c\.q": no schema matching it has one \(looked at counts: minute, hour; counts_daily: day\)$/);
   });
 });
