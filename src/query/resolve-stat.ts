@@ -281,7 +281,7 @@ export function resolveStat(stat: string, params: ReadParams, ctx: ResolveContex
       throw unknownFunction(expr.func, runtime);
     }
   }
-  const format = parseChoice(p.format === undefined ? undefined : String(p.format), field("format"), FORMATS, "graphite");
+  const format = parseChoice(p.format, field("format"), FORMATS, "graphite");
   let functionLabel = expr.func;
   if (format === "graphite" && expr.func === null) {
     read.transform = "mean";

@@ -152,4 +152,22 @@ describe("torus migrate (the command)", () => {
       rmSync(d3, { recursive: true, force: true });
     }
   });
+
+  it("an --interval the source lacks: one line naming the schema and its intervals, nothing copied", () => {
+    const d4 = mkdtempSync(join(tmpdir(), "torus-migrate4-"));
+    const config = join(d4, "torus.config.ts");
+    writeFileSync(config, `export default ${JSON.stringify(exportsFor(d4))};\n`);
+    try {
+      const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", join(import.meta.dirname, "..", "cli", "torus-main.ts"), "migrate", "--config", config, "--source", "src_gauge", "--destination", "dst_gauge", "--interval", "five"],
+        { encoding: "utf8", timeout: 30_000 },
+      );
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^torus\b.*--interval: schema "src_gauge" \(--source\) has no interval "five" \(its intervals: minute, hour\)\n$/);
+    } finally {
+      rmSync(d4, { recursive: true, force: true });
+    }
+  });
 });
