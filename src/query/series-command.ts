@@ -3,6 +3,7 @@ import { all, one, type Params } from "./params.js";
 import { missingParameter } from "./query-error.js";
 import { readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "./resolve-stat.js";
 import { jsonValueText, toJsonValue } from "./serialize.js";
+import { waitForStore } from "./store-wait.js";
 import { parseTime } from "./time-parse.js";
 
 /** The request-wide read parameters of `/series`. */
@@ -33,12 +34,13 @@ export async function seriesCommand(params: Params, ctx: ResolveContext): Promis
   if (shared.start !== undefined && shared.start !== "") shared.start = parseTime(shared.start, "start", ctx.time);
   if (shared.end !== undefined && shared.end !== "") shared.end = parseTime(shared.end, "end", ctx.time);
   const resolved = stats.map((s) => resolveStat(s, shared, ctx));
-  return ctx.cache ? ctx.cache.through(ctx.runtime, resolved, () => render(resolved)) : render(resolved);
+  const ms = ctx.runtime.config.queryTimeoutMs;
+  return ctx.cache ? ctx.cache.through(ctx.runtime, resolved, () => render(resolved, ms)) : render(resolved, ms);
 }
 
-/** Read every resolved stat and write the response text. */
-async function render(resolved: readonly ResolvedStat[]): Promise<string> {
-  const results = await Promise.all(resolved.map(readResolved));
+/** Read every resolved stat (each store waited for at most `ms`, QUERY_TIMEOUT) and write the response text. */
+async function render(resolved: readonly ResolvedStat[], ms: number): Promise<string> {
+  const results = await Promise.all(resolved.map((r) => waitForStore(readResolved(r), r.schema, ms)));
   let out = "[";
   for (let i = 0; i < resolved.length; i++) {
     if (i > 0) out += ",";
