@@ -36,7 +36,8 @@ export function parseParams(text: string, max: number): ParsedParams {
     out[OVER_LIMIT] = n;
     return out;
   }
-  for (const [k, v] of new URLSearchParams(text)) {
+  // URLSearchParams drops one leading "?"; form text has none to drop.
+  for (const [k, v] of new URLSearchParams(text.charCodeAt(0) === 63 ? `&${text}` : text)) {
     const prev = out[k];
     if (prev === undefined) out[k] = v;
     else if (Array.isArray(prev)) prev.push(v);
