@@ -12,12 +12,16 @@ export interface ListPage {
   next: string | null;
 }
 
+/** A page also ends before its names pass this many bytes: 10,000 names of 4 KB would otherwise be a 40 MB answer. */
+export const LIST_PAGE_BYTES = 4 * 1024 * 1024;
+
 /**
  * `GET /list[?schema=S][&prefix=P][&limit=N][&after=NAME]`: sorted stat
  * names of one schema, or of every schema (each name once), those starting
  * with `prefix`, after the name `after`. Without `limit` or `after` the
  * answer is the plain array as long as it is complete; a paging request,
- * or one whose names outgrow LIST_LIMIT, gets `{"names": [...], "next"}`.
+ * or one whose names outgrow LIST_LIMIT (or LIST_PAGE_BYTES), gets
+ * `{"names": [...], "next"}`.
  */
 export async function listCommand(params: Params, runtime: Runtime): Promise<string[] | ListPage> {
   const max = runtime.config.listLimit;
@@ -31,7 +35,12 @@ export async function listCommand(params: Params, runtime: Runtime): Promise<str
   let i = lowerBound(names, after > prefix ? after : prefix);
   if (i < names.length && names[i] === after) i++;
   const page: string[] = [];
-  for (; i < names.length && page.length < limit && names[i].startsWith(prefix); i++) page.push(names[i]);
+  let bytes = 0;
+  for (; i < names.length && page.length < limit && names[i].startsWith(prefix); i++) {
+    bytes += names[i].length + 3; // the quotes and the comma (escapes and UTF-8 aside: a bound, not an exact size)
+    if (bytes > LIST_PAGE_BYTES && page.length > 0) break;
+    page.push(names[i]);
+  }
   const more = i < names.length && names[i].startsWith(prefix);
   if (!paged && !more) return page;
   return { names: page, next: more ? page[page.length - 1] : null };

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTorusServer, type TorusServer } from "../cli/torus-server.js";
 import { compileConfig } from "../config/index.js";
 import { Karbon } from "../ingest/karbon.js";
+import { LIST_PAGE_BYTES } from "./list-command.js";
 import { NOW, fixture, fixtureExports, type Fixture } from "./query-fixture.case.js";
 
 const form = { "content-type": "application/x-www-form-urlencoded" };
@@ -171,6 +172,25 @@ describe("/list paging", () => {
       }),
       { numRuns: 15 },
     );
+  });
+
+  it("a page also ends before 4 MB of names, whatever the limit", async () => {
+    const g = await fixture();
+    try {
+      const long = Array.from({ length: 1500 }, (_, i) => `c.long.${String(i).padStart(4, "0")}.${"x".repeat(3000)}`);
+      for (const n of long) g.karbon.current.process(n, "1", NOW);
+      expect(await g.karbon.flush()).toBe(true);
+      const first = await g.get("/list?prefix=c.long.");
+      const perName = long[0].length + 3;
+      const fit = Math.floor(LIST_PAGE_BYTES / perName);
+      expect(first.body.names).toEqual(long.slice(0, fit));
+      expect(first.body.next).toBe(long[fit - 1]);
+      expect(first.text.length).toBeLessThan(LIST_PAGE_BYTES + perName + 100); // the names, and `next` repeating the last
+      const second = await g.get(`/list?prefix=c.long.&after=${first.body.next}`);
+      expect(second.body).toEqual({ names: long.slice(fit), next: null });
+    } finally {
+      await g.close();
+    }
   });
 
   it("past LIST_LIMIT the plain /list becomes a page; limit above it or not a number is a 400", async () => {
