@@ -94,7 +94,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 /**
  * The query API (SPEC §5) as a Fastify app that is never listening: the
  * CLI calls `listen`, tests call `inject`. One route per command; errors
- * become `{"error": ...}` with 400/401/404/500 via one handler.
+ * become `{"error": ..., "code": ...}` (400/401/403/404/405/500/503) via one handler.
  */
 export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   const metrics = deps.metrics ?? new QueryMetrics();

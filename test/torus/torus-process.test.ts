@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, freePort, getJson, sendTcp, spawnCli, type Proc } from "./helpers.js";
@@ -25,6 +26,7 @@ export default defineConfig({
   MACROS: { hourly: { interval: "hour", transform: "sum" } },
   FLUSH_INTERVAL: 100,
   WRITE_TOKEN: ${JSON.stringify(TOKEN)},
+  HTTP_REQUEST_TIMEOUT: 2,
 });
 `;
 const configFile = join(dir, "torus.config.ts");
@@ -187,6 +189,25 @@ describe("torus start: data sent through karbon over TCP, read over HTTP", () =>
     expect(body).toMatch(/torus_requests_total\{command="series",status="200"\} [1-9]/);
     expect(body).toMatch(/torus_request_duration_seconds_bucket\{le="0.005",command="series"\}/);
     expect(body).toMatch(/torus_request_errors_total\{command="series",code="TORUS_ERR_QUERY_BAD_TIME"\} 1/);
+  });
+
+  it("a client dripping its body is cut off after HTTP_REQUEST_TIMEOUT while others are served", async () => {
+    const port = Number(new URL(base).port);
+    const t0 = Date.now();
+    const sock = connect(port, "127.0.0.1");
+    const closed = new Promise<number>((resolve) => sock.on("close", () => resolve(Date.now() - t0)));
+    sock.on("error", () => {});
+    sock.write(`POST /insert HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n`);
+    const drip = setInterval(() => sock.writable && sock.write("a"), 300);
+    try {
+      expect((await getJson(`${base}/list?schema=timers`)).status).toBe(200);
+      const ms = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 6_000))]);
+      expect(ms).toBeGreaterThanOrEqual(1_900);
+      expect(ms).toBeLessThan(4_000);
+    } finally {
+      clearInterval(drip);
+      sock.destroy();
+    }
   });
 
   it("logs each request naming the peer, not a forged X-Forwarded-For (TRUST_PROXY is off by default)", async () => {
