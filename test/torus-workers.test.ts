@@ -22,7 +22,7 @@ it("two workers share the port and the store, reload together and stop cleanly",
   const now = Math.floor(Date.now() / 1000);
   for (let i = 0; i < n; i++) {
     // A new connection each time, so the primary hands requests to both workers.
-    const res = await fetch(`http://127.0.0.1:${port}/insert?stat=c.hits&value=2&timestamp=${now}`, { headers: { connection: "close" } });
+    const res = await fetch(`http://127.0.0.1:${port}/insert?stat=c.hits&value=2&timestamp=${now}`, { method: "POST", headers: { connection: "close" } });
     expect(res.status).toBe(200);
   }
   const body = (await (await fetch(`http://127.0.0.1:${port}/series?stat=sum(c.hits)&start=${now}&end=${now}`)).json()) as Array<{ datapoints: unknown }>;

@@ -39,7 +39,7 @@ export function karbonProgram(): Command {
       const config = await loadConfig(opts.config);
       const logger = createLogger("karbon", config.debug);
       if (workers > 1 && cluster.isPrimary) {
-        const primary = new KarbonPrimary(workers, logger, metrics);
+        const primary = new KarbonPrimary(workers, logger, metrics, config.http);
         superviseWorkers({ count: workers, logger, label: "karbon", onFork: (w) => primary.adopt(w), onStop: () => primary.close() });
         return;
       }

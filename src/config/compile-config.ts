@@ -9,6 +9,7 @@ import {
   type TypeName,
 } from "../timeseries/index.js";
 import { checkMacro } from "./check-macro.js";
+import { isIP } from "node:net";
 import { ConfigError, ConfigErrorCodes } from "./config-error.js";
 import { configShape, describeIssue, intervalShape, schemaShape } from "./config-shape.js";
 import type { MacroSpec, SchemaSpec, TorusConfig } from "./define-config.js";
@@ -41,6 +42,18 @@ export interface CompiledAggregate {
   apply(stat: string): string | null;
 }
 
+/** Bounds on one HTTP server's sockets, in milliseconds and connections. */
+export interface HttpLimits {
+  /** The whole request (headers and body) must arrive within this (408 and close otherwise). */
+  readonly requestTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed. */
+  readonly idleTimeoutMs: number;
+  /** An idle keep-alive socket between requests is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections accepted at once; more are closed as they arrive. */
+  readonly maxConnections: number;
+}
+
 export interface Config {
   readonly files: readonly string[];
   readonly schemas: readonly CompiledSchema[];
@@ -61,6 +74,20 @@ export interface Config {
   readonly maxStats: number;
   /** Most bytes of one `/series` response (MAX_RESPONSE_MB). */
   readonly maxResponseBytes: number;
+  /** torus: most parameters in a query string or body (MAX_PARAMS). */
+  readonly maxParams: number;
+  /** torus: how long a query waits for its stores before a 503 (QUERY_TIMEOUT), ms. */
+  readonly queryTimeoutMs: number;
+  /** Socket bounds of torus's HTTP port and karbon's metrics port (read when the server starts). */
+  readonly http: HttpLimits;
+  /** torus: serve state-changing GET /insert (ALLOW_GET_INSERT). */
+  readonly allowGetInsert: boolean;
+  /** torus: origins (`scheme://host[:port]`, or `*`) whose browser pages may call write endpoints. */
+  readonly allowedOrigins: readonly string[];
+  /** torus: whose X-Forwarded-For to believe: nobody, anybody, or these proxy addresses (TRUST_PROXY). */
+  readonly trustProxy: boolean | readonly string[];
+  /** torus: most names one `/list` answer carries (LIST_LIMIT). */
+  readonly listLimit: number;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -186,6 +213,21 @@ export function compileAggregate(rollup: string, source: string, index = 0): Com
   };
 }
 
+/** An ALLOWED_ORIGINS entry: `*`, or exactly an origin as browsers send it (no path, no trailing slash). */
+function checkOrigin(origin: string, index: number): string {
+  if (origin === "*") return origin;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.toLowerCase()) {
+    invalid(`ALLOWED_ORIGINS[${index}]`, `${q(origin)} is not an origin (use scheme://host[:port], e.g. "https://grafana.example.com", or "*")`, origin);
+  }
+  return parsed.origin;
+}
+
 function debugLevel(d: TorusConfig["DEBUG"]): 0 | 1 | 2 {
   if (d === true) return 1;
   if (!d) return 0;
@@ -221,6 +263,8 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
       invalid("TIMEZONE", `${q(c.TIMEZONE)} is not an IANA time zone (e.g. UTC, Europe/Paris)`, c.TIMEZONE);
     }
   }
+  const allowedOrigins = (c.ALLOWED_ORIGINS ?? []).map((o, i) => checkOrigin(o, i));
+  if (Array.isArray(c.TRUST_PROXY)) c.TRUST_PROXY.forEach((a, i) => isIP(a) || invalid(`TRUST_PROXY[${i}]`, `${q(a)} is not an IP address (list the proxies' addresses, or use true/false)`, a));
   return {
     files,
     schemas,
@@ -238,6 +282,18 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     queryCacheBytes: Math.round((c.QUERY_CACHE_MB ?? 64) * 1024 * 1024),
     maxStats: c.MAX_STATS ?? 100,
     maxResponseBytes: Math.round((c.MAX_RESPONSE_MB ?? 32) * 1024 * 1024),
+    maxParams: c.MAX_PARAMS ?? 1000,
+    queryTimeoutMs: Math.round((c.QUERY_TIMEOUT ?? 5) * 1000),
+    http: {
+      requestTimeoutMs: Math.round((c.HTTP_REQUEST_TIMEOUT ?? 30) * 1000),
+      idleTimeoutMs: Math.round((c.HTTP_IDLE_TIMEOUT ?? 60) * 1000),
+      keepAliveTimeoutMs: Math.round((c.HTTP_KEEP_ALIVE_TIMEOUT ?? 5) * 1000),
+      maxConnections: c.HTTP_MAX_CONNECTIONS ?? 1024,
+    },
+    allowGetInsert: c.ALLOW_GET_INSERT ?? false,
+    allowedOrigins,
+    trustProxy: c.TRUST_PROXY ?? false,
+    listLimit: c.LIST_LIMIT ?? 10_000,
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };

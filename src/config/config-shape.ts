@@ -7,6 +7,8 @@ import { z } from "zod";
  */
 const fn = z.custom<(...args: any[]) => any>((v) => typeof v === "function", { message: "expected a function" });
 const pattern = z.union([z.string(), z.instanceof(RegExp)]);
+/** A duration in seconds: positive, fractions allowed, at most a day (a bigger bound is no bound). */
+const seconds = z.number().positive().max(86_400);
 
 export const intervalShape = z
   .object({
@@ -51,6 +53,16 @@ export const configShape = z
     QUERY_CACHE_MB: z.number().min(0).optional(),
     MAX_STATS: z.number().int().min(1).optional(),
     MAX_RESPONSE_MB: z.number().positive().finite().optional(),
+    MAX_PARAMS: z.number().int().min(1).optional(),
+    QUERY_TIMEOUT: seconds.optional(),
+    HTTP_REQUEST_TIMEOUT: seconds.optional(),
+    HTTP_IDLE_TIMEOUT: seconds.optional(),
+    HTTP_KEEP_ALIVE_TIMEOUT: seconds.optional(),
+    HTTP_MAX_CONNECTIONS: z.number().int().min(1).optional(),
+    ALLOW_GET_INSERT: z.boolean().optional(),
+    ALLOWED_ORIGINS: z.array(z.string().min(1)).optional(),
+    TRUST_PROXY: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
+    LIST_LIMIT: z.number().int().min(1).optional(),
   })
   .passthrough();
 

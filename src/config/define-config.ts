@@ -75,6 +75,26 @@ export interface TorusConfig {
   MAX_STATS?: number;
   /** torus: most megabytes of one `/series` response. Default 32. */
   MAX_RESPONSE_MB?: number;
+  /** torus: most parameters in one query string or request body. Default 1,000. */
+  MAX_PARAMS?: number;
+  /** torus: seconds a query waits for its stores before answering 503. Default 5. */
+  QUERY_TIMEOUT?: number;
+  /** torus and karbon's metrics port: seconds for a whole request (headers and body) to arrive. Default 30. */
+  HTTP_REQUEST_TIMEOUT?: number;
+  /** torus and karbon's metrics port: seconds a silent connection stays open. Default 60. */
+  HTTP_IDLE_TIMEOUT?: number;
+  /** torus and karbon's metrics port: seconds an idle keep-alive connection stays open between requests. Default 5. */
+  HTTP_KEEP_ALIVE_TIMEOUT?: number;
+  /** torus and karbon's metrics port: connections open at once, per process. Default 1,024. */
+  HTTP_MAX_CONNECTIONS?: number;
+  /** torus: also accept `GET /insert` (old clients; any web page can make a browser send a GET). Default false. */
+  ALLOW_GET_INSERT?: boolean;
+  /** torus: origins whose pages may call write endpoints from a browser (`"https://host[:port]"`, or `"*"`). Default none. */
+  ALLOWED_ORIGINS?: readonly string[];
+  /** torus: believe `X-Forwarded-For` from anyone (true), from these proxy addresses, or nobody (false, default). */
+  TRUST_PROXY?: boolean | readonly string[];
+  /** torus: most names one `/list` answer carries (then it pages). Default 10,000. */
+  LIST_LIMIT?: number;
 }
 
 /** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */

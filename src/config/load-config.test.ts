@@ -85,6 +85,20 @@ describe("loadConfig", () => {
     ["fractional QUERY_CACHE", `export const QUERY_CACHE = 2.5;`, /QUERY_CACHE/],
     ["text QUERY_CACHE_MB", `export const QUERY_CACHE_MB = "lots";`, /QUERY_CACHE_MB/],
     ["bad TIMEZONE", `export const TIMEZONE = "Mars/Olympus";`, /TIMEZONE: "Mars\/Olympus" is not an IANA time zone/],
+    ["zero MAX_PARAMS", `export const MAX_PARAMS = 0;`, /MAX_PARAMS/],
+    ["text QUERY_TIMEOUT", `export const QUERY_TIMEOUT = "5s";`, /QUERY_TIMEOUT/],
+    ["zero QUERY_TIMEOUT", `export const QUERY_TIMEOUT = 0;`, /QUERY_TIMEOUT/],
+    ["negative HTTP_REQUEST_TIMEOUT", `export const HTTP_REQUEST_TIMEOUT = -1;`, /HTTP_REQUEST_TIMEOUT/],
+    ["a week of HTTP_IDLE_TIMEOUT", `export const HTTP_IDLE_TIMEOUT = 604800;`, /HTTP_IDLE_TIMEOUT/],
+    ["zero HTTP_KEEP_ALIVE_TIMEOUT", `export const HTTP_KEEP_ALIVE_TIMEOUT = 0;`, /HTTP_KEEP_ALIVE_TIMEOUT/],
+    ["fractional HTTP_MAX_CONNECTIONS", `export const HTTP_MAX_CONNECTIONS = 10.5;`, /HTTP_MAX_CONNECTIONS/],
+    ["text ALLOW_GET_INSERT", `export const ALLOW_GET_INSERT = "yes";`, /ALLOW_GET_INSERT/],
+    ["ALLOWED_ORIGINS as a string", `export const ALLOWED_ORIGINS = "https://a.example";`, /ALLOWED_ORIGINS/],
+    ["an ALLOWED_ORIGINS entry with a path", `export const ALLOWED_ORIGINS = ["https://a.example/dash"];`, /ALLOWED_ORIGINS\[0\]: "https:\/\/a.example\/dash" is not an origin/],
+    ["an ALLOWED_ORIGINS entry without a scheme", `export const ALLOWED_ORIGINS = ["*", "a.example"];`, /ALLOWED_ORIGINS\[1\]: "a.example" is not an origin/],
+    ["TRUST_PROXY as a string", `export const TRUST_PROXY = "yes";`, /TRUST_PROXY/],
+    ["a TRUST_PROXY entry that is no address", `export const TRUST_PROXY = ["10.0.0.1", "proxy.local"];`, /TRUST_PROXY\[1\]: "proxy.local" is not an IP address/],
+    ["zero LIST_LIMIT", `export const LIST_LIMIT = 0;`, /LIST_LIMIT/],
     ["syntax error", `export const SCHEMAS = {`, /cannot load/],
     ["throws at load", `throw new Error("boom at load");`, /cannot load: .*boom at load/],
   ];
@@ -92,6 +106,35 @@ describe("loadConfig", () => {
     const path = file("mjs", body);
     await expect(loadConfig([path])).rejects.toThrow(message);
     await expect(loadConfig([path])).rejects.toThrow(path);
+  });
+
+  it("HTTP and query bounds: defaults, and values in seconds become milliseconds", async () => {
+    const defaults = await loadConfig([file("mjs", `export const DEBUG = 0;`)]);
+    expect(defaults).toMatchObject({
+      maxParams: 1000,
+      queryTimeoutMs: 5000,
+      http: { requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 },
+      allowGetInsert: false,
+      allowedOrigins: [],
+      trustProxy: false,
+      listLimit: 10_000,
+    });
+    const set = await loadConfig([
+      file(
+        "mjs",
+        `export default { MAX_PARAMS: 50, QUERY_TIMEOUT: 0.5, HTTP_REQUEST_TIMEOUT: 2, HTTP_IDLE_TIMEOUT: 3, HTTP_KEEP_ALIVE_TIMEOUT: 1.5, HTTP_MAX_CONNECTIONS: 7,
+          ALLOW_GET_INSERT: true, ALLOWED_ORIGINS: ["https://Grafana.example.com:8443", "*"], TRUST_PROXY: ["10.0.0.1", "::1"], LIST_LIMIT: 9 };`,
+      ),
+    ]);
+    expect(set).toMatchObject({
+      maxParams: 50,
+      queryTimeoutMs: 500,
+      http: { requestTimeoutMs: 2000, idleTimeoutMs: 3000, keepAliveTimeoutMs: 1500, maxConnections: 7 },
+      allowGetInsert: true,
+      allowedOrigins: ["https://grafana.example.com:8443", "*"],
+      trustProxy: ["10.0.0.1", "::1"],
+      listLimit: 9,
+    });
   });
 
   it.each([

@@ -2,6 +2,8 @@ import cluster, { type Worker } from "node:cluster";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { AggregatorRegistry } from "prom-client";
+import type { HttpLimits } from "../config/index.js";
+import { DEFAULT_HTTP_LIMITS } from "../http/bounded-server.js";
 import type { Logger } from "../logging/logger.js";
 import type { Karbon, KarbonAddresses } from "./karbon.js";
 import { buildMetricsApp, listenMetrics } from "./metrics-server.js";
@@ -46,6 +48,7 @@ export class KarbonPrimary {
     private readonly count: number,
     private readonly logger: Logger,
     private readonly metrics: { host: string; port: number } | null,
+    private readonly httpLimits: HttpLimits = DEFAULT_HTTP_LIMITS,
   ) {}
 
   /** Wire a (new or replacement) worker's messages. */
@@ -74,7 +77,7 @@ export class KarbonPrimary {
     const first = this.listening.values().next().value!;
     let metrics: AddressInfo | null = null;
     if (this.metrics) {
-      this.http = buildMetricsApp({ contentType: this.aggregator.contentType, metrics: () => this.aggregator.clusterMetrics(), deadLetters: () => this.deadLetters() });
+      this.http = buildMetricsApp({ contentType: this.aggregator.contentType, metrics: () => this.aggregator.clusterMetrics(), deadLetters: () => this.deadLetters() }, this.httpLimits);
       metrics = await listenMetrics(this.http, this.metrics.host, this.metrics.port);
     }
     this.logger.info({ tcp: first.tcp, udp: first.udp, metrics, workers: this.count }, "karbon listening");

@@ -98,7 +98,7 @@ export class Karbon {
         out.udp = await this.udp.listen(this.options.udp.host, this.options.udp.port);
       }
       if (this.options.metrics) {
-        this.http = buildMetricsApp(localMetrics(this.metrics));
+        this.http = buildMetricsApp(localMetrics(this.metrics), config.http);
         out.metrics = await listenMetrics(this.http, this.options.metrics.host, this.options.metrics.port);
       }
     } catch (err) {

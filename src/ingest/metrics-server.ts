@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
+import type { HttpLimits } from "../config/index.js";
+import { DEFAULT_HTTP_LIMITS, boundedServerFactory } from "../http/bounded-server.js";
 import type { KarbonMetrics } from "./karbon-metrics.js";
 
 /** What the metrics port serves: one process's metrics, or the sum over `--workers`. */
@@ -21,10 +23,11 @@ export function localMetrics(metrics: KarbonMetrics): MetricsSource {
 
 /**
  * karbon's small HTTP port: `/metrics` (Prometheus text) and
- * `/dead-letters` (names that matched no schema, most frequent first).
+ * `/dead-letters` (names that matched no schema, most frequent first),
+ * with the same socket bounds as torus's (HTTP_* settings).
  */
-export function buildMetricsApp(source: MetricsSource): FastifyInstance {
-  const app = Fastify({ logger: false });
+export function buildMetricsApp(source: MetricsSource, limits: HttpLimits = DEFAULT_HTTP_LIMITS): FastifyInstance {
+  const app = Fastify({ logger: false, serverFactory: boundedServerFactory(limits) });
   app.get("/metrics", async (_req, reply) => {
     reply.header("content-type", source.contentType);
     return source.metrics();

@@ -2,6 +2,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import type { Properties } from "../timeseries/index.js";
 import { one, required, type Params } from "./params.js";
 import { checkStatName, chooseSchema, pickSchema } from "./resolve-stat.js";
+import { waitForStore } from "./store-wait.js";
 
 /**
  * `GET /properties?stat=X[&schema=S][&interval=I]` → `{stat: {schema: {interval: {first, last}}}}`
@@ -20,7 +21,7 @@ export async function propertiesCommand(params: Params, runtime: Runtime): Promi
     schemas = schemas.filter((s) => s.series.intervals.some((i) => i.name === interval));
   }
   const bySchema: Record<string, Properties> = {};
-  const props = await Promise.all(schemas.map((s) => s.series.properties(stat)));
+  const props = await Promise.all(schemas.map((s) => waitForStore(s.series.properties(stat), s, runtime.config.queryTimeoutMs)));
   schemas.forEach((s, i) => {
     const p = props[i];
     bySchema[s.compiled.name] = interval !== undefined && interval !== "" ? (p[interval] ? { [interval]: p[interval] } : {}) : p;

@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileConfig } from "../config/index.js";
 import { buildRuntime } from "../runtime/runtime.js";
@@ -245,13 +246,13 @@ describe("bad input", () => {
     ["unknown command", "/render?target=x", 404, /unknown command "GET \/render"/],
     ["properties without stat", "/properties", 400, /missing parameter "stat"/],
     ["list of an unknown schema", "/list?schema=nope", 404, /unknown schema "nope"/],
-    ["insert without value", "/insert?stat=c.a", 400, /missing parameter "value"/],
-    ["insert without stat", "/insert?value=1", 400, /missing parameter "stat"/],
-    ["insert with a bad value", "/insert?stat=c.a&value=lots", 400, /rejected value "lots"/],
-    ["insert with a bad timestamp", "/insert?stat=c.a&value=1&timestamp=whenever", 400, /timestamp: cannot parse time/],
-    ["insert of a 10 KB name", `/insert?stat=${long}&value=1`, 400, /longer than the 4096/],
+    ["insert without value", "POST /insert?stat=c.a", 400, /missing parameter "value"/],
+    ["insert without stat", "POST /insert?value=1", 400, /missing parameter "stat"/],
+    ["insert with a bad value", "POST /insert?stat=c.a&value=lots", 400, /rejected value "lots"/],
+    ["insert with a bad timestamp", "POST /insert?stat=c.a&value=1&timestamp=whenever", 400, /timestamp: cannot parse time/],
+    ["insert of a 10 KB name", `POST /insert?stat=${long}&value=1`, 400, /longer than the 4096/],
   ])("%s → %i", async (_label, url, status, message) => {
-    const res = await f.get(url);
+    const res = url.startsWith("POST ") ? await f.post(url.slice(5)) : await f.get(url);
     expect(res.status).toBe(status);
     expect(Object.keys(res.body)).toContain("error");
     expect(res.body.error).toMatch(message);
@@ -286,9 +287,9 @@ describe("/list, /properties, /insert, DELETE /series", () => {
     expect(none.body).toEqual({ zzz: {} });
   });
 
-  it("/insert by GET, by form POST and by JSON POST, routed through aggregates as karbon does", async () => {
+  it("/insert by POST with a query string, a form body or a JSON body, routed through aggregates as karbon does", async () => {
     const t = NOW - 3 * 60;
-    const get = await f.get(`/insert?stat=c.ins&value=2&timestamp=${t}`);
+    const get = await f.post(`/insert?stat=c.ins&value=2&timestamp=${t}`);
     expect(get.body).toEqual({ stat: "c.ins", value: "2", timestamp: t, stored: 4 }); // counts + counts_daily, for c.ins and c.total
     const form = await f.app.inject({ method: "POST", url: "/insert", payload: `stat=c.ins&value=5&timestamp=${t + 1}`, headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect(form.statusCode).toBe(200);
@@ -299,10 +300,10 @@ describe("/list, /properties, /insert, DELETE /series", () => {
     const total = await f.get(`/series?stat=sum(c.total)&start=${t}&steps=1`);
     expect(total.body[0].datapoints).toEqual([[2 + 5 + 11, MINUTE(t)]]);
     // No timestamp: now (the server's clock).
-    const now = await f.get("/insert?stat=g.now&value=4");
+    const now = await f.post("/insert?stat=g.now&value=4");
     expect(now.body.timestamp).toBe(NOW);
     // A stat no schema matches is a dead letter, as in karbon: accepted, stored nowhere.
-    const dead = await f.get("/insert?stat=nowhere&value=1");
+    const dead = await f.post("/insert?stat=nowhere&value=1");
     expect(dead.body.stored).toBe(0);
   });
 
@@ -334,12 +335,12 @@ describe("/metrics and access logs", () => {
     expect(text).toMatch(/torus_request_errors_total\{command="unknown",code="TORUS_ERR_QUERY_UNKNOWN_COMMAND"\} \d+/);
   });
 
-  it("names the client from X-Forwarded-For, else the peer", async () => {
-    await f.app.inject({ method: "GET", url: "/list?via=proxy", headers: { "x-forwarded-for": "203.0.113.9, 10.0.0.1" } });
-    await f.app.inject({ method: "GET", url: "/list?via=direct", remoteAddress: "198.51.100.7" });
+  it("names the TCP peer, not X-Forwarded-For, unless TRUST_PROXY says so", async () => {
+    await f.app.inject({ method: "GET", url: "/list?via=forged", remoteAddress: "198.51.100.7", headers: { "x-forwarded-for": "203.0.113.9, 10.0.0.1" } });
+    await f.app.inject({ method: "GET", url: "/list?via=direct", remoteAddress: "198.51.100.8" });
     const lines = f.logs.filter((l) => l.msg === "request");
-    expect(lines.find((l) => l.url === "/list?via=proxy")).toMatchObject({ client: "203.0.113.9", status: 200, method: "GET" });
-    expect(lines.find((l) => l.url === "/list?via=direct")).toMatchObject({ client: "198.51.100.7" });
+    expect(lines.find((l) => l.url === "/list?via=forged")).toMatchObject({ client: "198.51.100.7", status: 200, method: "GET" });
+    expect(lines.find((l) => l.url === "/list?via=direct")).toMatchObject({ client: "198.51.100.8" });
   });
 });
 
@@ -353,7 +354,7 @@ describe("WRITE_TOKEN", () => {
     ["wrong token", { authorization: "Bearer nope" }],
     ["not bearer", { authorization: "Basic czNjcmV0" }],
   ])("/insert and DELETE answer 401 with %s", async (_label, headers) => {
-    const ins = await g.app.inject({ method: "GET", url: "/insert?stat=c.a&value=1", headers });
+    const ins = await g.app.inject({ method: "POST", url: "/insert?stat=c.a&value=1", headers });
     expect(ins.statusCode).toBe(401);
     expect(ins.headers["www-authenticate"]).toMatch(/Bearer/);
     expect(JSON.parse(ins.body).error).toMatch(/WRITE_TOKEN/);
@@ -385,7 +386,7 @@ describe("WRITE_TOKEN", () => {
 });
 
 describe("a store that fails", () => {
-  it("answers 500 with the store's message, and 400s stay 400s", async () => {
+  it("answers 500 with a code and a short message, logs the store's message, and 400s stay 400s", async () => {
     const broken: Store = {
       url: "broken://db",
       handle: null,
@@ -410,15 +411,26 @@ describe("a store that fails", () => {
     const exports = fixtureExports();
     (exports.SCHEMAS as any).counts.host = "broken://db";
     const runtime = await buildRuntime(compileConfig(exports), new StoreRegistry());
-    const app = buildQueryApp({ runtime: () => runtime, clock: () => NOW });
-    for (const url of ["/series?stat=c.a", "/list", "/properties?stat=c.a"]) {
-      const res = await app.inject({ method: "GET", url });
-      expect(res.statusCode).toBe(500);
-      expect(JSON.parse(res.body).error).toMatch(/store failed: broken:\/\/db: connection refused/);
+    const logs: Array<Record<string, any>> = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const app = buildQueryApp({ runtime: () => runtime, clock: () => NOW, logger });
+    try {
+      for (const url of ["/series?stat=c.a", "/list", "/properties?stat=c.a"]) {
+        const res = await app.inject({ method: "GET", url });
+        expect(res.statusCode).toBe(500);
+        const body = JSON.parse(res.body);
+        expect(body.code).toBe("TORUS_ERR_STORE");
+        expect(body.error).toMatch(/^a store failed; the server log has the details \(request req-\w+\)$/);
+        expect(res.body).not.toMatch(/broken|refused|db/);
+        // The log has what the answer withholds, under the request id the answer gives.
+        const id = /\(request (req-\w+)\)/.exec(body.error)![1];
+        expect(logs.find((l) => l.msg === "request failed" && l.request === id)).toMatchObject({ code: "TORUS_ERR_STORE", err: "broken://db: connection refused" });
+      }
+      expect((await app.inject({ method: "GET", url: "/series?stat=c.a&steps=-1" })).statusCode).toBe(400);
+      // Without a write path /insert is not served.
+      expect((await app.inject({ method: "POST", url: "/insert?stat=c.a&value=1" })).statusCode).toBe(404);
+    } finally {
+      await app.close();
     }
-    expect((await app.inject({ method: "GET", url: "/series?stat=c.a&steps=-1" })).statusCode).toBe(400);
-    // Without a write path /insert is not served.
-    expect((await app.inject({ method: "GET", url: "/insert?stat=c.a&value=1" })).statusCode).toBe(404);
-    await app.close();
   });
 });

@@ -15,6 +15,14 @@ export const QueryErrorCodes = {
   INTERNAL: "TORUS_ERR_QUERY_INTERNAL",
   TOO_MANY_STATS: "TORUS_ERR_QUERY_TOO_MANY_STATS",
   RESPONSE_TOO_LARGE: "TORUS_ERR_QUERY_RESPONSE_TOO_LARGE",
+  /** More parameters than MAX_PARAMS in the query string or body (400). */
+  TOO_MANY_PARAMETERS: "TORUS_ERR_QUERY_TOO_MANY_PARAMETERS",
+  /** A store did not answer within QUERY_TIMEOUT (503). */
+  STORE_TIMEOUT: "TORUS_ERR_QUERY_STORE_TIMEOUT",
+  /** A browser page of another origin called a write endpoint (403). */
+  FORBIDDEN_ORIGIN: "TORUS_ERR_QUERY_FORBIDDEN_ORIGIN",
+  /** `GET /insert` without ALLOW_GET_INSERT (405). */
+  METHOD_NOT_ALLOWED: "TORUS_ERR_QUERY_METHOD_NOT_ALLOWED",
 } as const;
 
 export type QueryErrorCode = (typeof QueryErrorCodes)[keyof typeof QueryErrorCodes];
@@ -49,19 +57,25 @@ const USER_CODES = new Set<string>([
   ErrorCodes.BAD_RESOLUTION,
 ]);
 
+/** What a client is told of a failure on our side: no hosts, paths, users or driver text (those go to the log). */
+export const STORE_FAILED_MESSAGE = "a store failed; the server log has the details";
+export const INTERNAL_MESSAGE = "internal error; the server log has the details";
+
 /**
- * Map anything a handler threw to (status, code, message). Store failures
- * are 500 with the store's (password-free) URL; bad input is 400; anything
- * else (a configured function that threw) is a 500 naming what failed.
+ * Map anything a handler threw to (status, code, message), plus the
+ * `detail` to log when the message withholds it. Bad input is 400 with a
+ * message naming it. A store failure or anything else (a configured
+ * function that threw) is a 500 whose message says only which kind it
+ * was: driver messages carry URLs, hosts, file paths and user names.
  */
-export function classifyError(err: unknown): { status: number; code: string; message: string } {
+export function classifyError(err: unknown): { status: number; code: string; message: string; detail?: string } {
   if (err instanceof QueryError) return { status: err.status, code: err.code, message: err.message };
-  if (err instanceof StoreError) return { status: 500, code: err.code, message: `store failed: ${err.message}` };
+  if (err instanceof StoreError) return { status: 500, code: err.code, message: STORE_FAILED_MESSAGE, detail: err.message };
   if (err instanceof TorusError && USER_CODES.has(err.code)) return { status: 400, code: err.code, message: err.message };
   const fastify = err as { statusCode?: number; code?: string; message?: string };
   if (typeof fastify?.statusCode === "number" && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     return { status: fastify.statusCode, code: fastify.code ?? QueryErrorCodes.BAD_PARAMETER, message: String(fastify.message) };
   }
-  const message = String((err as Error)?.message ?? err).split("\n")[0];
-  return { status: 500, code: (err as TorusError)?.code ?? QueryErrorCodes.INTERNAL, message: `internal error: ${message}` };
+  const detail = String((err as Error)?.message ?? err).split("\n")[0];
+  return { status: 500, code: (err as TorusError)?.code ?? QueryErrorCodes.INTERNAL, message: INTERNAL_MESSAGE, detail };
 }

@@ -52,6 +52,8 @@ export interface Fixture {
   /** Send points through `/insert` (karbon's dispatcher), failing the test on a non-200. */
   send(points: Array<[string, string | number, number]>, headers?: Record<string, string>): Promise<void>;
   get(url: string): Promise<{ status: number; body: any; text: string }>;
+  /** POST with the parameters in the URL (no body), as a write client sends `/insert?...`. */
+  post(url: string): Promise<{ status: number; body: any; text: string }>;
 }
 
 export async function fixture(extra: Record<string, unknown> = {}): Promise<Fixture> {
@@ -61,8 +63,8 @@ export async function fixture(extra: Record<string, unknown> = {}): Promise<Fixt
   const karbon = new Karbon({ configFiles: [], config, logger });
   await karbon.start();
   const app = buildQueryApp({ runtime: () => karbon.current.runtime, writer: karbonWriter(karbon), logger, clock: () => NOW });
-  const get = async (url: string) => {
-    const res = await app.inject({ method: "GET", url });
+  const request = async (method: "GET" | "POST", url: string) => {
+    const res = await app.inject({ method, url });
     let body: any = null;
     try {
       body = JSON.parse(res.body);
@@ -71,12 +73,15 @@ export async function fixture(extra: Record<string, unknown> = {}): Promise<Fixt
     }
     return { status: res.statusCode, body, text: res.body };
   };
+  const get = (url: string) => request("GET", url);
+  const post = (url: string) => request("POST", url);
   return {
     app,
     karbon,
     config,
     logs,
     get,
+    post,
     async send(points, headers = {}) {
       for (const [stat, value, ts] of points) {
         const res = await app.inject({ method: "POST", url: "/insert", payload: { stat, value, timestamp: ts }, headers });

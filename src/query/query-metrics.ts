@@ -17,6 +17,8 @@ export class QueryMetrics {
   /** `/series` answers served from the response cache, and those that read the stores while it was on. */
   readonly cacheHits: Counter;
   readonly cacheMisses: Counter;
+  /** Connections closed as they were accepted, past HTTP_MAX_CONNECTIONS. */
+  readonly droppedConnections: Counter;
   private readonly latencyChildren = new Map<string, ReturnType<Histogram<"command">["labels"]>>();
   private readonly requestChildren = new Map<string, ReturnType<Counter<"command" | "status">["labels"]>>();
 
@@ -32,6 +34,7 @@ export class QueryMetrics {
     this.errors = new Counter({ name: "torus_request_errors_total", help: "Requests answered with an error, by command and error code", labelNames: ["command", "code"], registers: [this.registry] });
     this.cacheHits = new Counter({ name: "torus_series_cache_hits_total", help: "/series responses served from the response cache", registers: [this.registry] });
     this.cacheMisses = new Counter({ name: "torus_series_cache_misses_total", help: "/series responses computed with the response cache on (absent or stale entry)", registers: [this.registry] });
+    this.droppedConnections = new Counter({ name: "torus_http_connections_dropped_total", help: "Connections closed on arrival because HTTP_MAX_CONNECTIONS were open", registers: [this.registry] });
     for (const c of COMMANDS) this.latencyChildren.set(c, this.latency.labels(c));
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "torus_" });
   }

@@ -3,6 +3,7 @@ import { all, one, type Params } from "./params.js";
 import { QueryError, QueryErrorCodes, missingParameter } from "./query-error.js";
 import { RequestBudget, readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "./resolve-stat.js";
 import { jsonValueText, toJsonValue } from "./serialize.js";
+import { waitForStore } from "./store-wait.js";
 import { parseTime } from "./time-parse.js";
 
 /** The request-wide read parameters of `/series`. */
@@ -36,7 +37,8 @@ export async function seriesCommand(params: Params, ctx: ResolveContext): Promis
   const resolved = stats.map((s) => resolveStat(s, shared, { ...ctx, budget }));
   const maxBytes = ctx.runtime.config.maxResponseBytes;
   checkResponseBound(minimumBytes(resolved), maxBytes, "at least ");
-  return ctx.cache ? ctx.cache.through(ctx.runtime, resolved, () => render(resolved, maxBytes)) : render(resolved, maxBytes);
+  const ms = ctx.runtime.config.queryTimeoutMs;
+  return ctx.cache ? ctx.cache.through(ctx.runtime, resolved, () => render(resolved, maxBytes, ms)) : render(resolved, maxBytes, ms);
 }
 
 function checkResponseBound(bytes: number, maxBytes: number, atLeast = ""): void {
@@ -70,10 +72,10 @@ export function minimumBytes(resolved: readonly ResolvedStat[]): number {
  * Read every resolved stat and write the response text, refusing it once it
  * passes MAX_RESPONSE_MB (checked after each entry: a 400, never a 36 MB
  * answer). Text length counts UTF-16 units, at most the UTF-8 bytes; the
- * final count is exact.
+ * final count is exact. Each store is waited for at most `ms` (QUERY_TIMEOUT).
  */
-async function render(resolved: readonly ResolvedStat[], maxBytes: number): Promise<string> {
-  const results = await Promise.all(resolved.map(readResolved));
+async function render(resolved: readonly ResolvedStat[], maxBytes: number, ms: number): Promise<string> {
+  const results = await Promise.all(resolved.map((r) => waitForStore(readResolved(r), r.schema, ms)));
   let out = "[";
   for (let i = 0; i < resolved.length; i++) {
     if (i > 0) out += ",";

@@ -130,7 +130,7 @@ describe("/series response cache", () => {
     const path = `/series?stat=sum(c.api)&start=${T0}&steps=3`;
     expect((await series(path))[0].datapoints).toEqual(expected("c.api", T0, 3));
     await series(path);
-    const ins = await getJson(`${base}/insert?stat=c.api&value=7&timestamp=${T0 + 60}`, { headers: auth });
+    const ins = await getJson(`${base}/insert?stat=c.api&value=7&timestamp=${T0 + 60}`, { method: "POST", headers: auth });
     expect(ins.status).toBe(200);
     record("c.api", 7, T0 + 60);
     expect((await series(path))[0].datapoints).toEqual(expected("c.api", T0, 3));
@@ -161,7 +161,7 @@ describe("/series response cache", () => {
       const path = `/series?stat=sum(c.multi)&start=${T0}&steps=3`;
       for (let i = 0; i < 6; i++) expect(await fresh(path)).toEqual(expected("c.multi", T0, 3));
       expect(new Set(requestPids()).size).toBe(2);
-      const ins = await getJson(`${other}/insert?stat=c.multi&value=5&timestamp=${T0 + 60}`, { headers: { ...auth, connection: "close" } });
+      const ins = await getJson(`${other}/insert?stat=c.multi&value=5&timestamp=${T0 + 60}`, { method: "POST", headers: { ...auth, connection: "close" } });
       expect(ins.status).toBe(200);
       record("c.multi", 5, T0 + 60);
       const seen = requestPids().length;

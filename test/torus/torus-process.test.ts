@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, freePort, getJson, sendTcp, spawnCli, type Proc } from "./helpers.js";
@@ -25,6 +26,7 @@ export default defineConfig({
   MACROS: { hourly: { interval: "hour", transform: "sum" } },
   FLUSH_INTERVAL: 100,
   WRITE_TOKEN: ${JSON.stringify(TOKEN)},
+  HTTP_REQUEST_TIMEOUT: 2,
 });
 `;
 const configFile = join(dir, "torus.config.ts");
@@ -148,14 +150,16 @@ describe("torus start: data sent through karbon over TCP, read over HTTP", () =>
     expect(props.body["c.web"].counts_daily.day).toEqual({ first: T0 - (T0 % 86400), last: T0 - (T0 % 86400) });
   });
 
-  it("/insert (GET and POST) with the token, routed like karbon; DELETE /series", async () => {
+  it("/insert (POST, the fields in the URL or a body) with the token, routed like karbon; GET is a 405; DELETE /series", async () => {
     const t = T0 - 300;
-    const get = await getJson(`${base}/insert?stat=c.new&value=6&timestamp=${t}`, { headers: auth });
+    const refused = await getJson(`${base}/insert?stat=c.new&value=6&timestamp=${t}`, { headers: auth });
+    expect(refused).toMatchObject({ status: 405, body: { code: "TORUS_ERR_QUERY_METHOD_NOT_ALLOWED" } });
+    const get = await getJson(`${base}/insert?stat=c.new&value=6&timestamp=${t}`, { method: "POST", headers: auth });
     expect(get).toEqual({ status: 200, body: { stat: "c.new", value: "6", timestamp: t, stored: 4 } });
     const post = await getJson(`${base}/insert`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ stat: "c.new", value: 9, timestamp: t }) });
     expect(post.status).toBe(200);
     expect((await q(`/series?stat=sum(c.new)&start=${t}&steps=1`)).body[0].datapoints).toEqual([[15, t]]);
-    expect((await getJson(`${base}/insert?stat=c.new&value=1`)).status).toBe(401);
+    expect((await getJson(`${base}/insert?stat=c.new&value=1`, { method: "POST" })).status).toBe(401);
     expect((await getJson(`${base}/series?stat=c.new`, { method: "DELETE" })).status).toBe(401);
     const del = await getJson(`${base}/series?stat=c.new&schema=counts`, { method: "DELETE", headers: auth });
     expect(del.body).toEqual({ stat: "c.new", deleted: ["counts"] });
@@ -187,12 +191,31 @@ describe("torus start: data sent through karbon over TCP, read over HTTP", () =>
     expect(body).toMatch(/torus_request_errors_total\{command="series",code="TORUS_ERR_QUERY_BAD_TIME"\} 1/);
   });
 
-  it("logs each request naming X-Forwarded-For, else the peer", async () => {
-    await fetch(`${base}/list?who=proxied`, { headers: { "x-forwarded-for": "192.0.2.44" } });
+  it("a client dripping its body is cut off after HTTP_REQUEST_TIMEOUT while others are served", async () => {
+    const port = Number(new URL(base).port);
+    const t0 = Date.now();
+    const sock = connect(port, "127.0.0.1");
+    const closed = new Promise<number>((resolve) => sock.on("close", () => resolve(Date.now() - t0)));
+    sock.on("error", () => {});
+    sock.write(`POST /insert HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n`);
+    const drip = setInterval(() => sock.writable && sock.write("a"), 300);
+    try {
+      expect((await getJson(`${base}/list?schema=timers`)).status).toBe(200);
+      const ms = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 6_000))]);
+      expect(ms).toBeGreaterThanOrEqual(1_900);
+      expect(ms).toBeLessThan(4_000);
+    } finally {
+      clearInterval(drip);
+      sock.destroy();
+    }
+  });
+
+  it("logs each request naming the peer, not a forged X-Forwarded-For (TRUST_PROXY is off by default)", async () => {
+    await fetch(`${base}/list?who=forged`, { headers: { "x-forwarded-for": "192.0.2.44" } });
     await fetch(`${base}/list?who=direct`);
     await eventually(() => torus.output().includes("who=direct"));
     const lines = torus.output().split("\n").filter((l) => l.includes('"msg":"request"')).map((l) => JSON.parse(l));
-    expect(lines.find((l) => l.url === "/list?who=proxied").client).toBe("192.0.2.44");
+    expect(lines.find((l) => l.url === "/list?who=forged").client).toBe("127.0.0.1");
     expect(lines.find((l) => l.url === "/list?who=direct").client).toBe("127.0.0.1");
   });
 
