@@ -40,7 +40,7 @@ beforeAll(async () => {
   torus = spawnCli("torus-main.ts", ["--config", config, "--tcp", `127.0.0.1:${port}`]);
   await torus.waitForLog("torus listening");
   for (const [v, t] of [[3, T], [4, T], [9, T - 1]]) {
-    const res = await getJson(`${base}/insert?stat=foo.x&value=${v}&timestamp=${t}`);
+    const res = await getJson(`${base}/insert?stat=foo.x&value=${v}&timestamp=${t}`, { method: "POST" });
     expect(res.status).toBe(200);
   }
 }, 30_000);
