@@ -56,6 +56,9 @@ export interface Config {
   /** `/series` response cache bounds: entries (0: off) and bytes. */
   readonly queryCache: number;
   readonly queryCacheBytes: number;
+  /** Seconds ahead of / behind now a point's timestamp may be (`maxPast` null: no bound). */
+  readonly maxFuture: number;
+  readonly maxPast: number | null;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -181,6 +184,19 @@ export function compileAggregate(rollup: string, source: string, index = 0): Com
   };
 }
 
+/** Seconds the longest-kept interval keeps (step × steps); null when some interval keeps everything, or there is none. */
+function longestRetention(schemas: readonly CompiledSchema[]): number | null {
+  let longest = 0;
+  for (const s of schemas) {
+    for (const [name, spec] of Object.entries(s.options.intervals)) {
+      const iv = new Interval(name, spec);
+      if (iv.steps === null) return null;
+      longest = Math.max(longest, iv.steps * iv.step.seconds);
+    }
+  }
+  return longest > 0 ? longest : null;
+}
+
 function debugLevel(d: TorusConfig["DEBUG"]): 0 | 1 | 2 {
   if (d === true) return 1;
   if (!d) return 0;
@@ -230,6 +246,8 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     timezone: c.TIMEZONE ?? "UTC",
     queryCache: c.QUERY_CACHE ?? 10_000,
     queryCacheBytes: Math.round((c.QUERY_CACHE_MB ?? 64) * 1024 * 1024),
+    maxFuture: c.MAX_FUTURE ?? 86_400,
+    maxPast: c.MAX_PAST === undefined ? longestRetention(schemas) : c.MAX_PAST,
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };

@@ -49,6 +49,8 @@ export const configShape = z
     TIMEZONE: z.string().min(1).optional(),
     QUERY_CACHE: z.number().int().min(0).optional(),
     QUERY_CACHE_MB: z.number().min(0).optional(),
+    MAX_FUTURE: z.number().int().min(0).optional(),
+    MAX_PAST: z.number().int().min(1).nullable().optional(),
   })
   .passthrough();
 

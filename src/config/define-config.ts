@@ -71,6 +71,10 @@ export interface TorusConfig {
   QUERY_CACHE?: number;
   /** torus: most megabytes of response text the cache keeps. Default 64. */
   QUERY_CACHE_MB?: number;
+  /** karbon and `/insert`: seconds ahead of now a timestamp may be. Default 86,400 (a day). */
+  MAX_FUTURE?: number;
+  /** karbon and `/insert`: seconds behind now a timestamp may be; null: no bound. Default: the longest retention (step × steps) of the configured intervals, no bound if one keeps everything. */
+  MAX_PAST?: number | null;
 }
 
 /** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */
