@@ -21,7 +21,7 @@ export function karbonWriter(karbon: Karbon): PointWriter {
       if (staged === 0 && dispatcher.lastRejection) {
         const reason = dispatcher.lastReason ?? "bad_value";
         if (reason === "too_far_future" || reason === "too_far_past") {
-          throw new QueryError(400, QueryErrorCodes.BAD_PARAMETER, `timestamp: ${dispatcher.lastRejection.message} (${reason})`, "timestamp");
+          throw new QueryError(400, QueryErrorCodes.BAD_PARAMETER, `timestamp: ${dispatcher.lastRejection.message.replace(/^timestamp /, "")} (${reason})`, "timestamp");
         }
         throw new QueryError(
           400,
