@@ -133,6 +133,15 @@ describe("Dispatcher: what no store can hold is bad input", () => {
     expect(staged).toBe(reason ? 0 : 1);
   });
 
+  it("a stat name no store can hold makes none of its rollups either", async () => {
+    const { d, bad, sources } = await setup({ ...schemas, AGGREGATES: [["c.total", "c.*"]] });
+    expect(d.process("c.a\u0000b", "1", NOW)).toBe(0);
+    expect(bad()).toEqual({ nul_byte: 1 });
+    expect(sources[0].batch.empty).toBe(true);
+    expect([...d.emitted]).toEqual([0]);
+    expect(d.process("c.ok", "1", NOW)).toBe(2); // c.ok and c.total
+  });
+
   it("a count whose merged total would not be finite is refused and leaves the staged total alone", async () => {
     const { d, bad, cells } = await setup(schemas);
     expect(d.process("c.big", "1e308", NOW)).toBe(1);

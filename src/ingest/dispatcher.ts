@@ -83,7 +83,7 @@ export class Dispatcher implements PlaintextSink {
     const schemas = this.runtime.schemas;
     let staged = 0;
     let rejected: unknown = null;
-    for (let r = 0; r < route.length; r++) {
+    points: for (let r = 0; r < route.length; r++) {
       const step = route[r];
       if (step.schemas.length === 0) {
         this.metrics.dead(step.stat);
@@ -107,6 +107,8 @@ export class Dispatcher implements PlaintextSink {
           schema.series.stage(this.buffers[i].batch, name, v, timestamp, schema.compiled.rolling, this.now);
         } catch (err) {
           rejected = err;
+          // A stat name no store can hold is bad input as a whole: none of its rollups are made either.
+          if (r === 0 && staged === 0 && name === stat && err instanceof TorusError && err.field === "name") break points;
           continue;
         }
         staged++;
