@@ -146,12 +146,11 @@ export class Timeseries {
       this.checkText(written, type.name === "histogram" || type.name === "set" ? MAX_MEMBER_BYTES : MAX_VALUE_BYTES, "value", value);
     }
     const t = Math.floor(timestamp);
-    const part = batch.part(this, this.ns, this.intervals);
-    let perInterval = part.names.get(name);
-    // Names are checked once per batch, when first staged: not on every point.
+    let perInterval = batch.parts.get(this)?.names.get(name);
+    // Names are checked once per batch, when first staged: not on every point. A refused one leaves the batch as it was.
     if (!perInterval) {
       this.checkText(name, MAX_NAME_BYTES, "name", name);
-      part.names.set(name, (perInterval = new Array<Cells | undefined>(this.intervals.length)));
+      batch.part(this, this.ns, this.intervals).names.set(name, (perInterval = new Array<Cells | undefined>(this.intervals.length)));
     } else if (type.name === "count" && Math.abs(written as number) >= HUGE) {
       this.checkSums(perInterval, Number(written), t, rolling, now, value);
     }
