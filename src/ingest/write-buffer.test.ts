@@ -221,6 +221,18 @@ describe("WriteBuffer: rows a store refuses", () => {
     expect(store.written.at(-1)).toBe(`minute:later@${NOW}=5`);
   });
 
+  it("a store that refuses every row: all are counted, the first 100 names logged one by one, then one summary", async () => {
+    const { store, buffer, stage, logs, rejected } = setup();
+    store.refuse = () => true;
+    for (let i = 0; i < 150; i++) stage(`n${i}`, 1);
+    expect(await buffer.flush()).toBe(true);
+    expect(store.written).toEqual([]);
+    expect(await rejected()).toEqual([["out_of_range", 150]]);
+    expect(logs.filter((l) => l.msg === "store refused a row; dropped it")).toHaveLength(100);
+    expect(logs.filter((l) => /more than 100 names in one flush/.test(String(l.msg)))).toHaveLength(1);
+    expect(buffer.rows).toBe(0);
+  });
+
   it("isolates one refused bucket of a name and keeps the name's other buckets", async () => {
     const { store, buffer, stage, rejected } = setup();
     store.refuse = (row) => row === `minute:mixed@${NOW + 60}=7`;

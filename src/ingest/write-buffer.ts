@@ -20,6 +20,8 @@ export interface WriteBufferOptions {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+/** Names logged one by one while isolating the refused rows of one flush. */
+const LOGGED_PER_FLUSH = 100;
 
 /**
  * The `karbon_rejected_rows_total` reason for a store's refusal, from the
@@ -197,6 +199,14 @@ export class WriteBuffer {
     for (const { ns, name } of batch.entries()) {
       if (logged.has(name)) continue;
       logged.add(name);
+      // A store that refuses everything (say, a table it cannot create) must not flood the log: the counter has the rest.
+      if (logged.size === LOGGED_PER_FLUSH + 1) {
+        this.options.logger.error({ store: this.store.url, reason, err: err.message }, `store refused rows of more than ${LOGGED_PER_FLUSH} names in one flush; not logging each`);
+      }
+      if (logged.size > LOGGED_PER_FLUSH) {
+        this.options.onReject?.(name, reason, err.message);
+        continue;
+      }
       this.options.logger.error(
         { store: this.store.url, prefix: ns.prefix, type: ns.type, name: name.length > 200 ? `${name.slice(0, 200)}…` : name, reason, err: err.message },
         "store refused a row; dropped it",
