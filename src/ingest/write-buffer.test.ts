@@ -303,7 +303,8 @@ describe("WriteBuffer: rows a store refuses", () => {
     ["Redis non-finite", "write: count Infinity is not a finite number; nothing was written", "out_of_range"],
     ["MySQL long name", "write failed: Data too long for column 'name' at row 1", "too_long"],
     ["PostgreSQL NUL", "write failed: invalid byte sequence for encoding \"UTF8\": 0x00", "bad_text"],
-    ["anything else", "write failed: permission denied for table names", "refused"],
+    ["SQLite NOT NULL", "write failed: NOT NULL constraint failed: count.value", "refused"],
+    ["anything else", "write failed: permission denied for table financials", "refused"],
   ])("names the reason of a refusal: %s", (_label, message, reason) => {
     expect(rejectionReason(new StoreError("x://", message, { retryable: false }))).toBe(reason);
   });

@@ -30,8 +30,8 @@ const LOGGED_PER_FLUSH = 100;
  */
 export function rejectionReason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  if (/out of range|overflow|not a finite number|NaN|Infinity/i.test(text)) return "out_of_range";
-  if (/too long|right truncation|too large|exceeds/i.test(text)) return "too_long";
+  if (/out of range|overflow|not a finite number/i.test(text) || /\b(NaN|Infinity)\b/.test(text)) return "out_of_range";
+  if (/too long|right truncation|too large|too big/i.test(text)) return "too_long";
   if (/invalid byte sequence|0x00|null character|incorrect string value|encoding/i.test(text)) return "bad_text";
   return "refused";
 }
