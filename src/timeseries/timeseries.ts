@@ -152,7 +152,7 @@ export class Timeseries {
       this.checkText(name, MAX_NAME_BYTES, "name", name);
       batch.part(this, this.ns, this.intervals).names.set(name, (perInterval = new Array<Cells | undefined>(this.intervals.length)));
     } else if (type.name === "count" && Math.abs(written as number) >= HUGE) {
-      this.checkSums(perInterval, Number(written), t, rolling, now, value);
+      this.checkSums(perInterval, Number(written), t, rolling, value);
     }
     for (let i = 0; i < this.intervals.length; i++) {
       const iv = this.intervals[i];
@@ -191,7 +191,7 @@ export class Timeseries {
    * refused point leaves the batch as it was. Smaller values cannot overflow
    * a finite sum (they are under half a unit in the last place of the largest double).
    */
-  private checkSums(perInterval: Array<Cells | undefined>, n: number, t: number, rolling: number, now: number, value: unknown): void {
+  private checkSums(perInterval: Array<Cells | undefined>, n: number, t: number, rolling: number, value: unknown): void {
     for (let i = 0; i < this.intervals.length; i++) {
       const iv = this.intervals[i];
       const cells = perInterval[i];
