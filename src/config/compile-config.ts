@@ -88,6 +88,9 @@ export interface Config {
   readonly trustProxy: boolean | readonly string[];
   /** torus: most names one `/list` answer carries (LIST_LIMIT). */
   readonly listLimit: number;
+  /** Seconds ahead of / behind now a point's timestamp may be (`maxPast` null: no bound). */
+  readonly maxFuture: number;
+  readonly maxPast: number | null;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -213,6 +216,19 @@ export function compileAggregate(rollup: string, source: string, index = 0): Com
   };
 }
 
+/** Seconds the longest-kept interval keeps (step × steps); null when some interval keeps everything, or there is none. */
+function longestRetention(schemas: readonly CompiledSchema[]): number | null {
+  let longest = 0;
+  for (const s of schemas) {
+    for (const [name, spec] of Object.entries(s.options.intervals)) {
+      const iv = new Interval(name, spec);
+      if (iv.steps === null) return null;
+      longest = Math.max(longest, iv.steps * iv.step.seconds);
+    }
+  }
+  return longest > 0 ? longest : null;
+}
+
 /** An ALLOWED_ORIGINS entry: `*`, or exactly an origin as browsers send it (no path, no trailing slash). */
 function checkOrigin(origin: string, index: number): string {
   if (origin === "*") return origin;
@@ -294,6 +310,8 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     allowedOrigins,
     trustProxy: c.TRUST_PROXY ?? false,
     listLimit: c.LIST_LIMIT ?? 10_000,
+    maxFuture: c.MAX_FUTURE ?? 86_400,
+    maxPast: c.MAX_PAST === undefined ? longestRetention(schemas) : c.MAX_PAST,
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };

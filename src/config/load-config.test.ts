@@ -35,6 +35,18 @@ describe("loadConfig", () => {
     expect(config.debug).toBe(1);
     expect(config.flushInterval).toBe(250);
     expect(config.schemas[0].options.write_func?.("12")).toBe(12);
+    // The timestamp window: a day ahead; behind, none, since "timers" keeps its hours for ever.
+    expect(config.maxFuture).toBe(86_400);
+    expect(config.maxPast).toBeNull();
+  });
+
+  it("reads MAX_FUTURE and MAX_PAST; MAX_PAST defaults to the longest step × steps", async () => {
+    const a = await loadConfig([file("mjs", `export const SCHEMAS = { a: { match: "a", intervals: { m: { step: 60, steps: 90 }, h: { step: "1h", steps: 3 } } } };`)]);
+    expect([a.maxFuture, a.maxPast]).toEqual([86_400, 10_800]);
+    const b = await loadConfig([file("mjs", `export const MAX_FUTURE = 600; export const MAX_PAST = 7200;`)]);
+    expect([b.maxFuture, b.maxPast]).toEqual([600, 7200]);
+    const c = await loadConfig([file("mjs", `export const SCHEMAS = { a: { match: "a", intervals: { m: { step: 60, steps: 90 } } } }; export const MAX_PAST = null;`)]);
+    expect(c.maxPast).toBeNull();
   });
 
   it.each([
@@ -84,6 +96,10 @@ describe("loadConfig", () => {
     ["negative QUERY_CACHE", `export const QUERY_CACHE = -1;`, /QUERY_CACHE/],
     ["fractional QUERY_CACHE", `export const QUERY_CACHE = 2.5;`, /QUERY_CACHE/],
     ["text QUERY_CACHE_MB", `export const QUERY_CACHE_MB = "lots";`, /QUERY_CACHE_MB/],
+    ["negative MAX_FUTURE", `export const MAX_FUTURE = -1;`, /MAX_FUTURE/],
+    ["fractional MAX_FUTURE", `export const MAX_FUTURE = 1.5;`, /MAX_FUTURE/],
+    ["text MAX_PAST", `export const MAX_PAST = "1d";`, /MAX_PAST/],
+    ["zero MAX_PAST", `export const MAX_PAST = 0;`, /MAX_PAST/],
     ["bad TIMEZONE", `export const TIMEZONE = "Mars/Olympus";`, /TIMEZONE: "Mars\/Olympus" is not an IANA time zone/],
     ["zero MAX_PARAMS", `export const MAX_PARAMS = 0;`, /MAX_PARAMS/],
     ["text QUERY_TIMEOUT", `export const QUERY_TIMEOUT = "5s";`, /QUERY_TIMEOUT/],

@@ -20,6 +20,8 @@ export class KarbonMetrics {
   readonly flushFailures: Counter<"store">;
   /** Rows (cells, histogram members, set members, series values) written, by store: what a flush costs the store. */
   readonly rowsWritten: Counter<"store">;
+  /** Rows a store refused for good (isolated from their flush and dropped), by store and reason. */
+  readonly rejectedRows: Counter<"store" | "reason">;
   private readonly depth = new Map<string, () => number>();
   private readonly deadNameLimit: number;
 
@@ -75,7 +77,13 @@ export class KarbonMetrics {
       registers: [this.registry],
     });
     this.rowsWritten = new Counter({ name: "karbon_rows_written_total", help: "Rows upserted into stores (after merging in the write buffer), by store", labelNames: ["store"], registers: [this.registry] });
-    this.flushFailures = new Counter({ name: "karbon_flush_failures_total", help: "Flushes that failed and will be retried", labelNames: ["store"], registers: [this.registry] });
+    this.rejectedRows = new Counter({
+      name: "karbon_rejected_rows_total",
+      help: "Rows a store refused for good (isolated from their flush and dropped, the rest written), by store and reason",
+      labelNames: ["store", "reason"],
+      registers: [this.registry],
+    });
+    this.flushFailures = new Counter({ name: "karbon_flush_failures_total", help: "Flushes that failed: retried later, or (refused by the store) split to isolate the refused rows", labelNames: ["store"], registers: [this.registry] });
   }
 
   /** Fold a retiring dispatcher's live counts into the totals (on reload). */

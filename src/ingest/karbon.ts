@@ -30,7 +30,20 @@ export interface KarbonOptions {
   shutdownDeadlineMs?: number;
   /** The log line announcing the ports ("karbon listening"; workers of `--workers` say so per worker). */
   listeningMessage?: string;
+  /** Unix seconds now, for retention and the timestamp window (tests pin it). */
+  clock?: () => number;
 }
+
+/** A row a store refused, as `/insert` learns of it. */
+export interface Rejection {
+  readonly seq: number;
+  readonly name: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Rejections remembered for `/insert` to look up (the counter and the log keep the rest). */
+const REJECTIONS_KEPT = 100;
 
 export interface KarbonAddresses {
   tcp: AddressInfo | null;
@@ -52,6 +65,8 @@ export class Karbon {
   private udp: UdpReceiver | null = null;
   private http: FastifyInstance | null = null;
   private readonly pressured = new Set<WriteBuffer>();
+  private readonly rejections: Rejection[] = [];
+  private rejectionSeq = 0;
   private readonly ownsRegistry: boolean;
   /** Forwards parser callbacks to the current dispatcher, so a reload swaps it under open connections. */
   readonly sink: PlaintextSink = {
@@ -121,6 +136,7 @@ export class Karbon {
           logger: this.options.logger,
           metrics: this.metrics,
           onPressure: (full) => this.onPressure(buffer, full),
+          onReject: (name, reason, message) => this.rejected(name, reason, message),
         });
         buffer.start();
         this.buffers.set(s.store, buffer);
@@ -128,7 +144,7 @@ export class Karbon {
     }
     const old = this.dispatcher;
     if (old) this.metrics.retire();
-    this.dispatcher = new Dispatcher(runtime, (i) => this.buffers.get(runtime.schemas[i].store)!, log, this.metrics);
+    this.dispatcher = new Dispatcher(runtime, (i) => this.buffers.get(runtime.schemas[i].store)!, log, this.metrics, this.options.clock);
     old?.close();
     this.runtime = runtime;
   }
@@ -148,6 +164,22 @@ export class Karbon {
       this.options.logger.error({ err: (err as Error).message }, "reload failed; keeping the running configuration");
       return err as Error;
     }
+  }
+
+  private rejected(name: string, reason: string, message: string): void {
+    this.rejections.push({ seq: ++this.rejectionSeq, name, reason, message });
+    if (this.rejections.length > REJECTIONS_KEPT) this.rejections.shift();
+  }
+
+  /** A mark to pass to `rejectedSince`. */
+  get rejectionMark(): number {
+    return this.rejectionSeq;
+  }
+
+  /** Rows of `name` a store refused since `mark` (the most recent ones only). */
+  rejectedSince(mark: number, name: string): Rejection | undefined {
+    for (let i = this.rejections.length - 1; i >= 0 && this.rejections[i].seq > mark; i--) if (this.rejections[i].name === name) return this.rejections[i];
+    return undefined;
   }
 
   private afterChunk(): void {

@@ -15,15 +15,37 @@ export interface WriteBufferOptions {
   metrics?: KarbonMetrics;
   /** Called when the buffer crosses `maxRows` (pause reading) and when it drains below half (resume). */
   onPressure?: (full: boolean) => void;
+  /** Called once per name whose rows a store refused for good (after they are counted and logged). */
+  onReject?: (name: string, reason: string, message: string) => void;
 }
 
 const MAX_BACKOFF_MS = 10_000;
+/** Names logged one by one while isolating the refused rows of one flush. */
+const LOGGED_PER_FLUSH = 100;
+
+/**
+ * The `karbon_rejected_rows_total` reason for a store's refusal, from the
+ * words drivers use: a number out of range, text too long, text the
+ * server cannot hold (an invalid byte sequence, a NUL), or anything else.
+ */
+export function rejectionReason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  if (/out of range|overflow|not a finite number/i.test(text) || /\b(NaN|Infinity)\b/.test(text)) return "out_of_range";
+  if (/too long|right truncation|too large|too big/i.test(text)) return "too_long";
+  if (/invalid byte sequence|0x00|null character|incorrect string value|encoding/i.test(text)) return "bad_text";
+  return "refused";
+}
 
 /**
  * The per-store write buffer. Points are merged into `batch` (same bucket,
  * one cell); a flush hands the batch to the store in one transaction. A
- * failed flush keeps its batch and retries with backoff, ahead of newer
- * ones: nothing accepted is dropped, and arrival order is kept for series.
+ * flush that fails retryably (store down, locked, a deadlock) keeps its
+ * batch and retries with backoff, ahead of newer ones: nothing accepted is
+ * dropped, and arrival order is kept for series. A flush the store refuses
+ * for good (its verdict on the data: a sum out of range, a name it cannot
+ * hold) is split in halves, and halves again, until the refused rows stand
+ * alone; those are counted, logged and dropped, the rest is written. A
+ * store applies a batch whole or not at all, so no row is written twice.
  */
 export class WriteBuffer {
   /** Where routing stages points. Replaced by a fresh batch at each flush. */
@@ -38,6 +60,8 @@ export class WriteBuffer {
   private pressured = false;
   private closed = false;
   private readonly flushRows: number;
+  /** Batches made by splitting a refused one → the names already logged while isolating its rows (each is logged once). */
+  private readonly halves = new WeakMap<WriteBatch, Set<string>>();
 
   constructor(
     store: Store,
@@ -116,6 +140,10 @@ export class WriteBuffer {
         await this.store.write(batch);
       } catch (err) {
         this.options.metrics?.flushFailures.inc({ store: this.store.url });
+        if (err instanceof StoreError && !err.retryable) {
+          this.isolate(batch, err);
+          continue;
+        }
         this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff ? this.backoff * 2 : 100);
         const retryable = !(err instanceof StoreError) || err.retryable;
         this.options.logger.error(
@@ -141,6 +169,51 @@ export class WriteBuffer {
       this.pressure(this.rows);
     }
     return true;
+  }
+
+  /**
+   * The store refused the head batch for good: replace it by its two
+   * halves (written in order, so series keep arrival order), or, when it
+   * is down to one row, reject it.
+   */
+  private isolate(batch: WriteBatch, err: StoreError): void {
+    const halves = batch.split();
+    let logged = this.halves.get(batch);
+    if (!logged) {
+      logged = new Set();
+      this.options.logger.warn(
+        { store: this.store.url, rows: batch.size, err: err.message },
+        "store refused a flush; isolating the rows it refuses and writing the rest",
+      );
+    }
+    if (halves) {
+      for (const h of halves) this.halves.set(h, logged);
+      this.queue.splice(0, 1, ...halves.filter((h) => !h.empty));
+      this.queuedRows += halves[0].size + halves[1].size - batch.size;
+      return;
+    }
+    this.queue.shift();
+    this.queuedRows -= batch.size;
+    const reason = rejectionReason(err);
+    this.options.metrics?.rejectedRows.inc({ store: this.store.url, reason }, Math.max(1, batch.size));
+    for (const { ns, name } of batch.entries()) {
+      if (logged.has(name)) continue;
+      logged.add(name);
+      // A store that refuses everything (say, a table it cannot create) must not flood the log: the counter has the rest.
+      if (logged.size === LOGGED_PER_FLUSH + 1) {
+        this.options.logger.error({ store: this.store.url, reason, err: err.message }, `store refused rows of more than ${LOGGED_PER_FLUSH} names in one flush; not logging each`);
+      }
+      if (logged.size > LOGGED_PER_FLUSH) {
+        this.options.onReject?.(name, reason, err.message);
+        continue;
+      }
+      this.options.logger.error(
+        { store: this.store.url, prefix: ns.prefix, type: ns.type, name: name.length > 200 ? `${name.slice(0, 200)}…` : name, reason, err: err.message },
+        "store refused a row; dropped it",
+      );
+      this.options.onReject?.(name, reason, err.message);
+    }
+    this.pressure(this.rows);
   }
 
   /**

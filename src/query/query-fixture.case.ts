@@ -60,7 +60,7 @@ export async function fixture(extra: Record<string, unknown> = {}): Promise<Fixt
   const config = compileConfig(fixtureExports(extra));
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const karbon = new Karbon({ configFiles: [], config, logger });
+  const karbon = new Karbon({ configFiles: [], config, logger, clock: () => NOW });
   await karbon.start();
   const app = buildQueryApp({ runtime: () => karbon.current.runtime, writer: karbonWriter(karbon), logger, clock: () => NOW });
   const request = async (method: "GET" | "POST", url: string) => {

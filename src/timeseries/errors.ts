@@ -23,13 +23,20 @@ export class TorusError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly value: unknown;
+  /**
+   * For a value or name ingest refuses: the counter label that says why
+   * (`not_finite`, `nul_byte`, `name_too_long`, `value_too_long`), when
+   * it is more specific than "a bad value".
+   */
+  readonly reason: string | undefined;
 
-  constructor(code: ErrorCode, message: string, details: { field?: string; value?: unknown; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, details: { field?: string; value?: unknown; cause?: unknown; reason?: string } = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = "TorusError";
     this.code = code;
     this.field = details.field;
     this.value = details.value;
+    this.reason = details.reason;
   }
 }
 

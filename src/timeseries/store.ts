@@ -60,6 +60,90 @@ export class WriteBatch {
   get empty(): boolean {
     return this.parts.size === 0;
   }
+
+  /** Names staged, by namespace, for messages: `prefix type name`. */
+  *entries(): Generator<{ ns: Namespace; name: string }> {
+    for (const part of this.parts.values()) for (const name of part.names.keys()) yield { ns: part.ns, name };
+  }
+
+  /**
+   * Two batches holding this one's rows, about half each, in the same order
+   * (series values keep arrival order across the two: write the first, then
+   * the second). Null when there is at most one row: nothing left to split.
+   * For isolating the rows a store refuses (see WriteBuffer); names that
+   * hold no row are left out.
+   */
+  split(): [WriteBatch, WriteBatch] | null {
+    let total = 0;
+    for (const part of this.parts.values()) {
+      for (const perInterval of part.names.values()) for (const cells of perInterval) if (cells) for (const cell of cells.values()) total += rowsOf(part.ns.type, cell);
+    }
+    if (total <= 1) return null;
+    const half = Math.floor(total / 2);
+    const a = new WriteBatch();
+    const b = new WriteBatch();
+    let taken = 0;
+    for (const [owner, part] of this.parts) {
+      const type = part.ns.type;
+      for (const [name, perInterval] of part.names) {
+        for (let i = 0; i < perInterval.length; i++) {
+          const cells = perInterval[i];
+          if (!cells) continue;
+          for (const [sub, cell] of cells) {
+            const rows = rowsOf(type, cell);
+            if (rows === 0) continue;
+            if (taken + rows <= half) {
+              cellsOf(a, owner, part, name, i).set(sub, cell);
+              a.size += rows;
+            } else if (taken >= half) {
+              cellsOf(b, owner, part, name, i).set(sub, cell);
+              b.size += rows;
+            } else {
+              const [first, second] = splitCell(type, cell, half - taken);
+              cellsOf(a, owner, part, name, i).set(sub, first);
+              cellsOf(b, owner, part, name, i).set(sub, second);
+              a.size += half - taken;
+              b.size += rows - (half - taken);
+            }
+            taken += rows;
+          }
+        }
+      }
+    }
+    // Points are what the producer staged, not rows: share them out by rows.
+    a.points = Math.round((this.points * a.size) / total);
+    b.points = this.points - a.points;
+    return [a, b];
+  }
+}
+
+/** Rows one cell upserts: a member, a value or a whole cell each (as counted by `WriteBatch.size`). */
+function rowsOf(type: TypeName, cell: Cell): number {
+  switch (type) {
+    case "histogram":
+      return (cell as Map<string, number>).size;
+    case "set":
+      return (cell as Set<string>).size;
+    case "series":
+      return (cell as string[]).length;
+    default:
+      return 1;
+  }
+}
+
+function cellsOf(batch: WriteBatch, owner: object, part: BatchPart, name: string, i: number): Cells {
+  const p = batch.part(owner, part.ns, part.intervals);
+  let perInterval = p.names.get(name);
+  if (!perInterval) p.names.set(name, (perInterval = new Array<Cells | undefined>(part.intervals.length)));
+  return perInterval[i] ?? (perInterval[i] = new Map());
+}
+
+/** A cell of several rows (histogram, set, series) cut after its first `n` rows. */
+function splitCell(type: TypeName, cell: Cell, n: number): [Cell, Cell] {
+  if (type === "series") return [(cell as string[]).slice(0, n), (cell as string[]).slice(n)];
+  const entries = [...(cell as Map<string, number> | Set<string>).entries()];
+  if (type === "histogram") return [new Map(entries.slice(0, n) as Array<[string, number]>), new Map(entries.slice(n) as Array<[string, number]>)];
+  return [new Set(entries.slice(0, n).map((e) => e[0] as string)), new Set(entries.slice(n).map((e) => e[0] as string))];
 }
 
 /** A raw row read back: `[bucket, sub, a, b]` (see `Store.read`); `b` only for histograms (n) and gauges (ts). */

@@ -1,5 +1,6 @@
 import { ErrorCodes, TorusError, quote } from "./errors.js";
 import { Interval, type IntervalSpec } from "./intervals.js";
+import { MAX_MEMBER_BYTES, MAX_NAME_BYTES, MAX_VALUE_BYTES, textProblem } from "./limits.js";
 import { WriteBatch, type Cells, type Namespace, type Properties, type Row, type Store, type TypeName } from "./store.js";
 import { compileTransform, type TransformFn, type TransformOption } from "./transforms.js";
 import { typeDef, type TypeDef } from "./types/index.js";
@@ -61,6 +62,9 @@ export interface InsertOptions {
 
 /** Bucket start → data; `null` where nothing was stored. */
 export type SeriesResult = Map<number, any>;
+
+/** Counts at least this large are checked for overflow before they merge (see `checkSums`). */
+const HUGE = 1e291;
 
 function seconds(t: number | Date | null | undefined, field: string): number | null {
   if (t === undefined || t === null) return null;
@@ -133,14 +137,23 @@ export class Timeseries {
    */
   stage(batch: WriteBatch, name: string, value: unknown, timestamp: number, rolling = 0, now = this.clock()): void {
     const written = toWritten(this.writeFunc, value);
-    if (this.type.name === "count" && typeof written !== "number" && !Number.isFinite(Number(written))) {
-      throw new TorusError(ErrorCodes.BAD_VALUE, `count value ${quote(value)} is not a number`, { field: "value", value });
+    const type = this.type;
+    if (type.name === "count") {
+      if (typeof written !== "number" && !Number.isFinite(Number(written))) {
+        throw new TorusError(ErrorCodes.BAD_VALUE, `count value ${quote(value)} is not a number`, { field: "value", value });
+      }
+    } else if (typeof written === "string") {
+      this.checkText(written, type.name === "histogram" || type.name === "set" ? MAX_MEMBER_BYTES : MAX_VALUE_BYTES, "value", value);
     }
     const t = Math.floor(timestamp);
-    const part = batch.part(this, this.ns, this.intervals);
-    let perInterval = part.names.get(name);
-    if (!perInterval) part.names.set(name, (perInterval = new Array<Cells | undefined>(this.intervals.length)));
-    const type = this.type;
+    let perInterval = batch.parts.get(this)?.names.get(name);
+    // Names are checked once per batch, when first staged: not on every point. A refused one leaves the batch as it was.
+    if (!perInterval) {
+      this.checkText(name, MAX_NAME_BYTES, "name", name);
+      batch.part(this, this.ns, this.intervals).names.set(name, (perInterval = new Array<Cells | undefined>(this.intervals.length)));
+    } else if (type.name === "count" && Math.abs(written as number) >= HUGE) {
+      this.checkSums(perInterval, Number(written), t, rolling, value);
+    }
     for (let i = 0; i < this.intervals.length; i++) {
       const iv = this.intervals[i];
       const cells = perInterval[i] ?? (perInterval[i] = new Map());
@@ -154,6 +167,48 @@ export class Timeseries {
       }
     }
     batch.points++;
+  }
+
+  /** Refuse text no store can hold (see limits.ts), with the reason ingest counts it under. */
+  private checkText(text: string, maxBytes: number, field: "name" | "value", shown: unknown): void {
+    const problem = textProblem(text, maxBytes);
+    if (problem === null) return;
+    const what = field === "name" ? "stat name" : `${this.type.name} value`;
+    const message =
+      problem === "nul_byte"
+        ? `${what} ${quote(shown)} holds a NUL character, which not every store can hold`
+        : `${what} ${quote(shown)} is longer than the ${maxBytes} UTF-8 bytes every store can hold`;
+    throw new TorusError(field === "name" ? ErrorCodes.BAD_OPTION : ErrorCodes.BAD_VALUE, message, {
+      field,
+      value: shown,
+      reason: problem === "nul_byte" ? "nul_byte" : `${field}_too_long`,
+    });
+  }
+
+  /**
+   * A count this large may push a cell already in the batch past the largest
+   * double: check every cell it would reach before merging into any, so a
+   * refused point leaves the batch as it was. Smaller values cannot overflow
+   * a finite sum (they are under half a unit in the last place of the largest double).
+   */
+  private checkSums(perInterval: Array<Cells | undefined>, n: number, t: number, rolling: number, value: unknown): void {
+    for (let i = 0; i < this.intervals.length; i++) {
+      const iv = this.intervals[i];
+      const cells = perInterval[i];
+      if (!cells) continue;
+      const check = (at: number) => {
+        const prev = cells.get(iv.subOf(at)) as number | undefined;
+        if (prev !== undefined && !Number.isFinite(prev + n)) {
+          throw new TorusError(ErrorCodes.BAD_VALUE, `count value ${quote(value)} would make the total of its bucket overflow (${quote(prev)} + ${quote(n)} is not a finite number)`, {
+            field: "value",
+            value,
+            reason: "not_finite",
+          });
+        }
+      };
+      check(t);
+      for (let r = 1; r <= Math.abs(rolling); r++) check(iv.shift(t, (rolling > 0 ? 1 : -1) * r));
+    }
   }
 
   /** Write one point now (count values default to 1). */

@@ -10,8 +10,17 @@ export const countType: TypeDef<number> = {
       throw new TorusError(ErrorCodes.BAD_VALUE, `count value ${quote(value)} is not a finite number`, { field: "value", value });
     }
     const prev = cells.get(sub) as number | undefined;
-    cells.set(sub, prev === undefined ? n : prev + n);
-    return prev === undefined ? 1 : 0;
+    if (prev === undefined) {
+      cells.set(sub, n);
+      return 1;
+    }
+    const sum = prev + n;
+    // Timeseries.stage checks huge values before merging; this is the last line, for callers of the type alone.
+    if (!Number.isFinite(sum)) {
+      throw new TorusError(ErrorCodes.BAD_VALUE, `count value ${quote(value)} would make the total of its bucket overflow`, { field: "value", value, reason: "not_finite" });
+    }
+    cells.set(sub, sum);
+    return 0;
   },
   decode(acc, row, decode) {
     const v = decode(row[2]);

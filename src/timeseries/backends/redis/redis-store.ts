@@ -182,7 +182,9 @@ export class RedisStore implements Store {
     const partial = progress.slots.size > 0 || progress.owed.size > 0;
     if (partial) this.applied.set(batch, progress);
     const note = partial ? " (part of the batch was written; writing the same batch again completes it without counting twice)" : "";
-    throw new StoreError(this.url, `write failed: ${oneLine(failure, this.password)}${note}`, { retryable: isRetryable(failure), cause: failure });
+    // Partly applied, the batch must be written again as it is: split (as ingest does with a refused batch),
+    // its halves would apply the written part a second time.
+    throw new StoreError(this.url, `write failed: ${oneLine(failure, this.password)}${note}`, { retryable: partial || isRetryable(failure), cause: failure });
   }
 
   /** Reload the cluster's slot map (after a failover moved slots), bounded so a dead cluster cannot hang a write. */

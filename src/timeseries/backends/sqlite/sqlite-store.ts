@@ -47,6 +47,16 @@ function blocksBetween(first: number, last: number, blockSeconds: number): strin
   return blockList(Math.floor(first / blockSeconds), Math.floor(last / blockSeconds));
 }
 
+/**
+ * The blocks of an interval that hold rows (of any name), from..to, each
+ * found by one index seek. Deletes and expiry walk these instead of every
+ * block number in a stat's range: a range from now to a far-future
+ * timestamp spans ~10^14 block numbers but only the few blocks written.
+ */
+function* storedBlocks(next: Statement, ivId: number, from: number, to: number): Generator<number> {
+  for (let b = next.get(ivId, from, to) as number | null; b !== null; b = b >= to ? null : (next.get(ivId, b + 1, to) as number | null)) yield b;
+}
+
 function blockList(from: number, to: number): string {
   const out: number[] = [];
   for (let b = from; b <= to; b++) out.push(b);
@@ -465,11 +475,12 @@ export class SqliteStore implements Store {
       const scope = this.scope(ns.prefix);
       const nameId = scope.lookupName(name);
       if (nameId === undefined) return;
-      const del = scope.stmt(`delete:${ns.type}`, () =>
-        `DELETE FROM ${scope.table(ns.type)} WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id = ?`,
-      );
+      const del = scope.stmt(`delete:${ns.type}`, () => `DELETE FROM ${scope.table(ns.type)} WHERE interval_id = ? AND block = ? AND name_id = ?`);
+      const next = this.nextBlock(scope, ns.type);
       this.handle.transaction(() => {
-        for (const k of this.keysOf(scope, ns.type, nameId)) del.run(k.ivId, blockList(Math.floor(k.first / k.blockSeconds), k.lastBlock), nameId);
+        for (const k of this.keysOf(scope, ns.type, nameId)) {
+          for (const b of storedBlocks(next, k.ivId, Math.floor(k.first / k.blockSeconds), k.lastBlock)) del.run(k.ivId, b, nameId);
+        }
         scope.stmt(`deleteKeys:${ns.type}`, () => `DELETE FROM ${scope.table(`${ns.type}_keys`)} WHERE name_id = ?`).run(nameId);
       }).immediate();
       scope.ranges.clear();
@@ -504,6 +515,7 @@ export class SqliteStore implements Store {
       const table = scope.table(ns.type);
       const keysTable = scope.table(`${ns.type}_keys`);
       const edge = Math.floor(before / iv.blockSeconds);
+      const next = this.nextBlock(scope, ns.type);
       this.handle.transaction(() => {
         const stale =
           name === undefined
@@ -519,15 +531,20 @@ export class SqliteStore implements Store {
           this.handle.prepare(`DELETE FROM ${table} WHERE interval_id = ? AND block < ?`).run(iv.id, edge);
           this.handle.prepare(`DELETE FROM ${table} WHERE interval_id = ? AND block = ? AND bucket < ?`).run(iv.id, edge, before);
         } else {
-          const del = this.handle.prepare(`DELETE FROM ${table} WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id = ? AND bucket < ?`);
-          for (const k of stale) del.run(iv.id, blockList(Math.floor(k.first / iv.blockSeconds), Math.min(k.lastBlock, edge)), k.nameId, before);
+          const del = this.handle.prepare(`DELETE FROM ${table} WHERE interval_id = ? AND block = ? AND name_id = ? AND bucket < ?`);
+          for (const k of stale) {
+            for (const b of storedBlocks(next, iv.id, Math.floor(k.first / iv.blockSeconds), Math.min(k.lastBlock, edge))) del.run(iv.id, b, k.nameId, before);
+          }
         }
         const firstFrom = this.handle.prepare(`SELECT MIN(bucket) FROM ${table} WHERE interval_id = ? AND block = ? AND name_id = ? AND bucket >= ?`).pluck();
         const drop = this.handle.prepare(`DELETE FROM ${keysTable} WHERE name_id = ? AND interval_id = ?`);
         const setFirst = this.handle.prepare(`UPDATE ${keysTable} SET first = ? WHERE name_id = ? AND interval_id = ?`);
         for (const k of stale) {
           let first: number | null = null;
-          for (let b = edge; first === null && b <= k.lastBlock; b++) first = firstFrom.get(iv.id, b, k.nameId, before) as number | null;
+          for (const b of storedBlocks(next, iv.id, edge, k.lastBlock)) {
+            first = firstFrom.get(iv.id, b, k.nameId, before) as number | null;
+            if (first !== null) break;
+          }
           if (first === null) drop.run(k.nameId, iv.id);
           else setFirst.run(first, k.nameId, iv.id);
         }
@@ -539,6 +556,11 @@ export class SqliteStore implements Store {
     } finally {
       this.changes++;
     }
+  }
+
+  /** `(interval id, from, to)` → the first block from..to holding a row of the interval, or null: one seek down the primary key. */
+  private nextBlock(scope: Scope, type: TypeName): Statement {
+    return scope.stmt(`nextBlock:${type}`, () => `SELECT MIN(block) FROM ${scope.table(type)} WHERE interval_id = ? AND block BETWEEN ? AND ?`).pluck();
   }
 
   changeToken(): string {

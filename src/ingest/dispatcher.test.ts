@@ -1,0 +1,158 @@
+import { pino } from "pino";
+import { afterAll, describe, expect, it } from "vitest";
+import { compileConfig } from "../config/index.js";
+import { buildRuntime } from "../runtime/runtime.js";
+import { StoreRegistry, WriteBatch } from "../timeseries/index.js";
+import { MAX_NAME_BYTES } from "../timeseries/limits.js";
+import { Dispatcher } from "./dispatcher.js";
+import { createIngestLog } from "./ingest-log.js";
+import { KarbonMetrics } from "./karbon-metrics.js";
+
+const NOW = 1_800_000_000;
+const registry = new StoreRegistry();
+afterAll(() => registry.closeAll());
+const dispatchers: Dispatcher[] = [];
+afterAll(() => dispatchers.forEach((d) => d.close()));
+
+/** A dispatcher over in-memory stores, its batches (one per schema) and its counters; the clock pinned at NOW. */
+async function setup(exports: Record<string, unknown>) {
+  const config = compileConfig(exports);
+  const runtime = await buildRuntime(config, registry);
+  const metrics = new KarbonMetrics();
+  const sources = runtime.schemas.map(() => ({ batch: new WriteBatch() }));
+  const d = new Dispatcher(runtime, (i) => sources[i], createIngestLog(pino({ level: "silent" }), 0), metrics, () => NOW);
+  dispatchers.push(d);
+  const bad = () => Object.fromEntries(metrics.badLines);
+  const cells = (i: number, name: string) => sources[i].batch.parts.values().next().value?.names.get(name)?.[0];
+  return { d, sources, metrics, bad, cells, config };
+}
+
+const minute = { minute: { step: 60, steps: 60 } };
+
+describe("Dispatcher: schemas judge values on their own", () => {
+  it("a value one schema rejects and another accepts is stored by the one and is not a bad line", async () => {
+    const { d, bad, sources } = await setup({
+      SCHEMAS: {
+        counts: { type: "count", match: "^x\\.", intervals: minute, prefix: "d1c" },
+        words: { type: "set", match: "^x\\.", intervals: minute, prefix: "d1s", write_func: (v: unknown) => {
+          if (v === "boom") throw new Error("no booms");
+          return String(v);
+        } },
+      },
+    });
+    expect(d.process("x.a", "hello", NOW)).toBe(1); // counts rejects, words accepts
+    expect(d.lastRejection).toBeNull();
+    expect(sources[0].batch.empty).toBe(true);
+    expect(sources[1].batch.size).toBe(1);
+    expect(d.process("x.a", "5", NOW)).toBe(2);
+    expect(bad()).toEqual({});
+    expect(d.process("x.b", "boom", NOW)).toBe(0); // counts: not a number; words: its write_func throws
+    expect(d.lastReason).toBe("bad_value");
+    expect(d.lastRejection?.message).toMatch(/boom/);
+    expect(bad()).toEqual({ bad_value: 1 });
+    expect([...d.stored]).toEqual([1, 2]);
+  });
+});
+
+describe("Dispatcher: the timestamp window", () => {
+  const cases: Array<[string, Record<string, unknown>, number, string | null]> = [
+    ["a day ahead", {}, NOW + 86_400, null],
+    ["a second more", {}, NOW + 86_401, "too_far_future"],
+    ["2^53 - 1", {}, 9_007_199_254_740_991, "too_far_future"],
+    ["the longest retention behind", {}, NOW - 86_400, null],
+    ["a second more behind", {}, NOW - 86_401, "too_far_past"],
+    ["the epoch", {}, 0, "too_far_past"],
+    ["MAX_FUTURE 0: now", { MAX_FUTURE: 0 }, NOW, null],
+    ["MAX_FUTURE 0: a second ahead", { MAX_FUTURE: 0 }, NOW + 1, "too_far_future"],
+    ["MAX_PAST 60", { MAX_PAST: 60 }, NOW - 61, "too_far_past"],
+    ["MAX_PAST null: no bound", { MAX_PAST: null }, 0, null],
+  ];
+  it.each(cases)("%s", async (_label, extra, ts, reason) => {
+    const { d, bad } = await setup({
+      SCHEMAS: { c: { match: "^c\\.", prefix: "d2", intervals: { minute: { step: 60, steps: 60 }, hour: { step: 3600, steps: 24 } } } },
+      ...extra,
+    });
+    const staged = d.process("c.t", "1", ts);
+    if (reason === null) {
+      expect(bad()).toEqual({});
+      expect(d.lastRejection).toBeNull();
+    } else {
+      expect(staged).toBe(0);
+      expect(bad()).toEqual({ [reason]: 1 });
+      expect(d.lastReason).toBe(reason);
+      expect(d.lastRejection?.message).toMatch(reason === "too_far_future" ? /ahead of now.*MAX_FUTURE/ : /behind now.*MAX_PAST/);
+    }
+  });
+
+  it("an interval that keeps everything leaves the past unbounded by default", async () => {
+    const { d, bad, config } = await setup({
+      SCHEMAS: {
+        c: { match: "^c\\.", prefix: "d3a", intervals: minute },
+        forever: { match: "^c\\.", prefix: "d3b", intervals: { day: { step: "daily" } } },
+      },
+    });
+    expect(config.maxPast).toBeNull();
+    // Both schemas take the point (the minute one then skips its expired bucket); the daily one keeps it.
+    expect(d.process("c.old", "1", 86_400)).toBe(2);
+    expect(bad()).toEqual({});
+  });
+
+  it("the default MAX_PAST is the longest step × steps of any schema", async () => {
+    const { config } = await setup({
+      SCHEMAS: {
+        a: { match: "^a", prefix: "d4a", intervals: { minute: { step: 60, steps: 1440 } } },
+        b: { match: "^b", prefix: "d4b", intervals: { week: { step: "1w", steps: 52 }, hour: { step: "1h", steps: 10 } } },
+      },
+    });
+    expect(config.maxPast).toBe(52 * 7 * 86_400);
+    expect(config.maxFuture).toBe(86_400);
+  });
+});
+
+describe("Dispatcher: what no store can hold is bad input", () => {
+  const schemas = {
+    SCHEMAS: {
+      c: { type: "count", match: "^c", prefix: "d5c", intervals: minute },
+      s: { type: "set", match: "^s", prefix: "d5s", intervals: minute, write_func: String },
+    },
+  };
+  const long = (n: number, ch = "a") => ch.repeat(n);
+  const cases: Array<[string, string, string, string | null]> = [
+    ["a NUL in a name", "c.a\u0000b", "1", "nul_byte"],
+    ["a name at the byte limit", `c${long(MAX_NAME_BYTES - 1)}`, "1", null],
+    ["a name one byte over", `c${long(MAX_NAME_BYTES)}`, "1", "name_too_long"],
+    ["a name short in characters but over in UTF-8 bytes", `c${long(700, "é€")}`, "1", "name_too_long"],
+    ["a set member with a NUL", "s.m", "a\u0000b", "nul_byte"],
+    ["a set member over the byte limit", "s.m", long(MAX_NAME_BYTES + 1), "value_too_long"],
+    ["a set member at the limit", "s.m", long(MAX_NAME_BYTES), null],
+  ];
+  it.each(cases)("%s", async (_label, stat, value, reason) => {
+    const { d, bad } = await setup(schemas);
+    const staged = d.process(stat, value, NOW);
+    expect(bad()).toEqual(reason ? { [reason]: 1 } : {});
+    expect(staged).toBe(reason ? 0 : 1);
+  });
+
+  it("a stat name no store can hold makes none of its rollups either", async () => {
+    const { d, bad, sources } = await setup({ ...schemas, AGGREGATES: [["c.total", "c.*"]] });
+    expect(d.process("c.a\u0000b", "1", NOW)).toBe(0);
+    expect(bad()).toEqual({ nul_byte: 1 });
+    expect(sources[0].batch.empty).toBe(true);
+    expect([...d.emitted]).toEqual([0]);
+    expect(d.process("c.ok", "1", NOW)).toBe(2); // c.ok and c.total
+  });
+
+  it("a count whose merged total would not be finite is refused and leaves the staged total alone", async () => {
+    const { d, bad, cells } = await setup(schemas);
+    expect(d.process("c.big", "1e308", NOW)).toBe(1);
+    expect(d.process("c.big", "1e308", NOW)).toBe(0);
+    expect(d.lastReason).toBe("not_finite");
+    expect(d.lastRejection?.message).toMatch(/overflow/);
+    expect(bad()).toEqual({ not_finite: 1 });
+    expect([...cells(0, "c.big")!.values()]).toEqual([1e308]);
+    // Other buckets of the same name, and small values, still merge.
+    expect(d.process("c.big", "1e308", NOW + 60)).toBe(1);
+    expect(d.process("c.big", "-1e308", NOW)).toBe(1);
+    expect([...cells(0, "c.big")!.values()]).toEqual([0, 1e308]);
+  });
+});
