@@ -56,6 +56,7 @@ describe("/insert refuses what karbon refuses", () => {
     f = await fixture({
       SCHEMAS: { counts: { type: "count", host: found.url, prefix, match: "^c\\.", intervals: { minute: { step: 60, steps: 120 } } } },
       AGGREGATES: [],
+      MACROS: {},
     });
     try {
       expect((await post(f, "c.big", "1e308", NOW)).statusCode).toBe(200);
