@@ -177,12 +177,19 @@ export function sqlStoreSuite({ label, url, dialect, open, victim }: SqlSuiteSer
       }
     });
 
-    it("a prefix too long for the server's table names is refused, not truncated", async () => {
-      const ts = series(store, "count", "p".repeat(60));
-      const err = await ts.insert("a", 1, NOW).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(StoreError);
-      expect(err).toMatchObject({ retryable: false });
-      expect((err as Error).message).toMatch(/prefix "p{60}" is too long/);
+    it("prefixes too long for table names, or holding quotes, get tables of their own that fit the server's limit", async () => {
+      const base = prefix();
+      const odd = [`${base}${"p".repeat(60)}1`, `${base}${"p".repeat(60)}2`, `${base}"\`'; DROP TABLE x; --`, `${base}Ünïcödé schema`];
+      for (const p of odd) prefixes.add(p);
+      for (const [i, p] of odd.entries()) await series(store, "count", p).insert("a", i + 1, NOW);
+      for (const [i, p] of odd.entries()) {
+        const ts = series(store, "count", p);
+        expect(await ts.get("a", "minute", { timestamp: NOW })).toBe(i + 1);
+        expect(await ts.list()).toEqual(["a"]);
+      }
+      for (const p of odd) {
+        for (const table of Object.values(store.tables(p))) expect(Buffer.byteLength(table) - 2).toBeLessThanOrEqual(dialect.maxIdentifierBytes);
+      }
     });
   });
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { StoreError } from "../../errors.js";
 import { TYPE_NAMES, type BatchPart, type Namespace, type Properties, type Row, type Store, type TypeName, type WriteBatch } from "../../store.js";
+import { tableStem } from "../table-stem.js";
 import { redactUrl } from "../url.js";
 import { chunks, partRows } from "./batch-rows.js";
 import { TABLE_KINDS, type SqlClient, type SqlDialect, type SqlSession, type TableKind } from "./sql-dialect.js";
@@ -100,18 +101,18 @@ export class SqlStore implements Store {
     return storeError(this.url, this.secrets, what, err, this.dialect.retryable(err));
   }
 
-  /** Table names of a prefix, checked against the server's identifier limit so two prefixes never collide by truncation. */
+  /**
+   * Table names of a prefix. Prefixes are schema names by default and may
+   * hold anything; {@link tableStem} turns each into a distinct, quotable
+   * stem that fits the server's identifier limit with the longest kind.
+   */
   tables(prefix: string): Readonly<Record<TableKind, string>> {
     const known = this.tableNames.get(prefix);
     if (known) return known;
-    const longest = Buffer.byteLength(prefix) + "histogram".length;
-    if (longest > this.dialect.maxIdentifierBytes) {
-      throw new StoreError(this.url, `prefix ${JSON.stringify(prefix)} is too long for ${this.dialect.label} table names (at most ${this.dialect.maxIdentifierBytes - 9} bytes)`, {
-        retryable: false,
-      });
-    }
+    const longestKind = Math.max(...TABLE_KINDS.map((k) => k.length));
+    const stem = tableStem(prefix, this.dialect.maxIdentifierBytes - longestKind);
     const out = {} as Record<TableKind, string>;
-    for (const kind of TABLE_KINDS) out[kind] = this.dialect.ident(prefix + kind);
+    for (const kind of TABLE_KINDS) out[kind] = this.dialect.ident(stem + kind);
     this.tableNames.set(prefix, out);
     return out;
   }

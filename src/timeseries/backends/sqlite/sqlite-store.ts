@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { encodeBatch } from "../../batch-codec.js";
 import { StoreError } from "../../errors.js";
 import type { BatchPart, Cell, Cells, GaugeCell, Namespace, Properties, Row, Store, TypeName, WriteBatch } from "../../store.js";
+import { tableStem } from "../table-stem.js";
 import { redactUrl } from "../url.js";
 import { BLOCK_BUCKETS, READ_COLUMNS, UPSERT, ident, schemaSql } from "./sqlite-schema.js";
 import { sqlitePath } from "./sqlite-url.js";
@@ -184,15 +185,19 @@ class Scope {
   rangesAt = Date.now();
   private readonly stmts = new Map<string, Statement>();
 
+  /** The start of this prefix's table names (see tableStem): any prefix, one set of tables of its own. */
+  private readonly stem: string;
+
   constructor(
     readonly db: Database.Database,
     readonly prefix: string,
   ) {
-    db.exec(schemaSql(prefix));
+    this.stem = tableStem(prefix, Infinity);
+    db.exec(schemaSql(this.stem));
   }
 
   table(name: string): string {
-    return ident(this.prefix + name);
+    return ident(this.stem + name);
   }
 
   stmt(key: string, sql: () => string): Statement {
