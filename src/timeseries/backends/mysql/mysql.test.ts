@@ -17,7 +17,7 @@ if (url) {
     label: "MariaDB",
     url,
     dialect: mysqlDialect,
-    open: (u) => openMysqlStore(u),
+    open: (u, config) => openMysqlStore(u, config),
     victim: async () => {
       // One connection, so its id is the whole pool.
       const store = await openMysqlStore(url, { connectionLimit: 1 });

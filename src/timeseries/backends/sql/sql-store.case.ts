@@ -29,7 +29,7 @@ export interface SqlSuiteServer {
   label: string;
   url: string;
   dialect: SqlDialect;
-  open(url: string): Promise<SqlStore>;
+  open(url: string, clientConfig?: Record<string, unknown>): Promise<SqlStore>;
   /** A store of its own, and a way to make the server drop all its connections (as a restart would). */
   victim(): Promise<{ store: SqlStore; kill(): Promise<void> }>;
 }
@@ -174,6 +174,29 @@ export function sqlStoreSuite({ label, url, dialect, open, victim }: SqlSuiteSer
         expect(await series(store, "count", [...prefixes].pop()!).get("k", "minute", { timestamp: NOW })).toBe(4 - failed);
       } finally {
         await v.store.close();
+      }
+    });
+
+    it("a name-id cache far smaller than the names in use stays in its bound; evicted names read and write as before", async () => {
+      const small = await open(url, { name_cache_mb: 0.002 });
+      try {
+        const ts = series(small, "count", prefix());
+        const names = Array.from({ length: 200 }, (_, i) => `evict.${i}`);
+        for (let round = 0; round < 2; round++) {
+          for (let b = 0; b < names.length; b += 50) {
+            const batch = new WriteBatch();
+            for (const name of names.slice(b, b + 50)) ts.stage(batch, name, 1, NOW);
+            await small.write(batch);
+            expect(small.names.bytes).toBeLessThanOrEqual(0.002 * 1024 * 1024);
+          }
+        }
+        expect(small.names.size).toBeLessThan(names.length / 4);
+        for (const name of names) expect(await ts.get(name, "minute", { timestamp: NOW })).toBe(2);
+        expect(await ts.list()).toEqual([...names].sort());
+        await ts.delete("evict.7");
+        expect(await ts.get(["evict.7", "evict.8"], "minute", { timestamp: NOW })).toBe(2);
+      } finally {
+        await small.close();
       }
     });
 
