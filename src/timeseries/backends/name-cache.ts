@@ -5,13 +5,13 @@ import { flatString } from "../flat-string.js";
 export const DEFAULT_NAME_CACHE_MB = 64;
 
 /** Characters V8 cannot keep at one byte each. */
-const TWO_BYTE = /[^\u0000-\u00ff]/;
+const TWO_BYTE = /[\u0100-\uffff]/;
 
 /**
  * What one entry costs, estimated from bench/name-memory.ts: the copied
  * name (one byte per character when it is all Latin-1, two otherwise), its
- * string headers and its slot in a hash table, with some margin. Measured: 159 bytes for a
- * 60-character name, 4,102 for a 4,000-character one.
+ * string headers and its slot in a hash table, with some margin.
+ * Measured: 159 bytes for a 60-character name, 4,102 for a 4,000-character one.
  */
 export function entryBytes(name: string): number {
   return (TWO_BYTE.test(name) ? 2 * name.length : name.length) + 128;
