@@ -103,12 +103,17 @@ export class NameCache<S = string, V = number> {
   }
 }
 
-/** `client_config.name_cache_mb` as bytes: a number of MiB ≥ 0 (0 keeps no names), else the default. */
-export function nameCacheBytes(clientConfig: Record<string, unknown>, field = "client_config.name_cache_mb"): number {
+/**
+ * `client_config.name_cache_mb` as bytes: a number of MiB ≥ 0 (0 keeps no
+ * names), else the default. `url` (password removed) names the store in the
+ * message: the setting is per store.
+ */
+export function nameCacheBytes(clientConfig: Record<string, unknown>, url?: string): number {
   const v = clientConfig.name_cache_mb;
   if (v === undefined) return DEFAULT_NAME_CACHE_MB * 1024 * 1024;
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new TorusError(ErrorCodes.BAD_OPTION, `${field}: expected a number of MiB (0 or more), got ${quote(v)}`, { field, value: v });
+    const field = "client_config.name_cache_mb";
+    throw new TorusError(ErrorCodes.BAD_OPTION, `${url ? `${url}: ` : ""}${field}: expected a number of MiB (0 or more), got ${quote(v)}`, { field, value: v });
   }
   return Math.round(v * 1024 * 1024);
 }

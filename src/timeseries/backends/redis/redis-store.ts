@@ -1,9 +1,9 @@
 import { Cluster } from "ioredis";
 import { StoreError, TorusError } from "../../errors.js";
 import type { Namespace, Properties, Row, Store, WriteBatch } from "../../store.js";
+import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
 import { connectRedis, isRetryable, oneLine, type RedisClient } from "./redis-connect.js";
-import { nameCacheBytes, NameCache } from "../name-cache.js";
 import { KeySpace, intervalOfToken, intervalToken, type NameTag } from "./redis-keys.js";
 import { rowsOf } from "./redis-rows.js";
 import { SCRIPTS, type Script } from "./redis-scripts.js";
@@ -85,7 +85,7 @@ export class RedisStore implements Store {
 
   /** Connect (bounded by the connect timeout) and return the store; throws a StoreError naming the redacted URL. */
   static async open(url: string, clientConfig: Record<string, unknown> = {}): Promise<RedisStore> {
-    const bytes = nameCacheBytes(clientConfig);
+    const bytes = nameCacheBytes(clientConfig, redactUrl(url));
     // The store's own setting; the rest is the driver's.
     const { name_cache_mb: _, ...driver } = clientConfig;
     return new RedisStore(url, await connectRedis(url, driver), bytes);

@@ -297,7 +297,7 @@ export class SqliteStore implements Store {
    */
   constructor(url: string, clientConfig: Record<string, unknown> = {}) {
     this.url = redactUrl(url);
-    this.names = new NameCache(nameCacheBytes(clientConfig));
+    this.names = new NameCache(nameCacheBytes(clientConfig, this.url));
     const path = sqlitePath(url);
     const { writer_thread: writerThread, ...rest } = clientConfig;
     // An in-memory database lives in one connection: it cannot be handed to another thread.
