@@ -60,7 +60,7 @@ describe.runIf(haveRedis)("karbon with Redis going down mid-stream", () => {
     await k.waitForLog("store is writable again", 30_000);
 
     const store = await openStore(url);
-    const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60 } } });
+    const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60 } }, prefix: "counts" });
     const names = Array.from({ length: 40 }, (_, i) => `r.s${i}`);
     const expected = 2000 * (1 + 2 + 3);
     const total = async () => [...(await ts.series(names, "minute", { start: now - 40 * 60, end: now, collapse: true })).values()][0];

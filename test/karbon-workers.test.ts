@@ -84,7 +84,7 @@ it("two workers split the connections, add up in one store, and report summed me
 
   const store = new SqliteStore(`sqlite:///${db}`);
   try {
-    const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60 } } });
+    const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60 } }, prefix: "c" });
     const names = Array.from({ length: 10 }, (_, i) => `c.n${i}`);
     const sum = (await ts.get(names, "minute", { timestamp: now })) as number;
     expect(sum).toBe(expected);

@@ -50,7 +50,8 @@ async function startKarbon(config: string, extraArgs: string[] = []): Promise<{ 
 
 function reader(db: string, type: "count" | "set" = "count", intervals: Record<string, any> = { minute: { step: 60 }, hour: { step: "1h", resolution: 600 } }) {
   const store = new SqliteStore(`sqlite:///${db}`);
-  return { store, ts: new Timeseries(store, { type, intervals }) };
+  // Each schema's rows live under its name (the default prefix): "counts" for counts, "words" for the set.
+  return { store, ts: new Timeseries(store, { type, intervals, prefix: type === "set" ? "words" : "counts" }) };
 }
 
 async function metric(port: number, name: string): Promise<number> {
@@ -89,7 +90,7 @@ describe("karbon process", () => {
     await sendTcp(port, chunks);
 
     const { store, ts } = reader(db);
-    const words = new Timeseries(store, { type: "set", intervals: { minute: { step: 60 } }, read_func: (v) => v });
+    const words = new Timeseries(store, { type: "set", intervals: { minute: { step: 60 } }, prefix: "words", read_func: (v) => v });
     await eventually(async () => (await ts.get("c.all.hits", "minute", { timestamp: t })) === 3 + 4 + 5 + 6);
     expect(await ts.get("c.web.hits", "minute", { timestamp: t })).toBe(7);
     expect(await ts.get("c.api.hits", "minute", { timestamp: t })).toBe(11);

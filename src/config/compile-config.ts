@@ -147,7 +147,8 @@ function compileSchema(name: string, raw: unknown): CompiledSchema {
   const options: TimeseriesOptions = {
     type,
     intervals: spec.intervals,
-    prefix: spec.prefix,
+    // The schema's own namespace by default, so schemas sharing a store never see each other's names or data.
+    prefix: spec.prefix ?? name,
     read_func: spec.read_func ?? null,
     write_func: spec.write_func ?? null,
     label: name,

@@ -16,7 +16,11 @@ export interface SchemaSpec {
   intervals: Record<string, IntervalSpec>;
   /** Also write each point into this many intervals before (<0) or after (>0) its own. */
   rolling?: number;
-  /** Scopes tables/keys inside a shared store. */
+  /**
+   * Scopes tables/keys inside a shared store. Default: the schema's name, so
+   * schemas sharing a store stay apart; the same prefix on two schemas shares
+   * their rows on purpose; `""` reads data written before this default.
+   */
   prefix?: string;
   /** Rename or rewrite a point; a null stat skips the write. */
   transform?: (stat: string, value: any) => readonly [string | null, any] | null | undefined;

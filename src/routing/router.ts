@@ -1,3 +1,5 @@
+import { flatString } from "../timeseries/flat-string.js";
+
 /** What routing needs of a schema: does its `match` hit this name? */
 export interface Matchable {
   matches(stat: string): boolean;
@@ -49,10 +51,12 @@ export class Router<S extends Matchable = Matchable, A extends Rollup = Rollup> 
   route(stat: string): Route {
     const hit = this.cache.get(stat);
     if (hit) return hit;
-    const route = this.compute(stat);
+    // Kept for as long as the router lives: a flat copy, not a view into the input line it was cut from.
+    const name = flatString(stat);
+    const route = this.compute(name);
     // A bounded memo: past the limit start afresh rather than track recency on the hot path.
     if (this.cache.size >= this.cacheLimit) this.cache = new Map();
-    this.cache.set(stat, route);
+    this.cache.set(name, route);
     return route;
   }
 
@@ -73,7 +77,8 @@ export class Router<S extends Matchable = Matchable, A extends Rollup = Rollup> 
         const rollup = this.aggregates[r].apply(name);
         if (rollup !== null && !seen.has(rollup)) {
           seen.add(rollup);
-          queue.push([rollup, r, depth + 1, head]);
+          // Built by concatenating pieces of the name: flatten it, or it keeps every piece alive.
+          queue.push([flatString(rollup), r, depth + 1, head]);
         }
       }
     }

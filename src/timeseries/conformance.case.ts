@@ -302,6 +302,51 @@ export function conformanceSuite(target: ConformanceTarget): void {
       expect(process.memoryUsage().heapUsed - heap).toBeLessThan(100 * 1024 * 1024);
     });
 
+    for (const type of TYPES) {
+      it(`${type}: namespaces in one store never see each other's names or data`, async () => {
+        let now = NOW;
+        const base = prefix();
+        // Alike once reduced to identifier characters, alike but for case, or too long for any table name.
+        const long = "l".repeat(80);
+        const prefixes = [`${base}ns.a-b_`, `${base}ns_a_b_`, `${base}NS.A-B_`, `${base}${long}1_`, `${base}${long}2_`];
+        const spaces = prefixes.map((p) => {
+          const options: TimeseriesOptions = { type, intervals: INTERVALS, prefix: p, clock: () => now };
+          return { ts: new Timeseries(store, options), model: new ReferenceModel(options) };
+        });
+        const names = (i: number) => ["n.shared", `n.only${i}`];
+        for (const [i, { ts, model }] of spaces.entries()) await load(ts, model, scenario(600 + 10 * TYPES.indexOf(type) + i, 60, names(i)), i);
+        const all = ["n.shared", ...prefixes.map((_, i) => `n.only${i}`)];
+        const windows: Array<[string, SeriesOptions]> = [
+          ["minute", { start: NOW - 6 * 3600, end: NOW + 60 }],
+          ["daily", { start: NOW - 80 * DAY, end: NOW + DAY }],
+        ];
+        async function same(i: number, what: string): Promise<void> {
+          const { ts, model } = spaces[i];
+          expect(await ts.list(), `${what}: list of ${prefixes[i]}`).toEqual(model.list());
+          for (const name of all) expect(await ts.properties(name), `${what}: properties(${name}) in ${prefixes[i]}`).toEqual(model.properties(name));
+          for (const [interval, range] of windows) {
+            const opts: SeriesOptions = { ...range, condense: true, transform: "count" };
+            expect(normalize(await ts.series(all, interval, opts)), `${what}: ${interval} in ${prefixes[i]}`).toEqual(normalize(model.series(all, interval, opts)));
+          }
+        }
+        for (let i = 0; i < spaces.length; i++) {
+          expect(spaces[i].model.list()).toEqual(names(i).sort());
+          await same(i, "after writes");
+        }
+        await spaces[0].ts.delete("n.shared");
+        spaces[0].model.delete("n.shared");
+        now = NOW + 4 * 3600;
+        await spaces[1].ts.expire();
+        spaces[1].model.expire();
+        await spaces[3].ts.expire("n.shared");
+        spaces[3].model.expire("n.shared");
+        await spaces[2].ts.delete_all();
+        for (const name of names(2)) spaces[2].model.delete(name);
+        expect(await spaces[2].ts.list()).toEqual([]);
+        for (let i = 0; i < spaces.length; i++) await same(i, "after delete, expire and delete_all elsewhere");
+      });
+    }
+
     it("joined names on resolution intervals join sub-bucket by sub-bucket", async () => {
       const { ts, model } = pair("histogram");
       for (const [name, v, t] of [["j.a", 1, NOW - 10], ["j.b", 1, NOW - 20], ["j.b", 2, NOW - 700], ["j.a", 3, NOW - 1300]] as const) {

@@ -119,6 +119,34 @@ describe("migrate between SQLite schemas with different intervals", () => {
     }
   });
 
+  it("between two schemas in one file with no prefix: each keeps its own rows", async () => {
+    const reg = new StoreRegistry();
+    const d4 = mkdtempSync(join(tmpdir(), "torus-migrate4-"));
+    try {
+      const host = `sqlite:///${d4}/one.db`;
+      const intervals = { minute: { step: 60 }, hour: { step: "1h" } };
+      const rt = await buildRuntime(
+        compileConfig({ SCHEMAS: { old: { type: "count", host, match: "^count\\.", intervals }, new: { type: "count", host, match: "^count\\.", intervals: { hour: { step: "1h" } } } } }),
+        reg,
+      );
+      const points = pointsFor("count");
+      for (const [stat, v, t] of points) await rt.schema("old")!.series.insert(stat, v, t);
+      const summary = await migrate(rt, { source: "old", destination: "new", interval: "minute" });
+      expect(summary.stats).toBe(2);
+      const total = (stat: string) => points.filter(([s]) => s === stat).reduce((a, [, v]) => a + Number(v), 0);
+      const range = { start: T - 3600, end: T + 4 * 3600, collapse: true, transform: "sum" as const };
+      for (const stat of ["count.a", "count.b"]) {
+        expect([...(await rt.schema("new")!.series.series(stat, "hour", range)).values()]).toEqual([total(stat)]);
+        // The source is read, never written: its totals stay what was inserted.
+        expect([...(await rt.schema("old")!.series.series(stat, "hour", range)).values()]).toEqual([total(stat)]);
+      }
+      expect(await rt.schema("new")!.series.list()).toEqual(["count.a", "count.b"]);
+    } finally {
+      await reg.closeAll();
+      rmSync(d4, { recursive: true, force: true });
+    }
+  });
+
   it("refuses schemas of different types and unknown intervals", async () => {
     await expect(migrate(runtime, { source: "src_count", destination: "dst_set", interval: "minute" })).rejects.toThrow(/stores set, source "src_count" stores count/);
     await expect(migrate(runtime, { source: "src_count", destination: "dst_count", interval: "week" })).rejects.toThrow(/^--interval: schema "src_count" \(--source\) has no interval "week" \(its intervals: minute, hour\)$/);

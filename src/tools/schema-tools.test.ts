@@ -60,7 +60,8 @@ describe("schema-test", () => {
     expect(r.byAggregate).toEqual([["hits.all <- hits.*", r.emitted]]);
     expect(r.inserted).toBe(r.emitted * 2);
     const store = new SqliteStore(`sqlite:///${db}`);
-    const ts = new Timeseries(store, { intervals: { m: { step: 60 } } });
+    // The schema's rows live under its name (the default prefix).
+    const ts = new Timeseries(store, { intervals: { m: { step: 60 } }, prefix: "hits" });
     const now = Math.floor(Date.now() / 1000);
     const stored = [...(await ts.series("hits.all", "m", { start: now - 600, end: now, collapse: true })).values()][0];
     expect(stored).toBe(r.emitted);

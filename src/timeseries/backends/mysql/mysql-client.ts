@@ -15,8 +15,22 @@ const LOCK_WAIT = 30;
 
 type Runner = Pick<mysql.Pool, "query">;
 
+/**
+ * Every string parameter as bytes, which mysql2 sends as a hex literal
+ * (`X'666f6f'`). Its client-side escaping of strings relies on backslashes,
+ * which a server in `NO_BACKSLASH_ESCAPES` mode reads as plain characters:
+ * a name like `') OR 1=1 -- ` would end the literal and run as SQL. A hex
+ * literal means the same bytes in every `sql_mode`, and every text column
+ * of the store is binary (VARBINARY/BLOB), so nothing else changes.
+ */
+function asBytes(v: unknown): unknown {
+  if (typeof v === "string") return Buffer.from(v, "utf8");
+  if (Array.isArray(v)) return v.map(asBytes);
+  return v;
+}
+
 async function run(c: Runner, q: Query): Promise<unknown[][]> {
-  const [rows] = await c.query({ sql: q.text, values: q.values as unknown[], rowsAsArray: true });
+  const [rows] = await c.query({ sql: q.text, values: q.values.map(asBytes), rowsAsArray: true });
   return Array.isArray(rows) ? (rows as unknown as unknown[][]) : [];
 }
 

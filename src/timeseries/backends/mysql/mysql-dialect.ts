@@ -33,16 +33,18 @@ const COLUMNS: Record<TypeName, string> = {
 
 /**
  * MySQL and MariaDB: backquoted identifiers and `?` placeholders. Statements
- * go over the text protocol with values escaped by the driver, so a
- * multi-row upsert is bounded by `max_allowed_packet` (16 MB by default on
- * MariaDB), not by the 65,535 placeholders of server-side prepared
- * statements; chunks stay well under both.
+ * go over the text protocol with values inlined by the driver (text as hex
+ * literals, see mysql-client.ts), so a multi-row upsert is bounded by
+ * `max_allowed_packet` (4 MB on MySQL 5.7, 16 MB on MariaDB), not by the
+ * 65,535 placeholders of server-side prepared statements. Hex doubles the
+ * text's bytes, so the chunk budget (an estimate of 3 bytes per character)
+ * is half of the smallest packet limit.
  */
 export const mysqlDialect: SqlDialect = {
   label: "MySQL",
   maxIdentifierBytes: 64,
   chunkRows: 10_000,
-  chunkBytes: 4 * 1024 * 1024,
+  chunkBytes: 2 * 1024 * 1024,
 
   ident(name: string): string {
     return `\`${name.replace(/`/g, "``")}\``;

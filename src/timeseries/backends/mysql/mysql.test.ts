@@ -1,6 +1,7 @@
 import type { Pool } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../../errors.js";
+import { Timeseries } from "../../timeseries.js";
 import { openStore } from "../open-store.js";
 import { sqlStoreSuite } from "../sql/sql-store.case.js";
 import { sqlConformance } from "../sql/sql-test-target.js";
@@ -16,7 +17,7 @@ if (url) {
     label: "MariaDB",
     url,
     dialect: mysqlDialect,
-    open: (u) => openMysqlStore(u),
+    open: (u, config) => openMysqlStore(u, config),
     victim: async () => {
       // One connection, so its id is the whole pool.
       const store = await openMysqlStore(url, { connectionLimit: 1 });
@@ -44,6 +45,43 @@ describe.skipIf(!url)("MariaDB client_config", () => {
       const [rows] = await (store.handle as Pool).query("SELECT @@SESSION.tx_isolation AS iso");
       expect(rows).toEqual([{ iso: "READ-COMMITTED" }]);
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.skipIf(!url)("MariaDB under NO_BACKSLASH_ESCAPES", () => {
+  it("names that would break out of a backslash-escaped literal read, list and delete only themselves", async () => {
+    // One connection, so the mode set in its session is the mode of every statement the store runs.
+    const store = await openMysqlStore(url!, { connectionLimit: 1 });
+    const pool = store.handle as Pool;
+    const prefix = `inj${Date.now().toString(36)}_`;
+    const mode = async () => String(((await pool.query({ sql: "SELECT @@SESSION.sql_mode", rowsAsArray: true }))[0] as unknown as string[][])[0][0]);
+    try {
+      await pool.query("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'NO_BACKSLASH_ESCAPES')");
+      expect(await mode()).toContain("NO_BACKSLASH_ESCAPES");
+      const NOW = Date.UTC(2026, 2, 1) / 1000;
+      const ts = new Timeseries(store, { type: "count", prefix, intervals: { minute: { step: 60 } }, clock: () => NOW });
+      const good = ["a.one", "a.two", "\\", "x'y"];
+      for (const [i, name] of good.entries()) await ts.insert(name, i + 1, NOW);
+      const evil = ["') OR 1=1 -- ", "\\' OR 1=1 -- ", "x' OR '1'='1", "\\') OR 1=1 #"];
+      for (const name of evil) {
+        expect(await ts.get(name, "minute", { timestamp: NOW })).toBeNull();
+        expect(await ts.properties(name)).toEqual({});
+        await ts.delete(name);
+        await ts.expire(name);
+      }
+      expect(await ts.list()).toEqual([...good].sort());
+      for (const [i, name] of good.entries()) expect(await ts.get(name, "minute", { timestamp: NOW })).toBe(i + 1);
+      // Stored as themselves, too.
+      for (const name of evil) await ts.insert(name, 10, NOW);
+      for (const name of evil) expect(await ts.get(name, "minute", { timestamp: NOW })).toBe(10);
+      expect(await ts.list()).toEqual([...good, ...evil].sort());
+      await ts.delete(evil[0]);
+      expect(await ts.list()).toEqual([...good, ...evil.slice(1)].sort());
+      expect(await mode()).toContain("NO_BACKSLASH_ESCAPES");
+    } finally {
+      await store.dropTables(prefix).catch(() => {});
       await store.close();
     }
   });

@@ -1,4 +1,6 @@
+import { nameCacheBytes } from "../name-cache.js";
 import { SqlStore } from "../sql/sql-store.js";
+import { redactUrl } from "../url.js";
 import { PostgresClient } from "./postgres-client.js";
 import { postgresDialect } from "./postgres-dialect.js";
 
@@ -9,5 +11,8 @@ import { postgresDialect } from "./postgres-dialect.js";
  * with a StoreError that names the URL without its password.
  */
 export async function openPostgresStore(url: string, clientConfig: Record<string, unknown> = {}): Promise<SqlStore> {
-  return SqlStore.open(url, postgresDialect, new PostgresClient(url, clientConfig));
+  // Settings of the store itself; the rest is the driver's.
+  const options = { nameCacheBytes: nameCacheBytes(clientConfig, redactUrl(url)) };
+  const { name_cache_mb: _, ...driver } = clientConfig;
+  return SqlStore.open(url, postgresDialect, new PostgresClient(url, driver), options);
 }

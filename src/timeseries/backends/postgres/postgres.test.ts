@@ -18,7 +18,7 @@ if (url) {
     label: "PostgreSQL",
     url,
     dialect: postgresDialect,
-    open: (u) => openPostgresStore(u),
+    open: (u, config) => openPostgresStore(u, config),
     victim: async () => {
       const name = `torus_victim_${process.pid}`;
       const store = await openPostgresStore(url, { application_name: name });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../errors.js";
 import { Interval } from "../../intervals.js";
-import { KeySpace, chunkOf, chunkSize, expiryOf, intervalOfToken, intervalToken } from "./redis-keys.js";
+import { NameCache } from "../name-cache.js";
+import { KeySpace, chunkOf, chunkSize, expiryOf, intervalOfToken, intervalToken, type NameTag } from "./redis-keys.js";
 import { hashTagOf, slotOf } from "./redis-slot.js";
 import { parseRedisUrl } from "./redis-url.js";
 
@@ -36,6 +37,18 @@ describe("redis key layout", () => {
     for (const n of names) for (const iv of intervals) keys.add(ks.index(n, iv));
     for (const n of names) keys.add(ks.intervals(n));
     expect(keys.size).toBe(names.length * intervals.length * 5 + names.length);
+  });
+
+  it("a memo far smaller than the names in use stays in its bound and gives the same keys", () => {
+    const memo = new NameCache<KeySpace, NameTag>(2048);
+    const [small, own] = [new KeySpace({ prefix: "p", type: "count" }, memo), new KeySpace({ prefix: "p", type: "count" })];
+    const names = Array.from({ length: 500 }, (_, i) => `n.${i}`);
+    for (let round = 0; round < 2; round++) {
+      for (const n of names) {
+        expect(small.chunk(n, "m", 60)).toBe(own.chunk(n, "m", 60));
+        expect(memo.bytes).toBeLessThanOrEqual(2048);
+      }
+    }
   });
 
   it("a prefix with an empty {} is refused", () => {

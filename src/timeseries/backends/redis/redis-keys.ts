@@ -34,10 +34,14 @@ import { Buffer } from "node:buffer";
 import { ErrorCodes, TorusError, quote } from "../../errors.js";
 import type { Interval } from "../../intervals.js";
 import type { Namespace } from "../../store.js";
+import { DEFAULT_NAME_CACHE_MB, NameCache } from "../name-cache.js";
 import { hashTagOf, slotOf } from "./redis-slot.js";
 
-/** Names memoized per namespace before the memo is dropped and rebuilt. */
-const MEMO_LIMIT = 100_000;
+/** A name's hash (its tag) and its cluster slot. */
+export interface NameTag {
+  hash: string;
+  slot: number;
+}
 
 /** FNV-1a over UTF-16 code units, as 8 hex digits: a short, tag-safe stand-in for the name. */
 export function nameHash(name: string): string {
@@ -70,7 +74,14 @@ export class KeySpace {
   /** The registry of names. */
   readonly names: string;
 
-  constructor(ns: Namespace) {
+  /**
+   * @param memo name → tag, shared by the store's key spaces and bounded by
+   *   bytes (stat names repeat every flush); by default one of this space's own.
+   */
+  constructor(
+    ns: Namespace,
+    private readonly memo: NameCache<KeySpace, NameTag> = new NameCache(DEFAULT_NAME_CACHE_MB * 1024 * 1024),
+  ) {
     const prefix = ns.prefix === "" || ns.prefix.endsWith(":") ? ns.prefix : `${ns.prefix}:`;
     this.head = `${prefix}${ns.type}:`;
     this.names = `${this.head}names`;
@@ -87,17 +98,13 @@ export class KeySpace {
     }
   }
 
-  /** Stat names repeat every flush: name → hash and slot, dropped wholesale when it grows past {@link MEMO_LIMIT}. */
-  private readonly memo = new Map<string, { hash: string; slot: number }>();
-
   /** The name's hash (its tag) and its cluster slot, memoized. */
-  tagOf(name: string): { hash: string; slot: number } {
-    let t = this.memo.get(name);
+  tagOf(name: string): NameTag {
+    let t = this.memo.get(this, name);
     if (!t) {
-      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
       const hash = nameHash(name);
       t = { hash, slot: slotOf(`${this.head}{${hash}}:`) };
-      this.memo.set(name, t);
+      this.memo.set(this, name, t);
     }
     return t;
   }

@@ -1,9 +1,10 @@
 import { Cluster } from "ioredis";
 import { StoreError, TorusError } from "../../errors.js";
 import type { Namespace, Properties, Row, Store, WriteBatch } from "../../store.js";
+import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
 import { connectRedis, isRetryable, oneLine, type RedisClient } from "./redis-connect.js";
-import { KeySpace, intervalOfToken, intervalToken } from "./redis-keys.js";
+import { KeySpace, intervalOfToken, intervalToken, type NameTag } from "./redis-keys.js";
 import { rowsOf } from "./redis-rows.js";
 import { SCRIPTS, type Script } from "./redis-scripts.js";
 import { parseRedisUrl } from "./redis-url.js";
@@ -69,11 +70,14 @@ export class RedisStore implements Store {
   private readonly cluster: boolean;
   private readonly password: string | undefined;
   private readonly spaces = new Map<string, KeySpace>();
+  /** Name → tag and slot for every key space, bounded by `client_config.name_cache_mb`. */
+  private readonly tags: NameCache<KeySpace, NameTag>;
   /** Per batch that failed part-way: how far it got, so writing it again sends only the rest. */
   private readonly applied = new WeakMap<WriteBatch, Progress>();
 
-  private constructor(url: string, client: RedisClient) {
+  private constructor(url: string, client: RedisClient, nameCacheBytes: number) {
     this.url = redactUrl(url);
+    this.tags = new NameCache(nameCacheBytes);
     this.handle = client;
     this.cluster = client instanceof Cluster;
     this.password = parseRedisUrl(url).password;
@@ -81,13 +85,16 @@ export class RedisStore implements Store {
 
   /** Connect (bounded by the connect timeout) and return the store; throws a StoreError naming the redacted URL. */
   static async open(url: string, clientConfig: Record<string, unknown> = {}): Promise<RedisStore> {
-    return new RedisStore(url, await connectRedis(url, clientConfig));
+    const bytes = nameCacheBytes(clientConfig, redactUrl(url));
+    // The store's own setting; the rest is the driver's.
+    const { name_cache_mb: _, ...driver } = clientConfig;
+    return new RedisStore(url, await connectRedis(url, driver), bytes);
   }
 
   private space(ns: Namespace): KeySpace {
     const id = `${ns.type}\u0000${ns.prefix}`;
     let ks = this.spaces.get(id);
-    if (!ks) this.spaces.set(id, (ks = new KeySpace(ns)));
+    if (!ks) this.spaces.set(id, (ks = new KeySpace(ns, this.tags)));
     return ks;
   }
 

@@ -29,7 +29,7 @@ export interface SqlSuiteServer {
   label: string;
   url: string;
   dialect: SqlDialect;
-  open(url: string): Promise<SqlStore>;
+  open(url: string, clientConfig?: Record<string, unknown>): Promise<SqlStore>;
   /** A store of its own, and a way to make the server drop all its connections (as a restart would). */
   victim(): Promise<{ store: SqlStore; kill(): Promise<void> }>;
 }
@@ -180,12 +180,42 @@ export function sqlStoreSuite({ label, url, dialect, open, victim }: SqlSuiteSer
       }
     });
 
-    it("a prefix too long for the server's table names is refused, not truncated", async () => {
-      const ts = series(store, "count", "p".repeat(60));
-      const err = await ts.insert("a", 1, NOW).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(StoreError);
-      expect(err).toMatchObject({ retryable: false });
-      expect((err as Error).message).toMatch(/prefix "p{60}" is too long/);
+    it("a name-id cache far smaller than the names in use stays in its bound; evicted names read and write as before", async () => {
+      const small = await open(url, { name_cache_mb: 0.002 });
+      try {
+        const ts = series(small, "count", prefix());
+        const names = Array.from({ length: 200 }, (_, i) => `evict.${i}`);
+        for (let round = 0; round < 2; round++) {
+          for (let b = 0; b < names.length; b += 50) {
+            const batch = new WriteBatch();
+            for (const name of names.slice(b, b + 50)) ts.stage(batch, name, 1, NOW);
+            await small.write(batch);
+            expect(small.names.bytes).toBeLessThanOrEqual(0.002 * 1024 * 1024);
+          }
+        }
+        expect(small.names.size).toBeLessThan(names.length / 4);
+        for (const name of names) expect(await ts.get(name, "minute", { timestamp: NOW })).toBe(2);
+        expect(await ts.list()).toEqual([...names].sort());
+        await ts.delete("evict.7");
+        expect(await ts.get(["evict.7", "evict.8"], "minute", { timestamp: NOW })).toBe(2);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it("prefixes too long for table names, or holding quotes, get tables of their own that fit the server's limit", async () => {
+      const base = prefix();
+      const odd = [`${base}${"p".repeat(60)}1`, `${base}${"p".repeat(60)}2`, `${base}"\`'; DROP TABLE x; --`, `${base}Ünïcödé schema`];
+      for (const p of odd) prefixes.add(p);
+      for (const [i, p] of odd.entries()) await series(store, "count", p).insert("a", i + 1, NOW);
+      for (const [i, p] of odd.entries()) {
+        const ts = series(store, "count", p);
+        expect(await ts.get("a", "minute", { timestamp: NOW })).toBe(i + 1);
+        expect(await ts.list()).toEqual(["a"]);
+      }
+      for (const p of odd) {
+        for (const table of Object.values(store.tables(p))) expect(Buffer.byteLength(table) - 2).toBeLessThanOrEqual(dialect.maxIdentifierBytes);
+      }
     });
   });
 }

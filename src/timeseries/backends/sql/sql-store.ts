@@ -1,10 +1,17 @@
 import { createHash } from "node:crypto";
 import { StoreError } from "../../errors.js";
 import { TYPE_NAMES, type BatchPart, type Namespace, type Properties, type Row, type Store, type TypeName, type WriteBatch } from "../../store.js";
+import { DEFAULT_NAME_CACHE_MB, NameCache } from "../name-cache.js";
+import { tableStem } from "../table-stem.js";
 import { redactUrl } from "../url.js";
 import { chunks, partRows } from "./batch-rows.js";
 import { TABLE_KINDS, type SqlClient, type SqlDialect, type SqlSession, type TableKind } from "./sql-dialect.js";
 import { secretsOf, storeError } from "./sql-errors.js";
+
+export interface SqlStoreOptions {
+  /** Bound of the name-id cache, in bytes (estimated); default {@link DEFAULT_NAME_CACHE_MB} MiB. */
+  nameCacheBytes?: number;
+}
 
 /** Names looked up or inserted per statement while interning. */
 const INTERN_CHUNK = 5000;
@@ -18,14 +25,28 @@ function wellFormed(s: string): string {
   return /[\uD800-\uDFFF]/.test(s) ? Buffer.from(s, "utf8").toString("utf8") : s;
 }
 
-/** Ids of names and intervals already committed under one prefix. Name rows are never deleted, so ids never go stale. */
+/** Where known ids are kept: a plain map, or one prefix's view of the store's bounded name cache. */
+interface IdMap {
+  get(value: string): number | undefined;
+  set(value: string, id: number): void;
+}
+
+/**
+ * Ids of names and intervals already committed under one prefix. Name rows
+ * are never deleted, so ids never go stale; names live in the store's
+ * bounded cache (an evicted one is looked up again), intervals are few.
+ */
 class IdCache {
-  readonly names = new Map<string, number>();
   readonly intervals = new Map<string, number>();
+  readonly names: IdMap;
+
+  constructor(cache: NameCache, prefix: string) {
+    this.names = { get: (name) => cache.get(prefix, name), set: (name, id) => cache.set(prefix, name, id) };
+  }
 }
 
 /** New ids seen inside a transaction: cached only once it commits. */
-type Fresh = Array<[Map<string, number>, string, number]>;
+type Fresh = Array<[IdMap, string, number]>;
 
 /** The SELECT tail producing `[bucket, sub, a, b]` after `name_id`, and the order that keeps series in arrival order. */
 function readColumns(d: SqlDialect, type: TypeName): { columns: string; order: string } {
@@ -58,22 +79,26 @@ export class SqlStore implements Store {
   private readonly ids = new Map<string, IdCache>();
   private readonly sql = new Map<string, string>();
   private readonly tableNames = new Map<string, Readonly<Record<TableKind, string>>>();
+  /** Name → id for every prefix, bounded by bytes. */
+  readonly names: NameCache;
 
   constructor(
     url: string,
     private readonly dialect: SqlDialect,
     private readonly client: SqlClient,
+    options: SqlStoreOptions = {},
   ) {
     this.url = redactUrl(url);
     this.secrets = secretsOf(url);
+    this.names = new NameCache(options.nameCacheBytes ?? DEFAULT_NAME_CACHE_MB * 1024 * 1024);
   }
 
   /**
    * Open a store and connect once before returning, so wrong credentials or
    * an unreachable host fail at startup (the client is closed again then).
    */
-  static async open(url: string, dialect: SqlDialect, client: SqlClient): Promise<SqlStore> {
-    const store = new SqlStore(url, dialect, client);
+  static async open(url: string, dialect: SqlDialect, client: SqlClient, options: SqlStoreOptions = {}): Promise<SqlStore> {
+    const store = new SqlStore(url, dialect, client, options);
     try {
       await store.connect();
     } catch (err) {
@@ -100,18 +125,18 @@ export class SqlStore implements Store {
     return storeError(this.url, this.secrets, what, err, this.dialect.retryable(err));
   }
 
-  /** Table names of a prefix, checked against the server's identifier limit so two prefixes never collide by truncation. */
+  /**
+   * Table names of a prefix. Prefixes are schema names by default and may
+   * hold anything; {@link tableStem} turns each into a distinct, quotable
+   * stem that fits the server's identifier limit with the longest kind.
+   */
   tables(prefix: string): Readonly<Record<TableKind, string>> {
     const known = this.tableNames.get(prefix);
     if (known) return known;
-    const longest = Buffer.byteLength(prefix) + "histogram".length;
-    if (longest > this.dialect.maxIdentifierBytes) {
-      throw new StoreError(this.url, `prefix ${JSON.stringify(prefix)} is too long for ${this.dialect.label} table names (at most ${this.dialect.maxIdentifierBytes - 9} bytes)`, {
-        retryable: false,
-      });
-    }
+    const longestKind = Math.max(...TABLE_KINDS.map((k) => k.length));
+    const stem = tableStem(prefix, this.dialect.maxIdentifierBytes - longestKind);
     const out = {} as Record<TableKind, string>;
-    for (const kind of TABLE_KINDS) out[kind] = this.dialect.ident(prefix + kind);
+    for (const kind of TABLE_KINDS) out[kind] = this.dialect.ident(stem + kind);
     this.tableNames.set(prefix, out);
     return out;
   }
@@ -141,7 +166,7 @@ export class SqlStore implements Store {
 
   private cache(prefix: string): IdCache {
     let c = this.ids.get(prefix);
-    if (!c) this.ids.set(prefix, (c = new IdCache()));
+    if (!c) this.ids.set(prefix, (c = new IdCache(this.names, prefix)));
     return c;
   }
 
@@ -383,6 +408,7 @@ export class SqlStore implements Store {
     }
     for (const key of [...this.ready.keys()]) if (key.startsWith(`${prefix}\0`)) this.ready.delete(key);
     this.ids.delete(prefix);
+    this.names.forget(prefix);
   }
 
   async close(): Promise<void> {

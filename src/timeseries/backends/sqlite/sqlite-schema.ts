@@ -14,7 +14,7 @@ export function ident(name: string): string {
 export const BLOCK_BUCKETS = 32;
 
 /**
- * One table per type under a prefix, rows shaped for upserts: a bucket (or
+ * One table per type under a table stem (see tableStem), rows shaped for upserts: a bucket (or
  * sub-bucket) per row for counts and gauges, a row per histogram cell, set
  * member and series value. Names and interval names are interned to small
  * integers; `sub` is stored as its offset in the bucket (0, i.e. zero bytes
@@ -23,8 +23,8 @@ export const BLOCK_BUCKETS = 32;
  * `properties` read it instead of scanning data, and a stream moving forward
  * touches it once per block rather than once per bucket.
  */
-export function schemaSql(prefix: string): string {
-  const t = (s: string) => ident(prefix + s);
+export function schemaSql(stem: string): string {
+  const t = (s: string) => ident(stem + s);
   const key = "interval_id INTEGER NOT NULL, block INTEGER NOT NULL, name_id INTEGER NOT NULL, bucket INTEGER NOT NULL, sub INTEGER NOT NULL";
   const pk = "interval_id, block, name_id, bucket, sub";
   const keys = (type: TypeName) =>

@@ -5,6 +5,8 @@ import Database from "better-sqlite3";
 import { encodeBatch } from "../../batch-codec.js";
 import { StoreError } from "../../errors.js";
 import type { BatchPart, Cell, Cells, GaugeCell, Namespace, Properties, Row, Store, TypeName, WriteBatch } from "../../store.js";
+import { NameCache, nameCacheBytes } from "../name-cache.js";
+import { tableStem } from "../table-stem.js";
 import { redactUrl } from "../url.js";
 import { BLOCK_BUCKETS, READ_COLUMNS, UPSERT, ident, schemaSql } from "./sqlite-schema.js";
 import { sqlitePath } from "./sqlite-url.js";
@@ -187,22 +189,27 @@ class RangeTable {
 
 /** Prepared statements, interned ids and known ranges for one prefix. */
 class Scope {
-  readonly names = new Map<string, number>();
   readonly intervals = new Map<string, IntervalRow>();
   /** type → interval id → name id → known first bucket and last block. */
   ranges = new Map<string, Map<number, RangeTable>>();
   rangesAt = Date.now();
   private readonly stmts = new Map<string, Statement>();
 
+  /** The start of this prefix's table names (see tableStem): any prefix, one set of tables of its own. */
+  private readonly stem: string;
+
   constructor(
     readonly db: Database.Database,
     readonly prefix: string,
+    /** The store's name ids, every prefix's, bounded by bytes; this scope's are under its own key. */
+    private readonly names: NameCache<Scope>,
   ) {
-    db.exec(schemaSql(prefix));
+    this.stem = tableStem(prefix, Infinity);
+    db.exec(schemaSql(this.stem));
   }
 
   table(name: string): string {
-    return ident(this.prefix + name);
+    return ident(this.stem + name);
   }
 
   stmt(key: string, sql: () => string): Statement {
@@ -231,12 +238,12 @@ class Scope {
 
   /** Id of a name, creating it; the cache learns it only once the transaction commits. */
   internName(name: string, fresh: Fresh): number {
-    const hit = this.names.get(name);
+    const hit = this.names.get(this, name);
     if (hit !== undefined) return hit;
     const row = this.stmt("intern:names", () =>
       `INSERT INTO ${this.table("names")} (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id`,
     ).get(name) as { id: number };
-    fresh.push(() => this.names.set(name, row.id));
+    fresh.push(() => this.names.set(this, name, row.id));
     return row.id;
   }
 
@@ -254,10 +261,10 @@ class Scope {
 
   /** Id of an existing name, or undefined; reads never create one. */
   lookupName(name: string): number | undefined {
-    const hit = this.names.get(name);
+    const hit = this.names.get(this, name);
     if (hit !== undefined) return hit;
     const row = this.stmt("lookup:names", () => `SELECT id FROM ${this.table("names")} WHERE name = ?`).get(name) as { id: number } | undefined;
-    if (row) this.names.set(name, row.id);
+    if (row) this.names.set(this, name, row.id);
     return row?.id;
   }
 
@@ -281,6 +288,8 @@ export class SqliteStore implements Store {
   readonly url: string;
   readonly handle: Database.Database;
   private readonly scopes = new Map<string, Scope>();
+  /** Name → id of every prefix, bounded by `client_config.name_cache_mb`. */
+  readonly names: NameCache<Scope>;
   private readonly apply: (batch: WriteBatch, fresh: Fresh) => void;
   private readonly writer: WriterThread | null;
   /** `PRAGMA data_version`: moves when another connection commits, never for this one's own commits. */
@@ -293,16 +302,18 @@ export class SqliteStore implements Store {
    * default 5000), `writer_thread` (files only, default false: batches are
    * written by a worker thread so parsing and routing go on meanwhile; it
    * pays on machines with cores to spare, costs memory and copying on small
-   * ones), and better-sqlite3's own options.
+   * ones), `name_cache_mb` (bound of the name-id cache, default 64; a name
+   * evicted is looked up again), and better-sqlite3's own options.
    */
   constructor(url: string, clientConfig: Record<string, unknown> = {}) {
     this.url = redactUrl(url);
+    this.names = new NameCache(nameCacheBytes(clientConfig, this.url));
     const path = sqlitePath(url);
     const { writer_thread: writerThread, ...rest } = clientConfig;
     // An in-memory database lives in one connection: it cannot be handed to another thread.
     this.writer = writerThread === true && path !== ":memory:" ? new WriterThread(url, rest) : null;
     try {
-      const { cache_mb: cacheMb, busy_timeout: busyTimeout, ...driver } = rest;
+      const { cache_mb: cacheMb, busy_timeout: busyTimeout, name_cache_mb: _, ...driver } = rest;
       this.handle = new Database(path, driver as Database.Options);
       if (path !== ":memory:") this.handle.pragma("journal_mode = WAL");
       this.handle.pragma(`busy_timeout = ${Number(busyTimeout ?? 5000)}`);
@@ -322,7 +333,7 @@ export class SqliteStore implements Store {
 
   private scope(prefix: string): Scope {
     let s = this.scopes.get(prefix);
-    if (!s) this.scopes.set(prefix, (s = new Scope(this.handle, prefix)));
+    if (!s) this.scopes.set(prefix, (s = new Scope(this.handle, prefix, this.names)));
     return s;
   }
 
