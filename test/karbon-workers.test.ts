@@ -97,7 +97,7 @@ it("two workers split the connections, add up in one store, and report summed me
 
 it("rejects a bad --workers or TORUS_HEAP_GROWTH in one line", async () => {
   const k = spawnCli("karbon-main.ts", ["--workers", "0", "--config", config]);
-  expect(await k.exited).toBe(1);
+  expect(await k.exited).toBe(2);
   expect(k.output()).toMatch(/karbon: --workers: expected a whole number from 1 to 64, got "0"/);
   const h = spawnCli("karbon-main.ts", ["--config", config], { TORUS_HEAP_GROWTH: "lots" });
   expect(await h.exited).toBe(1);

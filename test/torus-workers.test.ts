@@ -39,6 +39,6 @@ it("two workers share the port and the store, reload together and stop cleanly",
 
 it("rejects a bad --workers in one line", async () => {
   const p = spawnCli("torus-main.ts", ["web", "--workers", "zero", "--config", "/nonexistent.ts"]);
-  expect(await p.exited).toBe(1);
-  expect(p.output()).toMatch(/torus: --workers: expected a whole number from 1 to 64, got "zero"/);
+  expect(await p.exited).toBe(2);
+  expect(p.output()).toMatch(/torus web: --workers: expected a whole number from 1 to 64, got "zero"/);
 });

@@ -6,7 +6,7 @@ import { KarbonPrimary, serveAsWorker } from "../ingest/karbon-cluster.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
 import { limitHeapGrowth } from "./heap-growth.js";
-import { collect, runCli } from "./run-cli.js";
+import { collect, runCli, UsageError } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
 import { superviseWorkers, workerCount } from "./worker-supervisor.js";
 
@@ -27,14 +27,13 @@ export function karbonProgram(): Command {
     .option("--metrics <host:port>", "serve Prometheus /metrics and /dead-letters on this HTTP port")
     .option("--workers <n>", "ingest in this many processes sharing the ports, one connection each (node:cluster)", "1")
     .option("--config <file>", "configuration module (.ts/.mts/.js/.mjs/.cjs); repeat for several", collect, [])
-    .showHelpAfterError()
     .action(async (opts: KarbonFlags) => {
       const tcp = parseEndpoint(opts.tcp, "localhost", "--tcp");
       const udp = opts.udp ? parseEndpoint(opts.udp, "localhost", "--udp") : null;
       const metrics = opts.metrics ? parseEndpoint(opts.metrics, "localhost", "--metrics") : null;
       const workers = workerCount(opts.workers);
       limitHeapGrowth();
-      if (opts.config.length === 0) throw new Error("--config: at least one configuration file is required (see examples/statsd.ts)");
+      if (opts.config.length === 0) throw new UsageError("--config: at least one configuration file is required, e.g. --config examples/statsd.ts");
       // Loaded in the primary too: a broken configuration fails here, once, before any worker starts.
       const config = await loadConfig(opts.config);
       const logger = createLogger("karbon", config.debug);

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "../logging/logger.js";
+import { UsageError } from "./run-cli.js";
 
 export interface Supervisor {
   /** The live workers. */
@@ -67,6 +68,6 @@ export function superviseWorkers(options: SuperviseOptions): Supervisor {
 /** `--workers`: a whole number from 1 to 64. */
 export function workerCount(value: string | undefined, flag = "--workers"): number {
   const n = Number(value ?? "1");
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`${flag}: expected a whole number from 1 to 64, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`${flag}: expected a whole number from 1 to 64, got ${JSON.stringify(value)}`);
   return n;
 }

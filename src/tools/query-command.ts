@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { UsageError } from "../cli/run-cli.js";
 import { fetchSeries, formatPlot, formatTable } from "./query-tool.js";
 
 interface QueryFlags {
@@ -27,8 +28,9 @@ export function queryCommand(): Command {
       try {
         new URL(flags.url);
       } catch {
-        throw new Error(`--url: ${JSON.stringify(flags.url)} is not a URL (e.g. http://localhost:8080)`);
+        throw new UsageError(`--url: ${JSON.stringify(flags.url)} is not a URL, e.g. http://localhost:8080`);
       }
+      if (flags.steps !== undefined && !/^[1-9]\d*$/.test(flags.steps.trim())) throw new UsageError(`--steps: expected a positive whole number, got ${JSON.stringify(flags.steps)}`);
       const entries = await fetchSeries({ url: flags.url, stats, start: flags.start, end: flags.end, steps: flags.steps, interval: flags.interval, schema: flags.schema });
       process.stdout.write(flags.plot ? formatPlot(entries, Math.max(5, Math.min(30, (process.stdout.rows ?? 24) - 8))) : formatTable(entries));
     });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createSocket } from "node:dgram";
 import { connect, createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -31,6 +32,30 @@ export function spawnCli(entry: string, args: string[], env: Record<string, stri
     stdio: ["ignore", "pipe", "pipe"],
   });
   return wrap(proc);
+}
+
+/** True when `npm run build` has produced dist/ (what bin/torus and bin/karbon run). */
+export const BUILT = existsSync(join(ROOT, "dist", "cli", "torus-main.js")) && existsSync(join(ROOT, "dist", "cli", "karbon-main.js"));
+
+/**
+ * Run `bin/torus` or `bin/karbon` to completion (the built CLI, as a user
+ * runs it; from source through tsx when there is no build). Killed after
+ * `timeoutMs`, shorter than a test's timeout so the output shows.
+ */
+export function runBin(name: "torus" | "karbon", args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const argv = BUILT ? [join(ROOT, "bin", name)] : ["--import", "tsx", join(ROOT, "src", "cli", `${name}-main.ts`)];
+  const proc = spawn(process.execPath, [...argv, ...args], { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.on("data", (d) => (stdout += d));
+  proc.stderr.on("data", (d) => (stderr += d));
+  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 15_000);
+  return new Promise((resolve) =>
+    proc.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 /** Collect a child process's output and offer waits on its JSON log lines. */
