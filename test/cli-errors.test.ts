@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, runBin } from "./helpers/processes.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort, reapChildren, runBin } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-cli-errors-"));
 const good = join(dir, "good.mjs");
@@ -32,6 +32,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
   busyPort = (busy.address() as { port: number }).port;
 });
+afterEach(() => reapChildren());
 afterAll(async () => {
   await new Promise((r) => busy?.close(r));
   rmSync(dir, { recursive: true, force: true });

@@ -6,13 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, afterEach, expect, it } from "vitest";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
 import { Timeseries } from "../src/timeseries/index.js";
-import { eventually, jsonLogs, sendTcp, spawnCli } from "./helpers/processes.js";
+import { eventually, jsonLogs, reapChildren, sendTcp, spawnCli } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-karbon-workers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => reapChildren());
 
 async function metric(port: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

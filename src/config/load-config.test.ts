@@ -34,6 +34,8 @@ describe("loadConfig", () => {
     expect(config.aggregates[0].apply("stats_counts.web.hits")).toBe("stats_counts.web");
     expect(config.debug).toBe(1);
     expect(config.flushInterval).toBe(250);
+    expect(config.tcpIdleTimeoutMs).toBe(300_000);
+    expect(config.maxConnections).toBe(1024);
     expect(config.schemas[0].options.write_func?.("12")).toBe(12);
   });
 
@@ -46,6 +48,10 @@ describe("loadConfig", () => {
     const config = await loadConfig([file(ext, body)]);
     expect(config.schemas.map((s) => s.name)).toEqual(["a"]);
     expect(config.schemas[0].host).toBe("sqlite:///:memory:");
+    if (ext === "mjs") {
+      const tuned = await loadConfig([file("mjs", `${body}\nexport const TCP_IDLE_TIMEOUT = 0.5; export const MAX_CONNECTIONS = 3;`)]);
+      expect([tuned.tcpIdleTimeoutMs, tuned.maxConnections]).toEqual([500, 3]);
+    }
   });
 
   it("merges several files in order: schemas by name, aggregates appended, the rest replaced", async () => {
@@ -84,6 +90,10 @@ describe("loadConfig", () => {
     ["negative QUERY_CACHE", `export const QUERY_CACHE = -1;`, /QUERY_CACHE/],
     ["fractional QUERY_CACHE", `export const QUERY_CACHE = 2.5;`, /QUERY_CACHE/],
     ["text QUERY_CACHE_MB", `export const QUERY_CACHE_MB = "lots";`, /QUERY_CACHE_MB/],
+    ["negative TCP_IDLE_TIMEOUT", `export const TCP_IDLE_TIMEOUT = -1;`, /TCP_IDLE_TIMEOUT/],
+    ["text TCP_IDLE_TIMEOUT", `export const TCP_IDLE_TIMEOUT = "5m";`, /TCP_IDLE_TIMEOUT/],
+    ["zero MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 0;`, /MAX_CONNECTIONS/],
+    ["fractional MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 10.5;`, /MAX_CONNECTIONS/],
     ["bad TIMEZONE", `export const TIMEZONE = "Mars/Olympus";`, /TIMEZONE: "Mars\/Olympus" is not an IANA time zone/],
     ["syntax error", `export const SCHEMAS = {`, /cannot load/],
     ["throws at load", `throw new Error("boom at load");`, /cannot load: .*boom at load/],

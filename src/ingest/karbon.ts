@@ -9,7 +9,7 @@ import { createIngestLog } from "./ingest-log.js";
 import { KarbonMetrics } from "./karbon-metrics.js";
 import { buildMetricsApp, listenMetrics, localMetrics } from "./metrics-server.js";
 import type { BadLineReason, PlaintextSink } from "./plaintext-parser.js";
-import { TcpReceiver } from "./tcp-receiver.js";
+import { IDLE_PARTIAL, TcpReceiver, type ConnectionEvent } from "./tcp-receiver.js";
 import { UdpReceiver } from "./udp-receiver.js";
 import { WriteBuffer } from "./write-buffer.js";
 
@@ -90,7 +90,13 @@ export class Karbon {
     const out: KarbonAddresses = { tcp: null, udp: null, metrics: null };
     try {
       if (this.options.tcp) {
-        this.tcp = new TcpReceiver(receiverOptions);
+        this.tcp = new TcpReceiver({
+          ...receiverOptions,
+          limits: () => ({ idleTimeoutMs: this.runtime.config.tcpIdleTimeoutMs, maxConnections: this.runtime.config.maxConnections }),
+          onConnectionEvent: (event, partial) => this.onConnectionEvent(event, partial),
+        });
+        const tcp = this.tcp;
+        this.metrics.openConnections = () => tcp.connections;
         out.tcp = await this.tcp.listen(this.options.tcp.host, this.options.tcp.port);
       }
       if (this.options.udp) {
@@ -148,6 +154,16 @@ export class Karbon {
       this.options.logger.error({ err: (err as Error).message }, "reload failed; keeping the running configuration");
       return err as Error;
     }
+  }
+
+  /** Count what the TCP receiver refused or closed: refusals by reason, idle closes, HTTP requests as bad lines. */
+  private onConnectionEvent(event: ConnectionEvent, partial?: boolean): void {
+    const m = this.metrics;
+    if (event === "idle") {
+      m.connectionsIdleClosed++;
+      if (partial) m.bad(IDLE_PARTIAL);
+    } else if (event === "http_request") m.bad("http_request");
+    else m.connectionsRefused.set(event, (m.connectionsRefused.get(event) ?? 0) + 1);
   }
 
   private afterChunk(): void {

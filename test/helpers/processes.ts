@@ -44,7 +44,7 @@ export const BUILT = existsSync(join(ROOT, "dist", "cli", "torus-main.js")) && e
  */
 export function runBin(name: "torus" | "karbon", args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const argv = BUILT ? [join(ROOT, "bin", name)] : ["--import", "tsx", join(ROOT, "src", "cli", `${name}-main.ts`)];
-  const proc = spawn(process.execPath, [...argv, ...args], { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = track(spawn(process.execPath, [...argv, ...args], { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] }));
   let stdout = "";
   let stderr = "";
   proc.stdout.on("data", (d) => (stdout += d));
@@ -58,8 +58,32 @@ export function runBin(name: "torus" | "karbon", args: readonly string[], option
   );
 }
 
+/** Children started through these helpers and not yet exited: what {@link reapChildren} kills. */
+const live = new Set<ChildProcess>();
+
+/** Track any child process (a private redis-server, statsd, ...) so {@link reapChildren} kills it too. */
+export function track<T extends ChildProcess>(proc: T): T {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    live.add(proc);
+    proc.once("exit", () => live.delete(proc));
+  }
+  return proc;
+}
+
+/**
+ * SIGKILL every tracked child still running and wait for it to exit. Test
+ * files call it from `afterEach` (or `afterAll` for processes shared by
+ * their tests), so a failing test leaves no orphan holding ports or files.
+ */
+export async function reapChildren(): Promise<void> {
+  const exits = [...live].map((p) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once("exit", () => resolve()))));
+  for (const p of live) p.kill("SIGKILL");
+  await Promise.all(exits);
+}
+
 /** Collect a child process's output and offer waits on its JSON log lines. */
 export function wrap(proc: ChildProcess): Spawned {
+  track(proc);
   let out = "";
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer) => {
