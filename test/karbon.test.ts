@@ -2,6 +2,7 @@
  * karbon as a real process: real sockets in, a real SQLite file (or a
  * private Redis) out, read back through the timeseries library.
  */
+import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
 import { Timeseries } from "../src/timeseries/index.js";
-import { eventually, freePort, reapChildren, sendTcp, sleep, spawnCli, type Spawned } from "./helpers/processes.js";
+import { ROOT, eventually, freePort, reapChildren, sendTcp, sleep, spawnCli, wrap, type Spawned } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-karbon-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -264,6 +265,43 @@ describe("karbon process", () => {
       await store.close();
     }
     expect(await metric(metricsPort, "karbon_points_received_total")).toBe(151);
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+  });
+
+  it("near the open-file limit, refuses connections visibly instead of letting them vanish; open ones store every line", async () => {
+    const { db, config } = setup("MAX_CONNECTIONS: 100000, TCP_IDLE_TIMEOUT: 0,");
+    // A low `ulimit -n`: at EMFILE libuv would accept and silently close new connections.
+    const k = wrap(
+      spawn("sh", ["-c", 'ulimit -n 200 && exec "$0" "$@"', process.execPath, "--import", "tsx", join(ROOT, "src", "cli", "karbon-main.ts"), "--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", config], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }),
+    );
+    const log = await k.waitForLog("karbon listening");
+    const [port, metricsPort] = [log.tcp.port, log.metrics.port];
+    expect(k.output()).toMatch(/MAX_CONNECTIONS is more than the open-file limit/);
+    const outcomes = await Promise.all(
+      Array.from({ length: 300 }, () => {
+        const s = connect({ host: "127.0.0.1", port });
+        let code: string | undefined;
+        s.on("error", (e: NodeJS.ErrnoException) => (code = e.code));
+        const closed = new Promise<string>((r) => s.on("close", () => r(code ?? "closed")));
+        return Promise.race([closed.then((how) => ({ s, how })), sleep(1500).then(() => ({ s, how: "open" }))]);
+      }),
+    );
+    const open = outcomes.filter((o) => o.how === "open");
+    const how = outcomes.map((o) => o.how).filter((h) => h !== "open");
+    // Every connection karbon did not keep was reset, none closed quietly.
+    expect(new Set(how)).toEqual(new Set(["ECONNRESET"]));
+    expect(open.length).toBeGreaterThan(50);
+    expect(await metric(metricsPort, 'karbon_connections_refused_total{reason="max_connections"}')).toBe(how.length);
+    const t = NOW - 180;
+    await Promise.all(open.map((o, i) => new Promise<void>((r) => o.s.end(`c.fd${i % 10}.n 1 ${t}\n`, () => r()))));
+    const { store, ts } = reader(db);
+    try {
+      await eventually(async () => (await ts.get("c.all.n", "minute", { timestamp: t })) === open.length);
+    } finally {
+      await store.close();
+    }
+    expect(k.output()).not.toMatch(/flush failed/); // the stores kept room to open their files
     k.kill("SIGTERM");
     expect(await k.exited).toBe(0);
   });

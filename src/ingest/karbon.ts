@@ -9,7 +9,7 @@ import { createIngestLog } from "./ingest-log.js";
 import { KarbonMetrics } from "./karbon-metrics.js";
 import { buildMetricsApp, listenMetrics, localMetrics } from "./metrics-server.js";
 import type { BadLineReason, PlaintextSink } from "./plaintext-parser.js";
-import { IDLE_PARTIAL, TcpReceiver, type ConnectionEvent } from "./tcp-receiver.js";
+import { connectionsAllowedByFileLimit, IDLE_PARTIAL, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./tcp-receiver.js";
 import { UdpReceiver } from "./udp-receiver.js";
 import { WriteBuffer } from "./write-buffer.js";
 
@@ -90,9 +90,11 @@ export class Karbon {
     const out: KarbonAddresses = { tcp: null, udp: null, metrics: null };
     try {
       if (this.options.tcp) {
+        const tcpLimits = this.tcpLimits();
+        tcpLimits(); // warns now, not at the first connection, if the open-file limit lowers the cap
         this.tcp = new TcpReceiver({
           ...receiverOptions,
-          limits: () => ({ idleTimeoutMs: this.runtime.config.tcpIdleTimeoutMs, maxConnections: this.runtime.config.maxConnections }),
+          limits: tcpLimits,
           onConnectionEvent: (event, partial) => this.onConnectionEvent(event, partial),
         });
         const tcp = this.tcp;
@@ -154,6 +156,20 @@ export class Karbon {
       this.options.logger.error({ err: (err as Error).message }, "reload failed; keeping the running configuration");
       return err as Error;
     }
+  }
+
+  /** The TCP bounds from the current configuration, the cap kept below what the open-file limit allows. */
+  private tcpLimits(): () => TcpLimits {
+    const fileCap = connectionsAllowedByFileLimit();
+    let warned = -1;
+    return () => {
+      const { tcpIdleTimeoutMs, maxConnections } = this.runtime.config;
+      if (fileCap !== null && maxConnections > fileCap && warned !== maxConnections) {
+        warned = maxConnections;
+        this.options.logger.warn({ MAX_CONNECTIONS: maxConnections, allowed: fileCap }, "MAX_CONNECTIONS is more than the open-file limit (ulimit -n) leaves room for; refusing connections past the lower bound");
+      }
+      return { idleTimeoutMs: tcpIdleTimeoutMs, maxConnections: fileCap === null ? maxConnections : Math.min(maxConnections, fileCap) };
+    };
   }
 
   /** Count what the TCP receiver refused or closed: refusals by reason, idle closes, HTTP requests as bad lines. */

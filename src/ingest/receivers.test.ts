@@ -5,11 +5,14 @@
  * UDP drops under pressure.
  */
 import { createSocket } from "node:dgram";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { connect, type Socket } from "node:net";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { collector } from "./collecting-sink.case.js";
-import { isHttpRequestLine, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./tcp-receiver.js";
+import { connectionsAllowedByFileLimit, isHttpRequestLine, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./tcp-receiver.js";
 import { UdpReceiver } from "./udp-receiver.js";
 
 const logger = pino({ level: "silent" });
@@ -161,6 +164,25 @@ describe("TcpReceiver", () => {
     ["GET  / HTTP/1.1", false],
   ])("isHttpRequestLine(%j) is %s", (line, expected) => {
     expect(isHttpRequestLine(line)).toBe(expected);
+  });
+});
+
+describe("connectionsAllowedByFileLimit", () => {
+  it.each([
+    ["1024", 1024 - 128],
+    ["200", 200 - 64],
+    ["20000", 20000 - 2500],
+    ["unlimited", null],
+  ])("a soft limit of %s open files leaves %s connections", (soft, expected) => {
+    const dir = mkdtempSync(join(tmpdir(), "torus-limits-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "limits");
+    writeFileSync(file, `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft.padEnd(20)} 4096                 files\n`);
+    expect(connectionsAllowedByFileLimit(file)).toBe(expected);
+  });
+
+  it("is null where the limits cannot be read", () => {
+    expect(connectionsAllowedByFileLimit("/nonexistent/limits")).toBeNull();
   });
 });
 

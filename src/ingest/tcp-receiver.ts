@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import type { Logger } from "../logging/logger.js";
 import { LineFramer } from "./line-framer.js";
@@ -43,6 +44,26 @@ const HTTP_REQUEST_LINE = /^(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PA
 /** True when the first line of a connection is an HTTP request line. */
 export function isHttpRequestLine(line: string): boolean {
   return HTTP_REQUEST_LINE.test(line);
+}
+
+/**
+ * How many connections the process's open-file limit leaves room for, or
+ * null where it cannot be read (Linux's /proc only). At EMFILE libuv accepts
+ * and closes new connections without telling us, so a sender's lines would
+ * vanish silently, and stores could not open files either: the connection
+ * cap stays below the limit, with room kept for stores, logs and the
+ * metrics port, so the cap (a visible, counted reset) is reached first.
+ */
+export function connectionsAllowedByFileLimit(limitsFile = "/proc/self/limits"): number | null {
+  let soft: number;
+  try {
+    const line = readFileSync(limitsFile, "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    soft = Number(line?.split(/\s{2,}/)[1]);
+  } catch {
+    return null;
+  }
+  if (!Number.isFinite(soft) || soft <= 0) return null;
+  return Math.max(1, soft - Math.max(64, Math.ceil(soft / 8)));
 }
 
 /** At most one warning per this many ms for refusals, so a flood cannot flood the log. */
