@@ -39,6 +39,7 @@ export function karbonProgram(): Command {
       const logger = createLogger("karbon", config.debug);
       if (workers > 1 && cluster.isPrimary) {
         const primary = new KarbonPrimary(workers, logger, metrics);
+        await primary.listen();
         superviseWorkers({ count: workers, logger, label: "karbon", onFork: (w) => primary.adopt(w), onStop: () => primary.close() });
         return;
       }

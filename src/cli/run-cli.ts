@@ -72,6 +72,9 @@ export async function runCli(program: Command, argv: string[], name: string): Pr
     }
     process.stderr.write(`${name}: ${oneLine(err)}\n`);
     process.exitCode = EXIT_RUNTIME;
+    // Exit now: a half-started command may hold handles (a worker's IPC channel, a store's socket)
+    // that would keep the process alive, so a failed `--workers` child would never be replaced.
+    process.exit(EXIT_RUNTIME);
   }
 }
 

@@ -55,7 +55,7 @@ export class KarbonPrimary {
       const msg = m as ToPrimary;
       if (msg.karbon === "listening") {
         this.listening.set(worker.id, { tcp: msg.tcp, udp: msg.udp });
-        void this.announce();
+        this.announce();
       } else if (msg.karbon === "dead-letters") {
         const w = this.waiting.get(msg.id);
         if (!w) return;
@@ -67,17 +67,30 @@ export class KarbonPrimary {
     worker.on("exit", () => this.listening.delete(worker.id));
   }
 
-  /** Once all workers listen: open the metrics port and log "karbon listening" with the shared addresses. */
-  private async announce(): Promise<void> {
+  private metricsAddress: AddressInfo | null = null;
+
+  /**
+   * Open the summed metrics port, before any worker is forked: a port in use
+   * ends karbon with one line at start instead of failing later inside the
+   * running primary.
+   */
+  async listen(): Promise<void> {
+    if (!this.metrics) return;
+    this.http = buildMetricsApp({ contentType: this.aggregator.contentType, metrics: () => this.aggregator.clusterMetrics(), deadLetters: () => this.deadLetters() });
+    try {
+      this.metricsAddress = await listenMetrics(this.http, this.metrics.host, this.metrics.port);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** Once all workers listen: log "karbon listening" with the shared addresses. */
+  private announce(): void {
     if (this.announced || this.listening.size < this.count) return;
     this.announced = true;
     const first = this.listening.values().next().value!;
-    let metrics: AddressInfo | null = null;
-    if (this.metrics) {
-      this.http = buildMetricsApp({ contentType: this.aggregator.contentType, metrics: () => this.aggregator.clusterMetrics(), deadLetters: () => this.deadLetters() });
-      metrics = await listenMetrics(this.http, this.metrics.host, this.metrics.port);
-    }
-    this.logger.info({ tcp: first.tcp, udp: first.udp, metrics, workers: this.count }, "karbon listening");
+    this.logger.info({ tcp: first.tcp, udp: first.udp, metrics: this.metricsAddress, workers: this.count }, "karbon listening");
   }
 
   /** Dead letters summed over the live workers (a worker that does not answer in time is left out). */
