@@ -50,6 +50,11 @@ export async function runCli(program: Command, argv: string[], name: string): Pr
     cmd.showHelpAfterError(false);
     cmd.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
   }
+  // Output piped into `head` and the like: a closed pipe ends the command quietly, not with a stack trace.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   let active: Command = program;
   program.hook("preAction", (_self, actionCommand) => {
     active = actionCommand;
