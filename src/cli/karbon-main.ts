@@ -1,11 +1,12 @@
 import cluster from "node:cluster";
 import { Command } from "commander";
 import { loadConfig } from "../config/index.js";
-import { Karbon } from "../ingest/karbon.js";
+import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
 import { KarbonPrimary, serveAsWorker } from "../ingest/karbon-cluster.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
 import { limitHeapGrowth } from "./heap-growth.js";
+import { announce, dataLocations, describeListeners } from "./start-line.js";
 import { collect, runCli, UsageError } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
 import { superviseWorkers, workerCount } from "./worker-supervisor.js";
@@ -37,17 +38,31 @@ export function karbonProgram(): Command {
       // Loaded in the primary too: a broken configuration fails here, once, before any worker starts.
       const config = await loadConfig(opts.config);
       const logger = createLogger("karbon", config.debug);
+      // On a terminal, one plain line says where karbon listens; everything else stays JSON.
+      const plainStart = (out: KarbonAddresses, fields: Record<string, unknown>) =>
+        announce(
+          logger,
+          "karbon listening",
+          fields,
+          describeListeners("karbon", {
+            carbonTcp: out.tcp && { host: tcp.host, port: out.tcp.port },
+            carbonUdp: out.udp && udp && { host: udp.host, port: out.udp.port },
+            metrics: out.metrics && metrics && { host: metrics.host, port: out.metrics.port },
+            data: dataLocations(config),
+          }),
+        );
       if (workers > 1 && cluster.isPrimary) {
-        const primary = new KarbonPrimary(workers, logger, metrics);
+        const primary = new KarbonPrimary(workers, logger, metrics, plainStart);
         await primary.listen();
         superviseWorkers({ count: workers, logger, label: "karbon", onFork: (w) => primary.adopt(w), onStop: () => primary.close() });
         return;
       }
       const worker = cluster.isWorker;
-      const karbon = new Karbon({ configFiles: opts.config, config, tcp, udp, metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined });
+      const karbon = new Karbon({ configFiles: opts.config, config, tcp, udp, metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
+      // Before start: a signal sent as soon as "listening" is announced must find its handler.
+      serveSignals(karbon, logger, { worker });
       const addresses = await karbon.start();
       if (worker) serveAsWorker(karbon, addresses);
-      serveSignals(karbon, logger, { worker });
     });
 }
 

@@ -36,8 +36,15 @@ export async function runWeb(opts: WebOptions): Promise<void> {
     superviseWorkers({ count: workers, logger, label: "torus" });
     return;
   }
-  const server = await startTorusServer({ configFiles: opts.config, config, http, logger, cache: opts.cache !== false });
-  serveSignals(server, logger, { worker: cluster.isWorker });
+  await startTorusServer({
+    configFiles: opts.config,
+    config,
+    http,
+    logger,
+    cache: opts.cache !== false,
+    plainStart: process.stderr.isTTY === true && !cluster.isWorker,
+    onReady: (server) => serveSignals(server, logger, { worker: cluster.isWorker }),
+  });
 }
 
 /** `torus web [--tcp H:P] [--config F]...`: the query server (the same as bare `torus`). */

@@ -46,6 +46,8 @@ export class KarbonPrimary {
     private readonly count: number,
     private readonly logger: Logger,
     private readonly metrics: { host: string; port: number } | null,
+    /** Announce the shared ports some other way (a plain line on a terminal) instead of the JSON log line. */
+    private readonly onListening?: (addresses: KarbonAddresses, fields: Record<string, unknown>) => void,
   ) {}
 
   /** Wire a (new or replacement) worker's messages. */
@@ -90,7 +92,9 @@ export class KarbonPrimary {
     if (this.announced || this.listening.size < this.count) return;
     this.announced = true;
     const first = this.listening.values().next().value!;
-    this.logger.info({ tcp: first.tcp, udp: first.udp, metrics: this.metricsAddress, workers: this.count }, "karbon listening");
+    const fields = { tcp: first.tcp, udp: first.udp, metrics: this.metricsAddress, workers: this.count };
+    if (this.onListening) this.onListening({ tcp: first.tcp, udp: first.udp, metrics: this.metricsAddress }, fields);
+    else this.logger.info(fields, "karbon listening");
   }
 
   /** Dead letters summed over the live workers (a worker that does not answer in time is left out). */

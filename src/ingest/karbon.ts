@@ -30,6 +30,8 @@ export interface KarbonOptions {
   shutdownDeadlineMs?: number;
   /** The log line announcing the ports ("karbon listening"; workers of `--workers` say so per worker). */
   listeningMessage?: string;
+  /** Announce the ports some other way (a plain line on a terminal) instead of the JSON log line. */
+  announce?: (addresses: KarbonAddresses, fields: Record<string, unknown>) => void;
 }
 
 export interface KarbonAddresses {
@@ -113,7 +115,9 @@ export class Karbon {
       await this.stop();
       throw err;
     }
-    logger.info({ tcp: out.tcp, udp: out.udp, metrics: out.metrics, schemas: config.schemas.length, flushInterval: config.flushInterval }, this.options.listeningMessage ?? "karbon listening");
+    const fields = { tcp: out.tcp, udp: out.udp, metrics: out.metrics, schemas: config.schemas.length, flushInterval: config.flushInterval };
+    if (this.options.announce) this.options.announce(out, fields);
+    else logger.info(fields, this.options.listeningMessage ?? "karbon listening");
     return out;
   }
 
