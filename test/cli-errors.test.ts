@@ -21,6 +21,9 @@ writeFileSync(broken, "export const SCHEMAS = {{ nope");
 const invalid = join(dir, "invalid.ts");
 writeFileSync(invalid, `export const SCHEMAS = { c: { type: "counter", match: "x", intervals: { minute: { step: 60 } } } };\n`);
 const missing = join(dir, "missing.ts");
+// A store that cannot open: its folder does not exist.
+const storeDown = join(dir, "store-down.mjs");
+writeFileSync(storeDown, `export const SCHEMAS = { c: { type: "count", host: "sqlite:///${join(dir, "no", "such", "x.db")}", match: "^c\\.", intervals: { minute: { step: 60 } } } };\n`);
 const COMMANDS = "start, web, query, migrate, schema-debug, schema-test";
 
 let busy: Server;
@@ -55,6 +58,7 @@ const cases: Case[] = [
   ["karbon", ["--config", good, "stray"], 2, "karbon: unexpected argument 'stray' (see karbon --help)"],
   ["karbon", ["--config", missing], 1, /^karbon: .*missing\.ts.*no such file/],
   ["karbon", ["--config", broken], 1, /^karbon: .*broken\.ts.*cannot load/],
+  ["karbon", ["--config", storeDown, "--tcp", "127.0.0.1:0"], 1, /^karbon: sqlite:.*x\.db: cannot open SQLite database/],
   ["karbon", ["--config", good, "--tcp", "127.0.0.1:$BUSY"], 1, /^karbon: cannot listen on 127\.0\.0\.1:\d+: address already in use$/],
   // torus (the query server)
   ["torus", ["bogus"], 2, `torus: unknown command 'bogus' (commands: ${COMMANDS})`],
@@ -75,6 +79,7 @@ const cases: Case[] = [
   ["torus", ["start", "stray"], 2, "torus start: unexpected argument 'stray' (see torus start --help)"],
   ["torus", ["start", "--karbon", "x:y", "--config", good], 2, /^torus start: --karbon: cannot parse "x:y".* \(see torus start --help\)$/],
   ["torus", ["start", "--config"], 2, "torus start: option '--config <file>' argument missing (see torus start --help)"],
+  ["torus", ["start", "--config", storeDown, "--tcp", "127.0.0.1:0", "--karbon", "127.0.0.1:0"], 1, /^torus: sqlite:.*x\.db: cannot open SQLite database/],
   ["torus", ["start", "--config", missing], 1, /^torus: .*missing\.ts.*no such file/],
   ["torus", ["start", "--config", good, "--tcp", "127.0.0.1:0", "--karbon", "127.0.0.1:$BUSY"], 1, /^torus: cannot listen on 127\.0\.0\.1:\d+: address already in use$/],
   // torus query
