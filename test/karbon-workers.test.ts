@@ -152,17 +152,20 @@ it("workers that die at start (a store that cannot open) are restarted with a gr
   writeFileSync(badConfig, `export const SCHEMAS = { c: { type: "count", host: "sqlite:///${join(dir, "no", "such", "dir", "x.db")}", match: "^c\\\\.", intervals: { minute: { step: 60 } } } };\n`);
   const k = spawnCli("karbon-main.ts", ["--workers", "2", "--tcp", "127.0.0.1:0", "--config", badConfig]);
   await k.waitForLog("karbon workers starting");
-  await sleep(8000);
-  const deaths = jsonLogs(k.output()).filter((l) => l.msg === "karbon worker died; starting another");
-  // Without a backoff each slot is refilled as fast as a worker can start and fail (a few per second).
-  expect(deaths.length).toBeGreaterThanOrEqual(2);
-  expect(deaths.length).toBeLessThanOrEqual(6);
-  expect(deaths.map((d) => d.restartInMs)).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000].slice(0, deaths.length));
+  const died = () => jsonLogs(k.output()).filter((l) => l.msg === "karbon worker died; starting another");
+  await eventually(() => died().length >= 4, 40_000, 50);
+  const deaths = died().slice(0, 4);
+  expect(deaths.map((d) => d.restartInMs)).toEqual([1000, 2000, 4000, 8000]);
   for (const d of deaths) expect(d.code).toBe(1);
+  // The 3rd and 4th deaths are of the workers restarted after the 1st and 2nd: one of them waited 2 s.
+  expect(Math.max(deaths[2].time, deaths[3].time) - deaths[0].time).toBeGreaterThanOrEqual(2000);
+  // The next restart waits 4 s after the 3rd death: no fork loop meanwhile.
+  await sleep(Math.max(0, deaths[2].time + 3000 - Date.now()));
+  expect(died().length).toBe(4);
   // Each failure was logged by the worker itself, in one line.
   expect(k.output()).toMatch(/karbon: .*x\.db/);
   expect(await k.stop("SIGTERM")).toBe(0); // stopping cancels the pending restarts
-}, 30_000);
+}, 60_000);
 
 it("a metrics port in use: one line, exit 1, no worker started", async () => {
   const busy = createServer();

@@ -13,8 +13,12 @@ export interface Spawned {
   output(): string;
   /** Resolves with the first JSON log line whose msg matches. */
   waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, any>>;
-  /** Resolves with the exit code. */
-  exited: Promise<number | null>;
+  /**
+   * Resolves with the exit code; rejects, with the output, if the process
+   * has not exited {@link EXIT_WAIT_MS} after this is read (less than a
+   * test's timeout, so a hang reports what the process said).
+   */
+  readonly exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): void;
   /** Signal the process (SIGTERM by default) unless it has exited, and wait for its exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -57,6 +61,9 @@ export function runBin(name: "torus" | "karbon", args: readonly string[], option
     }),
   );
 }
+
+/** How long `exited` and `stop()` wait for a process to exit. */
+export const EXIT_WAIT_MS = 20_000;
 
 /** Children started through these helpers and not yet exited: what {@link reapChildren} kills. */
 const live = new Set<ChildProcess>();
@@ -108,11 +115,20 @@ export function wrap(proc: ChildProcess): Spawned {
   return {
     proc,
     output: () => out,
-    exited,
+    get exited() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+      return new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`process ${proc.pid} did not exit within ${EXIT_WAIT_MS} ms; output:\n${out}`)), EXIT_WAIT_MS);
+        void exited.then((code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+      });
+    },
     kill: (signal = "SIGTERM") => void proc.kill(signal),
     async stop(signal = "SIGTERM") {
-      if (proc.exitCode === null) proc.kill(signal);
-      return exited;
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return this.exited;
     },
     waitForLog(msg, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
