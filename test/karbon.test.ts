@@ -320,7 +320,7 @@ describe("karbon process", () => {
 
   it("reports a port already in use in one line", async () => {
     const { config } = setup();
-    const { k, port } = await startKarbon(config);
+    const { port } = await startKarbon(config); // stopped by afterEach
     const second = spawnCli("karbon-main.ts", ["--tcp", `127.0.0.1:${port}`, "--config", config]);
     expect(await second.exited).toBe(1);
     expect(second.output()).toMatch(/karbon: cannot listen on 127\.0\.0\.1:\d+: address already in use/);
