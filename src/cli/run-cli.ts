@@ -73,7 +73,7 @@ export async function runCli(program: Command, argv: string[], name: string): Pr
       // An unknown command already lists the commands; everything else points at the help.
       process.stderr.write(`${path}: ${usage.problem}${usage.pointer === false ? "" : ` (see ${path} --help)`}\n`);
       process.exitCode = EXIT_USAGE;
-      return;
+      process.exit(EXIT_USAGE); // as below: nothing half-started may keep the process alive
     }
     process.stderr.write(`${name}: ${oneLine(err)}\n`);
     process.exitCode = EXIT_RUNTIME;

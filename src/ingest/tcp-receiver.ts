@@ -102,8 +102,9 @@ export class TcpReceiver {
       this.server.listen({ host, port }, () => {
         this.server.off("error", onError);
         this.server.on("error", (err: NodeJS.ErrnoException) => {
-          // EMFILE/ENFILE while accepting: libuv closes the connection it could not take (its sender
-          // sees the close); the listener stays up. Count and report it like any refusal.
+          // An accept the system refused (ENFILE, say); the listener stays up. Count and report it like
+          // any refusal. (At EMFILE libuv mostly sheds connections without telling us: the cap, kept
+          // below the open-file limit, is there so that it never comes to that.)
           if (err.syscall === "accept") return this.refused("accept_error", { err: err.message, code: err.code });
           this.options.logger.error({ err: err.message }, "TCP listener error");
         });
