@@ -7,9 +7,9 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openStore, Timeseries } from "../src/timeseries/index.js";
-import { eventually, freePort, sendTcp, sleep, spawnCli } from "./helpers/processes.js";
+import { eventually, freePort, reapChildren, sendTcp, sleep, spawnCli, track } from "./helpers/processes.js";
 
 const haveRedis = spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 if (!haveRedis && process.env.CI === "true") throw new Error("redis-server is required for the karbon outage test in CI");
@@ -17,14 +17,12 @@ if (!haveRedis) console.warn("\n*** SKIPPING karbon Redis outage test: redis-ser
 
 const dir = mkdtempSync(join(tmpdir(), "torus-karbon-redis-"));
 let redis: ChildProcess | null = null;
-afterAll(() => {
-  redis?.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-});
-
+// karbon and the private redis-server die with the test, whatever happened.
+afterEach(() => reapChildren());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function startRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""], { stdio: "ignore" });
+  const proc = track(spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""], { stdio: "ignore" }));
   await eventually(async () => {
     const r = spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" });
     return r.stdout.trim() === "PONG";
@@ -69,5 +67,5 @@ describe.runIf(haveRedis)("karbon with Redis going down mid-stream", () => {
     await store.close();
     k.kill("SIGTERM");
     expect(await k.exited).toBe(0);
-  });
+  }, 90_000);
 });

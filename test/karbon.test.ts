@@ -2,18 +2,22 @@
  * karbon as a real process: real sockets in, a real SQLite file (or a
  * private Redis) out, read back through the timeseries library.
  */
+import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { connect, type Socket } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
 import { Timeseries } from "../src/timeseries/index.js";
-import { eventually, freePort, sendTcp, sleep, spawnCli, type Spawned } from "./helpers/processes.js";
+import { ROOT, eventually, freePort, reapChildren, sendTcp, sleep, spawnCli, wrap, type Spawned } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-karbon-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A failing test leaves no karbon behind.
+afterEach(() => reapChildren());
 let n = 0;
 
 interface Setup {
@@ -149,13 +153,13 @@ describe("karbon process", () => {
     blocker.close();
     await sending;
     const { store, ts } = reader(db);
-    await eventually(async () => (await ts.get("c.all.v", "minute", { timestamp: NOW - 60 })) === N, 30_000, 250);
+    await eventually(async () => (await ts.get("c.all.v", "minute", { timestamp: NOW - 60 })) === N, 40_000, 250);
     expect(k.output()).toMatch(/write buffer drained: resuming input/);
     expect(k.output()).toMatch(/store is writable again/);
     await store.close();
     k.kill("SIGTERM");
     expect(await k.exited).toBe(0);
-  });
+  }, 90_000);
 
   it("SIGHUP reloads the configuration; a broken reload keeps the running one", async () => {
     const { db, config } = setup();
@@ -221,6 +225,88 @@ describe("karbon process", () => {
     expect(await k.exited).toBe(0);
   });
 
+  it("bounds connections: past MAX_CONNECTIONS refused and counted, idle ones closed after TCP_IDLE_TIMEOUT with every line stored", async () => {
+    const { db, config } = setup("MAX_CONNECTIONS: 3, TCP_IDLE_TIMEOUT: 1,");
+    const { k, port, metricsPort } = await startKarbon(config);
+    const open = (): Promise<{ s: Socket; closed: Promise<string | undefined> }> =>
+      new Promise((resolve) => {
+        const s = connect({ host: "127.0.0.1", port });
+        let code: string | undefined;
+        s.on("error", (e: NodeJS.ErrnoException) => (code = e.code));
+        const closed = new Promise<string | undefined>((r) => s.on("close", () => r(code)));
+        s.once("connect", () => resolve({ s, closed }));
+        s.once("close", () => resolve({ s, closed }));
+      });
+    const held = [await open(), await open(), await open()];
+    await eventually(async () => (await metric(metricsPort, "karbon_connections ")) === 3);
+    const refused = await open();
+    expect(await refused.closed).toBe("ECONNRESET"); // reset at once: the sender knows
+    expect(await metric(metricsPort, 'karbon_connections_refused_total{reason="max_connections"}')).toBe(1);
+    // The three open connections keep working: every line they send is stored.
+    const t = NOW - 120;
+    for (let i = 0; i < 50; i++) for (const [j, h] of held.entries()) h.s.write(`c.conn${j}.n 1 ${t}\n`);
+    // Then they fall silent: karbon closes them after a second, and nothing they sent is lost.
+    const started = Date.now();
+    expect(await Promise.all(held.map((h) => h.closed))).toEqual([undefined, undefined, undefined]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(await metric(metricsPort, "karbon_connections_idle_closed_total")).toBe(3);
+    const { store, ts } = reader(db);
+    try {
+      await eventually(async () => (await ts.get("c.all.n", "minute", { timestamp: t })) === 150);
+      for (let j = 0; j < 3; j++) expect(await ts.get(`c.conn${j}.n`, "minute", { timestamp: t })).toBe(50);
+      expect(await metric(metricsPort, "karbon_connections ")).toBe(0);
+
+      // A web page posting to the Carbon port: closed at the request line, its body never parsed.
+      await expect(fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: `c.evil.n 1 ${t}\n` })).rejects.toThrow();
+      await eventually(async () => (await metric(metricsPort, 'karbon_bad_lines_total{reason="http_request"}')) === 1);
+      await sendTcp(port, `c.after.n 1 ${t}\n`);
+      await eventually(async () => (await ts.get("c.all.n", "minute", { timestamp: t })) === 151);
+      expect(await ts.get("c.evil.n", "minute", { timestamp: t })).toBeNull();
+    } finally {
+      await store.close();
+    }
+    expect(await metric(metricsPort, "karbon_points_received_total")).toBe(151);
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+  });
+
+  it("near the open-file limit, refuses connections visibly instead of letting them vanish; open ones store every line", async () => {
+    const { db, config } = setup("MAX_CONNECTIONS: 100000, TCP_IDLE_TIMEOUT: 0,");
+    // A low `ulimit -n`: at EMFILE libuv would accept and silently close new connections.
+    const k = wrap(
+      spawn("sh", ["-c", 'ulimit -n 200 && exec "$0" "$@"', process.execPath, "--import", "tsx", join(ROOT, "src", "cli", "karbon-main.ts"), "--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", config], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }),
+    );
+    const log = await k.waitForLog("karbon listening");
+    const [port, metricsPort] = [log.tcp.port, log.metrics.port];
+    expect(k.output()).toMatch(/MAX_CONNECTIONS is more than the open-file limit/);
+    const outcomes = await Promise.all(
+      Array.from({ length: 300 }, () => {
+        const s = connect({ host: "127.0.0.1", port });
+        let code: string | undefined;
+        s.on("error", (e: NodeJS.ErrnoException) => (code = e.code));
+        const closed = new Promise<string>((r) => s.on("close", () => r(code ?? "closed")));
+        return Promise.race([closed.then((how) => ({ s, how })), sleep(1500).then(() => ({ s, how: "open" }))]);
+      }),
+    );
+    const open = outcomes.filter((o) => o.how === "open");
+    const how = outcomes.map((o) => o.how).filter((h) => h !== "open");
+    // Every connection karbon did not keep was reset, none closed quietly.
+    expect(new Set(how)).toEqual(new Set(["ECONNRESET"]));
+    expect(open.length).toBeGreaterThan(50);
+    expect(await metric(metricsPort, 'karbon_connections_refused_total{reason="max_connections"}')).toBe(how.length);
+    const t = NOW - 180;
+    await Promise.all(open.map((o, i) => new Promise<void>((r) => o.s.end(`c.fd${i % 10}.n 1 ${t}\n`, () => r()))));
+    const { store, ts } = reader(db);
+    try {
+      await eventually(async () => (await ts.get("c.all.n", "minute", { timestamp: t })) === open.length);
+    } finally {
+      await store.close();
+    }
+    expect(k.output()).not.toMatch(/flush failed/); // the stores kept room to open their files
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+  });
+
   it.each([
     [["--tcp", "nonsense"], /--tcp: cannot parse "nonsense"/],
     [["--config", "/nonexistent/config.ts"], /no such file/],
@@ -235,11 +321,9 @@ describe("karbon process", () => {
 
   it("reports a port already in use in one line", async () => {
     const { config } = setup();
-    const { k, port } = await startKarbon(config);
+    const { port } = await startKarbon(config); // stopped by afterEach
     const second = spawnCli("karbon-main.ts", ["--tcp", `127.0.0.1:${port}`, "--config", config]);
     expect(await second.exited).toBe(1);
     expect(second.output()).toMatch(/karbon: cannot listen on 127\.0\.0\.1:\d+: address already in use/);
-    k.kill("SIGTERM");
-    await k.exited;
   });
 });

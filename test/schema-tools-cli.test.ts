@@ -2,11 +2,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { ROOT, spawnCli } from "./helpers/processes.js";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { ROOT, reapChildren, spawnCli } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-schema-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => reapChildren());
 
 describe("torus schema-debug / schema-test", () => {
   it("schema-debug prints schemas with hosts and the aggregate cascade", async () => {

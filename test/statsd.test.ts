@@ -8,17 +8,16 @@ import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, afterEach, expect, it } from "vitest";
 import { loadConfig } from "../src/config/index.js";
 import { buildRuntime } from "../src/runtime/runtime.js";
 import { StoreRegistry } from "../src/timeseries/index.js";
-import { ROOT, eventually, freePort, spawnCli } from "./helpers/processes.js";
+import { ROOT, eventually, freePort, reapChildren, spawnCli, track } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-statsd-"));
 const registry = new StoreRegistry();
-const cleanups: Array<() => void> = [];
+afterEach(() => reapChildren());
 afterAll(async () => {
-  for (const c of cleanups) c();
   await registry.closeAll();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -35,7 +34,6 @@ function sendUdp(port: number, messages: string[]): Promise<void> {
 it("statsd's graphite backend → karbon → SQLite: counters, timers and gauges read back", async () => {
   const env = { TORUS_DATA: dir };
   const karbon = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--config", join(ROOT, "examples", "statsd.ts")], env);
-  cleanups.push(() => karbon.kill("SIGKILL"));
   const karbonPort = (await karbon.waitForLog("karbon listening")).tcp.port;
 
   const statsdPort = await freePort(true);
@@ -54,8 +52,7 @@ it("statsd's graphite backend → karbon → SQLite: counters, timers and gauges
       graphite: { legacyNamespace: true },
     })})`,
   );
-  const statsd = spawn(process.execPath, [join(ROOT, "node_modules", "statsd", "stats.js"), statsdConfig], { cwd: join(ROOT, "node_modules", "statsd"), stdio: "pipe" });
-  cleanups.push(() => statsd.kill("SIGKILL"));
+  const statsd = track(spawn(process.execPath, [join(ROOT, "node_modules", "statsd", "stats.js"), statsdConfig], { cwd: join(ROOT, "node_modules", "statsd"), stdio: "pipe" }));
   let statsdOut = "";
   statsd.stdout.on("data", (d) => (statsdOut += d));
   statsd.stderr.on("data", (d) => (statsdOut += d));
@@ -88,7 +85,6 @@ it("statsd's graphite backend → karbon → SQLite: counters, timers and gauges
   // Gauges keep the newest value.
   await eventually(async () => (await total("gauges", "stats.gauges.shop.queue")) === 42, 5_000, 250);
 
-  statsd.kill("SIGTERM");
   karbon.kill("SIGTERM");
   expect(await karbon.exited).toBe(0);
 }, 60_000);

@@ -2,11 +2,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
-import { eventually, freePort, jsonLogs, spawnCli } from "./helpers/processes.js";
+import { afterAll, afterEach, expect, it } from "vitest";
+import { eventually, freePort, jsonLogs, reapChildren, spawnCli } from "./helpers/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-workers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => reapChildren());
 
 it("two workers share the port and the store, reload together and stop cleanly", async () => {
   const config = join(dir, "c.mjs");
@@ -39,6 +40,6 @@ it("two workers share the port and the store, reload together and stop cleanly",
 
 it("rejects a bad --workers in one line", async () => {
   const p = spawnCli("torus-main.ts", ["web", "--workers", "zero", "--config", "/nonexistent.ts"]);
-  expect(await p.exited).toBe(1);
-  expect(p.output()).toMatch(/torus: --workers: expected a whole number from 1 to 64, got "zero"/);
+  expect(await p.exited).toBe(2);
+  expect(p.output()).toMatch(/torus web: --workers: expected a whole number from 1 to 64, got "zero"/);
 });

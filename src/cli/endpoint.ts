@@ -1,3 +1,5 @@
+import { UsageError } from "./run-cli.js";
+
 /** A listening address from `host:port`, `:port`, `port` or `[v6]:port`. */
 export interface Endpoint {
   host: string;
@@ -11,7 +13,7 @@ export function parseEndpoint(value: string, defaultHost: string, flag: string):
   const host = m ? (m[1] ?? m[2] ?? "") : "";
   const port = m ? Number(m[3]) : Number.NaN;
   if (!m || !(port >= 0 && port <= 65_535) || (!value.includes(":") && !/^\d+$/.test(value.trim()))) {
-    throw new Error(`${flag}: cannot parse ${JSON.stringify(value)} (use host:port, :port or port)`);
+    throw new UsageError(`${flag}: cannot parse ${JSON.stringify(value)}; use host:port, :port or port`);
   }
   return { host: host || defaultHost, port };
 }

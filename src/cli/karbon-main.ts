@@ -1,12 +1,13 @@
 import cluster from "node:cluster";
 import { Command } from "commander";
 import { loadConfig } from "../config/index.js";
-import { Karbon } from "../ingest/karbon.js";
+import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
 import { KarbonPrimary, serveAsWorker } from "../ingest/karbon-cluster.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
 import { limitHeapGrowth } from "./heap-growth.js";
-import { collect, runCli } from "./run-cli.js";
+import { announce, dataLocations, describeListeners } from "./start-line.js";
+import { collect, runCli, UsageError } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
 import { superviseWorkers, workerCount } from "./worker-supervisor.js";
 
@@ -27,27 +28,41 @@ export function karbonProgram(): Command {
     .option("--metrics <host:port>", "serve Prometheus /metrics and /dead-letters on this HTTP port")
     .option("--workers <n>", "ingest in this many processes sharing the ports, one connection each (node:cluster)", "1")
     .option("--config <file>", "configuration module (.ts/.mts/.js/.mjs/.cjs); repeat for several", collect, [])
-    .showHelpAfterError()
     .action(async (opts: KarbonFlags) => {
       const tcp = parseEndpoint(opts.tcp, "localhost", "--tcp");
       const udp = opts.udp ? parseEndpoint(opts.udp, "localhost", "--udp") : null;
       const metrics = opts.metrics ? parseEndpoint(opts.metrics, "localhost", "--metrics") : null;
       const workers = workerCount(opts.workers);
       limitHeapGrowth();
-      if (opts.config.length === 0) throw new Error("--config: at least one configuration file is required (see examples/statsd.ts)");
+      if (opts.config.length === 0) throw new UsageError("--config: at least one configuration file is required, e.g. --config examples/statsd.ts");
       // Loaded in the primary too: a broken configuration fails here, once, before any worker starts.
       const config = await loadConfig(opts.config);
       const logger = createLogger("karbon", config.debug);
+      // On a terminal, one plain line says where karbon listens; everything else stays JSON.
+      const plainStart = (out: KarbonAddresses, fields: Record<string, unknown>) =>
+        announce(
+          logger,
+          "karbon listening",
+          fields,
+          describeListeners("karbon", {
+            carbonTcp: out.tcp && { host: tcp.host, port: out.tcp.port },
+            carbonUdp: out.udp && udp && { host: udp.host, port: out.udp.port },
+            metrics: out.metrics && metrics && { host: metrics.host, port: out.metrics.port },
+            data: dataLocations(config),
+          }),
+        );
       if (workers > 1 && cluster.isPrimary) {
-        const primary = new KarbonPrimary(workers, logger, metrics, config.http);
+        const primary = new KarbonPrimary(workers, logger, metrics, config.http, plainStart);
+        await primary.listen();
         superviseWorkers({ count: workers, logger, label: "karbon", onFork: (w) => primary.adopt(w), onStop: () => primary.close() });
         return;
       }
       const worker = cluster.isWorker;
-      const karbon = new Karbon({ configFiles: opts.config, config, tcp, udp, metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined });
+      const karbon = new Karbon({ configFiles: opts.config, config, tcp, udp, metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
+      // Before start: a signal sent as soon as "listening" is announced must find its handler.
+      serveSignals(karbon, logger, { worker });
       const addresses = await karbon.start();
       if (worker) serveAsWorker(karbon, addresses);
-      serveSignals(karbon, logger, { worker });
     });
 }
 

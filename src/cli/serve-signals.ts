@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import type { Logger } from "../logging/logger.js";
 import { oneLine } from "./run-cli.js";
 
@@ -32,6 +33,15 @@ export function serveSignals(server: Servable, logger: Logger, options: { worker
   // A worker of `--workers` leaves Ctrl-C to its primary, which stops the workers itself:
   // a worker exiting on its own first would look like a crash and be replaced.
   process.on("SIGINT", () => (options.worker ? undefined : void stop("SIGINT")));
+  // A worker of `--workers` whose primary is gone (killed, even with SIGKILL): node:cluster would
+  // exit it at once, losing its buffers. Claim the disconnect as expected and stop the usual way.
+  const worker = options.worker ? cluster.worker : undefined;
+  worker?.on("disconnect", () => {
+    if (stopping) return;
+    worker.exitedAfterDisconnect = true;
+    logger.error("the primary process is gone; flushing what was accepted and exiting");
+    void stop("disconnect");
+  });
   process.on("uncaughtException", (err) => {
     logger.fatal({ err: oneLine(err), stack: err.stack }, "uncaught exception; flushing and exiting");
     void stop("uncaughtException");

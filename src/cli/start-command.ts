@@ -43,7 +43,6 @@ export function startCommand(): Command {
       const config = await loadConfig(files);
       const logger = createLogger("torus", config.debug);
       limitHeapGrowth();
-      const server = await startTorusServer({ configFiles: files, config, http, karbonTcp, logger });
-      serveSignals(server, logger);
+      await startTorusServer({ configFiles: files, config, http, karbonTcp, logger, plainStart: process.stderr.isTTY === true, onReady: (server) => serveSignals(server, logger) });
     });
 }

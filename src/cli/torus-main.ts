@@ -16,10 +16,10 @@ export function torusProgram(): Command {
     .description("Torus, a web server for mining data out of the timeseries stores; and its tools")
     .enablePositionalOptions()
     .action((opts: WebOptions) => runWeb(opts));
-  program.addCommand(webCommand());
   program.addCommand(startCommand());
-  program.addCommand(migrateCommand());
+  program.addCommand(webCommand());
   program.addCommand(queryCommand());
+  program.addCommand(migrateCommand());
   program.addCommand(schemaDebugCommand());
   program.addCommand(schemaTestCommand());
   return program;

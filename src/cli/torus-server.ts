@@ -5,6 +5,7 @@ import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
 import type { Logger } from "../logging/logger.js";
 import { buildQueryApp, karbonWriter, QueryMetrics } from "../query/index.js";
 import type { Endpoint } from "./endpoint.js";
+import { dataLocations, describeListeners } from "./start-line.js";
 
 export interface TorusServerOptions {
   configFiles: readonly string[];
@@ -16,6 +17,10 @@ export interface TorusServerOptions {
   logger: Logger;
   /** False: no `/series` response cache, whatever QUERY_CACHE says (`--no-cache`). */
   cache?: boolean;
+  /** Announce the start with one plain line on stderr (a terminal) instead of the JSON log lines. */
+  plainStart?: boolean;
+  /** Called once listening, before the start is announced: install signal handlers here, so a signal sent on the announcement finds them. */
+  onReady?: (server: TorusServer) => void;
 }
 
 export interface TorusServer {
@@ -35,7 +40,8 @@ export interface TorusServer {
  */
 export async function startTorusServer(options: TorusServerOptions): Promise<TorusServer> {
   const config = options.config ?? (await loadConfig(options.configFiles));
-  const karbon = new Karbon({ configFiles: options.configFiles, config, tcp: options.karbonTcp ?? null, logger: options.logger });
+  // With a plain start line, the one line below covers karbon's ports too.
+  const karbon = new Karbon({ configFiles: options.configFiles, config, tcp: options.karbonTcp ?? null, logger: options.logger, announce: options.plainStart ? () => {} : undefined });
   const karbonAddresses = await karbon.start();
   const app = buildQueryApp({
     runtime: () => karbon.current.runtime,
@@ -51,8 +57,7 @@ export async function startTorusServer(options: TorusServerOptions): Promise<Tor
     throw err;
   }
   const http = app.server.address() as AddressInfo;
-  options.logger.info({ http, karbon: karbonAddresses.tcp, schemas: config.schemas.length, files: config.files }, "torus listening");
-  return {
+  const server: TorusServer = {
     http,
     karbon: karbonAddresses,
     app,
@@ -62,4 +67,11 @@ export async function startTorusServer(options: TorusServerOptions): Promise<Tor
       return karbon.stop();
     },
   };
+  options.onReady?.(server);
+  const fields = { http, karbon: karbonAddresses.tcp, schemas: config.schemas.length, files: config.files };
+  if (options.plainStart) {
+    const carbonTcp = karbonAddresses.tcp && options.karbonTcp ? { host: options.karbonTcp.host, port: karbonAddresses.tcp.port } : null;
+    process.stderr.write(`${describeListeners("torus", { http: { host: options.http.host, port: http.port }, carbonTcp, data: dataLocations(config) })}\n`);
+  } else options.logger.info(fields, "torus listening");
+  return server;
 }

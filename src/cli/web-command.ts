@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
-import { collect } from "./run-cli.js";
+import { collect, UsageError } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
 import { startTorusServer } from "./torus-server.js";
 import { superviseWorkers, workerCount } from "./worker-supervisor.js";
@@ -28,7 +28,7 @@ export function withWebOptions(cmd: Command): Command {
 /** Run the query server until a signal stops it. */
 export async function runWeb(opts: WebOptions): Promise<void> {
   const http = parseEndpoint(opts.tcp, "localhost", "--tcp");
-  if (opts.config.length === 0) throw new Error("--config: at least one configuration file is required (or run `torus start` for the bundled statsd setup)");
+  if (opts.config.length === 0) throw new UsageError("--config: at least one configuration file is required; or run `torus start` for the bundled statsd setup");
   const workers = workerCount(opts.workers);
   const config = await loadConfig(opts.config);
   const logger = createLogger("torus", config.debug);
@@ -36,8 +36,15 @@ export async function runWeb(opts: WebOptions): Promise<void> {
     superviseWorkers({ count: workers, logger, label: "torus" });
     return;
   }
-  const server = await startTorusServer({ configFiles: opts.config, config, http, logger, cache: opts.cache !== false });
-  serveSignals(server, logger, { worker: cluster.isWorker });
+  await startTorusServer({
+    configFiles: opts.config,
+    config,
+    http,
+    logger,
+    cache: opts.cache !== false,
+    plainStart: process.stderr.isTTY === true && !cluster.isWorker,
+    onReady: (server) => serveSignals(server, logger, { worker: cluster.isWorker }),
+  });
 }
 
 /** `torus web [--tcp H:P] [--config F]...`: the query server (the same as bare `torus`). */

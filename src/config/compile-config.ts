@@ -64,6 +64,9 @@ export interface Config {
   readonly flushInterval: number;
   readonly bufferMaxRows: number;
   readonly maxLineLength: number;
+  /** karbon: ms a TCP connection may stay silent (0 = no limit), and the most open at once. */
+  readonly tcpIdleTimeoutMs: number;
+  readonly maxConnections: number;
   readonly writeToken: string | null;
   readonly maxBuckets: number;
   readonly timezone: string;
@@ -292,6 +295,8 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     flushInterval: c.FLUSH_INTERVAL ?? 500,
     bufferMaxRows: c.BUFFER_MAX_ROWS ?? 2_000_000,
     maxLineLength: c.MAX_LINE_LENGTH ?? 4096,
+    tcpIdleTimeoutMs: Math.round((c.TCP_IDLE_TIMEOUT ?? 300) * 1000),
+    maxConnections: c.MAX_CONNECTIONS ?? 1024,
     writeToken: c.WRITE_TOKEN ?? null,
     maxBuckets: c.MAX_BUCKETS ?? 100_000,
     timezone: c.TIMEZONE ?? "UTC",

@@ -65,6 +65,10 @@ export interface TorusConfig {
   BUFFER_MAX_ROWS?: number;
   /** karbon: longest accepted line in bytes. Default 4096. */
   MAX_LINE_LENGTH?: number;
+  /** karbon: seconds a TCP connection may send nothing before it is closed (0 = never). Default 300. */
+  TCP_IDLE_TIMEOUT?: number;
+  /** karbon: most open TCP connections (per process); more are refused and counted. Default 1024. */
+  MAX_CONNECTIONS?: number;
   /** torus: bearer token required by `/insert` and `DELETE /series`. */
   WRITE_TOKEN?: string;
   /** torus: most buckets one request may read (stat names × buckets, summed over its stats). Default 100,000. */

@@ -34,6 +34,8 @@ describe("loadConfig", () => {
     expect(config.aggregates[0].apply("stats_counts.web.hits")).toBe("stats_counts.web");
     expect(config.debug).toBe(1);
     expect(config.flushInterval).toBe(250);
+    expect(config.tcpIdleTimeoutMs).toBe(300_000);
+    expect(config.maxConnections).toBe(1024);
     expect(config.schemas[0].options.write_func?.("12")).toBe(12);
     // The timestamp window: a day ahead; behind, none, since "timers" keeps its hours for ever.
     expect(config.maxFuture).toBe(86_400);
@@ -58,6 +60,10 @@ describe("loadConfig", () => {
     const config = await loadConfig([file(ext, body)]);
     expect(config.schemas.map((s) => s.name)).toEqual(["a"]);
     expect(config.schemas[0].host).toBe("sqlite:///:memory:");
+    if (ext === "mjs") {
+      const tuned = await loadConfig([file("mjs", `${body}\nexport const TCP_IDLE_TIMEOUT = 0.5; export const MAX_CONNECTIONS = 3;`)]);
+      expect([tuned.tcpIdleTimeoutMs, tuned.maxConnections]).toEqual([500, 3]);
+    }
   });
 
   it("merges several files in order: schemas by name, aggregates appended, the rest replaced", async () => {
@@ -100,6 +106,10 @@ describe("loadConfig", () => {
     ["fractional MAX_FUTURE", `export const MAX_FUTURE = 1.5;`, /MAX_FUTURE/],
     ["text MAX_PAST", `export const MAX_PAST = "1d";`, /MAX_PAST/],
     ["zero MAX_PAST", `export const MAX_PAST = 0;`, /MAX_PAST/],
+    ["negative TCP_IDLE_TIMEOUT", `export const TCP_IDLE_TIMEOUT = -1;`, /TCP_IDLE_TIMEOUT/],
+    ["text TCP_IDLE_TIMEOUT", `export const TCP_IDLE_TIMEOUT = "5m";`, /TCP_IDLE_TIMEOUT/],
+    ["zero MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 0;`, /MAX_CONNECTIONS/],
+    ["fractional MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 10.5;`, /MAX_CONNECTIONS/],
     ["bad TIMEZONE", `export const TIMEZONE = "Mars/Olympus";`, /TIMEZONE: "Mars\/Olympus" is not an IANA time zone/],
     ["zero MAX_PARAMS", `export const MAX_PARAMS = 0;`, /MAX_PARAMS/],
     ["text QUERY_TIMEOUT", `export const QUERY_TIMEOUT = "5s";`, /QUERY_TIMEOUT/],

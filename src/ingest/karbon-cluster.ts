@@ -49,6 +49,8 @@ export class KarbonPrimary {
     private readonly logger: Logger,
     private readonly metrics: { host: string; port: number } | null,
     private readonly httpLimits: HttpLimits = DEFAULT_HTTP_LIMITS,
+    /** Announce the shared ports some other way (a plain line on a terminal) instead of the JSON log line. */
+    private readonly onListening?: (addresses: KarbonAddresses, fields: Record<string, unknown>) => void,
   ) {}
 
   /** Wire a (new or replacement) worker's messages. */
@@ -58,7 +60,7 @@ export class KarbonPrimary {
       const msg = m as ToPrimary;
       if (msg.karbon === "listening") {
         this.listening.set(worker.id, { tcp: msg.tcp, udp: msg.udp });
-        void this.announce();
+        this.announce();
       } else if (msg.karbon === "dead-letters") {
         const w = this.waiting.get(msg.id);
         if (!w) return;
@@ -70,17 +72,32 @@ export class KarbonPrimary {
     worker.on("exit", () => this.listening.delete(worker.id));
   }
 
-  /** Once all workers listen: open the metrics port and log "karbon listening" with the shared addresses. */
-  private async announce(): Promise<void> {
+  private metricsAddress: AddressInfo | null = null;
+
+  /**
+   * Open the summed metrics port, before any worker is forked: a port in use
+   * ends karbon with one line at start instead of failing later inside the
+   * running primary.
+   */
+  async listen(): Promise<void> {
+    if (!this.metrics) return;
+    this.http = buildMetricsApp({ contentType: this.aggregator.contentType, metrics: () => this.aggregator.clusterMetrics(), deadLetters: () => this.deadLetters() }, this.httpLimits);
+    try {
+      this.metricsAddress = await listenMetrics(this.http, this.metrics.host, this.metrics.port);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** Once all workers listen: log "karbon listening" with the shared addresses. */
+  private announce(): void {
     if (this.announced || this.listening.size < this.count) return;
     this.announced = true;
     const first = this.listening.values().next().value!;
-    let metrics: AddressInfo | null = null;
-    if (this.metrics) {
-      this.http = buildMetricsApp({ contentType: this.aggregator.contentType, metrics: () => this.aggregator.clusterMetrics(), deadLetters: () => this.deadLetters() }, this.httpLimits);
-      metrics = await listenMetrics(this.http, this.metrics.host, this.metrics.port);
-    }
-    this.logger.info({ tcp: first.tcp, udp: first.udp, metrics, workers: this.count }, "karbon listening");
+    const fields = { tcp: first.tcp, udp: first.udp, metrics: this.metricsAddress, workers: this.count };
+    if (this.onListening) this.onListening({ tcp: first.tcp, udp: first.udp, metrics: this.metricsAddress }, fields);
+    else this.logger.info(fields, "karbon listening");
   }
 
   /** Dead letters summed over the live workers (a worker that does not answer in time is left out). */

@@ -23,6 +23,11 @@ export class KarbonMetrics {
   /** Rows a store refused for good (isolated from their flush and dropped), by store and reason. */
   readonly rejectedRows: Counter<"store" | "reason">;
   private readonly depth = new Map<string, () => number>();
+  /** TCP connections refused, by reason (`max_connections`, `accept_error`), and closed for idleness. */
+  readonly connectionsRefused = new Map<string, number>();
+  connectionsIdleClosed = 0;
+  /** Open TCP connections, read at scrape time. */
+  openConnections: () => number = () => 0;
   private readonly deadNameLimit: number;
 
   constructor(options: { deadNameLimit?: number } = {}) {
@@ -59,6 +64,17 @@ export class KarbonMetrics {
     counterFrom("karbon_dead_letters_total", "Names that matched no schema", () => this.deadLetters);
     labelled("karbon_points_stored_total", "Points staged for storage, by schema", "schema", this.storedBySchema, () => this.live.stored());
     labelled("karbon_aggregates_emitted_total", "Rollup points emitted, by aggregate rule", "rule", this.emittedByRule, () => this.live.emitted());
+    labelled("karbon_connections_refused_total", "TCP connections refused at once, by reason", "reason", this.connectionsRefused);
+    counterFrom("karbon_connections_idle_closed_total", "TCP connections closed after TCP_IDLE_TIMEOUT without input", () => this.connectionsIdleClosed);
+    const open = () => this.openConnections();
+    new Gauge({
+      name: "karbon_connections",
+      help: "Open TCP connections",
+      registers: [this.registry],
+      collect() {
+        this.set(open());
+      },
+    });
     new Gauge<"store">({
       name: "karbon_buffer_rows",
       help: "Rows waiting in the write buffer, by store",

@@ -9,7 +9,7 @@ import { createIngestLog } from "./ingest-log.js";
 import { KarbonMetrics } from "./karbon-metrics.js";
 import { buildMetricsApp, listenMetrics, localMetrics } from "./metrics-server.js";
 import type { BadLineReason, PlaintextSink } from "./plaintext-parser.js";
-import { TcpReceiver } from "./tcp-receiver.js";
+import { connectionsAllowedByFileLimit, IDLE_PARTIAL, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./tcp-receiver.js";
 import { UdpReceiver } from "./udp-receiver.js";
 import { WriteBuffer } from "./write-buffer.js";
 
@@ -32,6 +32,8 @@ export interface KarbonOptions {
   listeningMessage?: string;
   /** Unix seconds now, for retention and the timestamp window (tests pin it). */
   clock?: () => number;
+  /** Announce the ports some other way (a plain line on a terminal) instead of the JSON log line. */
+  announce?: (addresses: KarbonAddresses, fields: Record<string, unknown>) => void;
 }
 
 /** A row a store refused, as `/insert` learns of it. */
@@ -105,7 +107,15 @@ export class Karbon {
     const out: KarbonAddresses = { tcp: null, udp: null, metrics: null };
     try {
       if (this.options.tcp) {
-        this.tcp = new TcpReceiver(receiverOptions);
+        const tcpLimits = this.tcpLimits();
+        tcpLimits(); // warns now, not at the first connection, if the open-file limit lowers the cap
+        this.tcp = new TcpReceiver({
+          ...receiverOptions,
+          limits: tcpLimits,
+          onConnectionEvent: (event, partial) => this.onConnectionEvent(event, partial),
+        });
+        const tcp = this.tcp;
+        this.metrics.openConnections = () => tcp.connections;
         out.tcp = await this.tcp.listen(this.options.tcp.host, this.options.tcp.port);
       }
       if (this.options.udp) {
@@ -120,7 +130,9 @@ export class Karbon {
       await this.stop();
       throw err;
     }
-    logger.info({ tcp: out.tcp, udp: out.udp, metrics: out.metrics, schemas: config.schemas.length, flushInterval: config.flushInterval }, this.options.listeningMessage ?? "karbon listening");
+    const fields = { tcp: out.tcp, udp: out.udp, metrics: out.metrics, schemas: config.schemas.length, flushInterval: config.flushInterval };
+    if (this.options.announce) this.options.announce(out, fields);
+    else logger.info(fields, this.options.listeningMessage ?? "karbon listening");
     return out;
   }
 
@@ -180,6 +192,30 @@ export class Karbon {
   rejectedSince(mark: number, name: string): Rejection | undefined {
     for (let i = this.rejections.length - 1; i >= 0 && this.rejections[i].seq > mark; i--) if (this.rejections[i].name === name) return this.rejections[i];
     return undefined;
+  }
+
+  /** The TCP bounds from the current configuration, the cap kept below what the open-file limit allows. */
+  private tcpLimits(): () => TcpLimits {
+    const fileCap = connectionsAllowedByFileLimit();
+    let warned = -1;
+    return () => {
+      const { tcpIdleTimeoutMs, maxConnections } = this.runtime.config;
+      if (fileCap !== null && maxConnections > fileCap && warned !== maxConnections) {
+        warned = maxConnections;
+        this.options.logger.warn({ MAX_CONNECTIONS: maxConnections, allowed: fileCap }, "MAX_CONNECTIONS is more than the open-file limit (ulimit -n) leaves room for; refusing connections past the lower bound");
+      }
+      return { idleTimeoutMs: tcpIdleTimeoutMs, maxConnections: fileCap === null ? maxConnections : Math.min(maxConnections, fileCap) };
+    };
+  }
+
+  /** Count what the TCP receiver refused or closed: refusals by reason, idle closes, HTTP requests as bad lines. */
+  private onConnectionEvent(event: ConnectionEvent, partial?: boolean): void {
+    const m = this.metrics;
+    if (event === "idle") {
+      m.connectionsIdleClosed++;
+      if (partial) m.bad(IDLE_PARTIAL);
+    } else if (event === "http_request") m.bad("http_request");
+    else m.connectionsRefused.set(event, (m.connectionsRefused.get(event) ?? 0) + 1);
   }
 
   private afterChunk(): void {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import type { Logger } from "../logging/logger.js";
 import { LineFramer } from "./line-framer.js";
@@ -11,17 +12,86 @@ export interface ReceiverOptions {
   logger: Logger;
 }
 
+/** Why a connection was refused or closed by karbon (metric labels). */
+export type ConnectionEvent = "max_connections" | "accept_error" | "idle" | "http_request";
+
+/** What happened to the unterminated tail of a connection closed for idleness: it is dropped, and reported. */
+export const IDLE_PARTIAL = "idle_partial";
+
+export interface TcpLimits {
+  /** Close a connection that sent nothing for this long (ms); 0 = never. */
+  idleTimeoutMs: number;
+  /** Refuse new connections while this many are open. */
+  maxConnections: number;
+}
+
+export interface TcpReceiverOptions extends ReceiverOptions {
+  /** Read for every new connection, so a reload applies to the next one. */
+  limits?: () => TcpLimits;
+  /** A connection refused or closed by karbon (counted by the caller); `partial`: an idle one held an unterminated line. */
+  onConnectionEvent?: (event: ConnectionEvent, partial?: boolean) => void;
+}
+
+/** Unbounded unless configured (the library default; karbon passes its config). */
+const NO_LIMITS: TcpLimits = { idleTimeoutMs: 0, maxConnections: Number.POSITIVE_INFINITY };
+
+/** How much of a connection's start is held back to recognise an HTTP request line. */
+const SNIFF_BYTES = 8192;
+const NEWLINE = 0x0a;
+/** An HTTP/1.x request line (RFC 9112 §3): a browser or proxy talking to the Carbon port. */
+const HTTP_REQUEST_LINE = /^(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) \S+ HTTP\/\d(?:\.\d)?\r?$/;
+
+/** True when the first line of a connection is an HTTP request line. */
+export function isHttpRequestLine(line: string): boolean {
+  return HTTP_REQUEST_LINE.test(line);
+}
+
+/**
+ * How many connections the process's open-file limit leaves room for, or
+ * null where it cannot be read (Linux's /proc only). At EMFILE libuv accepts
+ * and closes new connections without telling us, so a sender's lines would
+ * vanish silently, and stores could not open files either: the connection
+ * cap stays below the limit, with room kept for stores, logs and the
+ * metrics port, so the cap (a visible, counted reset) is reached first.
+ */
+export function connectionsAllowedByFileLimit(limitsFile = "/proc/self/limits"): number | null {
+  let soft: number;
+  try {
+    const line = readFileSync(limitsFile, "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    soft = Number(line?.split(/\s{2,}/)[1]);
+  } catch {
+    return null;
+  }
+  if (!Number.isFinite(soft) || soft <= 0) return null;
+  return Math.max(1, soft - Math.max(64, Math.ceil(soft / 8)));
+}
+
+/** At most one warning per this many ms for refusals, so a flood cannot flood the log. */
+const WARN_EVERY_MS = 10_000;
+
 /**
  * Carbon plaintext over TCP: one framer per connection, chunks parsed as
  * they arrive. Pausing stops reading every socket, so the kernel's window
  * fills and senders wait (backpressure) instead of anything being dropped.
+ *
+ * Bounds: at most `maxConnections` open connections (a new one past it is
+ * reset at once, so its sender sees an error instead of writing into a
+ * socket nobody reads); a connection idle for `idleTimeoutMs` is closed
+ * after its complete lines were handed on; a connection whose first line is
+ * an HTTP request (a web page posting to the Carbon port) is closed before
+ * anything on it is parsed.
  */
 export class TcpReceiver {
   private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  /** Open connections, with the idle timeout each was accepted with (suspended while input is paused). */
+  private readonly sockets = new Map<Socket, number>();
   private paused = false;
+  private readonly limits: () => TcpLimits;
+  private lastWarn = 0;
+  private unwarned = 0;
 
-  constructor(private readonly options: ReceiverOptions) {
+  constructor(private readonly options: TcpReceiverOptions) {
+    this.limits = options.limits ?? (() => NO_LIMITS);
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -31,27 +101,87 @@ export class TcpReceiver {
       this.server.once("error", onError);
       this.server.listen({ host, port }, () => {
         this.server.off("error", onError);
-        this.server.on("error", (err) => this.options.logger.error({ err: err.message }, "TCP listener error"));
+        this.server.on("error", (err: NodeJS.ErrnoException) => {
+          // An accept the system refused (ENFILE, say); the listener stays up. Count and report it like
+          // any refusal. (At EMFILE libuv mostly sheds connections without telling us: the cap, kept
+          // below the open-file limit, is there so that it never comes to that.)
+          if (err.syscall === "accept") return this.refused("accept_error", { err: err.message, code: err.code });
+          this.options.logger.error({ err: err.message }, "TCP listener error");
+        });
         resolve(this.server.address() as AddressInfo);
       });
     });
   }
 
+  private refused(event: ConnectionEvent, detail: Record<string, unknown>): void {
+    this.options.onConnectionEvent?.(event);
+    const now = Date.now();
+    if (now - this.lastWarn < WARN_EVERY_MS) {
+      this.unwarned++;
+      return;
+    }
+    this.options.logger.warn({ ...detail, reason: event, open: this.sockets.size, alsoRefusedSinceLastWarning: this.unwarned }, "connection refused");
+    this.lastWarn = now;
+    this.unwarned = 0;
+  }
+
   private accept(socket: Socket): void {
+    const limits = this.limits();
+    if (this.sockets.size >= limits.maxConnections) {
+      this.refused("max_connections", { peer: socket.remoteAddress, max: limits.maxConnections });
+      // A reset, not a FIN: a sender writing into a half-closed socket would think its lines arrived.
+      socket.on("error", () => {});
+      socket.resetAndDestroy();
+      return;
+    }
     const framer = new LineFramer(this.options.sink, { maxLineLength: this.options.maxLineLength() });
-    this.sockets.add(socket);
+    this.sockets.set(socket, limits.idleTimeoutMs);
     socket.setNoDelay(true);
     if (this.paused) socket.pause();
-    socket.on("data", (chunk: Buffer) => {
+    // The start of the connection, held until its first line is known not to be an HTTP request.
+    let head: Buffer | null = Buffer.alloc(0);
+    const feed = (chunk: Buffer) => {
       framer.push(chunk);
       this.options.onChunk();
-    });
+    };
+    const onData = (chunk: Buffer) => {
+      if (head === null) return feed(chunk);
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const nl = head.indexOf(NEWLINE);
+      if (nl < 0 && head.length < SNIFF_BYTES) return;
+      const first = head.toString("latin1", 0, nl < 0 ? Math.min(head.length, 200) : Math.min(nl, 200));
+      const held = head;
+      head = null;
+      if (nl >= 0 && isHttpRequestLine(first)) {
+        this.options.onConnectionEvent?.("http_request");
+        this.options.logger.warn({ peer: socket.remoteAddress, line: first.trimEnd() }, "HTTP request on the Carbon port; closing the connection");
+        socket.off("data", onData);
+        socket.destroy();
+        return;
+      }
+      feed(held);
+    };
+    socket.on("data", onData);
     // The sender closed its side: its last line is complete even without a newline.
     socket.on("end", () => {
+      if (head !== null && head.length > 0) framer.push(head);
+      head = null;
       framer.end();
       this.options.onChunk();
       socket.end();
     });
+    if (limits.idleTimeoutMs > 0) {
+      if (!this.paused) socket.setTimeout(limits.idleTimeoutMs);
+      socket.on("timeout", () => {
+        // Every complete line was handed on as it arrived; an unterminated tail after this long is
+        // a line cut short, not one to guess at (a truncated timestamp would store at the wrong time).
+        const partial = (head?.length ?? 0) > 0 || framer.pendingBytes > 0;
+        this.options.onConnectionEvent?.("idle", partial);
+        this.options.logger.debug({ peer: socket.remoteAddress, idleMs: limits.idleTimeoutMs, partial }, "closing an idle connection");
+        socket.off("data", onData);
+        socket.destroy();
+      });
+    }
     socket.on("error", (err) => this.options.logger.debug({ err: err.message }, "connection error"));
     socket.on("close", () => this.sockets.delete(socket));
   }
@@ -60,19 +190,26 @@ export class TcpReceiver {
     return this.sockets.size;
   }
 
+  /** Stop reading (backpressure). A sender held back by us is not idle: idle timeouts wait too. */
   pause(): void {
     this.paused = true;
-    for (const s of this.sockets) s.pause();
+    for (const [s, idle] of this.sockets) {
+      s.pause();
+      if (idle > 0) s.setTimeout(0);
+    }
   }
 
   resume(): void {
     this.paused = false;
-    for (const s of this.sockets) s.resume();
+    for (const [s, idle] of this.sockets) {
+      s.resume();
+      if (idle > 0) s.setTimeout(idle);
+    }
   }
 
   /** Stop accepting and drop open connections; a partial line not yet terminated was never accepted. */
   close(): Promise<void> {
-    for (const s of this.sockets) {
+    for (const s of this.sockets.keys()) {
       s.removeAllListeners("data");
       s.removeAllListeners("end");
       s.destroy();

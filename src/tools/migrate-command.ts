@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
 import { loadConfig } from "../config/index.js";
-import { collect } from "../cli/run-cli.js";
+import { collect, UsageError } from "../cli/run-cli.js";
 import { parseTime } from "../query/time-parse.js";
 import { buildRuntime } from "../runtime/runtime.js";
 import { StoreRegistry } from "../timeseries/index.js";
@@ -27,6 +27,15 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** A `--start`/`--end` value; one that does not parse is a usage mistake (exit 2). */
+function flagTime(value: string, flag: string, time: { now: number; timezone: string }): number {
+  try {
+    return parseTime(value, flag, time);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** `torus migrate`: copy one interval's data from one schema to another (seed "Migration"). */
 export function migrateCommand(): Command {
   return new Command("migrate")
@@ -43,19 +52,19 @@ export function migrateCommand(): Command {
     .option("--dry-run", "read and report, but write nothing to the destination")
     .option("--verbose", "print a line per stat")
     .action(async (flags: MigrateFlags) => {
-      if (flags.config.length === 0) throw new Error("--config: at least one configuration file is required");
+      if (flags.config.length === 0) throw new UsageError("--config: at least one configuration file is required");
       let match: RegExp | null = null;
       if (flags.match !== undefined) {
         try {
           match = new RegExp(flags.match);
         } catch (err) {
-          throw new Error(`--match: ${JSON.stringify(flags.match)} is not a valid regular expression (${(err as Error).message})`);
+          throw new UsageError(`--match: ${JSON.stringify(flags.match)} is not a valid regular expression (${(err as Error).message})`);
         }
       }
       const config = await loadConfig(flags.config);
       const time = { now: Math.floor(Date.now() / 1000), timezone: config.timezone };
-      const start = flags.start === undefined ? null : parseTime(flags.start, "--start", time);
-      const end = flags.end === undefined ? null : parseTime(flags.end, "--end", time);
+      const start = flags.start === undefined ? null : flagTime(flags.start, "--start", time);
+      const end = flags.end === undefined ? null : flagTime(flags.end, "--end", time);
       const registry = new StoreRegistry();
       try {
         const runtime = await buildRuntime(config, registry);

@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { fetchSeries, formatPlot, formatTable } from "./query-tool.js";
+import { UsageError } from "../cli/run-cli.js";
+import { fetchSeries, formatPlot, formatTable, useColor } from "./query-tool.js";
 
 interface QueryFlags {
   url: string;
@@ -18,7 +19,7 @@ export function queryCommand(): Command {
     .argument("<stat...>", "stats to read: name, func(name) or func(a,b,c)")
     .option("--url <url>", "the torus server", "http://localhost:8080")
     .option("--start <time>", "start of the range (Unix time, date, phrase like \"2 hours ago\", or -1h)")
-    .option("--end <time>", "end of the range (same formats)")
+    .option("--end <time>", "end of the range (same formats; default: now when --start is given without --steps)")
     .option("--steps <n>", "number of buckets")
     .option("--interval <name>", "interval to read (default: the schema's first)")
     .option("--schema <name>", "force a schema")
@@ -27,9 +28,11 @@ export function queryCommand(): Command {
       try {
         new URL(flags.url);
       } catch {
-        throw new Error(`--url: ${JSON.stringify(flags.url)} is not a URL (e.g. http://localhost:8080)`);
+        throw new UsageError(`--url: ${JSON.stringify(flags.url)} is not a URL, e.g. http://localhost:8080`);
       }
+      if (flags.steps !== undefined && !/^[1-9]\d*$/.test(flags.steps.trim())) throw new UsageError(`--steps: expected a positive whole number, got ${JSON.stringify(flags.steps)}`);
       const entries = await fetchSeries({ url: flags.url, stats, start: flags.start, end: flags.end, steps: flags.steps, interval: flags.interval, schema: flags.schema });
-      process.stdout.write(flags.plot ? formatPlot(entries, Math.max(5, Math.min(30, (process.stdout.rows ?? 24) - 8))) : formatTable(entries));
+      const height = Math.max(5, Math.min(30, (process.stdout.rows ?? 24) - 8));
+      process.stdout.write(flags.plot ? formatPlot(entries, { height, color: useColor() }) : formatTable(entries));
     });
 }

@@ -20,12 +20,17 @@ export interface QueryRequest {
   schema?: string;
 }
 
-/** The `/series` URL for a request (graphite format: one number per bucket). */
+/**
+ * The `/series` URL for a request (graphite format: one number per bucket).
+ * With only a start, the range ends now: the server would otherwise count
+ * the interval's default number of buckets from the start, reaching into
+ * the future ("2 hours ago" at an hourly interval: 48 buckets, two days on).
+ */
 export function seriesUrl(req: QueryRequest): string {
   const u = new URL("/series", req.url);
   for (const s of req.stats) u.searchParams.append("stat", s);
-  for (const key of ["start", "end", "steps", "interval", "schema"] as const) {
-    const v = req[key];
+  const end = req.end ?? (req.start !== undefined && req.steps === undefined ? "now" : undefined);
+  for (const [key, v] of [["start", req.start], ["end", end], ["steps", req.steps], ["interval", req.interval], ["schema", req.schema]] as const) {
     if (v !== undefined) u.searchParams.set(key, v);
   }
   return u.toString();
@@ -71,43 +76,92 @@ export function formatTable(entries: readonly SeriesEntry[]): string {
 }
 
 const COLORS = [asciichart.default, asciichart.green, asciichart.blue, asciichart.red, asciichart.magenta, asciichart.cyan, asciichart.yellow];
+/** Without colours, series are told apart by their line: light, heavy, then dashed box drawing. */
+const SYMBOLS = [
+  ["┼", "┤", "╶", "╴", "─", "╰", "╭", "╮", "╯", "│"],
+  ["┼", "┤", "╶", "╴", "━", "┗", "┏", "┓", "┛", "┃"],
+  ["┼", "┤", "╶", "╴", "┄", "╰", "╭", "╮", "╯", "┆"],
+];
+/** asciichart's default left margin (labels and axis). */
+const OFFSET = 3;
 
-/**
- * asciichart draws continuous lines only, so an empty bucket is drawn at the
- * last known value (leading ones at the first), and the legend says how many
- * were filled so a flat stretch is not mistaken for data.
- */
-function holdGaps(values: ReadonlyArray<number | null>): { line: number[]; filled: number } {
-  const first = values.find((v) => v !== null) ?? 0;
-  let last = first;
-  let filled = 0;
-  const line = values.map((v) => {
-    if (v === null) {
-      filled++;
-      return last;
-    }
-    last = v;
-    return v;
-  });
-  return { line, filled };
+/** Colours on a terminal unless NO_COLOR is set (https://no-color.org), never into a pipe or a file. */
+export function useColor(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && !env.NO_COLOR;
 }
 
-/** A terminal chart of every entry, with a legend and the time span. */
-export function formatPlot(entries: readonly SeriesEntry[], height = 12): string {
-  const withData = entries.filter((e) => e.datapoints.some(([v]) => v !== null));
+export interface PlotOptions {
+  height?: number;
+  color?: boolean;
+}
+
+/**
+ * One series drawn alone by asciichart, as a grid of characters, with the
+ * stretches that touch an empty bucket erased: asciichart only draws
+ * continuous lines, and a line through buckets never measured would be a
+ * value nobody recorded. Column `i + OFFSET` is the step from bucket i to
+ * i + 1; a bucket with no neighbour to join gets a short mark of its own.
+ */
+function drawSeries(values: ReadonlyArray<number | null>, range: { min: number; max: number; height: number }, symbols: string[]): string[][] {
+  const firstValue = values.find((v) => v !== null) ?? 0;
+  let last = firstValue;
+  const held = values.map((v) => (v === null ? last : (last = v)));
+  const grid = asciichart.plot(held, { ...range, offset: OFFSET, symbols }).split("\n").map((row) => [...row]);
+  // The same row arithmetic as asciichart's, to find where a lone bucket sits.
+  const ratio = range.max !== range.min ? range.height / Math.abs(range.max - range.min) : 1;
+  const min2 = Math.round(range.min * ratio);
+  const rows = Math.abs(Math.round(range.max * ratio) - min2);
+  const rowOf = (v: number) => rows - (Math.round(v * ratio) - min2);
+  const labelWidth = grid[0].length - values.length - OFFSET; // asciichart's labels can widen the margin
+  const col = (i: number) => labelWidth + i + OFFSET;
+  for (let i = 0; i < values.length - 1; i++) {
+    if (values[i] !== null && values[i + 1] !== null) continue;
+    for (const row of grid) row[col(i)] = " ";
+  }
+  if (values[0] === null) for (const row of grid) if (row[col(-1)] === symbols[0]) row[col(-1)] = symbols[1];
+  values.forEach((v, i) => {
+    if (v !== null && (i === 0 || values[i - 1] === null) && (i === values.length - 1 || values[i + 1] === null)) grid[rowOf(v)][col(i)] = symbols[4];
+  });
+  return grid;
+}
+
+/** A terminal chart of every entry, with a legend and the time span; empty buckets are gaps. */
+export function formatPlot(entries: readonly SeriesEntry[], options: PlotOptions | number = {}): string {
+  const { height = 12, color = false } = typeof options === "number" ? { height: options } : options;
+  const withData = entries.filter((e) => e.datapoints.some(([v]) => typeof v === "number"));
   if (withData.length === 0) return "no data in range\n";
-  const held = withData.map((e) => holdGaps(e.datapoints.map(([v]) => (typeof v === "number" ? v : null))));
-  const all = held.flatMap((h) => h.line);
-  const min = Math.min(...all);
-  const max = Math.max(...all);
-  const chart = asciichart.plot(
-    held.map((h) => h.line),
-    { height, min, max, colors: withData.map((_, i) => COLORS[i % COLORS.length]) },
-  );
+  const values = withData.map((e) => e.datapoints.map(([v]) => (typeof v === "number" ? v : null)));
+  const all = values.flat().filter((v): v is number => v !== null);
+  const range = { min: Math.min(...all), max: Math.max(...all), height };
+  const symbolsOf = (i: number) => (color ? SYMBOLS[0] : SYMBOLS[i % SYMBOLS.length]);
+  const colorOf = (i: number) => COLORS[i % COLORS.length];
+  const grids = values.map((v, i) => drawSeries(v, range, symbolsOf(i)));
+  // Overlay the series; the labels and the axis are the same in every grid, but for where each series starts.
+  const axis = grids[0][0].length - Math.max(...values.map((v) => v.length)) - 1;
+  const chart = grids[0]
+    .map((row, r) =>
+      row
+        .map((base, c) => {
+          if (c < axis) return base;
+          for (let i = grids.length - 1; i >= 0; i--) {
+            const ch = grids[i][r]?.[c];
+            if (ch === undefined || ch === " " || (c === axis && ch !== symbolsOf(i)[0])) continue;
+            return color ? `${colorOf(i)}${ch}${asciichart.reset}` : ch;
+          }
+          return base === undefined || c > axis ? " " : base;
+        })
+        .join("")
+        .trimEnd(),
+    )
+    .join("\n");
   const times = withData.flatMap((e) => e.datapoints.map((d) => d[1]));
   const span = `${isoMinute(Math.min(...times))} .. ${isoMinute(Math.max(...times))}`;
   const legend = withData
-    .map((e, i) => `${COLORS[i % COLORS.length]}━━${asciichart.reset} ${e.stat}${held[i].filled ? ` (${held[i].filled} empty buckets drawn at the last value)` : ""}`)
+    .map((e, i) => {
+      const line = symbolsOf(i)[4].repeat(2);
+      const empty = values[i].filter((v) => v === null).length;
+      return `${color ? `${colorOf(i)}${line}${asciichart.reset}` : line} ${e.stat}${empty ? ` (${empty} of ${values[i].length} buckets empty, left blank)` : ""}`;
+    })
     .join("   ");
   const empty = entries.filter((e) => !withData.includes(e)).map((e) => `${e.stat}: no data`);
   return `${chart}\n${span}\n${legend}\n${empty.length ? `${empty.join("\n")}\n` : ""}`;

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { loadConfig, type Config } from "../config/index.js";
 import { Router } from "../routing/router.js";
-import { collect } from "../cli/run-cli.js";
+import { collect, UsageError } from "../cli/run-cli.js";
 
 function describeSchema(config: Config, i: number, stat: string): string {
   const s = config.schemas[i];
@@ -52,7 +52,7 @@ export function schemaDebugCommand(): Command {
     .argument("<strings...>", "stat names to test")
     .option("--config <file>", "configuration module; repeat for several", collect, [])
     .action(async (strings: string[], opts: { config: string[] }) => {
-      if (opts.config.length === 0) throw new Error("--config: at least one configuration file is required");
+      if (opts.config.length === 0) throw new UsageError("--config: at least one configuration file is required");
       process.stdout.write(schemaDebug(await loadConfig(opts.config), strings));
     });
 }

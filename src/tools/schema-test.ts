@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { loadConfig, type Config } from "../config/index.js";
 import { Karbon } from "../ingest/karbon.js";
 import { createLogger, type Logger } from "../logging/logger.js";
-import { collect } from "../cli/run-cli.js";
+import { collect, UsageError } from "../cli/run-cli.js";
 import { buildRuntime } from "../runtime/runtime.js";
 import { StoreRegistry } from "../timeseries/index.js";
 
@@ -76,9 +76,9 @@ export function schemaTestCommand(): Command {
     .option("--clear", "delete all data of every schema first", false)
     .option("--duration <seconds>", "how long to run", "60")
     .action(async (opts: { config: string[]; clear: boolean; duration: string }) => {
-      if (opts.config.length === 0) throw new Error("--config: at least one configuration file is required");
+      if (opts.config.length === 0) throw new UsageError("--config: at least one configuration file is required");
       const duration = Number(opts.duration);
-      if (!(duration > 0)) throw new Error(`--duration: expected a positive number of seconds, got ${JSON.stringify(opts.duration)}`);
+      if (!(duration > 0)) throw new UsageError(`--duration: expected a positive number of seconds, got ${JSON.stringify(opts.duration)}`);
       const config = await loadConfig(opts.config);
       const result = await schemaTest(config, { duration, clear: opts.clear, logger: createLogger("schema-test", config.debug) });
       process.stdout.write(formatSchemaTest(result));

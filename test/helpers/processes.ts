@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createSocket } from "node:dgram";
 import { connect, createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -12,8 +13,12 @@ export interface Spawned {
   output(): string;
   /** Resolves with the first JSON log line whose msg matches. */
   waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, any>>;
-  /** Resolves with the exit code. */
-  exited: Promise<number | null>;
+  /**
+   * Resolves with the exit code; rejects, with the output, if the process
+   * has not exited {@link EXIT_WAIT_MS} after this is read (less than a
+   * test's timeout, so a hang reports what the process said).
+   */
+  readonly exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): void;
   /** Signal the process (SIGTERM by default) unless it has exited, and wait for its exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -33,8 +38,59 @@ export function spawnCli(entry: string, args: string[], env: Record<string, stri
   return wrap(proc);
 }
 
+/** True when `npm run build` has produced dist/ (what bin/torus and bin/karbon run). */
+export const BUILT = existsSync(join(ROOT, "dist", "cli", "torus-main.js")) && existsSync(join(ROOT, "dist", "cli", "karbon-main.js"));
+
+/**
+ * Run `bin/torus` or `bin/karbon` to completion (the built CLI, as a user
+ * runs it; from source through tsx when there is no build). Killed after
+ * `timeoutMs`, shorter than a test's timeout so the output shows.
+ */
+export function runBin(name: "torus" | "karbon", args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const argv = BUILT ? [join(ROOT, "bin", name)] : ["--import", "tsx", join(ROOT, "src", "cli", `${name}-main.ts`)];
+  const proc = track(spawn(process.execPath, [...argv, ...args], { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] }));
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.on("data", (d) => (stdout += d));
+  proc.stderr.on("data", (d) => (stderr += d));
+  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 15_000);
+  return new Promise((resolve) =>
+    proc.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+/** How long `exited` and `stop()` wait for a process to exit. */
+export const EXIT_WAIT_MS = 20_000;
+
+/** Children started through these helpers and not yet exited: what {@link reapChildren} kills. */
+const live = new Set<ChildProcess>();
+
+/** Track any child process (a private redis-server, statsd, ...) so {@link reapChildren} kills it too. */
+export function track<T extends ChildProcess>(proc: T): T {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    live.add(proc);
+    proc.once("exit", () => live.delete(proc));
+  }
+  return proc;
+}
+
+/**
+ * SIGKILL every tracked child still running and wait for it to exit. Test
+ * files call it from `afterEach` (or `afterAll` for processes shared by
+ * their tests), so a failing test leaves no orphan holding ports or files.
+ */
+export async function reapChildren(): Promise<void> {
+  const exits = [...live].map((p) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once("exit", () => resolve()))));
+  for (const p of live) p.kill("SIGKILL");
+  await Promise.all(exits);
+}
+
 /** Collect a child process's output and offer waits on its JSON log lines. */
 export function wrap(proc: ChildProcess): Spawned {
+  track(proc);
   let out = "";
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer) => {
@@ -59,11 +115,20 @@ export function wrap(proc: ChildProcess): Spawned {
   return {
     proc,
     output: () => out,
-    exited,
+    get exited() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+      return new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`process ${proc.pid} did not exit within ${EXIT_WAIT_MS} ms; output:\n${out}`)), EXIT_WAIT_MS);
+        void exited.then((code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+      });
+    },
     kill: (signal = "SIGTERM") => void proc.kill(signal),
     async stop(signal = "SIGTERM") {
-      if (proc.exitCode === null) proc.kill(signal);
-      return exited;
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return this.exited;
     },
     waitForLog(msg, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 /** Helpers for the torus process tests: the shared process helpers, plus JSON over HTTP. */
-export { ROOT, eventually, freePort, sendTcp, sleep, spawnCli, wrap, type Spawned as Proc } from "../helpers/processes.js";
+export { ROOT, eventually, freePort, reapChildren, sendTcp, sleep, spawnCli, track, wrap, type Spawned as Proc } from "../helpers/processes.js";
 
 export async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
   const res = await fetch(url, init);

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
-import { ROOT, eventually, freePort, wrap, type Proc } from "./helpers.js";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { ROOT, eventually, freePort, reapChildren, wrap, type Proc } from "./helpers.js";
 
 const exec = promisify(execCb);
 
@@ -17,10 +17,8 @@ function quickStartCommands(): string[] {
 
 const data = mkdtempSync(join(tmpdir(), "torus-quick-"));
 let server: Proc | null = null;
-afterAll(async () => {
-  await server?.stop();
-  rmSync(data, { recursive: true, force: true });
-});
+afterEach(() => reapChildren()); // a failing test leaves no server behind
+afterAll(() => rmSync(data, { recursive: true, force: true }));
 
 describe("the quick start, as written", () => {
   it("install, start, send a point over TCP, read it back over HTTP", async () => {
@@ -50,9 +48,14 @@ describe("the quick start, as written", () => {
     // SPEC: ready ≤ 1.5 s on an idle machine; tests run in parallel, so allow slack here (bench/query.ts measures it).
     expect(readyMs).toBeLessThan(built ? 5000 : 10_000);
 
-    const sent = Math.floor(Date.now() / 1000);
-    await exec(send.replace('2003, "localhost"', `${carbon}, "127.0.0.1"`), { cwd: ROOT });
-    const curl = read.replace("localhost:8080", `127.0.0.1:${http}`);
+    // The README sends "now" and reads the current hour; a run that crossed the hour would read an
+    // empty one. Pin the time instead: half past the previous hour, sent and read explicitly.
+    const now = "Math.floor(Date.now() / 1000)";
+    expect(send).toContain(now);
+    expect(read).toMatch(/&steps=1'$/);
+    const sent = Math.floor(Date.now() / 1000 / 3600) * 3600 - 1800;
+    await exec(send.replace('2003, "localhost"', `${carbon}, "127.0.0.1"`).replace(now, String(sent)), { cwd: ROOT });
+    const curl = read.replace("localhost:8080", `127.0.0.1:${http}`).replace(/'$/, `&start=${sent}'`);
     const body = await eventually(async () => {
       const { stdout } = await exec(curl);
       const parsed = JSON.parse(stdout);
@@ -63,7 +66,7 @@ describe("the quick start, as written", () => {
       { stat: "sum(stats_counts.web.login)", stat_name: "stats_counts.web.login", target: "stats_counts.web.login", function: "sum", schema: "counts", interval: "hourly", datapoints: [[1, hour]] },
     ]);
     // The statsd config's aggregate rolled it up into the app.
-    const { stdout } = await exec(`curl -s 'http://127.0.0.1:${http}/series?stat=sum(stats_counts.web)&steps=1'`);
+    const { stdout } = await exec(`curl -s 'http://127.0.0.1:${http}/series?stat=sum(stats_counts.web)&start=${sent}&steps=1'`);
     expect(JSON.parse(stdout)[0].datapoints).toEqual([[1, hour]]);
     // The data lives in SQLite files under TORUS_DATA.
     expect(readdirSync(data)).toContain("counts.db");

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, freePort, getJson, sendTcp, spawnCli, type Proc } from "./helpers.js";
+import { eventually, freePort, getJson, reapChildren, sendTcp, spawnCli, type Proc } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-cache-"));
 const TOKEN = "cache-t0ken";
@@ -83,6 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await torus?.stop();
   await karbon?.stop();
+  await reapChildren(); // whatever a failing test left running
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, freePort, getJson, sendTcp, spawnCli, type Proc } from "./helpers.js";
+import { eventually, freePort, getJson, reapChildren, sendTcp, spawnCli, type Proc } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-proc-"));
 const TOKEN = "t0ken";
@@ -71,6 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await torus?.stop();
+  await reapChildren(); // whatever a failing test left running
   rmSync(dir, { recursive: true, force: true });
 });
 
