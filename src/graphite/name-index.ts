@@ -1,0 +1,399 @@
+/**
+ * In-memory index of the stored names for `/metrics/find` (reference §3.2):
+ * a trie of dot-separated nodes, walked level by level, so a glob at one
+ * level only looks at the children of the nodes matched so far — never at
+ * every name.
+ *
+ * Memory is what decides the shape (≤ 100 bytes per name at a million
+ * names). Node strings are interned, so `cpu` under 10,000 hosts is one
+ * string. A trie node keeps its children as two parallel sorted arrays
+ * (names, and the child nodes); a child that has no children of its own —
+ * most of them, the leaves — is a `null` slot rather than an object, and a
+ * node whose children are all such leaves has no child-node array at all.
+ * Sorted arrays also let a literal or prefix pattern (`l2_5*`) find its
+ * children by binary search.
+ *
+ * Each schema has its own trie: `replace(schema, names)` rebuilds one
+ * schema's names off to the side and swaps them in, while a name stored
+ * under several schemas stays findable through the others.
+ */
+import { compareNames, compileNodePattern, splitPath, type NodePattern } from "./path-glob.js";
+
+/** The schema names go to when none is given. */
+export const DEFAULT_SCHEMA = "";
+
+/** One `find` match: a path at the pattern's depth. */
+export interface FindNode {
+  /** The full path (`servers.web1.cpu`). */
+  readonly path: string;
+  /** Its last node (`cpu`): graphite-web's `text`. */
+  readonly name: string;
+  /** A stored name ends here. */
+  readonly leaf: boolean;
+  /** Stored names continue below. A path can be both a leaf and a branch. */
+  readonly branch: boolean;
+}
+
+export interface FindResult {
+  /** Matches sorted by name (graphite-web's order), then node by node by path; one per path. */
+  readonly nodes: FindNode[];
+  /** True when `limit` stopped the walk: `nodes` is then a partial answer. */
+  readonly truncated: boolean;
+}
+
+export interface FindOptions {
+  /** Most matches to collect (default: no limit). */
+  limit?: number;
+}
+
+class TrieNode {
+  /** Child node strings, sorted. */
+  names: string[] = [];
+  /** Parallel to `names`: the child's node when it has children, else null. Itself null while no child has children. */
+  kids: Array<TrieNode | null> | null = null;
+  /** A stored name ends at this node's path. */
+  leaf: boolean;
+  /** Children added since the last seal, merged into the sorted arrays in one pass (a flat 1M-child level must not be built by insertion). */
+  pending: Map<string, TrieNode | null> | null = null;
+
+  constructor(leaf: boolean) {
+    this.leaf = leaf;
+  }
+}
+
+/** Index of `name` in sorted `names`, or -(insertion point) - 1. */
+function search(names: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = names.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = names[mid];
+    if (v < name) lo = mid + 1;
+    else if (v > name) hi = mid - 1;
+    else return mid;
+  }
+  return -lo - 1;
+}
+
+function lowerBound(names: readonly string[], prefix: string): number {
+  const i = search(names, prefix);
+  return i >= 0 ? i : -i - 1;
+}
+
+/** One schema's names. */
+class Trie {
+  readonly root = new TrieNode(false);
+  /** Distinct names (leaves). */
+  size = 0;
+  private dirty: TrieNode[] = [];
+
+  constructor(private readonly intern: (s: string) => string) {}
+
+  /** Add one name; returns true when it was not there yet. Call `seal()` before reading. */
+  insert(name: string): boolean {
+    const parts = splitPath(name);
+    let node = this.root;
+    for (let i = 0; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      const part = parts[i];
+      const idx = search(node.names, part);
+      if (idx >= 0) {
+        const kid = node.kids === null ? null : node.kids[idx];
+        if (last) {
+          if (kid === null) return false; // a child without children is always a leaf
+          if (kid.leaf) return false;
+          kid.leaf = true;
+          this.size++;
+          return true;
+        }
+        if (kid !== null) {
+          node = kid;
+          continue;
+        }
+        // A leaf grows children: it becomes a node that is both leaf and branch.
+        const grown = new TrieNode(true);
+        node.kids ??= new Array<TrieNode | null>(node.names.length).fill(null);
+        node.kids[idx] = grown;
+        node = grown;
+        continue;
+      }
+      // Not among the sealed children: look in (or add to) this batch's pending ones.
+      if (node.pending === null) {
+        node.pending = new Map();
+        this.dirty.push(node);
+      }
+      const pending = node.pending;
+      const has = pending.has(part);
+      const kid = has ? pending.get(part)! : null;
+      if (last) {
+        if (!has) {
+          pending.set(this.intern(part), null);
+          this.size++;
+          return true;
+        }
+        if (kid === null || kid.leaf) return false;
+        kid.leaf = true;
+        this.size++;
+        return true;
+      }
+      if (kid !== null) {
+        node = kid;
+        continue;
+      }
+      const child = new TrieNode(has); // `has` with a null entry: it was a leaf
+      pending.set(has ? part : this.intern(part), child);
+      node = child;
+    }
+    return false;
+  }
+
+  /** Merge every node's pending children into its sorted arrays. */
+  seal(): void {
+    for (const node of this.dirty) {
+      const pending = [...node.pending!].sort((a, b) => compareNames(a[0], b[0]));
+      node.pending = null;
+      const oldNames = node.names;
+      const oldKids = node.kids;
+      const n = oldNames.length + pending.length;
+      const names = new Array<string>(n);
+      const anyKid = oldKids !== null || pending.some((e) => e[1] !== null);
+      const kids = anyKid ? new Array<TrieNode | null>(n) : null;
+      let i = 0;
+      let j = 0;
+      for (let k = 0; k < n; k++) {
+        if (j >= pending.length || (i < oldNames.length && oldNames[i] < pending[j][0])) {
+          names[k] = oldNames[i];
+          if (kids !== null) kids[k] = oldKids === null ? null : oldKids[i];
+          i++;
+        } else {
+          names[k] = pending[j][0];
+          if (kids !== null) kids[k] = pending[j][1];
+          j++;
+        }
+      }
+      node.names = names;
+      node.kids = kids;
+    }
+    this.dirty = [];
+  }
+}
+
+/** Indices of the children of `node` that `pattern` matches, ascending. */
+function matchChildren(node: TrieNode, pattern: NodePattern): number[] {
+  const names = node.names;
+  const out: number[] = [];
+  if (pattern.matchesAll) {
+    for (let i = 0; i < names.length; i++) out.push(i);
+    return out;
+  }
+  if (pattern.exact !== null) {
+    for (const name of pattern.exact) {
+      const i = search(names, name);
+      if (i >= 0) out.push(i);
+    }
+    return out; // `exact` is sorted, so the indices are too
+  }
+  for (const v of pattern.variants) {
+    // Only the children starting with the variant's literal prefix can match it.
+    for (let i = lowerBound(names, v.prefix); i < names.length && names[i].startsWith(v.prefix); i++) {
+      if (v.test(names[i])) out.push(i);
+    }
+  }
+  if (pattern.variants.length > 1) {
+    out.sort((a, b) => a - b);
+    let w = 0;
+    for (let r = 0; r < out.length; r++) if (r === 0 || out[r] !== out[r - 1]) out[w++] = out[r];
+    out.length = w;
+  }
+  return out;
+}
+
+/** Node-by-node order of two paths (the order the trie is walked in). */
+function compareNodewise(a: string, b: string): number {
+  const pa = splitPath(a);
+  const pb = splitPath(b);
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const c = compareNames(pa[i], pb[i]);
+    if (c !== 0) return c;
+  }
+  return pa.length - pb.length;
+}
+
+function byNameThenNodes(a: FindNode, b: FindNode): number {
+  return compareNames(a.name, b.name) || compareNodewise(a.path, b.path);
+}
+
+/**
+ * Sort matches that are in walk order (node by node) by name, keeping walk
+ * order among equal names. Bucketing by name sorts only the distinct names:
+ * `f.*.l2_5*.m1*` gives 12,100 matches but 11 names.
+ */
+function sortByName(found: FindNode[]): FindNode[] {
+  const buckets = new Map<string, FindNode[]>();
+  for (const f of found) {
+    const b = buckets.get(f.name);
+    if (b === undefined) buckets.set(f.name, [f]);
+    else b.push(f);
+  }
+  if (buckets.size === found.length) return found.sort((a, b) => compareNames(a.name, b.name));
+  const out: FindNode[] = [];
+  for (const name of [...buckets.keys()].sort(compareNames)) for (const f of buckets.get(name)!) out.push(f);
+  return out;
+}
+
+/**
+ * The names of every schema, for `find`. Not safe to share across threads;
+ * in one event loop, every method runs to completion, so a `find` never sees
+ * half an update.
+ */
+export class NameIndex {
+  private readonly tries = new Map<string, Trie>();
+  private readonly strings = new Map<string, string>();
+  private readonly intern = (s: string): string => {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
+  };
+
+  /** Add names to a schema (karbon's new names); returns how many were new. */
+  add(names: Iterable<string>, schema = DEFAULT_SCHEMA): number {
+    let trie = this.tries.get(schema);
+    if (trie === undefined) {
+      trie = new Trie(this.intern);
+      this.tries.set(schema, trie);
+    }
+    let added = 0;
+    try {
+      for (const name of names) if (trie.insert(name)) added++;
+    } finally {
+      trie.seal();
+    }
+    return added;
+  }
+
+  /**
+   * Replace a schema's names with a full listing (a refresh from the store's
+   * `list()`). The new trie is built aside and swapped in at the end.
+   */
+  replace(schema: string, names: Iterable<string>): void {
+    const trie = new Trie(this.intern);
+    try {
+      for (const name of names) trie.insert(name);
+    } finally {
+      trie.seal();
+    }
+    this.tries.set(schema, trie);
+    // Strings only the old trie used stay interned until `compact()`; a refresh rarely drops many.
+  }
+
+  /** Forget a schema's names. */
+  drop(schema: string): void {
+    this.tries.delete(schema);
+  }
+
+  /** Rebuild the intern table from the names still indexed (after many were dropped). */
+  compact(): void {
+    const live = new Set<string>();
+    const visit = (node: TrieNode) => {
+      for (const n of node.names) live.add(n);
+      if (node.kids !== null) for (const k of node.kids) if (k !== null) visit(k);
+    };
+    for (const t of this.tries.values()) visit(t.root);
+    for (const s of this.strings.keys()) if (!live.has(s)) this.strings.delete(s);
+  }
+
+  /** Distinct names of one schema, or of all schemas added up. */
+  size(schema?: string): number {
+    if (schema !== undefined) return this.tries.get(schema)?.size ?? 0;
+    let n = 0;
+    for (const t of this.tries.values()) n += t.size;
+    return n;
+  }
+
+  /** The schemas that have names. */
+  schemas(): string[] {
+    return [...this.tries.keys()];
+  }
+
+  /**
+   * The paths at the pattern's depth that match it, as graphite-web's
+   * finder reports them (§3.2): leaf, branch or both, one entry per path.
+   * Backslashes in the pattern are dropped first, as graphite-web does.
+   *
+   * @throws PathPatternError when a node's braces expand too far.
+   */
+  find(pattern: string, options: FindOptions = {}): FindResult {
+    const limit = options.limit ?? Infinity;
+    const nodes = splitPath(pattern.replaceAll("\\", "")).map((n) => compileNodePattern(n));
+    const found: FindNode[] = [];
+    let truncated = false;
+    for (const trie of this.tries.values()) {
+      if (walk(trie.root, nodes, found, limit)) truncated = true;
+      if (truncated) break;
+    }
+    let result: FindNode[];
+    if (this.tries.size > 1) {
+      // The same path from several schemas: one entry, flags joined.
+      const byPath = new Map<string, FindNode>();
+      for (const f of found) {
+        const seen = byPath.get(f.path);
+        byPath.set(f.path, seen === undefined ? f : { path: f.path, name: f.name, leaf: seen.leaf || f.leaf, branch: seen.branch || f.branch });
+      }
+      result = [...byPath.values()].sort(byNameThenNodes);
+    } else {
+      result = sortByName(found);
+    }
+    return { nodes: result, truncated };
+  }
+
+  /** Every stored name (all schemas), sorted and unique: `/metrics/index.json`. */
+  leaves(): string[] {
+    const out = new Set<string>();
+    const visit = (node: TrieNode, prefix: string) => {
+      const kids = node.kids;
+      for (let i = 0; i < node.names.length; i++) {
+        const kid = kids === null ? null : kids[i];
+        const path = prefix + node.names[i];
+        if (kid === null || kid.leaf) out.add(path);
+        if (kid !== null) visit(kid, path + ".");
+      }
+    };
+    for (const t of this.tries.values()) visit(t.root, "");
+    return [...out].sort(compareNames);
+  }
+}
+
+/** Walk one trie level by level; returns true when `limit` was reached. */
+function walk(root: TrieNode, pattern: readonly NodePattern[], found: FindNode[], limit: number): boolean {
+  let frontier: TrieNode[] = [root];
+  let prefixes: string[] = [""];
+  const last = pattern.length - 1;
+  for (let level = 0; level < last; level++) {
+    const nextNodes: TrieNode[] = [];
+    const nextPrefixes: string[] = [];
+    for (let f = 0; f < frontier.length; f++) {
+      const node = frontier[f];
+      if (node.kids === null) continue; // only leaves below: nothing to descend into
+      for (const i of matchChildren(node, pattern[level])) {
+        const kid = node.kids[i];
+        if (kid === null) continue;
+        nextNodes.push(kid);
+        nextPrefixes.push(`${prefixes[f]}${node.names[i]}.`);
+      }
+    }
+    if (nextNodes.length === 0) return false;
+    frontier = nextNodes;
+    prefixes = nextPrefixes;
+  }
+  for (let f = 0; f < frontier.length; f++) {
+    const node = frontier[f];
+    for (const i of matchChildren(node, pattern[last])) {
+      if (found.length >= limit) return true;
+      const kid = node.kids === null ? null : node.kids[i];
+      const name = node.names[i];
+      found.push({ path: prefixes[f] + name, name, leaf: kid === null || kid.leaf, branch: kid !== null });
+    }
+  }
+  return false;
+}
