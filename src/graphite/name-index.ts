@@ -46,23 +46,55 @@ export interface FindOptions {
   limit?: number;
 }
 
+/**
+ * A trie node. Its children are `names` (sorted) and, parallel to them,
+ * `kids`: the child's node when the child has children, else null; `kids`
+ * itself is null while no child has children. A node with exactly one child
+ * holds the name and the kid directly instead of one-element arrays — long
+ * chains of single children (`host.cpu-0.value`) are common, and an array
+ * costs some 50 bytes.
+ */
 class TrieNode {
-  /** Child node strings, sorted. */
-  names: string[] = [];
-  /** Parallel to `names`: the child's node when it has children, else null. Itself null while no child has children. */
-  kids: Array<TrieNode | null> | null = null;
+  names: string | string[] = NO_NAMES;
+  kids: TrieNode | Array<TrieNode | null> | null = null;
   /** A stored name ends at this node's path. */
   leaf: boolean;
-  /** Children added since the last seal, merged into the sorted arrays in one pass (a flat 1M-child level must not be built by insertion). */
-  pending: Map<string, TrieNode | null> | null = null;
 
   constructor(leaf: boolean) {
     this.leaf = leaf;
   }
 }
 
-/** Index of `name` in sorted `names`, or -(insertion point) - 1. */
-function search(names: readonly string[], name: string): number {
+/** The shared child list of a node with no children yet (never mutated: seal() replaces it). */
+const NO_NAMES: string[] = [];
+
+function childCount(node: TrieNode): number {
+  return typeof node.names === "string" ? 1 : node.names.length;
+}
+
+function childName(node: TrieNode, i: number): string {
+  return typeof node.names === "string" ? node.names : node.names[i];
+}
+
+function childKid(node: TrieNode, i: number): TrieNode | null {
+  const kids = node.kids;
+  if (kids === null) return null;
+  return kids instanceof TrieNode ? kids : kids[i];
+}
+
+function setChildKid(node: TrieNode, i: number, kid: TrieNode): void {
+  if (typeof node.names === "string") {
+    node.kids = kid;
+    return;
+  }
+  if (node.kids === null || node.kids instanceof TrieNode) node.kids = new Array<TrieNode | null>(node.names.length).fill(null);
+  node.kids[i] = kid;
+}
+
+/** Index of `name` among the node's children, or -(insertion point) - 1. */
+function search(node: TrieNode, name: string): number {
+  const names = node.names;
+  if (typeof names === "string") return names === name ? 0 : names < name ? -2 : -1;
   let lo = 0;
   let hi = names.length - 1;
   while (lo <= hi) {
@@ -75,8 +107,8 @@ function search(names: readonly string[], name: string): number {
   return -lo - 1;
 }
 
-function lowerBound(names: readonly string[], prefix: string): number {
-  const i = search(names, prefix);
+function lowerBound(node: TrieNode, prefix: string): number {
+  const i = search(node, prefix);
   return i >= 0 ? i : -i - 1;
 }
 
@@ -85,7 +117,13 @@ class Trie {
   readonly root = new TrieNode(false);
   /** Distinct names (leaves). */
   size = 0;
-  private dirty: TrieNode[] = [];
+  /**
+   * Children added since the last seal, per node, merged into the sorted
+   * arrays in one pass: a flat level of a million children must not be
+   * built by insertion. Kept here, not on the nodes, so a node has no
+   * field that is empty nearly all of its life.
+   */
+  private pending = new Map<TrieNode, Map<string, TrieNode | null>>();
 
   constructor(private readonly intern: (s: string) => string) {}
 
@@ -96,9 +134,9 @@ class Trie {
     for (let i = 0; i < parts.length; i++) {
       const last = i === parts.length - 1;
       const part = parts[i];
-      const idx = search(node.names, part);
+      const idx = search(node, part);
       if (idx >= 0) {
-        const kid = node.kids === null ? null : node.kids[idx];
+        const kid = childKid(node, idx);
         if (last) {
           if (kid === null) return false; // a child without children is always a leaf
           if (kid.leaf) return false;
@@ -112,17 +150,16 @@ class Trie {
         }
         // A leaf grows children: it becomes a node that is both leaf and branch.
         const grown = new TrieNode(true);
-        node.kids ??= new Array<TrieNode | null>(node.names.length).fill(null);
-        node.kids[idx] = grown;
+        setChildKid(node, idx, grown);
         node = grown;
         continue;
       }
       // Not among the sealed children: look in (or add to) this batch's pending ones.
-      if (node.pending === null) {
-        node.pending = new Map();
-        this.dirty.push(node);
+      let pending = this.pending.get(node);
+      if (pending === undefined) {
+        pending = new Map();
+        this.pending.set(node, pending);
       }
-      const pending = node.pending;
       const has = pending.has(part);
       const kid = has ? pending.get(part)! : null;
       if (last) {
@@ -147,56 +184,62 @@ class Trie {
     return false;
   }
 
-  /** Merge every node's pending children into its sorted arrays. */
+  /** Merge every node's pending children into its sorted children. */
   seal(): void {
-    for (const node of this.dirty) {
-      const pending = [...node.pending!].sort((a, b) => compareNames(a[0], b[0]));
-      node.pending = null;
-      const oldNames = node.names;
-      const oldKids = node.kids;
-      const n = oldNames.length + pending.length;
+    for (const [node, added] of this.pending) {
+      const pending = [...added].sort((a, b) => compareNames(a[0], b[0]));
+      const old = childCount(node);
+      const n = old + pending.length;
       const names = new Array<string>(n);
-      const anyKid = oldKids !== null || pending.some((e) => e[1] !== null);
-      const kids = anyKid ? new Array<TrieNode | null>(n) : null;
+      const kids = new Array<TrieNode | null>(n);
+      let anyKid = false;
       let i = 0;
       let j = 0;
       for (let k = 0; k < n; k++) {
-        if (j >= pending.length || (i < oldNames.length && oldNames[i] < pending[j][0])) {
-          names[k] = oldNames[i];
-          if (kids !== null) kids[k] = oldKids === null ? null : oldKids[i];
+        if (j >= pending.length || (i < old && childName(node, i) < pending[j][0])) {
+          names[k] = childName(node, i);
+          kids[k] = childKid(node, i);
           i++;
         } else {
           names[k] = pending[j][0];
-          if (kids !== null) kids[k] = pending[j][1];
+          kids[k] = pending[j][1];
           j++;
         }
+        if (kids[k] !== null) anyKid = true;
       }
-      node.names = names;
-      node.kids = kids;
+      if (n === 1) {
+        node.names = names[0];
+        node.kids = kids[0];
+      } else {
+        node.names = names;
+        node.kids = anyKid ? kids : null;
+      }
     }
-    this.dirty = [];
+    this.pending = new Map();
   }
 }
 
 /** Indices of the children of `node` that `pattern` matches, ascending. */
 function matchChildren(node: TrieNode, pattern: NodePattern): number[] {
-  const names = node.names;
+  const count = childCount(node);
   const out: number[] = [];
   if (pattern.matchesAll) {
-    for (let i = 0; i < names.length; i++) out.push(i);
+    for (let i = 0; i < count; i++) out.push(i);
     return out;
   }
   if (pattern.exact !== null) {
     for (const name of pattern.exact) {
-      const i = search(names, name);
+      const i = search(node, name);
       if (i >= 0) out.push(i);
     }
     return out; // `exact` is sorted, so the indices are too
   }
   for (const v of pattern.variants) {
     // Only the children starting with the variant's literal prefix can match it.
-    for (let i = lowerBound(names, v.prefix); i < names.length && names[i].startsWith(v.prefix); i++) {
-      if (v.test(names[i])) out.push(i);
+    for (let i = lowerBound(node, v.prefix); i < count; i++) {
+      const name = childName(node, i);
+      if (!name.startsWith(v.prefix)) break;
+      if (v.test(name)) out.push(i);
     }
   }
   if (pattern.variants.length > 1) {
@@ -296,8 +339,11 @@ export class NameIndex {
   compact(): void {
     const live = new Set<string>();
     const visit = (node: TrieNode) => {
-      for (const n of node.names) live.add(n);
-      if (node.kids !== null) for (const k of node.kids) if (k !== null) visit(k);
+      for (let i = 0; i < childCount(node); i++) {
+        live.add(childName(node, i));
+        const kid = childKid(node, i);
+        if (kid !== null) visit(kid);
+      }
     };
     for (const t of this.tries.values()) visit(t.root);
     for (const s of this.strings.keys()) if (!live.has(s)) this.strings.delete(s);
@@ -351,10 +397,9 @@ export class NameIndex {
   leaves(): string[] {
     const out = new Set<string>();
     const visit = (node: TrieNode, prefix: string) => {
-      const kids = node.kids;
-      for (let i = 0; i < node.names.length; i++) {
-        const kid = kids === null ? null : kids[i];
-        const path = prefix + node.names[i];
+      for (let i = 0; i < childCount(node); i++) {
+        const kid = childKid(node, i);
+        const path = prefix + childName(node, i);
         if (kid === null || kid.leaf) out.add(path);
         if (kid !== null) visit(kid, path + ".");
       }
@@ -376,10 +421,10 @@ function walk(root: TrieNode, pattern: readonly NodePattern[], found: FindNode[]
       const node = frontier[f];
       if (node.kids === null) continue; // only leaves below: nothing to descend into
       for (const i of matchChildren(node, pattern[level])) {
-        const kid = node.kids[i];
+        const kid = childKid(node, i);
         if (kid === null) continue;
         nextNodes.push(kid);
-        nextPrefixes.push(`${prefixes[f]}${node.names[i]}.`);
+        nextPrefixes.push(`${prefixes[f]}${childName(node, i)}.`);
       }
     }
     if (nextNodes.length === 0) return false;
@@ -390,8 +435,8 @@ function walk(root: TrieNode, pattern: readonly NodePattern[], found: FindNode[]
     const node = frontier[f];
     for (const i of matchChildren(node, pattern[last])) {
       if (found.length >= limit) return true;
-      const kid = node.kids === null ? null : node.kids[i];
-      const name = node.names[i];
+      const kid = childKid(node, i);
+      const name = childName(node, i);
       found.push({ path: prefixes[f] + name, name, leaf: kid === null || kid.leaf, branch: kid !== null });
     }
   }
