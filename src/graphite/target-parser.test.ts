@@ -152,6 +152,21 @@ describe("parseTarget: every form of reference §4", () => {
   });
 });
 
+describe("printTarget", () => {
+  it.each<[string, string]>([
+    ["sumSeries( a.b , c.* )", "sumSeries(a.b,c.*)"],
+    ["a.b | scale(2) | alias('x')", "alias(scale(a.b,2),'x')"],
+    ["5|scale(2)", "5|scale(2)"], // nested, the 5 would read as a number
+    ["true|f()|g(1)", "true|f()|g(1)"],
+    ["f(x = 1, y='a')", "f(x=1,y='a')"],
+    ["f(a\\=b)", "f(a\\=b)"], // an escaped "=" stays escaped, or it would read as a keyword argument
+    ["a\\(b.{c,d}", "a\\(b.\\{c\\,d\\}"],
+    ["f(1e6, -2.50, INF, None, FALSE)", "f(1e6,-2.50,INF,None,false)"],
+  ])("%j prints as %j", (target, printed) => {
+    expect(printTarget(parseTarget(target))).toBe(printed);
+  });
+});
+
 describe("parseTarget: bad input", () => {
   it.each<[string, number, RegExp]>([
     ["", 0, /empty target/],
@@ -250,8 +265,11 @@ describe("parseTarget: bad input", () => {
     expect(() => parseTarget(nested(30_000), { maxLength: 1e6 })).toThrow(expect.objectContaining({ code: TargetErrorCodes.TARGET_TOO_DEEP }));
     expect(() => parseTarget(`a.${"{".repeat(20_000)}`)).toThrow(expect.objectContaining({ code: TargetErrorCodes.TARGET_TOO_DEEP }));
     expect(() => parseTarget(nested(5), { maxDepth: 4 })).toThrow(/nested more than 4 levels deep/);
-    // pipes do not nest the parser, however long the chain
-    expect(parseTarget("a" + "|f()".repeat(5_000)).kind).toBe("call");
+    // a pipe nests the AST as a call does, so it counts the same
+    expect(parseTarget("a" + "|f()".repeat(100)).kind).toBe("call");
+    expect(() => parseTarget("a" + "|f()".repeat(101))).toThrow(expect.objectContaining({ code: TargetErrorCodes.TARGET_TOO_DEEP }));
+    expect(() => parseTarget("a" + "|f()".repeat(16_000))).toThrow(expect.objectContaining({ code: TargetErrorCodes.TARGET_TOO_DEEP }));
+    expect(parseTarget(`sumSeries(${Array.from({ length: 200 }, () => "a|f()").join(",")})`).kind).toBe("call"); // siblings do not add up
   });
 });
 

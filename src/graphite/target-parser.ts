@@ -195,14 +195,20 @@ class Parser {
     return at;
   }
 
-  /** `expr` with its pipes: each `|f(x)` wraps what came before as the first argument. */
+  /**
+   * `expr` with its pipes: each `|f(x)` wraps what came before as the first
+   * argument. Each pipe counts as a level of nesting, since that is what it
+   * adds to the AST that later stages walk recursively.
+   */
   private expression(): ExpressionNode {
     let expr = this.base();
+    let pipes = 0;
     for (;;) {
       const save = this.pos;
       this.skipWs();
       if (this.s[this.pos] !== "|") {
         this.pos = save;
+        this.depth -= pipes;
         return expr;
       }
       this.pos++;
@@ -212,6 +218,8 @@ class Parser {
       if (name === "" || this.s[this.wsAfter(at + name.length)] !== "(") throw this.fail('expected a function call after "|"');
       this.pos = this.wsAfter(at + name.length);
       const call = this.callRest(name, at);
+      this.enter(at);
+      pipes++;
       expr = { kind: "call", name: call.name, args: [expr, ...call.args], kwargs: call.kwargs, start: expr.start, end: call.end };
     }
   }
