@@ -134,6 +134,36 @@ describe("NameIndex updates", () => {
     expect(ix.schemas()).toEqual(["minutely"]);
   });
 
+  it("leaves tagged names out of the tree unless told otherwise", () => {
+    const ix = new NameIndex();
+    expect(ix.add(["disk.used;dc=east", "disk.free"])).toBe(1);
+    ix.replace("other", ["disk.x;a=b"]);
+    expect(ix.find("disk.*").nodes.map((n) => n.path)).toEqual(["disk.free"]);
+    const all = new NameIndex({ skipTagged: false });
+    all.add(["disk.used;dc=east"]);
+    expect(all.find("disk.*").nodes.map((n) => n.name)).toEqual(["used;dc=east"]);
+  });
+
+  it("refreshes asynchronously, answering from the old names until the swap", async () => {
+    const ix = new NameIndex();
+    ix.replace("s", ["old.a"]);
+    const names = Array.from({ length: 50_000 }, (_, i) => `new.n${i}`);
+    let seenDuring: string[] = [];
+    const refresh = ix.replaceAsync("s", names);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    seenDuring = ix.find("*").nodes.map((n) => n.path);
+    await refresh;
+    expect(seenDuring).toEqual(["old"]);
+    expect(ix.find("*").nodes.map((n) => n.path)).toEqual(["new"]);
+    expect(ix.size("s")).toBe(50_000);
+    async function* gen() {
+      yield "g.x";
+      yield "g.y;t=v";
+    }
+    await ix.replaceAsync("g", gen());
+    expect(ix.find("g.*").nodes.map((n) => n.path)).toEqual(["g.x"]);
+  });
+
   it("lists every leaf once, sorted", () => {
     const ix = new NameIndex();
     ix.add(["b.x", "a.y", "a"], "one");

@@ -289,15 +289,36 @@ function sortByName(found: FindNode[]): FindNode[] {
  * in one event loop, every method runs to completion, so a `find` never sees
  * half an update.
  */
+export interface NameIndexOptions {
+  /**
+   * Leave tagged names (`disk.used;dc=east`) out of the tree, as
+   * graphite-web does: they are found through the tag API and
+   * `seriesByTag`, never by glob (reference §3.2). Default true.
+   */
+  skipTagged?: boolean;
+}
+
+/** How many names `replaceAsync` inserts between two turns of the event loop. */
+const ASYNC_CHUNK = 20_000;
+
 export class NameIndex {
   private readonly tries = new Map<string, Trie>();
   private readonly strings = new Map<string, string>();
+  private readonly skipTagged: boolean;
   private readonly intern = (s: string): string => {
     const known = this.strings.get(s);
     if (known !== undefined) return known;
     this.strings.set(s, s);
     return s;
   };
+
+  constructor(options: NameIndexOptions = {}) {
+    this.skipTagged = options.skipTagged ?? true;
+  }
+
+  private indexable(name: string): boolean {
+    return !(this.skipTagged && name.includes(";"));
+  }
 
   /** Add names to a schema (karbon's new names); returns how many were new. */
   add(names: Iterable<string>, schema = DEFAULT_SCHEMA): number {
@@ -308,7 +329,7 @@ export class NameIndex {
     }
     let added = 0;
     try {
-      for (const name of names) if (trie.insert(name)) added++;
+      for (const name of names) if (this.indexable(name) && trie.insert(name)) added++;
     } finally {
       trie.seal();
     }
@@ -322,12 +343,42 @@ export class NameIndex {
   replace(schema: string, names: Iterable<string>): void {
     const trie = new Trie(this.intern);
     try {
-      for (const name of names) trie.insert(name);
+      for (const name of names) if (this.indexable(name)) trie.insert(name);
     } finally {
       trie.seal();
     }
     this.tries.set(schema, trie);
     // Strings only the old trie used stay interned until `compact()`; a refresh rarely drops many.
+  }
+
+  /**
+   * `replace`, yielding to the event loop every 20,000 names so a refresh
+   * of a million names (about a second of work) does not stall requests;
+   * `find` answers from the old names until the swap. Names added with
+   * `add` to the same schema meanwhile are lost at the swap unless the
+   * listing has them too — the next `add` or refresh brings them back.
+   */
+  async replaceAsync(schema: string, names: Iterable<string> | AsyncIterable<string>): Promise<void> {
+    const trie = new Trie(this.intern);
+    let n = 0;
+    const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      if (Symbol.asyncIterator in names) {
+        for await (const name of names) {
+          if (this.indexable(name)) trie.insert(name);
+          if (++n % ASYNC_CHUNK === 0) await pause();
+        }
+      } else {
+        // A plain loop: `for await` over a sync list would cost a promise per name.
+        for (const name of names) {
+          if (this.indexable(name)) trie.insert(name);
+          if (++n % ASYNC_CHUNK === 0) await pause();
+        }
+      }
+    } finally {
+      trie.seal();
+    }
+    this.tries.set(schema, trie);
   }
 
   /** Forget a schema's names. */
