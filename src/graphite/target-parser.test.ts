@@ -48,6 +48,8 @@ describe("parseTarget: every form of reference §4", () => {
     ["{a,b}.c", path("{a,b}.c")],
     ["a-b.c:d.e=f.g@h.i#j.k$l%m&n+o/p;q<r>s^t_u`v~w!x", path("a-b.c:d.e=f.g@h.i#j.k$l%m&n+o/p;q<r>s^t_u`v~w!x")],
     ["disk.used;dc=east", path("disk.used;dc=east")],
+    ["café.größe.東京.😀", path("café.größe.東京.😀")], // any Unicode but whitespace, as Torus names
+    ["f(é)", call("f", [path("é")])],
     ["5", path("5")], // a number at the top level is a path
     ["-1.x", path("-1.x")],
     ["true", path("true")],
@@ -203,7 +205,9 @@ describe("parseTarget: bad input", () => {
     ["template(a, b.c)", 12, /values must be strings or numbers/],
     ["template(a, 'x', k='y')", 17, /either positional or keyword/],
     ["template(a|f())", 10, /expected "," or "\)" in template\(\)/],
-    ["a.bé", 3, /unexpected "é"/],
+    ["a.b\u00a0c", 3, /unexpected "\u00a0"/], // Unicode whitespace is not a path character
+    ["a.b\u0085", 3, /unexpected "\u0085"/], // nor a C1 control
+    ["a.b\u0001", 3, /unexpected "\\u0001"/],
   ])("%j", (target, position, reason) => {
     let error: unknown;
     try {
@@ -275,7 +279,7 @@ describe("parseTarget: bad input", () => {
 
 // Generators of valid target text, built from the grammar (with random spacing).
 const ws = fc.constantFrom("", "", " ", "  ", "\t", "\n");
-const pathChar = fc.constantFrom(..."abcXYZ019-_:=@#$%&*+/;<>?[]^`~!".split(""));
+const pathChar = fc.constantFrom(..."abcXYZ019-_:=@#$%&*+/;<>?[]^`~!é".split(""), "😀");
 const escaped = fc.constantFrom(..."(){},.'\"\\|=".split("")).map((c) => `\\${c}`);
 const partial = fc.array(fc.oneof({ weight: 6, arbitrary: pathChar }, { weight: 1, arbitrary: escaped }), { minLength: 1, maxLength: 6 }).map((a) => a.join(""));
 const { braceNode } = fc.letrec<{ braceNode: string }>((tie) => ({

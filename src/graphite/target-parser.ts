@@ -16,7 +16,9 @@
  * points at that character (reference §1.8 allows this). Where it is needlessly
  * strict we accept more: a brace group may be empty (`{,x}`) or nest, as the
  * `find` matcher already allows. A repeated keyword argument is an error
- * (graphite-web keeps the last one without a word).
+ * (graphite-web keeps the last one without a word). Non-ASCII characters are
+ * path characters (graphite-web's `UTF8_METRICS`), since Torus names may
+ * hold any Unicode.
  */
 
 /** Stable error codes of the target parser. */
@@ -146,7 +148,17 @@ const KEYWORD_CHAR = /[A-Za-z0-9_$]/;
 const NUMBER = /-?\d+(\.\d+)?([eE]-?\d+)?/y;
 
 const isWs = (c: string | undefined) => c === " " || c === "\t" || c === "\n" || c === "\r";
-const isPathChar = (c: string | undefined) => c !== undefined && c.length === 1 && c.charCodeAt(0) < 128 && PATH_CHAR[c.charCodeAt(0)] === 1;
+/**
+ * A character allowed in a path node. Beyond ASCII, any character but
+ * whitespace and C1 controls: Torus names may hold any Unicode (SPEC §2), so
+ * this is graphite-web's grammar with its `UTF8_METRICS` setting on.
+ */
+const isPathChar = (c: string | undefined): boolean => {
+  if (c === undefined) return false;
+  const code = c.charCodeAt(0);
+  if (code < 128) return PATH_CHAR[code] === 1;
+  return code > 0x9f && !/\s/.test(c);
+};
 
 class Parser {
   private pos = 0;
