@@ -13,7 +13,7 @@ import {
 // Expected results were checked against Python 3's fnmatch.fnmatchcase and
 // graphite-web's expand_braces on the same inputs.
 describe("compileNodePattern: fnmatch semantics per node", () => {
-  const NAMES = ["web1", "web2", "web3", "web10", "db1", "w", "", "web", "Web1", "a-b", "a]b", "^", "!", "x[y", "-", "b"];
+  const NAMES = ["web1", "web2", "web3", "web10", "db1", "w", "", "web", "Web1", "a-b", "a]b", "^", "!", "x[y", "-", "b", "é", "😀", "é😀"];
   it.each<[string, string[]]>([
     ["web1", ["web1"]],
     ["*", NAMES],
@@ -24,13 +24,12 @@ describe("compileNodePattern: fnmatch semantics per node", () => {
     ["*b*", ["web1", "web2", "web3", "web10", "db1", "web", "Web1", "a-b", "a]b", "b"]],
     ["web?", ["web1", "web2", "web3"]],
     ["???", ["web", "a-b", "a]b", "x[y", "db1"].sort()],
-    ["?", ["w", "^", "!", "-", "b"]],
     ["web[12]", ["web1", "web2"]],
     ["web[1-2]", ["web1", "web2"]],
     ["web[!1]", ["web2", "web3"]],
     ["web[!1-2]", ["web3"]],
     ["web[2-1]", []], // a reversed range matches nothing
-    ["[!w]*", ["db1", "Web1", "a-b", "a]b", "^", "!", "x[y", "-", "b"]],
+    ["[!w]*", ["db1", "Web1", "a-b", "a]b", "^", "!", "x[y", "-", "b", "é", "😀", "é😀"]],
     ["[Ww]eb1", ["web1", "Web1"]],
     ["a[]]b", ["a]b"]], // `]` first in a set is a member
     ["a[!]]b", ["a-b"]],
@@ -49,6 +48,12 @@ describe("compileNodePattern: fnmatch semantics per node", () => {
     ["{web*,db?}", ["web1", "web2", "web3", "web10", "web", "db1"]],
     ["web{1", []], // unclosed brace: literal
     ["WEB1", []], // case-sensitive
+    ["?", ["w", "^", "!", "-", "b", "é", "😀"]], // one character is one code point, as in Python
+    ["??", ["é😀"]],
+    ["*😀", ["😀", "é😀"]],
+    ["[😀]", ["😀"]],
+    ["[!a]", ["w", "^", "!", "-", "b", "é", "😀"]],
+    ["[à-ÿ]", ["é"]],
   ])("%j", (pattern, expected) => {
     const p = compileNodePattern(pattern);
     expect(NAMES.filter((n) => p.test(n)).sort()).toEqual([...expected].sort());
@@ -139,7 +144,7 @@ describe("helpers", () => {
 });
 
 describe("properties", () => {
-  const nodeChar = fc.constantFrom(..."abcxyz019-_:=@#[]!^*?{},".split(""));
+  const nodeChar = fc.constantFrom(..."abcxyz019-_:=@#[]!^*?{},éü".split(""));
   const node = fc.string({ unit: nodeChar, maxLength: 12 });
   const plainNode = fc.string({ unit: fc.constantFrom(..."abcxyz019-_:=@#]}^!".split("")), maxLength: 12 });
 
@@ -198,7 +203,7 @@ function pyExpandBraces(s: string): string[] {
 
 /** Python 3.12's fnmatch.translate, producing a JS RegExp. */
 function pyTranslate(pat: string): RegExp {
-  const esc = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  const esc = (c: string) => `\\u{${c.codePointAt(0)!.toString(16)}}`;
   let res = "";
   let i = 0;
   const n = pat.length;
@@ -246,5 +251,5 @@ function pyTranslate(pat: string): RegExp {
       else res += `[${negate ? "^" : ""}${body}]`;
     } else res += esc(c);
   }
-  return new RegExp(`^(?:${res})$`);
+  return new RegExp(`^(?:${res})$`, "u");
 }

@@ -133,10 +133,11 @@ function parseSet(p: string, i: number): [CharSet, number] | null {
     body = body.slice(1);
   }
   const ranges: number[] = [];
-  for (let k = 0; k < body.length; k++) {
-    const lo = body.charCodeAt(k);
-    if (k + 2 < body.length && body[k + 1] === "-") {
-      const hi = body.charCodeAt(k + 2);
+  const cps = Array.from(body, (ch) => ch.codePointAt(0)!); // by code point, as Python
+  for (let k = 0; k < cps.length; k++) {
+    const lo = cps[k];
+    if (k + 2 < cps.length && cps[k + 1] === 0x2d) {
+      const hi = cps[k + 2];
       if (lo <= hi) ranges.push(lo, hi);
       k += 2;
     } else {
@@ -167,8 +168,9 @@ function compileTokens(p: string): Token[] {
         i = set[1];
       }
     } else {
-      tokens.push(p.charCodeAt(i));
-      i++;
+      const cp = p.codePointAt(i)!;
+      tokens.push(cp);
+      i += cp > 0xffff ? 2 : 1;
     }
   }
   return tokens;
@@ -181,7 +183,8 @@ function tokenMatches(t: Token, c: number): boolean {
 /**
  * Glob match with one remembered star: on a mismatch, go back to the last `*`
  * and let it take one more character. Worst case O(pattern × name), never
- * exponential.
+ * exponential. Characters are code points (`?` takes a whole emoji), as in
+ * Python.
  */
 function matchTokens(tokens: readonly Token[], s: string): boolean {
   let ti = 0;
@@ -196,15 +199,17 @@ function matchTokens(tokens: readonly Token[], s: string): boolean {
         starSi = si;
         continue;
       }
-      if (tokenMatches(t, s.charCodeAt(si))) {
+      const c = s.codePointAt(si)!;
+      if (tokenMatches(t, c)) {
         ti++;
-        si++;
+        si += c > 0xffff ? 2 : 1;
         continue;
       }
     }
     if (starTi < 0) return false;
     ti = starTi + 1;
-    si = ++starSi;
+    starSi += s.codePointAt(starSi)! > 0xffff ? 2 : 1;
+    si = starSi;
   }
   while (ti < tokens.length && tokens[ti] === STAR) ti++;
   return ti === tokens.length;
@@ -236,9 +241,13 @@ function compileVariant(source: string): NodeVariant {
   if (!/[*?[]/.test(source)) return { source, prefix: source, literal: true, test: (name) => name === source };
   const tokens = compileTokens(source);
   let prefixEnd = 0;
-  while (prefixEnd < tokens.length && typeof tokens[prefixEnd] === "number" && (tokens[prefixEnd] as number) >= 0) prefixEnd++;
+  let prefixUnits = 0;
+  while (prefixEnd < tokens.length && typeof tokens[prefixEnd] === "number" && (tokens[prefixEnd] as number) >= 0) {
+    prefixUnits += (tokens[prefixEnd] as number) > 0xffff ? 2 : 1;
+    prefixEnd++;
+  }
   // Before the first wildcard every token is one source character, so the prefix is a slice.
-  const prefix = source.slice(0, prefixEnd);
+  const prefix = source.slice(0, prefixUnits);
   if (tokens.length === prefixEnd + 1 && tokens[prefixEnd] === STAR) {
     // `abc*`: the commonest wildcard (Grafana's type-ahead sends `*abc*`, browsing sends `*`).
     return { source, prefix, literal: false, test: prefix === "" ? () => true : (name) => name.startsWith(prefix) };
@@ -297,8 +306,9 @@ export function compilePathPattern(pattern: string, maxVariants = MAX_BRACE_VARI
 }
 
 /**
- * The order graphite-web sorts names in (Python's `str` comparison, by code
- * point). For the ASCII names Graphite allows this is plain `<`.
+ * The order names are sorted in: plain `<` (UTF-16 code units). Python sorts
+ * by code point; the two differ only between characters above U+FFFF and
+ * those from U+E000 to U+FFFF.
  */
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
