@@ -236,6 +236,7 @@ describe("parseTimeOffset (function interval arguments)", () => {
 describe("parseTimeRange", () => {
   it("defaults to from=-1d, until=now", () => {
     expect(parseTimeRange({}, NOW)).toEqual({ from: NOW - DAY, until: NOW, now: NOW, tz: "UTC" });
+    expect(parseTimeRange({}, NOW + 0.9)).toEqual({ from: NOW - DAY, until: NOW, now: NOW, tz: "UTC" }); // whole seconds
   });
 
   it("takes now= as the clock for every other value", () => {

@@ -327,9 +327,9 @@ export interface TimeRange {
  */
 export function parseTimeRange(params: TimeRangeParams, clock: number, defaultTz = "UTC"): TimeRange {
   const tz = resolveTimeZone(params.tz, defaultTz);
-  const now = params.now === undefined ? clock : parseGraphiteTime(params.now, { now: clock, tz }, "now");
+  const now = params.now === undefined ? Math.floor(clock) : parseGraphiteTime(params.now, { now: clock, tz }, "now");
   const ctx = { now, tz };
-  const until = params.until === undefined ? Math.floor(now) : parseGraphiteTime(params.until, ctx, "until");
+  const until = params.until === undefined ? now : parseGraphiteTime(params.until, ctx, "until");
   let from = parseGraphiteTime(params.from ?? "-1d", ctx, "from");
   let to = until;
   if (from > to) [from, to] = [to, from];
