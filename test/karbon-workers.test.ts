@@ -140,7 +140,7 @@ it("the primary killed with SIGKILL: every worker flushes what it accepted, says
 
   const store = new SqliteStore(`sqlite:///${slowDb}`);
   try {
-    const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60 } } });
+    const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60 } }, prefix: "c" });
     expect(await ts.get(Array.from({ length: 5 }, (_, i) => `c.k${i}`), "minute", { timestamp: now })).toBe(expected);
   } finally {
     await store.close();
