@@ -1,0 +1,123 @@
+/** Alias functions (reference §6.5): they change `name` only, never pathExpression or values. */
+import { pyFloat, type Series } from "../series.js";
+import { aggKey, getAggFunc } from "./agg.js";
+import { pyRegex, pyReplacer } from "./pyregex.js";
+import { opt, req, seriesList } from "./params.js";
+import { defineFunction } from "./registry.js";
+
+const withName = (s: Series, name: string): Series => ({ ...s, name });
+
+defineFunction({
+  name: "alias",
+  group: "Alias",
+  description: "Every series gets the given name.",
+  params: [seriesList, req("newName", "string")],
+  impl: (_ctx, list: Series[], newName: string) => list.map((s) => withName(s, newName)),
+});
+
+defineFunction({
+  name: "aliasByNode",
+  group: "Alias",
+  description: "The name becomes the chosen nodes (or tags) of the path, joined with '.'.",
+  params: [seriesList, { name: "nodes", type: "nodeOrTag", required: true, multiple: true }],
+  impl: (_ctx, list: Series[], ...nodes: (number | string)[]) => list.map((s) => withName(s, aggKey(s, nodes))),
+});
+
+defineFunction({
+  name: "aliasByTags",
+  group: "Alias",
+  description: "The name becomes the chosen tags (or nodes), joined with '.'.",
+  params: [seriesList, { name: "tags", type: "nodeOrTag", required: true, multiple: true }],
+  impl: (_ctx, list: Series[], ...tags: (number | string)[]) => list.map((s) => withName(s, aggKey(s, tags))),
+});
+
+/** aliasByMetric's clean-up: drop up to the last `(` and from the first `)`, keep the last node, cut at `,`. */
+function cleanName(name: string): string {
+  let n = name;
+  const l = n.lastIndexOf("(");
+  if (l >= 0) n = n.slice(l + 1);
+  const r = n.indexOf(")");
+  if (r >= 0) n = n.slice(0, r);
+  return n;
+}
+
+defineFunction({
+  name: "aliasByMetric",
+  group: "Alias",
+  description: "The name becomes the last node of the metric path.",
+  params: [seriesList],
+  impl: (_ctx, list: Series[]) =>
+    list.map((s) => {
+      const last = cleanName(s.name).split(".").at(-1) ?? "";
+      return withName(s, last.split(",")[0]);
+    }),
+});
+
+defineFunction({
+  name: "aliasSub",
+  group: "Alias",
+  description: "Python re.sub on the name: every match of search replaced; \\1 and \\g<name> back-references.",
+  params: [seriesList, req("search", "string"), req("replace", "string")],
+  impl: (_ctx, list: Series[], search: string, replace: string) => {
+    const re = pyRegex(search, "aliasSub", "search", "g");
+    const replacer = pyReplacer(replace, "aliasSub");
+    return list.map((s) => withName(s, s.name.replace(re, replacer)));
+  },
+});
+
+defineFunction({
+  name: "substr",
+  group: "Alias",
+  description: "The name becomes the nodes [start:stop] of the cleaned name (stop 0 means to the end).",
+  params: [seriesList, opt("start", "node", 0), opt("stop", "node", 0)],
+  impl: (_ctx, list: Series[], start: number, stop: number) =>
+    list.map((s) => {
+      const nodes = cleanName(s.name).split(".");
+      const picked = stop ? nodes.slice(start, stop) : nodes.slice(start);
+      return withName(s, picked.join(".").replace(/,.*$/, ""));
+    }),
+});
+
+defineFunction({
+  name: "legendValue",
+  group: "Alias",
+  description: "Appends values (avg, total, min, max, last, …) to the name, like the legend of a graph.",
+  params: [seriesList, { name: "valueTypes", type: "string", multiple: true }],
+  impl: (_ctx, list: Series[], ...valueTypes: string[]) => {
+    let system: string | null = null;
+    if (valueTypes.length && ["si", "binary"].includes(valueTypes.at(-1)!)) system = valueTypes.pop()!;
+    return list.map((s) => {
+      let name = s.name;
+      for (const t of valueTypes) {
+        const v = legendStat(s, t);
+        if (system === null) name += ` (${t}: ${v === null ? "(?)" : v !== v ? "None" : pyNum(v)})`;
+        else name = `${name.padEnd(20)}${t.padEnd(5)}${(v === null ? "(?)" : v !== v ? "None" : formatUnits(v, system)).padEnd(10)}`;
+      }
+      return withName(s, name);
+    });
+  },
+});
+
+
+function legendStat(s: Series, type: string): number | null {
+  try {
+    return getAggFunc(type, "legendValue")(Array.from(s.values));
+  } catch {
+    return null;
+  }
+}
+
+function pyNum(v: number): string {
+  return pyFloat(v);
+}
+
+/** graphite-web's format_units: SI (1000) or binary (1024) prefixes, two decimals. */
+export function formatUnits(v: number, system: string): string {
+  const prefixes = system === "binary" ? ["Pi", "Ti", "Gi", "Mi", "Ki"] : ["P", "T", "G", "M", "K"];
+  const base = system === "binary" ? 1024 : 1000;
+  for (let i = 0; i < prefixes.length; i++) {
+    const size = Math.pow(base, prefixes.length - i);
+    if (Math.abs(v) >= size) return `${(v / size).toFixed(2)}${prefixes[i]}`;
+  }
+  return v.toFixed(2);
+}

@@ -1,0 +1,121 @@
+/** Special and Graph functions: constant lines, thresholds, and graph-only options that leave the data alone. */
+import { createSeries, derive, formatG, pyFloat, type Series } from "../series.js";
+import { formatUnits } from "./alias.js";
+import { constantLineSeries } from "./combine.js";
+import { opt, req, seriesList } from "./params.js";
+import { defineFunction } from "./registry.js";
+
+defineFunction({
+  name: "constantLine",
+  group: "Special",
+  description: "A horizontal line at value: 3 points at from, from+s, from+2s with s = floor((until−from)/2).",
+  params: [req("value", "float")],
+  impl: (ctx, value: number) => {
+    const s = constantLineSeries(ctx, value);
+    s.pathExpression = `constantLine(${pyFloat(value)})`;
+    s.xFilesFactor = ctx.xFilesFactor ?? 0;
+    return [s];
+  },
+});
+
+defineFunction({
+  name: "threshold",
+  group: "Graph",
+  description: "A constant line at value, optionally labelled and coloured.",
+  params: [req("value", "float"), opt("label", "string", null), opt("color", "string", null)],
+  impl: (ctx, value: number, label: string | null, color: string | null) => {
+    const s = constantLineSeries(ctx, value);
+    if (label) s.name = label;
+    if (color) s.options = { color };
+    return [s];
+  },
+});
+
+/** A graph option: the data and the name stay (unless `rename`), `options[key]` is set. */
+function defineOption(name: string, params: ReturnType<typeof req>[], apply: (s: Series, ...a: any[]) => Series): void {
+  defineFunction({
+    name,
+    group: "Graph",
+    description: `Graph option ${name}; the data does not change.`,
+    params: [seriesList, ...params],
+    impl: (_ctx, list: Series[], ...args: any[]) => list.map((s) => apply(s, ...args)),
+  });
+}
+
+const withOption = (s: Series, key: string, value: string | number | boolean, name?: string): Series => {
+  const r = derive(s, s.values, name, { keepPath: true });
+  r.options = { ...(r.options ?? {}), [key]: value };
+  return r;
+};
+
+defineOption("color", [req("theColor", "string")], (s, c: string) => withOption(s, "color", c));
+defineOption("lineWidth", [req("width", "float")], (s, w: number) => withOption(s, "lineWidth", w));
+defineOption("secondYAxis", [], (s) => withOption(s, "secondYAxis", true, `secondYAxis(${s.name})`));
+defineOption("dashed", [opt("dashLength", "float", 5)], (s, d: number) => withOption(s, "dashed", d, `dashed(${s.name}, ${formatG(d)})`));
+defineOption("drawAsInfinite", [], (s) => withOption(s, "drawAsInfinite", true, `drawAsInfinite(${s.name})`));
+defineOption("alpha", [req("alpha", "float")], (s, a: number) => withOption(s, "alpha", a));
+defineFunction({
+  name: "stacked",
+  group: "Graph",
+  description: "Stacks the series: each value becomes the running total across the list at that point.",
+  params: [seriesList, opt("stack", "string", "__DEFAULT__")],
+  // graphite-web keeps the running totals per request and stack name; here they are per call.
+  impl: (_ctx, list: Series[], stack: string) => {
+    const total: number[] = [];
+    return list.map((s) => {
+      const values = new Float64Array(s.values.length);
+      for (let i = 0; i < values.length; i++) {
+        total[i] ??= 0;
+        const v = s.values[i];
+        if (v === v) values[i] = total[i] += v;
+        else values[i] = Number.NaN;
+      }
+      const r = derive(s, values, stack === "__DEFAULT__" ? `stacked(${s.name})` : s.name);
+      r.options = { ...(r.options ?? {}), stacked: true };
+      if (stack === "__DEFAULT__") r.tags.stacked = stack;
+      return r;
+    });
+  },
+});
+
+defineFunction({
+  name: "cactiStyle",
+  group: "Special",
+  description: "Appends Current, Max and Min to each name, padded in columns.",
+  params: [seriesList, opt("system", "string", null), opt("units", "string", null)],
+  impl: (_ctx, list: Series[], system: string | null, units: string | null) => {
+    if (list.length === 0) return list;
+    const fmt = (x: number): string => {
+      const base = system ? formatUnits(x, system) : x.toFixed(2);
+      return units ? `${base} ${units}` : base;
+    };
+    const stat = (s: Series, kind: "last" | "max" | "min"): number | null => {
+      const v = Array.from(s.values).filter((x) => x === x);
+      if (!v.length) return null;
+      return kind === "last" ? v[v.length - 1] : kind === "max" ? Math.max(...v) : Math.min(...v);
+    };
+    const width = (kind: "last" | "max" | "min") => Math.max(0, ...list.map((s) => fmt(Math.trunc(stat(s, kind) || 3)).length)) + 3;
+    const nameLen = Math.max(0, ...list.map((s) => s.name.length));
+    const [lastLen, maxLen, minLen] = [width("last"), width("max"), width("min")];
+    return list.map((s) => {
+      const show = (kind: "last" | "max" | "min"): string => {
+        const v = stat(s, kind);
+        return v === null ? "nan" : fmt(v);
+      };
+      const name = `${s.name.padEnd(nameLen)} Current:${show("last").padEnd(lastLen)} Max:${show("max").padEnd(maxLen)} Min:${show("min").padEnd(minLen)} `;
+      return { ...s, name };
+    });
+  },
+});
+
+defineFunction({
+  name: "identity",
+  group: "Calculate",
+  description: "A line y = t over the request range (one point a minute), named name.",
+  params: [req("name", "string"), opt("step", "integer", 60)],
+  impl: (ctx, name: string, step: number) => {
+    const values: number[] = [];
+    for (let t = ctx.from; t < ctx.until; t += step) values.push(t);
+    return [createSeries({ name, start: ctx.from, end: ctx.until, step, values })];
+  },
+});
