@@ -53,6 +53,8 @@ def gen_value(k, t):
 
 
 def gen_fetch(expr, frm, until):
+    if expr.startswith("group(") and expr.endswith(")"):
+        return [s for part in expr[6:-1].split(",") for s in gen_fetch(part, frm, until)]
     out = []
     for name in GEN[expr]:
         k = int(ord(name.split(".")[1]) - ord("a"))
@@ -112,6 +114,17 @@ DATA = {
     ],
     "W": [("counters.wrap", "counters.wrap", T0, 60, [250, 253, 255, 1, 3, None, 10, 256, 5, 7])],
     "E": [],
+    "P": [
+        ("pool.p%d" % i, "pool.*", T0, 60, vals)
+        for i, vals in enumerate([[1, 5, 3, 8, 2, 9], [4, 4, 4, 4, 4, 4], [10, 0, 7, 1, 6, 2], [2, 3, 2, 3, 2, 3], [50, 60, 55, 65, 70, 52]])
+    ],
+    "G": [("gappy.g", "gappy.g", T0, 60, [None, 5, None, None, 7, None, None, 9, None, None, 11, None])],
+    "Q": [
+        ("disk.h1.used", "disk.*.*", T0, 60, [10, 20, None, 40]),
+        ("disk.h1.total", "disk.*.*", T0, 60, [100, 100, 100, 0]),
+        ("disk.h2.used", "disk.*.*", T0, 60, [5, None, 15, 20]),
+        ("disk.h2.total", "disk.*.*", T0, 60, [50, 50, 50, 50]),
+    ],
 }
 
 
@@ -303,6 +316,44 @@ case("dashed", "$B")
 case("stacked", "$B")
 case("lineWidth", "$B", 3)
 
+case("add", "$N", 2)
+case("add", "$N", 2.5)
+case("aggregateLine", "$A")
+case("aggregateLine", "$A", "max", True)
+case("aggregateSeriesLists", "$N", "$N", "max")
+case("sumSeriesLists", "$N", "$N")
+case("diffSeriesLists", "$P", "$P")
+case("multiplySeriesLists", "$N", "$N")
+case("sumSeriesLists", "$N", "$B")
+case("powSeries", "$N")
+case("powSeries", "$B", "$B")
+case("averageOutsidePercentile", "$P", 30)
+case("averageOutsidePercentile", "$P", 80)
+case("removeBetweenPercentile", "$P", 30)
+case("removeBetweenPercentile", "$P", 90)
+case("fallbackSeries", "$E", "$B")
+case("fallbackSeries", "$A", "$B")
+case("setXFilesFactor", "$A", 0.5)
+case("upper", "$A")
+case("upper", "$A", 0, 2, -1)
+case("lower", "$N")
+case("timeFunction", "t")
+case("timeFunction", "t", 120)
+case("sinFunction", "s", 2, 300)
+case("compressPeriodicGaps", "$G")
+case("compressPeriodicGaps", "$A")
+case("linearRegression", "@gen.a.x")
+case("weightedAverage", "$P", "$P", 1)
+case("weightedAverage", "$Q", "$Q", 1)
+case("aliasQuery", "$B", "^.*$", "gen.a.x", "v=%d")
+case("useSeriesAbove", "$P", 8.5, "^pool\\.p\\d$", "gen.a.x")
+case("areaBetween", "$N")
+case("groupByTags", "$A", "sum", "name")
+case("aliasByTags", "$A", "name")
+case("aliasByTags", "$A", 1, "name")
+case("pct", "$A")
+case("identity", "i")
+
 # Chains: names of derived series feed the next function (pathExpression rules of §5.1).
 CHAINS = [
     ("sumSeries", [["scale", "$A", 2]], {}),
@@ -311,6 +362,11 @@ CHAINS = [
     ("sumSeries", [["alias", "$A", "x"]], {}),
     ("aliasByNode", [["movingAverage", "@gen.*.x", 2], 1], {}),
     ("averageSeries", [["scale", "$A", 2], ["offset", "$B", 1]], {}),
+    ("reduceSeries", [["mapSeries", "$Q", 1], "divideSeries", 2, "used", "total"], {}),
+    ("reduceSeries", [["mapSeries", "$Q", 1], "asPercent", 2, "used", "total"], {}),
+    ("lower", [["upper", "$A"]], {}),
+    ("aliasByNode", [["scale", ["sumSeries", "$A"], 2], 1, 2], {}),
+    ("groupByNode", [["scale", "$A", 3], 1, "sum"], {}),
 ]
 
 

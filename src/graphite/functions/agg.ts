@@ -174,3 +174,20 @@ export function aggKey(s: Series, nodes: (number | string)[]): string {
   const path = pathOfName(s.name);
   return nodes.map((n) => nodeOrTag(s, n, path)).join(".");
 }
+
+/** A `date` argument in unix seconds: the evaluator's parser when set, else epoch / `now` / relative offsets. */
+export function dateArg(
+  ctx: { now: number; parseTime?: (text: string) => number },
+  v: string | number,
+  fn: string,
+  param: string,
+): number {
+  if (typeof v === "number") return v;
+  if (ctx.parseTime) return ctx.parseTime(v);
+  const t = v.trim().toLowerCase();
+  if (/^\d+$/.test(t)) return Number(t);
+  if (t === "now") return ctx.now;
+  const rel = t.startsWith("now") ? t.slice(3) : t;
+  if (/^[+-]/.test(rel)) return ctx.now + parseInterval(rel, fn, param);
+  throw argError(fn, param, `cannot parse time "${v}" (use unix seconds, now, or an offset such as -1h)`);
+}

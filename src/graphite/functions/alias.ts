@@ -1,5 +1,6 @@
 /** Alias functions (reference §6.5): they change `name` only, never pathExpression or values. */
-import { pyFloat, type Series } from "../series.js";
+import { formatG, pyFloat, type Series } from "../series.js";
+import { argError } from "./errors.js";
 import { aggKey, getAggFunc } from "./agg.js";
 import { pyRegex, pyReplacer } from "./pyregex.js";
 import { opt, req, seriesList } from "./params.js";
@@ -121,3 +122,59 @@ export function formatUnits(v: number, system: string): string {
   }
   return v.toFixed(2);
 }
+
+for (const [name, upper] of [
+  ["upper", true],
+  ["lower", false],
+] as const) {
+  defineFunction({
+    name,
+    group: "Alias",
+    description: `${upper ? "Upper" : "Lower"}-cases the name, or only the characters at the given positions.`,
+    params: [seriesList, { name: "pos", type: "integer", multiple: true }],
+    impl: (_ctx, list: Series[], ...pos: number[]) =>
+      list.map((s) => {
+        const conv = (c: string) => (upper ? c.toUpperCase() : c.toLowerCase());
+        if (pos.length === 0) return withName(s, conv(s.name));
+        const chars = [...s.name];
+        for (const p of pos) {
+          const i = p < 0 ? chars.length + p : p;
+          if (i >= 0 && i < chars.length) chars[i] = conv(chars[i]);
+        }
+        return withName(s, chars.join(""));
+      }),
+  });
+}
+
+/** Python's `%` of one value into a format (aliasQuery's newName): %s, %d, %f/%.Nf, %g. */
+function pyPercent(format: string, v: number): string {
+  return format.replace(/%(\.(\d+))?([sdfg%])/g, (_m, _p, prec: string | undefined, conv: string) => {
+    if (conv === "%") return "%";
+    if (conv === "d") return String(Math.trunc(v));
+    if (conv === "f") return v.toFixed(prec === undefined ? 6 : Number(prec));
+    if (conv === "g") return formatG(v, prec === undefined ? 6 : Number(prec));
+    return pyFloat(v);
+  });
+}
+
+defineFunction({
+  name: "aliasQuery",
+  group: "Alias",
+  description: "Names each series by the last value of another query built from its name (newName with %).",
+  params: [seriesList, req("search", "string"), req("replace", "string"), req("newName", "string")],
+  impl: async (ctx, list: Series[], search: string, replace: string, newName: string) => {
+    const re = pyRegex(search, "aliasQuery", "search", "g");
+    const replacer = pyReplacer(replace, "aliasQuery");
+    const out: Series[] = [];
+    for (const s of list) {
+      const query = s.name.replace(re, replacer);
+      const [first] = await ctx.fetch(query, ctx.from, ctx.until);
+      if (!first) throw argError("aliasQuery", "search", `no series found with query: ${query}`);
+      let last = NaN;
+      for (let i = first.values.length - 1; i >= 0 && last !== last; i--) last = first.values[i];
+      if (last !== last) throw argError("aliasQuery", "search", `cannot get the last value of series: ${first.name}`);
+      out.push(withName(s, pyPercent(newName, last)));
+    }
+    return out;
+  },
+});

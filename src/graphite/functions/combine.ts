@@ -8,6 +8,7 @@ import {
   NULL,
   pyFloat,
   formatG,
+  parseTags,
   type Series,
 } from "../series.js";
 import { aggKey, getAggFunc, xffOk, AGG_ALIASES, ROW_FUNCS } from "./agg.js";
@@ -191,21 +192,23 @@ defineFunction({
   params: [seriesList, { ...aggFunc("callback"), type: "aggOrSeriesFunc" }, { name: "tags", type: "tag", multiple: true, required: true }],
   impl: async (ctx, list: Series[], cb: string, ...tags: string[]) => {
     if (tags.length === 0) throw argError("groupByTags", "tags", "at least one tag is required");
+    // The name is the common `name` tag when all series share one, else the callback; grouping by
+    // `name` itself keeps each series' name.
+    const byName = tags.includes("name");
+    const names = new Set(list.map((s) => s.tags.name));
+    const common = names.size === 1 ? [...names][0] : cb;
     const groups = new Map<string, Series[]>();
     for (const s of list) {
-      const key = tags.map((t) => s.tags[t] ?? "").join("\u0000");
+      const pairs = tags.filter((t) => !byName || t !== "name").map((t) => `${t}=${s.tags[t] ?? ""}`).sort();
+      const key = [byName ? s.tags.name : common, ...pairs].join(";");
       const g = groups.get(key);
       if (g) g.push(s);
       else groups.set(key, [s]);
     }
-    const sorted = [...tags].sort();
     const out: Series[] = [];
-    for (const group of groups.values()) {
+    for (const [key, group] of groups) {
       const s = await applyCallback(ctx, cb, group, "groupByTags");
-      const names = new Set(group.map((g) => g.tags.name));
-      const base = names.size === 1 ? [...names][0] : cb;
-      const name = base + sorted.map((t) => `;${t}=${group[0].tags[t] ?? ""}`).join("");
-      out.push({ ...s, name, tags: { ...s.tags, name: base } });
+      out.push({ ...s, name: key, pathExpression: key, tags: parseTags(key) });
     }
     return out;
   },
@@ -324,6 +327,7 @@ function groupByKey(list: Series[], nodes: (number | string)[], keys: string[]):
 
 defineFunction({
   name: "asPercent",
+  aliases: ["pct"],
   group: "Combine",
   description: "Each series as a percent of a total: the list's sum, a number, one series, a matching list, or per node group.",
   params: [seriesList, opt("total", "any", null), { name: "nodes", type: "nodeOrTag", multiple: true }],

@@ -2,7 +2,7 @@
 import { derive, formatG, NULL, nonNull, type Series } from "../series.js";
 import { getAggFunc, type RowFunc } from "./agg.js";
 import { argError } from "./errors.js";
-import { pyRegex } from "./pyregex.js";
+import { pyRegex, pyReplacer } from "./pyregex.js";
 import { aggFunc, opt, req, seriesList } from "./params.js";
 import { percentile } from "./percentile.js";
 import { defineFunction } from "./registry.js";
@@ -249,5 +249,57 @@ defineFunction({
       dev,
       true,
     ).slice(0, Math.max(0, n));
+  },
+});
+
+defineFunction({
+  name: "averageOutsidePercentile",
+  group: "Filter Series",
+  description: "Keeps series whose average is outside the n-th and (100−n)-th percentiles of all averages.",
+  params: [seriesList, req("n", "float")],
+  impl: (_ctx, list: Series[], n: number) => {
+    const averages = list.map((s) => keyOf(s, average));
+    const hi = n < 50 ? 100 - n : n;
+    const low = percentile(averages, 100 - hi);
+    const high = percentile(averages, hi);
+    // Python compares None as smaller than everything only in 2.x; in 3.x graphite-web raises for all-null series.
+    return list.filter((_s, i) => !(low < averages[i] && averages[i] < high));
+  },
+});
+
+defineFunction({
+  name: "removeBetweenPercentile",
+  group: "Filter Series",
+  description: "Keeps series with at least one value outside the per-timestamp n-th/(100−n)-th percentile band.",
+  params: [seriesList, req("n", "float")],
+  impl: (_ctx, list: Series[], n: number) => {
+    if (list.length === 0) return [];
+    const hi = n < 50 ? 100 - n : n;
+    const len = Math.min(...list.map((s) => s.values.length));
+    const lows: number[] = [];
+    const highs: number[] = [];
+    for (let i = 0; i < len; i++) {
+      const col = list.map((s) => s.values[i]);
+      lows.push(percentile(col, 100 - hi));
+      highs.push(percentile(col, hi));
+    }
+    return list.filter((s) => {
+      for (let i = 0; i < len; i++) if (!(lows[i] < s.values[i] && s.values[i] < highs[i])) return true;
+      return false;
+    });
+  },
+});
+
+defineFunction({
+  name: "useSeriesAbove",
+  group: "Filter Series",
+  description: "For each series whose max is above value, fetches the name rewritten by search/replace.",
+  params: [seriesList, req("value", "float"), req("search", "string"), req("replace", "string")],
+  impl: async (ctx, list: Series[], value: number, search: string, replace: string) => {
+    const re = pyRegex(search, "useSeriesAbove", "search", "g");
+    const replacer = pyReplacer(replace, "useSeriesAbove");
+    const names = list.filter((s) => keyOf(s, max) > value).map((s) => s.name.replace(re, replacer));
+    if (names.length === 0) return [];
+    return (await ctx.fetch(`group(${names.join(",")})`, ctx.from, ctx.until)).filter((s) => s.values.length > 0);
   },
 });

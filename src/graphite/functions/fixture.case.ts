@@ -64,6 +64,9 @@ export function toSeries(f: FixtureSeries): Series {
 
 /** The generator of generate.py's `gen_value`/`gen_fetch` (whisper-like alignment of from/until). */
 export function genFetch(fixture: Fixture, expr: string, from: number, until: number): Series[] {
+  if (expr.startsWith("group(") && expr.endsWith(")")) {
+    return expr.slice(6, -1).split(",").flatMap((part) => genFetch(fixture, part, from, until));
+  }
   const step = fixture.gen.step;
   const names = fixture.gen.expressions[expr];
   if (!names) return [];

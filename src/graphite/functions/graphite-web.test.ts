@@ -4,13 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Series } from "../series.js";
-import { callFunction, GraphiteFunctionError, type ArgValue } from "./index.js";
+import { callFunction, GraphiteFunctionError, type ArgValue, type EvalContext } from "./index.js";
 import { fixtureContext, genFetch, loadFixture, toSeries, decodeValue, type FixtureArg, type FixtureCase } from "./fixture.case.js";
 
 const fixture = loadFixture();
-const ctx = fixtureContext(fixture);
 
-async function resolve(arg: FixtureArg): Promise<ArgValue> {
+// One context per request, as graphite-web has: setXFilesFactor changes the request's default.
+async function resolve(ctx: EvalContext, arg: FixtureArg): Promise<ArgValue> {
   if (arg !== null && typeof arg === "object") {
     if ("series" in arg) {
       const key = arg.series;
@@ -18,7 +18,7 @@ async function resolve(arg: FixtureArg): Promise<ArgValue> {
       return fixture.data[key.slice(1)].map(toSeries);
     }
     if ("inf" in arg) return Infinity;
-    return callFunction(ctx, arg.call, await Promise.all(arg.args.map(resolve)));
+    return callFunction(ctx, arg.call, await Promise.all(arg.args.map((a) => resolve(ctx, a))));
   }
   return arg;
 }
@@ -46,9 +46,10 @@ describe(`render functions against ${fixture.graphiteWeb}`, () => {
   });
   for (const c of fixture.cases) {
     it(label(c), async () => {
+      const ctx = fixtureContext(fixture);
       const kwargs: Record<string, ArgValue> = {};
-      for (const [k, v] of Object.entries(c.kwargs)) kwargs[k] = await resolve(v);
-      const run = async () => callFunction(ctx, c.fn, await Promise.all(c.args.map(resolve)), kwargs);
+      for (const [k, v] of Object.entries(c.kwargs)) kwargs[k] = await resolve(ctx, v);
+      const run = async () => callFunction(ctx, c.fn, await Promise.all(c.args.map((a) => resolve(ctx, a))), kwargs);
       if (c.error !== undefined) {
         await expect(run()).rejects.toBeInstanceOf(GraphiteFunctionError);
         return;

@@ -5,6 +5,7 @@
 import "./combine.js";
 import "./transform.js";
 import "./calculate.js";
+import "./lists.js";
 import "./filter.js";
 import "./alias.js";
 import "./special.js";

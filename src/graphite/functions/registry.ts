@@ -26,8 +26,13 @@ export interface EvalContext {
    * otherwise functions re-fetch each input's unique pathExpression through `fetch`.
    */
   refetch?: (from: number, until: number) => Promise<Series[]>;
-  /** The request's `xFilesFactor` (graphite-web's DEFAULT_XFILES_FACTOR is 0). */
+  /** The request's `xFilesFactor` (graphite-web's DEFAULT_XFILES_FACTOR is 0); setXFilesFactor sets it. */
   xFilesFactor?: number;
+  /**
+   * Parses a `date` argument (timeSlice, verticalLine, linearRegression) as `from`/`until` are parsed.
+   * Without it, only unix seconds, `now` and relative offsets (`-1h`, `now-1h`) are understood.
+   */
+  parseTime?: (text: string) => number;
 }
 
 export type ParamType =

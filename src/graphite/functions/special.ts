@@ -1,5 +1,7 @@
 /** Special and Graph functions: constant lines, thresholds, and graph-only options that leave the data alone. */
-import { createSeries, derive, formatG, pyFloat, type Series } from "../series.js";
+import { createSeries, derive, formatG, pyArg, pyFloat, type Series } from "../series.js";
+import { dateArg, getAggFunc } from "./agg.js";
+import { argError } from "./errors.js";
 import { formatUnits } from "./alias.js";
 import { constantLineSeries } from "./combine.js";
 import { opt, req, seriesList } from "./params.js";
@@ -116,6 +118,78 @@ defineFunction({
   impl: (ctx, name: string, step: number) => {
     const values: number[] = [];
     for (let t = ctx.from; t < ctx.until; t += step) values.push(t);
-    return [createSeries({ name, start: ctx.from, end: ctx.until, step, values })];
+    return [createSeries({ name, start: ctx.from, end: ctx.until, step, values, pathExpression: `identity("${name}")` })];
+  },
+});
+
+defineFunction({
+  name: "fallbackSeries",
+  group: "Special",
+  description: "The series list, or fallback when it is empty.",
+  params: [seriesList, req("fallback", "seriesList")],
+  impl: (_ctx, list: Series[], fallback: Series[]) => (list.length > 0 ? list : fallback),
+});
+
+defineFunction({
+  name: "setXFilesFactor",
+  aliases: ["xFilesFactor"],
+  group: "Special",
+  description: "Sets the xFilesFactor used by later consolidation (and the request's default from here on).",
+  params: [seriesList, req("xFilesFactor", "float")],
+  impl: (ctx, list: Series[], xff: number) => {
+    if (xff < 0 || xff > 1) throw argError("setXFilesFactor", "xFilesFactor", `must be between 0 and 1, got ${xff}`);
+    ctx.xFilesFactor = xff;
+    return list.map((s) => ({ ...s, xFilesFactor: xff, tags: { ...s.tags, xFilesFactor: pyArg(xff) } }));
+  },
+});
+
+defineFunction({
+  name: "aggregateLine",
+  group: "Calculate",
+  description: "A constant line at func (default average) of each series.",
+  params: [seriesList, opt("func", "aggFunc", "average"), opt("keepStep", "boolean", false)],
+  impl: (ctx, list: Series[], func: string, keepStep: boolean) => {
+    const f = getAggFunc(func, "aggregateLine");
+    return list.map((s) => {
+      const v = f(Array.from(s.values));
+      const name = v === v ? `aggregateLine(${s.name}, ${formatG(v)})` : `aggregateLine(${s.name}, None)`;
+      if (keepStep) return derive(s, new Float64Array(s.values.length).fill(v), name);
+      const line = constantLineSeries(ctx, v, name);
+      line.pathExpression = name;
+      return line;
+    });
+  },
+});
+
+defineFunction({
+  name: "areaBetween",
+  group: "Graph",
+  description: "Draws the area between exactly two series (graph options only).",
+  params: [seriesList],
+  impl: (_ctx, list: Series[]) => {
+    if (list.length !== 2) {
+      throw argError("areaBetween", "seriesList", `must reference exactly 2 series, got ${list.length}`);
+    }
+    const name = `areaBetween(${list[1].pathExpression})`;
+    const tags = { ...list[1].tags, areaBetween: "1" };
+    return [
+      { ...list[0], name, tags, options: { ...(list[0].options ?? {}), stacked: true, invisible: true } },
+      { ...list[1], name, tags, options: { ...(list[1].options ?? {}), stacked: true } },
+    ];
+  },
+});
+
+defineFunction({
+  name: "verticalLine",
+  group: "Graph",
+  description: "A vertical line at ts (two points of 1.0), drawn as infinite.",
+  params: [req("ts", "date"), opt("label", "string", null), opt("color", "string", null)],
+  impl: (ctx, ts: string | number, label: string | null, color: string | null) => {
+    const t = Math.trunc(dateArg(ctx, ts, "verticalLine", "ts"));
+    if (t < ctx.from) throw argError("verticalLine", "ts", `timestamp ${t} is before the start of the range`);
+    if (t > ctx.until) throw argError("verticalLine", "ts", `timestamp ${t} is after the end of the range`);
+    const s = createSeries({ name: label ?? "", start: t, end: t, step: 1, values: [1, 1] });
+    s.options = color ? { drawAsInfinite: true, color } : { drawAsInfinite: true };
+    return [s];
   },
 });

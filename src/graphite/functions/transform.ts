@@ -1,6 +1,6 @@
 /** Transform functions (reference §6.2): per-series value rewrites, derivatives, shifts, buckets. */
-import { derive, formatD, formatG, NULL, pyArg, type ConsolidationFunc, type Series } from "../series.js";
-import { getAggFunc, parseInterval } from "./agg.js";
+import { createSeries, derive, formatD, formatG, NULL, pyArg, type ConsolidationFunc, type Series } from "../series.js";
+import { dateArg, getAggFunc, parseInterval } from "./agg.js";
 import { argError } from "./errors.js";
 import { opt, req, seriesList } from "./params.js";
 import { defineFunction, type EvalContext, type ParamType } from "./registry.js";
@@ -88,7 +88,6 @@ defineSimple("scaleToSeconds", "v·seconds/step, rounded to 6 decimals.", [req("
 
 defineFunction({
   name: "log",
-  aliases: ["logarithm"],
   group: "Transform",
   description: "Logarithm in the given base (default 10); v ≤ 0 gives null.",
   params: [seriesList, opt("base", "float", 10)],
@@ -561,6 +560,147 @@ defineFunction({
         r.tags.timeShift = String(k);
         out.push(r);
       }
+    }
+    return out;
+  },
+});
+
+defineSimple("add", "Adds constant to each value.", [req("constant", "float")], (_c, s, k: number) => {
+  const r = derive(s, mapValues(s, (v) => v + k), `add(${s.name},${formatD(k)})`);
+  r.tags.add = pyArg(k);
+  return r;
+});
+
+function generated(ctx: EvalContext, name: string, step: number, f: (t: number) => number): Series {
+  const values: number[] = [];
+  for (let t = ctx.from; t < ctx.until; t += step) values.push(f(t));
+  return { ...createSeries({ name, start: ctx.from, end: ctx.until, step, values }), xFilesFactor: ctx.xFilesFactor ?? 0 };
+}
+
+defineFunction({
+  name: "sinFunction",
+  aliases: ["sin"],
+  group: "Transform",
+  description: "sin(t)·amplitude over the request range.",
+  params: [req("name", "string"), opt("amplitude", "integer", 1), opt("step", "integer", 60)],
+  impl: (ctx, name: string, amplitude: number, step: number) => {
+    if (step <= 0) throw argError("sinFunction", "step", `must be positive, got ${step}`);
+    return [generated(ctx, name, step, (t) => Math.sin(t) * amplitude)];
+  },
+});
+
+defineFunction({
+  name: "timeFunction",
+  aliases: ["time"],
+  group: "Transform",
+  description: "The timestamp itself as the value, over the request range.",
+  params: [req("name", "string"), opt("step", "integer", 60)],
+  impl: (ctx, name: string, step: number) => {
+    if (step <= 0) throw argError("timeFunction", "step", `must be positive, got ${step}`);
+    return [generated(ctx, name, step, (t) => t)];
+  },
+});
+
+defineFunction({
+  name: "randomWalkFunction",
+  aliases: ["randomWalk"],
+  group: "Special",
+  description: "A random walk from 0 over the request range.",
+  params: [req("name", "string"), opt("step", "integer", 60)],
+  impl: (ctx, name: string, step: number) => {
+    if (step <= 0) throw argError("randomWalkFunction", "step", `must be positive, got ${step}`);
+    let current = 0;
+    return [
+      generated(ctx, name, step, () => {
+        const v = current;
+        current += Math.random() - 0.5;
+        return v;
+      }),
+    ];
+  },
+});
+
+defineFunction({
+  name: "timeSlice",
+  group: "Transform",
+  description: "Values outside [startSliceAt, endSliceAt] become null.",
+  params: [seriesList, req("startSliceAt", "date"), opt("endSliceAt", "date", "now")],
+  impl: (ctx, list: Series[], startAt: string | number, endAt: string | number) => {
+    const start = Math.trunc(dateArg(ctx, startAt, "timeSlice", "startSliceAt"));
+    const end = Math.trunc(dateArg(ctx, endAt, "timeSlice", "endSliceAt"));
+    return list.map((s) => {
+      // graphite-web counts from the request start, not the series start.
+      const values = Float64Array.from(s.values, (v, i) => {
+        const t = ctx.from + i * s.step;
+        return t < start || t > end ? NULL : v;
+      });
+      const r = derive(s, values, `timeSlice(${s.name}, ${start}, ${end})`, { keepPath: true });
+      r.tags.timeSliceStart = String(start);
+      r.tags.timeSliceEnd = String(end);
+      return r;
+    });
+  },
+});
+
+defineSimple("compressPeriodicGaps", "Re-steps a series whose values arrive every k-th point, guessing k.", [], (_c, s) => {
+  const name = `compressPeriodicGaps(${s.name})`;
+  let first = 0;
+  let second = 0;
+  for (let i = 0; i < s.values.length; i++) {
+    const v = s.values[i];
+    if (v === v && v !== 0) {
+      if (first > 0) {
+        second = i;
+        break;
+      }
+      first = i;
+    }
+  }
+  const guess = second - first;
+  const third = second + guess;
+  let interval = 0;
+  if (guess > 1 && third <= s.values.length - 2) {
+    const v = s.values[third];
+    if (v === v && v !== 0 && s.values[third - 1] !== s.values[third - 1] && s.values[third + 1] !== s.values[third + 1]) {
+      interval = guess * s.step;
+    }
+  }
+  if (!interval) return derive(s, s.values, name);
+  const start = s.start + first * s.step;
+  const r = summarizeValues(s, "last", interval, start, s.end, "compressPeriodicGaps");
+  return derive(s, r.values, name, { start, end: start + interval * (r.values.length - 1), step: interval });
+});
+
+defineFunction({
+  name: "linearRegression",
+  group: "Calculate",
+  description: "The least-squares line of the series (optionally fitted over another range).",
+  params: [seriesList, opt("startSourceAt", "date", null), opt("endSourceAt", "date", null)],
+  impl: async (ctx, list: Series[], startAt: string | number | null, endAt: string | number | null) => {
+    const from = startAt === null ? ctx.from : Math.trunc(dateArg(ctx, startAt, "linearRegression", "startSourceAt"));
+    const until = endAt === null ? ctx.until : Math.trunc(dateArg(ctx, endAt, "linearRegression", "endSourceAt"));
+    const sources = await refetch(ctx, list, from, until);
+    const out: Series[] = [];
+    for (let k = 0; k < Math.min(sources.length, list.length); k++) {
+      const src = sources[k];
+      const s = list[k];
+      let n = 0, sumI = 0, sumV = 0, sumII = 0, sumIV = 0;
+      src.values.forEach((v, i) => {
+        if (v !== v) return;
+        n++;
+        sumI += i;
+        sumV += v;
+        sumII += i * i;
+        sumIV += i * v;
+      });
+      const den = n * sumII - sumI * sumI;
+      if (den === 0) continue;
+      const factor = (n * sumIV - sumI * sumV) / den / src.step;
+      const offset = (sumII * sumV - sumIV * sumI) / den - factor * src.start;
+      const values = Float64Array.from(s.values, (_v, i) => offset + (s.start + i * s.step) * factor);
+      const r = derive(s, values, `linearRegression(${s.name}, ${from}, ${until})`);
+      r.tags.linearRegressions = `${from}, ${until}`;
+      out.push(r);
     }
     return out;
   },
