@@ -457,3 +457,45 @@ with open(dest, "w") as fh:
     json.dump(fixture, fh, indent=1)
     fh.write("\n")
 print("%d cases, %d maxDataPoints cases, %d errors -> %s" % (len(out_cases), len(MDP), sum(1 for c in out_cases if "error" in c), dest))
+
+# /functions: every function's group, params (Param.toJSON) and signature text as graphite-web builds them
+# (functionInfo uses inspect.getargspec, which Python 3.11 lacks; inspect.signature gives the same text).
+import inspect  # noqa: E402
+
+
+def signature_text(name, func):
+    parts = []
+    for i, p in enumerate(inspect.signature(func).parameters.values()):
+        if i == 0:
+            continue
+        if p.kind == p.VAR_POSITIONAL:
+            parts.append("*" + p.name)
+        elif p.kind == p.VAR_KEYWORD:
+            parts.append("**" + p.name)
+        elif p.default is not p.empty:
+            parts.append("%s=%r" % (p.name, p.default))
+        else:
+            parts.append(p.name)
+    return "%s(%s)" % (name, ", ".join(parts))
+
+
+def json_default(v):
+    if isinstance(v, float) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+FUNCS = {}
+for name, func in sorted(F.SeriesFunctions.items()):
+    params = []
+    for p in getattr(func, "params", None) or []:
+        j = p.toJSON()
+        if "default" in j:
+            j["default"] = json_default(j["default"])
+        params.append(j)
+    FUNCS[name] = {"function": signature_text(name, func), "group": getattr(func, "group", "Ungrouped"), "params": params}
+funcs_dest = os.path.join(os.path.dirname(dest), "graphite-web-functions.json")
+with open(funcs_dest, "w") as fh:
+    json.dump({"generatedBy": "test/graphite-oracle/generate.py", "graphiteWeb": version, "functions": FUNCS}, fh, indent=1, sort_keys=True)
+    fh.write("\n")
+print("%d functions -> %s" % (len(FUNCS), funcs_dest))

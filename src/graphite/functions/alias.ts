@@ -68,7 +68,7 @@ defineFunction({
 
 defineFunction({
   name: "substr",
-  group: "Alias",
+  group: "Special",
   description: "The name becomes the nodes [start:stop] of the cleaned name (stop 0 means to the end).",
   params: [seriesList, opt("start", "node", 0), opt("stop", "node", 0)],
   impl: (_ctx, list: Series[], start: number, stop: number) =>
@@ -83,7 +83,7 @@ defineFunction({
   name: "legendValue",
   group: "Alias",
   description: "Appends values (avg, total, min, max, last, …) to the name, like the legend of a graph.",
-  params: [seriesList, { name: "valueTypes", type: "string", multiple: true }],
+  params: [seriesList, { name: "valuesTypes", argName: "valueTypes", type: "string", multiple: true }],
   impl: (_ctx, list: Series[], ...valueTypes: string[]) => {
     let system: string | null = null;
     if (valueTypes.length && ["si", "binary"].includes(valueTypes.at(-1)!)) system = valueTypes.pop()!;

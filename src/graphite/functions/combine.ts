@@ -232,7 +232,7 @@ defineFunction({
   name: "aggregateWithWildcards",
   group: "Combine",
   description: "Aggregates series grouped by their name with the given node positions removed.",
-  params: [seriesList, aggFunc("func"), { name: "positions", type: "node", multiple: true }],
+  params: [seriesList, aggFunc("func"), { name: "position", argName: "positions", type: "node", multiple: true }],
   impl: (ctx, list: Series[], func: string, ...pos: number[]) => aggregateWithWildcards(ctx, list, func, pos, "aggregateWithWildcards"),
 });
 

@@ -53,7 +53,7 @@ for (const [name, descending] of [
     name,
     group: "Filter Series",
     description: `The n series with the ${name} value of func (default average).`,
-    params: [seriesList, opt("n", "integer", 1), aggFunc("func", "average", false)],
+    params: [seriesList, req("n", "integer", { fallback: 1 }), aggFunc("func", "average", false)],
     impl: (_ctx, list: Series[], n: number, func: string) => {
       const f = getAggFunc(func, name);
       return sortByKey(list, (s) => keyOf(s, f), descending).slice(0, Math.max(0, n));
@@ -147,7 +147,7 @@ defineFunction({
   name: "unique",
   group: "Filter Series",
   description: "Drops series whose name was already seen.",
-  params: [{ name: "seriesLists", type: "seriesList", multiple: true }],
+  params: [{ name: "seriesLists", type: "seriesList", required: true, multiple: true }],
   impl: (_ctx, ...lists: Series[][]) => {
     const seen = new Set<string>();
     return lists.flat().filter((s) => !seen.has(s.name) && (seen.add(s.name), true));

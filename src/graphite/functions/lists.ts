@@ -50,7 +50,7 @@ defineFunction({
   name: "powSeries",
   group: "Combine",
   description: "The first value raised to the next, and so on, at each timestamp; any null gives null.",
-  params: [{ name: "seriesList", type: "seriesList", required: true, multiple: true }],
+  params: [{ name: "seriesList", argName: "seriesLists", type: "seriesList", required: true, multiple: true }],
   impl: (ctx, ...lists: Series[][]) => {
     const list = lists.flat();
     if (list.length === 0) return [];
@@ -143,7 +143,7 @@ defineFunction({
   aliases: ["reduce"],
   group: "Combine",
   description: "For each map group, calls reduceFunction on the series whose reduceNode is each matcher, in order.",
-  params: [req("seriesLists", "seriesList"), req("reduceFunction", "string"), req("reduceNode", "node"), { name: "reduceMatchers", type: "string", required: true, multiple: true }],
+  params: [req("seriesLists", "seriesLists"), req("reduceFunction", "string"), req("reduceNode", "node"), { name: "reduceMatchers", type: "string", required: true, multiple: true }],
   impl: async (ctx, lists: GroupedList, fn: string, node: number, ...matchers: string[]) => {
     const groups = lists.groups ?? [lists];
     const meta = new Map<string, (Series | undefined)[]>();

@@ -61,6 +61,15 @@ export interface ParamDef {
   multiple?: boolean;
   options?: (string | number)[];
   suggestions?: (string | number)[];
+  /** The Python argument name in the `function` signature text, when it differs from the Param name. */
+  argName?: string;
+  /**
+   * The Python signature default when the Param declares none (graphite-web: `highest(seriesList, n=1)`
+   * with `n` required). Used for a missing argument and shown in `function`, never in `params`.
+   */
+  fallback?: string | number | boolean | null;
+  /** Accept any number for an `integer` parameter (graphite-web, validating nothing by default, does). */
+  anyNumber?: boolean;
 }
 
 export type FunctionGroup =
@@ -134,7 +143,7 @@ function checkType(fn: string, p: ParamDef, v: ArgValue): ArgValue {
     case "seriesLists":
       return isSeriesList(v) ? v : bad("a series list");
     case "integer":
-      return typeof v === "number" && Number.isInteger(v) ? v : bad("an integer");
+      return typeof v === "number" && (Number.isInteger(v) || p.anyNumber) ? v : bad("an integer");
     case "intOrInf":
       return typeof v === "number" && (Number.isInteger(v) || v === Infinity) ? v : bad("an integer or inf");
     case "float":
@@ -197,10 +206,11 @@ export async function callFunction(
       v = keywords[p.name];
     }
     if (v === undefined) {
-      if (p.required) {
+      if (p.default !== undefined) args.push(p.default);
+      else if (p.fallback !== undefined) args.push(p.fallback);
+      else if (p.required) {
         throw new GraphiteFunctionError("TORUS_ERR_GRAPHITE_ARG_COUNT", `${name}: missing argument "${p.name}"`);
-      }
-      args.push(p.default === undefined ? null : p.default);
+      } else args.push(null);
       continue;
     }
     args.push(checkType(name, p, v));
@@ -227,13 +237,27 @@ function pyDefault(v: string | number | boolean | null): string {
   return String(v);
 }
 
-/** graphite-web's `function` text: `movingAverage(seriesList, windowSize, xFilesFactor=None)`. */
+/** graphite-web's `function` text (Python's argspec): `movingAverage(seriesList, windowSize, xFilesFactor=None)`. */
 function signature(name: string, params: ParamDef[]): string {
   const parts = params.map((p) => {
-    if (p.multiple) return `*${p.name}`;
-    return p.default === undefined ? p.name : `${p.name}=${pyDefault(p.default)}`;
+    const arg = p.argName ?? p.name;
+    if (p.multiple) return `*${arg}`;
+    if (p.fallback !== undefined) return `${arg}=${pyDefault(p.fallback)}`;
+    if (p.default !== undefined && p.default !== null) return `${arg}=${pyDefault(p.default)}`;
+    return p.required ? arg : `${arg}=None`;
   });
   return `${name}(${parts.join(", ")})`;
+}
+
+/** A param as `/functions` shows it (graphite-web's Param.toJSON: no null default, no internal fields). */
+function publicParam(p: ParamDef): ParamDef {
+  const out: ParamDef = { name: p.name, type: p.type };
+  if (p.required) out.required = true;
+  if (p.default !== undefined && p.default !== null) out.default = p.default;
+  if (p.multiple) out.multiple = true;
+  if (p.options) out.options = [...p.options];
+  if (p.suggestions) out.suggestions = [...p.suggestions];
+  return out;
 }
 
 export interface FunctionInfo {
@@ -254,7 +278,7 @@ export function functionInfo(name: string): FunctionInfo | undefined {
     description: def.description,
     module: def.group === "Beyond Graphite" ? "torus.graphite.functions" : "graphite.render.functions",
     group: def.group,
-    params: def.params.map((p) => ({ ...p })),
+    params: def.params.map(publicParam),
   };
 }
 

@@ -53,14 +53,14 @@ const withOption = (s: Series, key: string, value: string | number | boolean, na
 defineOption("color", [req("theColor", "string")], (s, c: string) => withOption(s, "color", c));
 defineOption("lineWidth", [req("width", "float")], (s, w: number) => withOption(s, "lineWidth", w));
 defineOption("secondYAxis", [], (s) => withOption(s, "secondYAxis", true, `secondYAxis(${s.name})`));
-defineOption("dashed", [opt("dashLength", "float", 5)], (s, d: number) => withOption(s, "dashed", d, `dashed(${s.name}, ${formatG(d)})`));
+defineOption("dashed", [opt("dashLength", "integer", 5, { anyNumber: true })], (s, d: number) => withOption(s, "dashed", d, `dashed(${s.name}, ${formatG(d)})`));
 defineOption("drawAsInfinite", [], (s) => withOption(s, "drawAsInfinite", true, `drawAsInfinite(${s.name})`));
 defineOption("alpha", [req("alpha", "float")], (s, a: number) => withOption(s, "alpha", a));
 defineFunction({
   name: "stacked",
   group: "Graph",
   description: "Stacks the series: each value becomes the running total across the list at that point.",
-  params: [seriesList, opt("stack", "string", "__DEFAULT__")],
+  params: [{ ...seriesList, argName: "seriesLists" }, { name: "stack", type: "string", argName: "stackName", fallback: "__DEFAULT__" }],
   // graphite-web keeps the running totals per request and stack name; here they are per call.
   impl: (_ctx, list: Series[], stack: string) => {
     const total: number[] = [];
@@ -114,8 +114,9 @@ defineFunction({
   name: "identity",
   group: "Calculate",
   description: "A line y = t over the request range (one point a minute), named name.",
-  params: [req("name", "string"), opt("step", "integer", 60)],
-  impl: (ctx, name: string, step: number) => {
+  params: [req("name", "string")],
+  impl: (ctx, name: string) => {
+    const step = 60;
     const values: number[] = [];
     for (let t = ctx.from; t < ctx.until; t += step) values.push(t);
     return [createSeries({ name, start: ctx.from, end: ctx.until, step, values, pathExpression: `identity("${name}")` })];

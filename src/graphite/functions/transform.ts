@@ -65,10 +65,16 @@ defineMap("exp", "e to the power v.", [], (v) => Math.exp(v), (s) => `exp(${s.na
 defineMap("sigmoid", "1/(1+e^-v).", [], (v) => 1 / (1 + Math.exp(-v)), (s) => `sigmoid(${s.name})`);
 defineMap("logit", "log(v/(1−v)); v outside (0,1) gives null.", [], (v) => (v <= 0 || v >= 1 ? NULL : Math.log(v / (1 - v))), (s) => `logit(${s.name})`);
 
-function defineSimple(name: string, description: string, params: ReturnType<typeof req>[], fn: (ctx: EvalContext, s: Series, ...args: any[]) => Series): void {
+function defineSimple(
+  name: string,
+  description: string,
+  params: ReturnType<typeof req>[],
+  fn: (ctx: EvalContext, s: Series, ...args: any[]) => Series,
+  group: "Transform" | "Special" = "Transform",
+): void {
   defineFunction({
     name,
-    group: "Transform",
+    group,
     description,
     params: [seriesList, ...params],
     impl: (ctx, list: Series[], ...args: any[]) => list.map((s) => fn(ctx, s, ...args)),
@@ -90,7 +96,7 @@ defineFunction({
   name: "log",
   group: "Transform",
   description: "Logarithm in the given base (default 10); v ≤ 0 gives null.",
-  params: [seriesList, opt("base", "float", 10)],
+  params: [seriesList, opt("base", "integer", 10, { anyNumber: true })],
   impl: (_ctx, list: Series[], base: number) =>
     list.map((s) => {
       const lb = Math.log(base);
@@ -121,7 +127,7 @@ defineFunction({
   name: "round",
   group: "Transform",
   description: "Rounds each value to precision digits (default 0).",
-  params: [seriesList, opt("precision", "integer", null)],
+  params: [seriesList, opt("precision", "integer", 0, { fallback: null })],
   impl: (_ctx, list: Series[], precision: number | null) =>
     list.map((s) => {
       const p = precision ?? 0;
@@ -306,7 +312,7 @@ defineSimple("changed", "1 where a value differs from the previous non-null valu
     } else out[i] = 0;
   }
   return derive(s, out, `changed(${s.name})`);
-});
+}, "Special");
 
 defineSimple("delay", "Shifts values by steps positions, padding with null; timestamps stay.", [req("steps", "integer")], (_c, s, steps: number) => {
   const n = s.values.length;
@@ -524,7 +530,7 @@ defineFunction({
   name: "timeShift",
   group: "Transform",
   description: "Re-fetches the series shifted in time (no sign means the past) and re-bases it to the original start.",
-  params: [seriesList, req("timeShift", "interval"), opt("resetEnd", "boolean", true), opt("alignDst", "boolean", false)],
+  params: [seriesList, req("timeShift", "interval"), opt("resetEnd", "boolean", true), opt("alignDst", "boolean", false, { argName: "alignDST" })],
   impl: async (ctx, list: Series[], shiftText: string, resetEnd: boolean) => {
     if (list.length === 0) return [];
     const shift = signedShift(shiftText);
