@@ -499,3 +499,14 @@ with open(funcs_dest, "w") as fh:
     json.dump({"generatedBy": "test/graphite-oracle/generate.py", "graphiteWeb": version, "functions": FUNCS}, fh, indent=1, sort_keys=True)
     fh.write("\n")
 print("%d functions -> %s" % (len(FUNCS), funcs_dest))
+
+# Number formatting inside names (§5.2): Python's '%g', repr(float) and '%d', for series.test.ts.
+NUMBERS = [0, -0.0, 1, 2, 2.5, -1, 0.1, 0.5, 1.5, 10, 100, 1000000, 999999, 999999.5, 1234567, 123456789, 1e-05, 0.0001, 0.00012345,
+           1.23456789, 3.14159265, 2.0 / 3, 1e16, 1e15, 123456789012345678, 1e-7, 1.5e-10, -2.5e-5, 12.5, 99.99, 100.0, 0.3, 1e22,
+           5e-324, 1.7976931348623157e308, 4.35, 0.000123456789, 65536, 33.3]
+fmt = [{"v": v, "g": "%g" % v, "repr": repr(float(v)), "d": "%d" % v, "round6": round(v, 6)} for v in NUMBERS]
+fmt_dest = os.path.join(os.path.dirname(dest), "python-numbers.json")
+with open(fmt_dest, "w") as fh:
+    json.dump({"generatedBy": "test/graphite-oracle/generate.py", "python": sys.version.split()[0], "numbers": fmt}, fh, indent=1)
+    fh.write("\n")
+print("%d numbers -> %s" % (len(fmt), fmt_dest))

@@ -10,7 +10,7 @@ import { defineFunction, type EvalContext, type ParamType } from "./registry.js"
  * breaks exact ties upward, so 15.8515625 would give 15.851563 where Python gives 15.851562).
  */
 export function round6(v: number): number {
-  if (v !== v || !Number.isFinite(v) || Math.abs(v) >= 1e15) return v;
+  if (v !== v || v === 0 || !Number.isFinite(v) || Math.abs(v) >= 1e15) return v;
   const exact = Math.abs(v).toFixed(30);
   const dot = exact.indexOf(".");
   const kept = exact.slice(0, dot + 7);
