@@ -353,6 +353,12 @@ case("aliasByTags", "$A", "name")
 case("aliasByTags", "$A", 1, "name")
 case("pct", "$A")
 case("identity", "i")
+case("holtWintersForecast", "@gen.*.x", "1h", "10min")
+case("holtWintersForecast", "@gen.a.x")
+case("holtWintersConfidenceBands", "@gen.*.x", 2, "1h", "10min")
+case("holtWintersConfidenceBands", "@gen.b.x")
+case("holtWintersAberration", "@gen.*.x", 1, "1h", "10min")
+case("holtWintersConfidenceArea", "@gen.a.x", 3, "2h", "15min")
 
 # Chains: names of derived series feed the next function (pathExpression rules of §5.1).
 CHAINS = [

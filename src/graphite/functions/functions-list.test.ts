@@ -23,10 +23,6 @@ const theirs = JSON.parse(readFileSync(new URL("./fixtures/graphite-web-function
 const NOT_IMPLEMENTED: Record<string, string> = {
   seriesByTag: "needs the tag index: the evaluator resolves it",
   events: "needs an event store",
-  holtWintersForecast: "not implemented yet",
-  holtWintersConfidenceBands: "not implemented yet",
-  holtWintersConfidenceArea: "not implemented yet",
-  holtWintersAberration: "not implemented yet",
 };
 
 const strip = (p: TheirParam) => {

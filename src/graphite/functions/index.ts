@@ -9,6 +9,7 @@ import "./lists.js";
 import "./filter.js";
 import "./alias.js";
 import "./special.js";
+import "./holt-winters.js";
 
 export {
   callFunction,

@@ -167,18 +167,21 @@ defineFunction({
   group: "Graph",
   description: "Draws the area between exactly two series (graph options only).",
   params: [seriesList],
-  impl: (_ctx, list: Series[]) => {
-    if (list.length !== 2) {
-      throw argError("areaBetween", "seriesList", `must reference exactly 2 series, got ${list.length}`);
-    }
-    const name = `areaBetween(${list[1].pathExpression})`;
-    const tags = { ...list[1].tags, areaBetween: "1" };
-    return [
-      { ...list[0], name, tags, options: { ...(list[0].options ?? {}), stacked: true, invisible: true } },
-      { ...list[1], name, tags, options: { ...(list[1].options ?? {}), stacked: true } },
-    ];
-  },
+  impl: (_ctx, list: Series[]) => areaBetweenSeries(list, "areaBetween"),
 });
+
+/** areaBetween's work: both series named after the upper one's pathExpression, drawn stacked. */
+export function areaBetweenSeries(list: Series[], fn: string): Series[] {
+  if (list.length !== 2) {
+    throw argError(fn, "seriesList", `must reference exactly 2 series, got ${list.length}`);
+  }
+  const name = `areaBetween(${list[1].pathExpression})`;
+  const tags = { ...list[1].tags, areaBetween: "1" };
+  return [
+    { ...list[0], name, tags, options: { ...(list[0].options ?? {}), stacked: true, invisible: true } },
+    { ...list[1], name, tags, options: { ...(list[1].options ?? {}), stacked: true } },
+  ];
+}
 
 defineFunction({
   name: "verticalLine",
