@@ -2,7 +2,7 @@
  * maxDataPoints consolidation (reference §7), run after all functions on each output series of a JSON
  * render, plus Torus's default consolidation per schema type.
  */
-import { consolidateRuns, type ConsolidationFunc, type Series } from "./series.js";
+import { consolidateRuns, maxOf, minOf, type ConsolidationFunc, type Series } from "./series.js";
 
 /**
  * Beyond Graphite: a count schema's buckets are totals, so joining them must add (`sum`); everything else
@@ -27,8 +27,8 @@ export interface Consolidated {
  */
 export function consolidateForMaxDataPoints(list: Series[], maxDataPoints: number): Consolidated[] {
   if (list.length === 0) return [];
-  const start = Math.min(...list.map((s) => s.start));
-  const end = Math.max(...list.map((s) => s.end));
+  const start = minOf(list.map((s) => s.start));
+  const end = maxOf(list.map((s) => s.end));
   const range = end - start;
   return list.map((s) => consolidateOne(s, maxDataPoints, range));
 }

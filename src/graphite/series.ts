@@ -125,6 +125,22 @@ export function timestamps(s: Series): number[] {
   return out;
 }
 
+/**
+ * Smallest and largest of many numbers without `Math.min(...xs)`, whose argument spread overflows the
+ * stack for the 100,000-series lists a wide glob can give.
+ */
+export function minOf(xs: Iterable<number>): number {
+  let m = Infinity;
+  for (const x of xs) if (x < m) m = x;
+  return m;
+}
+
+export function maxOf(xs: Iterable<number>): number {
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  return m;
+}
+
 /** The non-null values of a series, in order. */
 export function nonNull(values: Float64Array): number[] {
   const out: number[] = [];
@@ -272,10 +288,10 @@ export interface Normalized {
 
 /**
  * graphite-web's `normalize([seriesList])`: step = lcm of the steps; each series consolidated by
- * step/ownStep with its own consolidationFunc (grouped from its own first point, labelled by the group's
- * first timestamp); start = min(starts); end = max(ends) − ((end − start) % step). Values are placed by
- * their timestamp, so series that start later are padded with null at the front (graphite-web zips from
- * each series' own start — the same when starts agree, which is the verified case).
+ * step/ownStep with its own consolidationFunc (grouped from its own first point); start = min(starts);
+ * end = max(ends) − ((end − start) % step). Rows are then zipped **by position** and shorter series padded
+ * with null at the end, exactly as graphite-web's `izip_longest` does (so series with different starts are
+ * combined point by point, not timestamp by timestamp — a graphite-web quirk kept for equal answers).
  */
 export function normalize(series: Series[]): Normalized {
   if (series.length === 0) return { start: 0, end: 0, step: 1, columns: [], length: 0 };

@@ -2,7 +2,7 @@
  * Shared helpers of the function groups: graphite-web's "safe" row aggregators (§5.3 null rules), the aggFunc
  * names and aliases, xFilesFactor row checks, and interval strings as function arguments (`'5min'`, `'-1d'`).
  */
-import { NULL, type Series } from "../series.js";
+import { maxOf, minOf, NULL, type Series } from "../series.js";
 import { argError } from "./errors.js";
 
 /** A row aggregator over values where NaN is null; returns NaN for "no value". */
@@ -28,11 +28,11 @@ const median: RowFunc = (row) => {
 };
 const min: RowFunc = (row) => {
   const s = safe(row);
-  return s.length ? Math.min(...s) : NULL;
+  return s.length ? minOf(s) : NULL;
 };
 const max: RowFunc = (row) => {
   const s = safe(row);
-  return s.length ? Math.max(...s) : NULL;
+  return s.length ? maxOf(s) : NULL;
 };
 const stddev: RowFunc = (row) => {
   const s = safe(row);
@@ -59,7 +59,7 @@ export const ROW_FUNCS: Record<string, RowFunc> = {
   count: (row) => safe(row).length,
   range: (row) => {
     const s = safe(row);
-    return s.length ? Math.max(...s) - Math.min(...s) : NULL;
+    return s.length ? maxOf(s) - minOf(s) : NULL;
   },
   multiply: (row) => (row.some((v) => v !== v) ? NULL : row.reduce((a, b) => a * b, 1)),
   last: (row) => {

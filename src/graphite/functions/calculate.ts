@@ -1,5 +1,5 @@
 /** Calculate functions (reference §6.3): moving windows over a re-fetched bootstrap range, percentiles. */
-import { derive, formatG, NULL, pyArg, type Series } from "../series.js";
+import { derive, formatG, maxOf, NULL, pyArg, type Series } from "../series.js";
 import { getAggFunc, windowOf, xffCount } from "./agg.js";
 import { argError } from "./errors.js";
 import { opt, req, seriesList, xFilesFactor } from "./params.js";
@@ -23,8 +23,8 @@ export async function movingWindow(
 ): Promise<Series[]> {
   if (list.length === 0) return [];
   const agg = getAggFunc(func, fn);
-  const maxStep = Math.max(...list.map((s) => s.step));
-  const preview = typeof window === "number" ? windowOf(window, maxStep, fn).seconds : windowOf(window, maxStep, fn).seconds;
+  // graphite-web bootstraps with the largest step of the list (N points) or the interval.
+  const preview = windowOf(window, maxOf(list.map((s) => s.step)), fn).seconds;
   const tagName = "moving" + func.charAt(0).toUpperCase() + func.slice(1).toLowerCase();
   return (await refetch(ctx, list, ctx.from - preview, ctx.until)).map((s) => {
     const w = windowOf(window, s.step, fn);
@@ -76,7 +76,7 @@ defineFunction({
   params: [seriesList, windowParam],
   impl: async (ctx, list: Series[], window: number | string) => {
     if (list.length === 0) return [];
-    const maxStep = Math.max(...list.map((s) => s.step));
+    const maxStep = maxOf(list.map((s) => s.step));
     const w = windowOf(window, maxStep, "exponentialMovingAverage");
     const preview = w.seconds;
     // graphite-web's quirk: for an interval string N is the number of seconds.

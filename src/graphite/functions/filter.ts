@@ -1,5 +1,5 @@
 /** Filter Series, Filter Data and Sorting (reference §6.4). */
-import { derive, formatG, NULL, nonNull, type Series } from "../series.js";
+import { derive, formatG, minOf, NULL, nonNull, type Series } from "../series.js";
 import { getAggFunc, type RowFunc } from "./agg.js";
 import { argError } from "./errors.js";
 import { pyRegex, pyReplacer } from "./pyregex.js";
@@ -275,7 +275,7 @@ defineFunction({
   impl: (_ctx, list: Series[], n: number) => {
     if (list.length === 0) return [];
     const hi = n < 50 ? 100 - n : n;
-    const len = Math.min(...list.map((s) => s.values.length));
+    const len = minOf(list.map((s) => s.values.length));
     const lows: number[] = [];
     const highs: number[] = [];
     for (let i = 0; i < len; i++) {

@@ -193,3 +193,17 @@ describe("empty inputs give empty outputs, never a crash", () => {
     });
   }
 });
+
+describe("wide lists (a glob matching 100,000 names)", () => {
+  it("combine, filter and consolidate without overflowing the stack", async () => {
+    const wide = Array.from({ length: 100_000 }, (_v, i) => series(`w.n${i}`, [i, null, 1], T0, 60, "w.*"));
+    const ctx = context();
+    const [sum] = await call(ctx, "sumSeries", [wide]);
+    expect(vals([sum])[0]).toEqual([(99_999 * 100_000) / 2, null, 100_000]);
+    const [max] = await call(ctx, "maxSeries", [wide]);
+    expect(vals([max])[0]).toEqual([99_999, null, 1]);
+    expect((await call(ctx, "highestMax", [wide, 1]))[0].name).toBe("w.n99999");
+    const { consolidateForMaxDataPoints } = await import("../consolidate.js");
+    expect(consolidateForMaxDataPoints(wide, 1)).toHaveLength(100_000);
+  });
+});

@@ -12,6 +12,6 @@ export function percentile(points: ArrayLike<number>, n: number, interpolate = f
   if (rank === 0) p = sorted[0];
   else if (rank - 1 >= sorted.length) p = sorted[sorted.length - 1];
   else p = sorted[rank - 1];
-  if (interpolate && rank !== sorted.length && rank < sorted.length) p = p + fraction * (sorted[rank] - p);
+  if (interpolate && rank < sorted.length) p = p + fraction * (sorted[rank] - p);
   return p;
 }

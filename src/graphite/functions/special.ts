@@ -1,5 +1,5 @@
 /** Special and Graph functions: constant lines, thresholds, and graph-only options that leave the data alone. */
-import { createSeries, derive, formatG, pyArg, pyFloat, type Series } from "../series.js";
+import { createSeries, derive, formatG, maxOf, minOf, pyArg, pyFloat, type Series } from "../series.js";
 import { dateArg, getAggFunc } from "./agg.js";
 import { argError } from "./errors.js";
 import { formatUnits } from "./alias.js";
@@ -94,7 +94,7 @@ defineFunction({
     const stat = (s: Series, kind: "last" | "max" | "min"): number | null => {
       const v = Array.from(s.values).filter((x) => x === x);
       if (!v.length) return null;
-      return kind === "last" ? v[v.length - 1] : kind === "max" ? Math.max(...v) : Math.min(...v);
+      return kind === "last" ? v[v.length - 1] : kind === "max" ? maxOf(v) : minOf(v);
     };
     const width = (kind: "last" | "max" | "min") => Math.max(0, ...list.map((s) => fmt(Math.trunc(stat(s, kind) || 3)).length)) + 3;
     const nameLen = Math.max(0, ...list.map((s) => s.name.length));

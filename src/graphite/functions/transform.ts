@@ -1,5 +1,5 @@
 /** Transform functions (reference §6.2): per-series value rewrites, derivatives, shifts, buckets. */
-import { createSeries, derive, formatD, formatG, NULL, pyArg, type ConsolidationFunc, type Series } from "../series.js";
+import { createSeries, derive, formatD, formatG, maxOf, NULL, pyArg, type ConsolidationFunc, type Series } from "../series.js";
 import { dateArg, getAggFunc, parseInterval } from "./agg.js";
 import { argError } from "./errors.js";
 import { opt, req, seriesList } from "./params.js";
@@ -53,7 +53,8 @@ function defineMap(
   });
 }
 
-const nanIfBad = (v: number): number => (Number.isFinite(v) || Math.abs(v) === Infinity ? v : NULL);
+/** graphite-web's safePow: a math error or an overflow (Python raises, JS gives ±Infinity) is null. */
+const nanIfBad = (v: number): number => (Number.isFinite(v) ? v : NULL);
 
 defineMap("scale", "Multiplies each value by factor.", [["factor", "float"]], (v, [k]) => v * k, (s, [k]) => `scale(${s.name},${formatG(k)})`, ([k]) => pyArg(k));
 defineMap("offset", "Adds amount to each value.", [["factor", "float"]], (v, [k]) => v + k, (s, [k]) => `offset(${s.name},${formatG(k)})`, ([k]) => pyArg(k));
@@ -283,7 +284,7 @@ defineFunction({
   impl: (_ctx, list: Series[], def: number, ref: Series[] | null) => {
     let mask: boolean[] | null = null;
     if (ref && ref.length) {
-      const len = Math.max(...ref.map((r) => r.values.length));
+      const len = maxOf(ref.map((r) => r.values.length));
       mask = [];
       for (let i = 0; i < len; i++) mask.push(ref.some((r) => i < r.values.length && r.values[i] === r.values[i]));
     }
@@ -438,7 +439,6 @@ function alignStart(t: number, unitText: string): number {
   const d = new Date(t * 1000);
   const Y = d.getUTCFullYear();
   const M = d.getUTCMonth();
-  const D = d.getUTCDate();
   const sec = (ms: number) => Math.floor(ms / 1000);
   if (unit.startsWith("s")) return t;
   if (unit.startsWith("min")) return t - (t % 60);
@@ -453,7 +453,6 @@ function alignStart(t: number, unitText: string): number {
   }
   if (unit.startsWith("mon")) return sec(Date.UTC(Y, M, 1));
   if (unit.startsWith("y")) return sec(Date.UTC(Y, 0, 1));
-  void D;
   throw argError("smartSummarize", "alignTo", `unknown unit "${unitText}" (use s, min, h, d, w, mon, y)`);
 }
 
