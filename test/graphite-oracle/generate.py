@@ -516,3 +516,29 @@ with open(fmt_dest, "w") as fh:
     json.dump({"generatedBy": "test/graphite-oracle/generate.py", "python": sys.version.split()[0], "numbers": fmt}, fh, indent=1)
     fh.write("\n")
 print("%d numbers -> %s" % (len(fmt), fmt_dest))
+
+# aliasSub is Python's re.sub on the name: the translation to JavaScript regexes is checked against re itself.
+import re  # noqa: E402
+
+NAMES = ["servers.web1.cpu.user", "servers.web-02.cpu.system", "a.b", "Disk.Used;dc=east", "x"]
+SUBS = [
+    (r"(^.*$)", r"\1 A"), (r"^servers\.(web\d+)\..*$", r"\1"), (r"(?P<host>web[-\d]+)", r"[\g<host>]"), (r"\.", "_"),
+    (r"\.", r"\\"), (r"(\w+)\.(\w+)", r"\2.\1"), (r"^(.*)$", r"\g<0>!"), (r"u", "$1"), (r"(?i)disk", "D"),
+    (r"[aeiou]", ""), (r"(\w)(?=\.)", r"<\1>"), (r".*", "X"), (r"^", "pre."), (r"$", ".post"), (r"(\d)+", r"#\1"),
+    (r"(?P<a>\w)\.(?P=a)", "same"), (r"\A\w+", "start"), (r"\w+\Z", "end"), (r"(a)|(b)", r"[\1\2]"),
+    (r"cpu\.(user|system)", r"\1\t"), (r"(?s).", "."), (r"\d", r"\n"), (r"web(\d)", r"\g<1>0"), (r"[.;=]", "/"),
+    (r"(?:servers|a)\.", ""), (r"e+?", "E"), (r"(.)\1", "dbl"), (r"\bcpu\b", "CPU"), (r"\s|\S", "-"),
+]
+re_cases = []
+for pattern, repl in SUBS:
+    for name in NAMES:
+        try:
+            out = re.sub(pattern, repl, name)
+        except re.error as err:
+            out = {"error": str(err)}
+        re_cases.append({"pattern": pattern, "replace": repl, "name": name, "result": out})
+re_dest = os.path.join(os.path.dirname(dest), "python-re-sub.json")
+with open(re_dest, "w") as fh:
+    json.dump({"generatedBy": "test/graphite-oracle/generate.py", "python": sys.version.split()[0], "cases": re_cases}, fh, indent=1)
+    fh.write("\n")
+print("%d re.sub cases -> %s" % (len(re_cases), re_dest))

@@ -21,7 +21,6 @@ const theirs = JSON.parse(readFileSync(new URL("./fixtures/graphite-web-function
 
 /** graphite-web functions deliberately not here, with the reason (reported as not done). */
 const NOT_IMPLEMENTED: Record<string, string> = {
-  seriesByTag: "needs the tag index: the evaluator resolves it",
   events: "needs an event store",
 };
 

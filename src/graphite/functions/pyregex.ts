@@ -1,11 +1,50 @@
 /** Python `re` syntax to JavaScript: named groups `(?P<n>…)`, back-references `(?P=n)`, and replacements. */
 import { argError } from "./errors.js";
 
+/**
+ * Python `re` syntax as JavaScript source: `(?P<n>…)` → `(?<n>…)`, `(?P=n)` → `\k<n>`, `\A` → `^`,
+ * `\Z` → end of input, and leading global flags `(?ims)` → RegExp flags. Escapes are copied as they are,
+ * so `\\A` stays a literal backslash and `A`.
+ */
+export function translatePattern(pattern: string): { source: string; flags: string } {
+  let flags = "";
+  let rest = pattern;
+  const lead = /^\(\?([aiLmsux]+)\)/.exec(rest);
+  if (lead) {
+    for (const f of lead[1]) {
+      if (f === "i" || f === "m" || f === "s") flags += f;
+      else if (f === "x" || f === "L") throw new SyntaxError(`inline flag (?${f}) is not supported`);
+    }
+    rest = rest.slice(lead[0].length);
+  }
+  let out = "";
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (c === "\\" && i + 1 < rest.length) {
+      const n = rest[i + 1];
+      out += n === "A" ? "^" : n === "Z" ? "(?![\\s\\S])" : c + n;
+      i++;
+      continue;
+    }
+    const py = c === "(" && rest.startsWith("(?P", i) ? rest.slice(i, i + 40) : "";
+    const named = py ? /^\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/.exec(py) : null;
+    const backref = py ? /^\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/.exec(py) : null;
+    if (named) {
+      out += `(?<${named[1]}>`;
+      i += named[0].length - 1;
+    } else if (backref) {
+      out += `\\k<${backref[1]}>`;
+      i += backref[0].length - 1;
+    } else out += c;
+  }
+  return { source: out, flags };
+}
+
 /** Compiles a Python regex (search semantics, not anchored); a bad pattern is the user's mistake. */
 export function pyRegex(pattern: string, fn: string, param: string, flags = ""): RegExp {
-  const js = pattern.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, "(?<$1>").replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, "\\k<$1>");
   try {
-    return new RegExp(js, flags);
+    const t = translatePattern(pattern);
+    return new RegExp(t.source, [...new Set(flags + t.flags)].join(""));
   } catch (err) {
     throw argError(fn, param, `invalid regular expression "${pattern}": ${(err as Error).message}`);
   }

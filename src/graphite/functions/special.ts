@@ -197,3 +197,13 @@ defineFunction({
     return [s];
   },
 });
+
+defineFunction({
+  name: "seriesByTag",
+  group: "Special",
+  description: "Tagged series matching every tag expression; resolved by the store's fetch, as in graphite-web.",
+  params: [{ name: "tagExpressions", type: "string", required: true, multiple: true }],
+  // graphite-web resolves seriesByTag in STORE.fetch, not in the function: hand the canonical call text
+  // (quoted as graphite-web prints it) to the evaluator's fetch.
+  impl: (ctx, ...exprs: string[]) => ctx.fetch(`seriesByTag(${exprs.map((e) => `'${e}'`).join(",")})`, ctx.from, ctx.until),
+});
