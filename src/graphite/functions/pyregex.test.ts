@@ -45,3 +45,10 @@ describe("properties", () => {
     );
   });
 });
+
+describe("named groups of any length", () => {
+  it("(?P<…>) and (?P=…) with a 60-character name", () => {
+    const n = "g".repeat(60);
+    expect(sub(`(?P<${n}>web\\d)\\.(?P=${n})?`, `[\\g<${n}>]`, "servers.web1.cpu")).toBe("servers.[web1]cpu");
+  });
+});

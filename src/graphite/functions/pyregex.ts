@@ -1,6 +1,9 @@
 /** Python `re` syntax to JavaScript: named groups `(?P<n>…)`, back-references `(?P=n)`, and replacements. */
 import { argError } from "./errors.js";
 
+const NAMED = /\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/y;
+const BACKREF = /\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/y;
+
 /**
  * Python `re` syntax as JavaScript source: `(?P<n>…)` → `(?<n>…)`, `(?P=n)` → `\k<n>`, `\A` → `^`,
  * `\Z` → end of input, and leading global flags `(?ims)` → RegExp flags. Escapes are copied as they are,
@@ -26,9 +29,11 @@ export function translatePattern(pattern: string): { source: string; flags: stri
       i++;
       continue;
     }
-    const py = c === "(" && rest.startsWith("(?P", i) ? rest.slice(i, i + 40) : "";
-    const named = py ? /^\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/.exec(py) : null;
-    const backref = py ? /^\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/.exec(py) : null;
+    const py = c === "(" && rest.startsWith("(?P", i);
+    NAMED.lastIndex = i;
+    BACKREF.lastIndex = i;
+    const named = py ? NAMED.exec(rest) : null;
+    const backref = py ? BACKREF.exec(rest) : null;
     if (named) {
       out += `(?<${named[1]}>`;
       i += named[0].length - 1;
