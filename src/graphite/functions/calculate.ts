@@ -10,6 +10,68 @@ import { refetch, round6 } from "./transform.js";
 const windowParam = req("windowSize", "intOrInterval");
 
 /**
+ * Fills `out[k]` with func over the window `values[k+1 .. k+points]` (what graphite-web 1.1.10 reads for
+ * output k) for the common functions, allocation-free and with one specialised loop each; the sums run
+ * left to right over the window like Python's `sum`, so the floats are graphite-web's. False when func has
+ * no fast path.
+ */
+function fastWindow(func: string, values: Float64Array, points: number, out: Float64Array, xff: number): boolean {
+  const n = out.length;
+  const minCount = (c: number) => c > 0 && c / points >= xff;
+  if (func === "sum" || func === "average" || func === "avg") {
+    const avg = func !== "sum";
+    for (let k = 0; k < n; k++) {
+      const hi = k + points + 1;
+      let acc = 0;
+      let c = 0;
+      for (let j = hi - points; j < hi; j++) {
+        const x = values[j];
+        if (x === x) {
+          acc += x;
+          c++;
+        }
+      }
+      out[k] = minCount(c) ? (avg ? acc / c : acc) : NULL;
+    }
+    return true;
+  }
+  if (func === "min" || func === "max") {
+    const isMin = func === "min";
+    for (let k = 0; k < n; k++) {
+      const hi = k + points + 1;
+      let acc = isMin ? Infinity : -Infinity;
+      let c = 0;
+      for (let j = hi - points; j < hi; j++) {
+        const x = values[j];
+        if (x === x) {
+          if (isMin ? x < acc : x > acc) acc = x;
+          c++;
+        }
+      }
+      out[k] = minCount(c) ? acc : NULL;
+    }
+    return true;
+  }
+  if (func === "median") {
+    const buf = new Float64Array(Math.max(1, points));
+    for (let k = 0; k < n; k++) {
+      const hi = k + points + 1;
+      let c = 0;
+      for (let j = hi - points; j < hi; j++) if (values[j] === values[j]) buf[c++] = values[j];
+      if (!minCount(c)) {
+        out[k] = NULL;
+        continue;
+      }
+      const sorted = buf.subarray(0, c).sort();
+      const mid = c >> 1;
+      out[k] = c % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
  * graphite-web 1.1.10's movingWindow: re-fetch from `from − window`, then for each original point the
  * func over the window of points ending at and including it (nulls ignored, xFilesFactor applied).
  */
@@ -32,11 +94,13 @@ export async function movingWindow(
     const n = Math.max(0, s.values.length - points);
     const out = new Float64Array(n);
     const effXff = xff ?? s.xFilesFactor;
-    for (let k = 0; k < n; k++) {
-      const i = k + points + 1;
-      const win: number[] = [];
-      for (let j = Math.max(0, i - points); j < i; j++) if (s.values[j] === s.values[j]) win.push(s.values[j]);
-      out[k] = win.length && xffCount(win.length, points, effXff) ? agg(win) : NULL;
+    if (!fastWindow(func, s.values, points, out, effXff)) {
+      for (let k = 0; k < n; k++) {
+        const i = k + points + 1;
+        const win: number[] = [];
+        for (let j = Math.max(0, i - points); j < i; j++) if (s.values[j] === s.values[j]) win.push(s.values[j]);
+        out[k] = win.length && xffCount(win.length, points, effXff) ? agg(win) : NULL;
+      }
     }
     const name = typeof window === "number" ? `${tagName}(${s.name},${pyArg(window)})` : `${tagName}(${s.name},"${window}")`;
     const r = derive(s, out, name, { start: s.start + preview });

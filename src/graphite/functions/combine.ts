@@ -25,11 +25,15 @@ export function aggregateSeries(ctx: EvalContext, list: Series[], func: string, 
   const norm = normalize(list);
   const effXff = xff ?? ctx.xFilesFactor ?? 0;
   const name = `${bare}Series(${joinPathExpressions(list)})`;
-  const values = new Float64Array(norm.length);
-  const r: number[] = new Array(norm.columns.length);
-  for (let i = 0; i < norm.length; i++) {
-    for (let c = 0; c < norm.columns.length; c++) r[c] = norm.columns[c][i];
-    values[i] = xffOk(r, effXff) ? row(r) : NULL;
+  const canonical = AGG_ALIASES[bare] ?? bare;
+  let values = columnAggregate(norm.columns, norm.length, canonical, effXff);
+  if (!values) {
+    values = new Float64Array(norm.length);
+    const r: number[] = new Array(norm.columns.length);
+    for (let i = 0; i < norm.length; i++) {
+      for (let c = 0; c < norm.columns.length; c++) r[c] = norm.columns[c][i];
+      values[i] = xffOk(r, effXff) ? row(r) : NULL;
+    }
   }
   const tags = commonTags(list);
   if (!("name" in tags)) tags.name = name;
@@ -43,6 +47,57 @@ export function aggregateSeries(ctx: EvalContext, list: Series[], func: string, 
 }
 
 const flat = (lists: Series[][]): Series[] => lists.flat();
+
+/**
+ * The common aggregates computed column by column into per-row accumulators: no per-row array, and the
+ * same order of operations as graphite-web's row functions (so the same floats). Null for others.
+ */
+function columnAggregate(columns: Float64Array[], length: number, func: string, xff: number): Float64Array | null {
+  const init: Record<string, number> = { sum: 0, average: 0, avg_zero: 0, count: 0, min: Infinity, max: -Infinity, multiply: 1 };
+  if (!(func in init) && func !== "range") return null;
+  const count = new Float64Array(length);
+  const acc = new Float64Array(length).fill(func === "range" ? Infinity : init[func]);
+  const acc2 = func === "range" ? new Float64Array(length).fill(-Infinity) : null;
+  const nulls = func === "multiply" ? new Uint8Array(length) : null;
+  for (const col of columns) {
+    for (let i = 0; i < length; i++) {
+      const v = col[i];
+      if (v !== v) {
+        if (nulls) nulls[i] = 1;
+        continue;
+      }
+      count[i]++;
+      switch (func) {
+        case "min":
+        case "range":
+          if (v < acc[i]) acc[i] = v;
+          if (acc2 && v > acc2[i]) acc2[i] = v;
+          break;
+        case "max":
+          if (v > acc[i]) acc[i] = v;
+          break;
+        case "multiply":
+          acc[i] *= v;
+          break;
+        default:
+          acc[i] += v;
+      }
+    }
+  }
+  const n = columns.length;
+  const out = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    const c = count[i];
+    if (c === 0 || c / n < xff) out[i] = NULL;
+    else if (func === "average") out[i] = acc[i] / c;
+    else if (func === "avg_zero") out[i] = acc[i] / n;
+    else if (func === "count") out[i] = c;
+    else if (func === "range") out[i] = acc2![i] - acc[i];
+    else if (func === "multiply") out[i] = nulls![i] ? NULL : acc[i];
+    else out[i] = acc[i];
+  }
+  return out;
+}
 
 function defineAggregate(name: string, func: string, description: string, aliases: string[] = []): void {
   defineFunction({
