@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { commonTags, createSeries, formatD, formatG, joinPathExpressions, lcm, normalize, parseTags, pyArg, pyFloat } from "./series.js";
+import { commonTags, createSeries, formatD, formatF, formatG, joinPathExpressions, lcm, normalize, parseTags, pyArg, pyFloat } from "./series.js";
 import { round6 } from "./functions/transform.js";
 
 const numbers = JSON.parse(readFileSync(new URL("./functions/fixtures/python-numbers.json", import.meta.url), "utf8")) as {
-  numbers: { v: number; g: string; repr: string; d: string; round6: number }[];
+  numbers: { v: number; g: string; repr: string; d: string; round6: number; f2: string; f0: string }[];
 };
 
 describe("number formatting as Python prints it", () => {
@@ -17,6 +17,8 @@ describe("number formatting as Python prints it", () => {
       // %d of a float beyond 2^53 prints digits a double does not carry; names never hold such ints.
       if (Math.abs(n.v) < 2 ** 53) expect(formatD(n.v)).toBe(n.d);
       expect(round6(n.v)).toBe(n.round6);
+      expect(formatF(n.v, 2)).toBe(n.f2);
+      expect(formatF(n.v, 0)).toBe(n.f0);
     });
   }
   it("special values", () => {

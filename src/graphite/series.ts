@@ -206,6 +206,32 @@ export function pyArg(v: number | string | boolean | null): string {
   return Number.isInteger(v) ? String(v) : pyFloat(v);
 }
 
+/**
+ * Python's `'%.Nf' % v`: the exact binary value rounded half-to-even at N decimals (JS `toFixed` breaks
+ * exact ties upward: `(0.125).toFixed(2)` is "0.13" where Python prints "0.12").
+ */
+export function formatF(v: number, digits: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  // Doubles this large are integers; toFixed would switch to exponent form, Python prints every digit.
+  if (Math.abs(v) >= 1e21) return BigInt(v).toString() + (digits > 0 ? `.${"0".repeat(digits)}` : "");
+  const exact = Math.abs(v).toFixed(Math.min(100, digits + 60));
+  const dot = exact.indexOf(".");
+  const rest = exact.slice(dot + 1 + digits);
+  const tie = rest[0] === "5" && !/[1-9]/.test(rest.slice(1));
+  const kept = exact.slice(0, digits === 0 ? dot : dot + 1 + digits);
+  const lastDigit = Number(kept.replace(".", "").at(-1));
+  const up = tie ? lastDigit % 2 === 1 : rest[0] > "5" || (rest[0] === "5" && !tie);
+  let out = kept;
+  if (up) {
+    const scaled = BigInt(kept.replace(".", "")) + 1n;
+    const text = scaled.toString().padStart(digits + 1, "0");
+    out = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  }
+  const negative = v < 0 || Object.is(v, -0);
+  return negative ? `-${out}` : out;
+}
+
 /** Python's `int()` of a float as `%d` prints it (truncation toward zero). */
 export function formatD(v: number): string {
   return String(Math.trunc(v));

@@ -353,6 +353,23 @@ case("aliasByTags", "$A", "name")
 case("aliasByTags", "$A", 1, "name")
 case("pct", "$A")
 case("identity", "i")
+case("legendValue", "$N", "avg", "max", "si")
+case("legendValue", "$W", "total", "binary")
+case("cactiStyle", "$N", "si")
+case("cactiStyle", "$W", "binary", "b")
+case("cactiStyle", "$A", None, "req")
+case("hitcount", "@gen.a.x", "5min", True)
+case("hitcount", "@gen.*.x", "7min")
+case("smartSummarize", "@gen.a.x", "5min", "sum", "5min")  # alignTo is a unit, not an interval: an error
+case("smartSummarize", "@gen.a.x", "5min", "sum", "minutes")
+case("smartSummarize", "@gen.*.x", "10min", "max", "hours")
+case("smartSummarize", "@gen.*.x", "7min", "avg", "days")
+case("cactiStyle", "$N", "sec")
+case("exponentialMovingAverage", "@gen.b.x", "5min")
+case("movingWindow", "@gen.*.x", "4min", "max")
+case("movingWindow", "@gen.*.x", 3, "diff")
+case("movingWindow", "@gen.*.x", 3, "stddev", 0.5)
+case("movingWindow", "@gen.a.x", 6, "last")
 case("holtWintersForecast", "@gen.*.x", "1h", "10min")
 case("holtWintersForecast", "@gen.a.x")
 case("holtWintersConfidenceBands", "@gen.*.x", 2, "1h", "10min")
@@ -510,7 +527,8 @@ print("%d functions -> %s" % (len(FUNCS), funcs_dest))
 NUMBERS = [0, -0.0, 1, 2, 2.5, -1, 0.1, 0.5, 1.5, 10, 100, 1000000, 999999, 999999.5, 1234567, 123456789, 1e-05, 0.0001, 0.00012345,
            1.23456789, 3.14159265, 2.0 / 3, 1e16, 1e15, 123456789012345678, 1e-7, 1.5e-10, -2.5e-5, 12.5, 99.99, 100.0, 0.3, 1e22,
            5e-324, 1.7976931348623157e308, 4.35, 0.000123456789, 65536, 33.3]
-fmt = [{"v": v, "g": "%g" % v, "repr": repr(float(v)), "d": "%d" % v, "round6": round(v, 6)} for v in NUMBERS]
+NUMBERS += [0.125, 0.375, 2.675, 1.005, 0.5, 1.5, 2.5, -0.125, 1234.5678, 0.045, 99.995, 1e-3]
+fmt = [{"v": v, "g": "%g" % v, "repr": repr(float(v)), "d": "%d" % v, "round6": round(v, 6), "f2": "%.2f" % v, "f0": "%.0f" % v} for v in NUMBERS]
 fmt_dest = os.path.join(os.path.dirname(dest), "python-numbers.json")
 with open(fmt_dest, "w") as fh:
     json.dump({"generatedBy": "test/graphite-oracle/generate.py", "python": sys.version.split()[0], "numbers": fmt}, fh, indent=1)

@@ -1,5 +1,5 @@
 /** Alias functions (reference §6.5): they change `name` only, never pathExpression or values. */
-import { formatG, pyFloat, type Series } from "../series.js";
+import { formatF, formatG, pyFloat, type Series } from "../series.js";
 import { argError } from "./errors.js";
 import { aggKey, getAggFunc } from "./agg.js";
 import { pyRegex, pyReplacer } from "./pyregex.js";
@@ -112,15 +112,30 @@ function pyNum(v: number): string {
   return pyFloat(v);
 }
 
-/** graphite-web's format_units: SI (1000) or binary (1024) prefixes, two decimals. */
-export function formatUnits(v: number, system: string): string {
-  const prefixes = system === "binary" ? ["Pi", "Ti", "Gi", "Mi", "Ki"] : ["P", "T", "G", "M", "K"];
-  const base = system === "binary" ? 1024 : 1000;
-  for (let i = 0; i < prefixes.length; i++) {
-    const size = Math.pow(base, prefixes.length - i);
-    if (Math.abs(v) >= size) return `${(v / size).toFixed(2)}${prefixes[i]}`;
+/** graphite-web's UnitSystems (render/glyph.py): prefix and size, largest first. */
+const UNIT_SYSTEMS: Record<string, [string, number][]> = {
+  binary: [["Pi", 1024 ** 5], ["Ti", 1024 ** 4], ["Gi", 1024 ** 3], ["Mi", 1024 ** 2], ["Ki", 1024]],
+  si: [["P", 1000 ** 5], ["T", 1000 ** 4], ["G", 1000 ** 3], ["M", 1000 ** 2], ["k", 1000]],
+  sec: [["Y", 31536000], ["M", 2592000], ["D", 86400], ["H", 3600], ["m", 60]],
+  msec: [["Y", 31536000000], ["M", 2592000000], ["D", 86400000], ["H", 3600000], ["m", 60000], ["s", 1000]],
+};
+
+/**
+ * graphite-web's `format_units` then `"%.2f" + sep + "%s"`: the value scaled by the largest prefix it
+ * reaches, two decimals, then the prefix (and units). An unknown system is the user's mistake.
+ */
+export function formatUnits(v: number, system: string, fn = "legendValue", units: string | null = null, sep = ""): string {
+  const table = UNIT_SYSTEMS[system];
+  if (!table) throw argError(fn, "system", `unknown unit system "${system}" (use ${Object.keys(UNIT_SYSTEMS).join(", ")})`);
+  let scaled = v;
+  let prefix = "";
+  const hit = table.find(([, size]) => Math.abs(v) >= size);
+  if (hit) {
+    scaled = v / hit[1];
+    prefix = hit[0];
   }
-  return v.toFixed(2);
+  if (scaled - Math.floor(scaled) < 1e-11 && v > 1) scaled = Math.floor(scaled);
+  return `${formatF(scaled, 2)}${sep}${prefix}${units ?? ""}`;
 }
 
 for (const [name, upper] of [
@@ -151,7 +166,7 @@ function pyPercent(format: string, v: number): string {
   return format.replace(/%(\.(\d+))?([sdfg%])/g, (_m, _p, prec: string | undefined, conv: string) => {
     if (conv === "%") return "%";
     if (conv === "d") return String(Math.trunc(v));
-    if (conv === "f") return v.toFixed(prec === undefined ? 6 : Number(prec));
+    if (conv === "f") return formatF(v, prec === undefined ? 6 : Number(prec));
     if (conv === "g") return formatG(v, prec === undefined ? 6 : Number(prec));
     return pyFloat(v);
   });

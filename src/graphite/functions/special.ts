@@ -1,5 +1,5 @@
 /** Special and Graph functions: constant lines, thresholds, and graph-only options that leave the data alone. */
-import { createSeries, derive, formatG, maxOf, minOf, pyArg, pyFloat, type Series } from "../series.js";
+import { createSeries, derive, formatF, formatG, maxOf, minOf, pyArg, pyFloat, type Series } from "../series.js";
 import { dateArg, getAggFunc } from "./agg.js";
 import { argError } from "./errors.js";
 import { formatUnits } from "./alias.js";
@@ -88,8 +88,8 @@ defineFunction({
   impl: (_ctx, list: Series[], system: string | null, units: string | null) => {
     if (list.length === 0) return list;
     const fmt = (x: number): string => {
-      const base = system ? formatUnits(x, system) : x.toFixed(2);
-      return units ? `${base} ${units}` : base;
+      if (system) return formatUnits(x, system, "cactiStyle", units, units ? " " : "");
+      return units ? `${formatF(x, 2)} ${units}` : formatF(x, 2);
     };
     const stat = (s: Series, kind: "last" | "max" | "min"): number | null => {
       const v = Array.from(s.values).filter((x) => x === x);

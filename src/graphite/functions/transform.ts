@@ -434,8 +434,8 @@ defineFunction({
 });
 
 /** Truncates a UTC time to the start of a unit (`1d`, `h`, `min`, `w[1-7]`, `mon`, `y`), as smartSummarize's alignTo. */
-function alignStart(t: number, unitText: string): number {
-  const unit = unitText.replace(/^[0-9]+/, "");
+function alignStart(t: number, unit: string): number {
+  const unitText = unit;
   const d = new Date(t * 1000);
   const Y = d.getUTCFullYear();
   const M = d.getUTCMonth();
@@ -453,7 +453,7 @@ function alignStart(t: number, unitText: string): number {
   }
   if (unit.startsWith("mon")) return sec(Date.UTC(Y, M, 1));
   if (unit.startsWith("y")) return sec(Date.UTC(Y, 0, 1));
-  throw argError("smartSummarize", "alignTo", `unknown unit "${unitText}" (use s, min, h, d, w, mon, y)`);
+  throw argError("smartSummarize", "alignTo", `unknown unit "${unitText}" (use a unit such as seconds, minutes, hours, days, weeks, months, years)`);
 }
 
 /**
