@@ -191,3 +191,15 @@ export function dateArg(
   if (/^[+-]/.test(rel)) return ctx.now + parseInterval(rel, fn, param);
   throw argError(fn, param, `cannot parse time "${v}" (use unix seconds, now, or an offset such as -1h)`);
 }
+
+/**
+ * The most points one function may produce per series. graphite-web has no bound and will happily
+ * allocate `summarize(x, '1s')` over a year (31M points); a user's typo must not take the server down.
+ */
+export const MAX_OUTPUT_POINTS = 5_000_000;
+
+export function checkPoints(fn: string, param: string, points: number): void {
+  if (points > MAX_OUTPUT_POINTS) {
+    throw argError(fn, param, `would produce ${Math.ceil(points)} points per series (at most ${MAX_OUTPUT_POINTS}); use a larger interval or a shorter range`);
+  }
+}

@@ -207,3 +207,25 @@ describe("wide lists (a glob matching 100,000 names)", () => {
     expect(consolidateForMaxDataPoints(wide, 1)).toHaveLength(100_000);
   });
 });
+
+describe("output bounds", () => {
+  it("summarize to 1s buckets over a year is refused, not allocated", async () => {
+    const year = series("y", [1, 2], T0, 86400 * 182);
+    const err = await call(context(), "summarize", [[{ ...year, end: T0 + 365 * 86400 }], "1s"]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GraphiteFunctionError);
+    expect((err as Error).message).toMatch(/^summarize: argument "intervalString": would produce 31536\d+ points per series \(at most 5000000\)/);
+  });
+  it("timeFunction with step 1 over ten years is refused", async () => {
+    const ctx = { ...context(), until: T0 + 10 * 365 * 86400 };
+    await expect(call(ctx, "timeFunction", ["t", 1])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_ARG_VALUE" });
+  });
+  it("None for a required argument or one of many is refused", async () => {
+    await expect(call(context(), "upper", [[series("a.b", [1])], null])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_ARG_TYPE" });
+    await expect(call(context(), "scale", [[series("a.b", [1])], null])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_ARG_TYPE" });
+  });
+  it("None for a parameter with a default takes the default", async () => {
+    const [out] = await call(context(), "transformNull", [[series("a.b", [null, 1])], null]);
+    expect(out.name).toBe("transformNull(a.b,0)");
+    expect(Array.from(out.values)).toEqual([0, 1]);
+  });
+});

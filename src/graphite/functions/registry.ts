@@ -135,7 +135,8 @@ function checkType(fn: string, p: ParamDef, v: ArgValue): ArgValue {
     );
   };
   if (v === null) {
-    if (p.required && p.default === undefined) bad(`given (not None)`);
+    // None may stand for an optional single value, never for a required one or one of many.
+    if ((p.required && p.default === undefined && p.fallback === undefined) || p.multiple) bad("given (not None)");
     return v;
   }
   switch (p.type) {
@@ -213,7 +214,10 @@ export async function callFunction(
       } else args.push(null);
       continue;
     }
-    args.push(checkType(name, p, v));
+    // An explicit None where the parameter has a default means the default (graphite-web's validator
+    // lets None through; its functions then fail on it, a 500 we do not copy).
+    if (v === null && p.default !== undefined && p.default !== null) args.push(p.default);
+    else args.push(checkType(name, p, v));
   }
   if (i < positional.length) {
     throw new GraphiteFunctionError(

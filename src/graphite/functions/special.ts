@@ -1,6 +1,6 @@
 /** Special and Graph functions: constant lines, thresholds, and graph-only options that leave the data alone. */
 import { createSeries, derive, formatF, formatG, maxOf, minOf, pyArg, pyFloat, type Series } from "../series.js";
-import { dateArg, getAggFunc } from "./agg.js";
+import { checkPoints, dateArg, getAggFunc } from "./agg.js";
 import { argError } from "./errors.js";
 import { formatUnits } from "./alias.js";
 import { constantLineSeries } from "./combine.js";
@@ -117,6 +117,7 @@ defineFunction({
   params: [req("name", "string")],
   impl: (ctx, name: string) => {
     const step = 60;
+    checkPoints("identity", "name", (ctx.until - ctx.from) / step);
     const values: number[] = [];
     for (let t = ctx.from; t < ctx.until; t += step) values.push(t);
     return [createSeries({ name, start: ctx.from, end: ctx.until, step, values, pathExpression: `identity("${name}")` })];

@@ -1,6 +1,6 @@
 /** Transform functions (reference §6.2): per-series value rewrites, derivatives, shifts, buckets. */
 import { createSeries, derive, formatD, formatG, maxOf, NULL, pyArg, type ConsolidationFunc, type Series } from "../series.js";
-import { dateArg, getAggFunc, parseInterval } from "./agg.js";
+import { checkPoints, dateArg, getAggFunc, parseInterval } from "./agg.js";
 import { argError } from "./errors.js";
 import { opt, req, seriesList } from "./params.js";
 import { defineFunction, type EvalContext, type ParamType } from "./registry.js";
@@ -367,6 +367,7 @@ function positiveInterval(text: string, fn: string, param: string): number {
 /** graphite-web's `_summarizeValues`: buckets [b, b+interval) from `start`, func over non-null values. */
 function summarizeValues(s: Series, func: string, interval: number, start: number, end: number, fn: string): { values: Float64Array; end: number } {
   const agg = getAggFunc(func, fn);
+  checkPoints(fn, "intervalString", (end - start) / interval);
   const buckets = new Map<number, number[]>();
   for (let i = 0; i < s.values.length; i++) {
     const v = s.values[i];
@@ -487,6 +488,7 @@ defineFunction({
     return list.map((s) => {
       const step = Math.trunc(s.step);
       const count = Math.ceil((s.end - s.start) / interval);
+      checkPoints("hitcount", "intervalString", count);
       const buckets: number[][] = Array.from({ length: count }, () => []);
       const newStart = Math.trunc(s.end - count * interval);
       for (let i = 0; i < s.values.length; i++) {
@@ -576,7 +578,8 @@ defineSimple("add", "Adds constant to each value.", [req("constant", "float")], 
   return r;
 });
 
-function generated(ctx: EvalContext, name: string, step: number, f: (t: number) => number): Series {
+function generated(ctx: EvalContext, fn: string, name: string, step: number, f: (t: number) => number): Series {
+  checkPoints(fn, "step", (ctx.until - ctx.from) / step);
   const values: number[] = [];
   for (let t = ctx.from; t < ctx.until; t += step) values.push(f(t));
   return { ...createSeries({ name, start: ctx.from, end: ctx.until, step, values }), xFilesFactor: ctx.xFilesFactor ?? 0 };
@@ -590,7 +593,7 @@ defineFunction({
   params: [req("name", "string"), opt("amplitude", "integer", 1), opt("step", "integer", 60)],
   impl: (ctx, name: string, amplitude: number, step: number) => {
     if (step <= 0) throw argError("sinFunction", "step", `must be positive, got ${step}`);
-    return [generated(ctx, name, step, (t) => Math.sin(t) * amplitude)];
+    return [generated(ctx, "sinFunction", name, step, (t) => Math.sin(t) * amplitude)];
   },
 });
 
@@ -602,7 +605,7 @@ defineFunction({
   params: [req("name", "string"), opt("step", "integer", 60)],
   impl: (ctx, name: string, step: number) => {
     if (step <= 0) throw argError("timeFunction", "step", `must be positive, got ${step}`);
-    return [generated(ctx, name, step, (t) => t)];
+    return [generated(ctx, "timeFunction", name, step, (t) => t)];
   },
 });
 
@@ -616,7 +619,7 @@ defineFunction({
     if (step <= 0) throw argError("randomWalkFunction", "step", `must be positive, got ${step}`);
     let current = 0;
     return [
-      generated(ctx, name, step, () => {
+      generated(ctx, "randomWalkFunction", name, step, () => {
         const v = current;
         current += Math.random() - 0.5;
         return v;
