@@ -14,8 +14,9 @@ export function defaultConsolidation(schemaType: string): ConsolidationFunc {
 
 /** One consolidated output series: its values, first timestamp and step (= vpp·step). */
 export interface Consolidated {
+  /** `valuesPerPoint` records how many stored points each value joins; `datapoints(series)` pairs them. */
   series: Series;
-  /** Timestamps of the values, `start + k·step`, as many as values. */
+  /** Timestamps of the values, `start + k·step` up to `end`: what `datapoints(series)` pairs them with. */
   timestamps: number[];
 }
 

@@ -98,3 +98,24 @@ describe("names and tags (§5.1)", () => {
     expect(commonTags([s("d;dc=east;h=1"), s("d;dc=east;h=2")])).toEqual({ name: "d", dc: "east" });
   });
 });
+
+describe("datapoints", () => {
+  it("pairs values with start + k·step up to end inclusive; the shorter decides; NaN is null", async () => {
+    const { datapoints } = await import("./series.js");
+    expect(datapoints(createSeries({ name: "x", start: 10, end: 30, step: 10, values: [1, null, 3, 4] }))).toEqual([
+      [1, 10],
+      [null, 20],
+      [3, 30],
+    ]);
+    expect(datapoints(createSeries({ name: "x", start: 10, end: 100, step: 10, values: [1] }))).toEqual([[1, 10]]);
+  });
+  it("a consolidated series pairs with the consolidation's timestamps", async () => {
+    const { datapoints } = await import("./series.js");
+    const { consolidateForMaxDataPoints } = await import("./consolidate.js");
+    const s = { ...createSeries({ name: "t", start: 1, end: 21, step: 1, values: Array.from({ length: 20 }, (_v, i) => i + 1) }), consolidationFunc: "sum" as const };
+    for (const mdp of [1, 3, 9, 19, 25]) {
+      const [c] = consolidateForMaxDataPoints([s], mdp);
+      expect(datapoints(c.series).map(([, t]) => t)).toEqual(c.timestamps);
+    }
+  });
+});

@@ -118,10 +118,17 @@ export function renamed(s: Series, name: string, tag?: [string, string]): Series
   return out;
 }
 
-/** Timestamps of a series: start, start+step, … while < end (graphite-web's TimeSeries iteration length is the values'). */
-export function timestamps(s: Series): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < s.values.length; i++) out.push(s.start + i * s.step);
+/**
+ * graphite-web's `TimeSeries.datapoints()`: each value paired with `start, start+step, …` up to `end`
+ * inclusive; the shorter of the two decides the length. Values here are always materialised (a
+ * consolidated series has `step` = vpp·step already), so no valuesPerPoint factor applies. NaN is null.
+ */
+export function datapoints(s: Series): [number | null, number][] {
+  const out: [number | null, number][] = [];
+  for (let i = 0, t = s.start; i < s.values.length && t <= s.end; i++, t += s.step) {
+    const v = s.values[i];
+    out.push([v !== v ? null : v, t]);
+  }
   return out;
 }
 
