@@ -2,8 +2,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { commonTags, createSeries, formatD, formatF, formatG, joinPathExpressions, lcm, normalize, parseTags, pyArg, pyFloat } from "./series.js";
-import { round6 } from "./functions/transform.js";
+import { commonTags, createSeries, formatD, formatF, formatG, round6, joinPathExpressions, lcm, normalize, parseTags, pyArg, pyFloat } from "./series.js";
 
 const numbers = JSON.parse(readFileSync(new URL("./functions/fixtures/python-numbers.json", import.meta.url), "utf8")) as {
   numbers: { v: number; g: string; repr: string; d: string; round6: number; f2: string; f0: string }[];

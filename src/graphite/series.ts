@@ -239,6 +239,23 @@ export function formatF(v: number, digits: number): string {
   return negative ? `-${out}` : out;
 }
 
+/**
+ * Python's `round(v, 6)`: rounds the exact binary value half-to-even at the 6th decimal (JS `toFixed`
+ * breaks exact ties upward, so 15.8515625 would give 15.851563 where Python gives 15.851562).
+ */
+export function round6(v: number): number {
+  if (v !== v || v === 0 || !Number.isFinite(v) || Math.abs(v) >= 1e15) return v;
+  const exact = Math.abs(v).toFixed(30);
+  const dot = exact.indexOf(".");
+  const kept = exact.slice(0, dot + 7);
+  const rest = exact.slice(dot + 7);
+  let up = rest[0] > "5" || (rest[0] === "5" && /[1-9]/.test(rest.slice(1)));
+  if (rest[0] === "5" && !/[1-9]/.test(rest.slice(1))) up = Number(kept.at(-1)) % 2 === 1;
+  let r = Number(kept);
+  if (up) r = Number((r + 1e-6).toFixed(6));
+  return v < 0 ? -r : r;
+}
+
 /** Python's `int()` of a float as `%d` prints it (truncation toward zero). */
 export function formatD(v: number): string {
   return String(Math.trunc(v));

@@ -1,11 +1,11 @@
 /** Calculate functions (reference §6.3): moving windows over a re-fetched bootstrap range, percentiles. */
-import { derive, formatG, maxOf, NULL, pyArg, type Series } from "../series.js";
-import { getAggFunc, windowOf, xffCount } from "./agg.js";
+import { derive, formatG, maxOf, NULL, pyArg, round6, type Series } from "../series.js";
+import { dateArg, getAggFunc, windowOf, xffCount } from "./agg.js";
 import { argError } from "./errors.js";
 import { opt, req, seriesList, xFilesFactor } from "./params.js";
 import { percentile } from "./percentile.js";
-import { defineFunction, type EvalContext } from "./registry.js";
-import { refetch, round6 } from "./transform.js";
+import { defineFunction, refetch, type EvalContext } from "./registry.js";
+
 
 const windowParam = req("windowSize", "intOrInterval");
 
@@ -220,4 +220,39 @@ defineFunction({
       r.tags.stdev = String(points);
       return r;
     }),
+});
+
+defineFunction({
+  name: "linearRegression",
+  group: "Calculate",
+  description: "The least-squares line of the series (optionally fitted over another range).",
+  params: [seriesList, opt("startSourceAt", "date", null), opt("endSourceAt", "date", null)],
+  impl: async (ctx, list: Series[], startAt: string | number | null, endAt: string | number | null) => {
+    const from = startAt === null ? ctx.from : Math.trunc(dateArg(ctx, startAt, "linearRegression", "startSourceAt"));
+    const until = endAt === null ? ctx.until : Math.trunc(dateArg(ctx, endAt, "linearRegression", "endSourceAt"));
+    const sources = await refetch(ctx, list, from, until);
+    const out: Series[] = [];
+    for (let k = 0; k < Math.min(sources.length, list.length); k++) {
+      const src = sources[k];
+      const s = list[k];
+      let n = 0, sumI = 0, sumV = 0, sumII = 0, sumIV = 0;
+      src.values.forEach((v, i) => {
+        if (v !== v) return;
+        n++;
+        sumI += i;
+        sumV += v;
+        sumII += i * i;
+        sumIV += i * v;
+      });
+      const den = n * sumII - sumI * sumI;
+      if (den === 0) continue;
+      const factor = (n * sumIV - sumI * sumV) / den / src.step;
+      const offset = (sumII * sumV - sumIV * sumI) / den - factor * src.start;
+      const values = Float64Array.from(s.values, (_v, i) => offset + (s.start + i * s.step) * factor);
+      const r = derive(s, values, `linearRegression(${s.name}, ${from}, ${until})`);
+      r.tags.linearRegressions = `${from}, ${until}`;
+      out.push(r);
+    }
+    return out;
+  },
 });

@@ -6,8 +6,7 @@ import { createSeries, derive, NULL, type Series } from "../series.js";
 import { parseInterval } from "./agg.js";
 import { areaBetweenSeries } from "./special.js";
 import { opt, seriesList } from "./params.js";
-import { defineFunction, type EvalContext, type ParamDef } from "./registry.js";
-import { refetch } from "./transform.js";
+import { defineFunction, refetch, type EvalContext, type ParamDef } from "./registry.js";
 
 interface Analysis {
   predictions: Float64Array;

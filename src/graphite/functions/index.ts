@@ -3,7 +3,11 @@
  * Use {@link callFunction} with evaluated arguments; {@link functionsObject}/{@link functionsJson} for `/functions`.
  */
 import "./combine.js";
+import "./ratios.js";
 import "./transform.js";
+import "./buckets.js";
+import "./time-shift.js";
+import "./generators.js";
 import "./calculate.js";
 import "./lists.js";
 import "./filter.js";

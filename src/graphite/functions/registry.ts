@@ -308,3 +308,14 @@ export function functionsJson(value: unknown): string {
   const text = JSON.stringify(value, (_k, v) => (v === Infinity ? INF : v === -Infinity ? NINF : v));
   return text.replaceAll(JSON.stringify(INF), "1e9999").replaceAll(JSON.stringify(NINF), "-1e9999");
 }
+
+/**
+ * Re-evaluates the first argument over [from, until]: the evaluator's `refetch` when it set one, else each
+ * input's unique pathExpression through `fetch`.
+ */
+export async function refetch(ctx: EvalContext, list: Series[], from: number, until: number): Promise<Series[]> {
+  if (ctx.refetch) return ctx.refetch(from, until);
+  const out: Series[] = [];
+  for (const expr of new Set(list.map((s) => s.pathExpression))) out.push(...(await ctx.fetch(expr, from, until)));
+  return out;
+}

@@ -1,5 +1,5 @@
 /** Special and Graph functions: constant lines, thresholds, and graph-only options that leave the data alone. */
-import { createSeries, derive, formatF, formatG, maxOf, minOf, pyArg, pyFloat, type Series } from "../series.js";
+import { createSeries, derive, formatF, formatG, maxOf, minOf, pyArg, pyFloat, type ConsolidationFunc, type Series } from "../series.js";
 import { checkPoints, dateArg, getAggFunc } from "./agg.js";
 import { argError } from "./errors.js";
 import { formatUnits } from "./alias.js";
@@ -207,4 +207,35 @@ defineFunction({
   // graphite-web resolves seriesByTag in STORE.fetch, not in the function: hand the canonical call text
   // (quoted as graphite-web prints it) to the evaluator's fetch.
   impl: (ctx, ...exprs: string[]) => ctx.fetch(`seriesByTag(${exprs.map((e) => `'${e}'`).join(",")})`, ctx.from, ctx.until),
+});
+
+const CONSOLIDATIONS: ConsolidationFunc[] = ["sum", "average", "avg_zero", "min", "max", "first", "last", "median"];
+
+export function setConsolidation(list: Series[], func: string): Series[] {
+  const canonical = func === "avg" ? "average" : func;
+  if (!CONSOLIDATIONS.includes(canonical as ConsolidationFunc)) {
+    throw argError("consolidateBy", "consolidationFunc", `must be one of ${CONSOLIDATIONS.join(", ")}, got "${func}"`);
+  }
+  return list.map((s) => {
+    const r = derive(s, s.values, `consolidateBy(${s.name},"${func}")`);
+    r.consolidationFunc = canonical as ConsolidationFunc;
+    r.tags.consolidateBy = func;
+    return r;
+  });
+}
+
+defineFunction({
+  name: "consolidateBy",
+  group: "Special",
+  description: "Sets the function maxDataPoints consolidation and normalize use.",
+  params: [seriesList, req("consolidationFunc", "string", { options: ["sum", "average", "avg", "avg_zero", "min", "max", "first", "last", "median"] })],
+  impl: (_ctx, list: Series[], func: string) => setConsolidation(list, func),
+});
+
+defineFunction({
+  name: "cumulative",
+  group: "Special",
+  description: "The same as consolidateBy(seriesList, 'sum').",
+  params: [seriesList],
+  impl: (_ctx, list: Series[]) => setConsolidation(list, "sum"),
 });
