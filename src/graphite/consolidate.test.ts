@@ -84,3 +84,33 @@ describe("default consolidation per schema type", () => {
     expect(defaultConsolidation(type)).toBe(want);
   });
 });
+
+describe("properties", () => {
+  it("sum consolidation keeps the total of the values after the dropped head, and never more points than asked + 1", async () => {
+    const fc = (await import("fast-check")).default;
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 2, max: 50 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.constantFrom(1, 10, 60),
+        (values, mdp, startSteps, step) => {
+          const start = startSteps * step;
+          const s = { ...createSeries({ name: "p", start, step, values }), consolidationFunc: "sum" as const };
+          const [out] = consolidateForMaxDataPoints([s], mdp);
+          if (out.series === s) return values.length <= mdp;
+          const vpp = out.series.valuesPerPoint;
+          const drop = Math.floor((out.series.start - start) / step) - 1;
+          const kept = values.slice(drop).slice(0, out.timestamps.length * vpp);
+          const total = Array.from(out.series.values).reduce((a, b) => a + b, 0);
+          return (
+            total === kept.reduce((a, b) => a + b, 0) &&
+            out.timestamps.length <= mdp + 1 &&
+            out.series.start % (vpp * step) === 0 &&
+            out.timestamps.every((t, i) => t === out.series.start + i * vpp * step && t <= s.end)
+          );
+        },
+      ),
+    );
+  });
+});

@@ -31,7 +31,8 @@ if path:
     F = importlib.util.module_from_spec(spec)
     sys.modules["graphite.render.functions"] = F
     spec.loader.exec_module(F)
-    version = "1.1.10 functions.py (with master's _nonNegativeDelta null fix) on graphite-web 1.1.8 (Debian) datalib and views"
+    version = ("1.1.10 functions.py (with master's _nonNegativeDelta null fix) on graphite-web 1.1.8 (Debian) "
+               "datalib and views, whose TimeSeries and renderViewJson are unchanged in 1.1.10")
 else:
     from graphite.render import functions as F
     version = "1.1.8 (Debian)"
