@@ -43,7 +43,7 @@ FROM, UNTIL, NOW = 1795737600, 1795737600 + 20 * 60, 1795737600 + 20 * 60
 STEP = 60
 
 # Generated data served by the fake fetch (the same formula is in functions/fixture.case.ts).
-GEN = {"gen.*.x": ["gen.a.x", "gen.b.x", "gen.c.x"], "gen.a.x": ["gen.a.x"], "gen.b.x": ["gen.b.x"]}
+GEN = {"gen.*.x": ["gen.a.x", "gen.b.x", "gen.c.x"], "gen.a.x": ["gen.a.x"], "gen.b.x": ["gen.b.x"], "gen.c.x": ["gen.c.x"]}
 
 
 def gen_value(k, t):
@@ -371,6 +371,22 @@ case("movingWindow", "@gen.*.x", "4min", "max")
 case("movingWindow", "@gen.*.x", 3, "diff")
 case("movingWindow", "@gen.*.x", 3, "stddev", 0.5)
 case("movingWindow", "@gen.a.x", 6, "last")
+case("aggregateWithWildcards", "$A", "sum", 1)
+case("aggregateWithWildcards", "$A", "max", 1, 3)
+case("alpha", "$B", 0.5)
+case("drawAsInfinite", "$B")
+case("avg", "$A")
+case("sum", "$A", "$B")
+case("sin", "s")
+case("time", "t", 300)
+case("xFilesFactor", "$A", 0.3)
+case("threshold", 5.0)  # the HTTP parser hands a float here
+case("threshold", 5.5, "lbl", "red")
+case("applyByNode", "@gen.*.x", 1, "%.x")
+case("applyByNode", "@gen.*.x", 1, "%.x", "%-x")
+case("timeSlice", "$A", str(T0 + 120), str(T0 + 400))
+# verticalLine without a label names its series None (JSON null): ours is "", not a case.
+case("verticalLine", str(T0 + 300), "deploy", "blue")
 case("holtWintersForecast", "@gen.*.x", "1h", "10min")
 case("holtWintersForecast", "@gen.a.x")
 case("holtWintersConfidenceBands", "@gen.*.x", 2, "1h", "10min")
@@ -389,6 +405,7 @@ CHAINS = [
     ("reduceSeries", [["mapSeries", "$Q", 1], "divideSeries", 2, "used", "total"], {}),
     ("reduceSeries", [["mapSeries", "$Q", 1], "asPercent", 2, "used", "total"], {}),
     ("lower", [["upper", "$A"]], {}),
+    ("reduce", [["map", "$Q", 1], "divideSeries", 2, "used", "total"], {}),
     ("aliasByNode", [["scale", ["sumSeries", "$A"], 2], 1, 2], {}),
     ("groupByNode", [["scale", "$A", 3], 1, "sum"], {}),
 ]

@@ -27,6 +27,7 @@ defineFunction({
   params: [req("value", "float"), opt("label", "string", null), opt("color", "string", null)],
   impl: (ctx, value: number, label: string | null, color: string | null) => {
     const s = constantLineSeries(ctx, value);
+    s.pathExpression = `constantLine(${pyFloat(value)})`;
     if (label) s.name = label;
     if (color) s.options = { color };
     return [s];
