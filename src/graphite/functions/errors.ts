@@ -1,0 +1,23 @@
+/** Errors raised by render functions: a stable code and a one-line message naming the function and argument. */
+
+export type GraphiteFunctionErrorCode =
+  | "TORUS_ERR_GRAPHITE_UNKNOWN_FUNCTION"
+  | "TORUS_ERR_GRAPHITE_ARG_COUNT"
+  | "TORUS_ERR_GRAPHITE_ARG_TYPE"
+  | "TORUS_ERR_GRAPHITE_ARG_VALUE"
+  | "TORUS_ERR_GRAPHITE_UNKNOWN_KEYWORD"
+  | "TORUS_ERR_GRAPHITE_NO_FETCH";
+
+/** A user's mistake in a target: the HTTP layer answers 400 with `message`. */
+export class GraphiteFunctionError extends Error {
+  readonly code: GraphiteFunctionErrorCode;
+  constructor(code: GraphiteFunctionErrorCode, message: string) {
+    super(message);
+    this.name = "GraphiteFunctionError";
+    this.code = code;
+  }
+}
+
+export function argError(fn: string, param: string, message: string): GraphiteFunctionError {
+  return new GraphiteFunctionError("TORUS_ERR_GRAPHITE_ARG_VALUE", `${fn}: argument "${param}": ${message}`);
+}
