@@ -206,6 +206,8 @@ export function chooseSchema(
 export function checkStatName(name: string, runtime: Runtime, field = "stat"): void {
   const max = runtime.config.maxLineLength;
   if (name.length > max) throw badParameter(field, `stat name of ${name.length} characters is longer than the ${max} karbon accepts (MAX_LINE_LENGTH)`);
+  // No store holds a NUL (PostgreSQL refuses it outright): a 400 here, never a store error.
+  if (name.includes("\u0000")) throw badParameter(field, `stat name ${quote(name.slice(0, 120))} holds a NUL character, which no store can hold`);
 }
 
 /**
