@@ -166,7 +166,8 @@ export async function startCluster(options: { nodeTimeoutMs?: number; replicas?:
       .filter((f) => f.length > 2 && f[2].split(",").includes("master") && !/fail/.test(f[2]))
       .map((f) => Number(/:(\d+)@/.exec(f[1])![1]));
   };
-  const waitHealthy = async (ms = 30_000) => {
+  // Generous: on a loaded machine nodes can flap between PFAIL and ok for a while after create.
+  const waitHealthy = async (ms = 60_000) => {
     await until("cluster_state:ok on every node", ms, async () => {
       for (const p of live()) if (!(await ask(p, "cluster", "info")).includes("cluster_state:ok")) return false;
       const m = await masters();
