@@ -5,8 +5,8 @@
  *
  * Run: `npx tsx bench/ingest-parser.ts [lines]` (default 2,000,000).
  */
-import { LineFramer, parseDatagram } from "../src/ingest/line-framer.js";
-import type { PlaintextSink } from "../src/ingest/plaintext-parser.js";
+import { LineFramer, parseDatagram } from "../src/ingest/protocols/plaintext/line-framer.js";
+import type { PlaintextSink } from "../src/ingest/protocols/plaintext/plaintext-parser.js";
 
 const LINES = Number(process.argv[2] ?? 2_000_000);
 const CHUNK = 64 * 1024;

@@ -2,7 +2,7 @@ import cluster from "node:cluster";
 import { Command } from "commander";
 import { loadConfig } from "../config/index.js";
 import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
-import { KarbonPrimary, serveAsWorker } from "../ingest/karbon-cluster.js";
+import { KarbonPrimary, serveAsWorker } from "../ingest/cluster/karbon-cluster.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
 import { limitHeapGrowth } from "./heap-growth.js";

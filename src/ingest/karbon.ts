@@ -4,14 +4,14 @@ import { loadConfig, type Config } from "../config/index.js";
 import type { Logger } from "../logging/logger.js";
 import { buildRuntime, type Runtime } from "../runtime/runtime.js";
 import { StoreRegistry, type Store } from "../timeseries/index.js";
-import { Dispatcher } from "./dispatcher.js";
-import { createIngestLog } from "./ingest-log.js";
+import { Dispatcher } from "./pipeline/dispatcher.js";
+import { createIngestLog } from "./pipeline/ingest-log.js";
 import { KarbonMetrics } from "./karbon-metrics.js";
 import { buildMetricsApp, listenMetrics, localMetrics } from "./metrics-server.js";
-import type { BadLineReason, PlaintextSink } from "./plaintext-parser.js";
-import { connectionsAllowedByFileLimit, IDLE_PARTIAL, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./tcp-receiver.js";
-import { UdpReceiver } from "./udp-receiver.js";
-import { WriteBuffer } from "./write-buffer.js";
+import type { BadLineReason, PlaintextSink } from "./protocols/plaintext/plaintext-parser.js";
+import { connectionsAllowedByFileLimit, IDLE_PARTIAL, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./receivers/tcp-receiver.js";
+import { UdpReceiver } from "./receivers/udp-receiver.js";
+import { WriteBuffer } from "./pipeline/write-buffer.js";
 
 /** client_config defaults while ingesting (a schema's own client_config still wins). */
 export const INGEST_STORE_DEFAULTS = { sqlite: { cache_mb: 16 } } as const;

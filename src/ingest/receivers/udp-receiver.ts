@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6, type AddressInfo } from "node:net";
-import { parseDatagram } from "./line-framer.js";
+import { parseDatagram } from "../protocols/plaintext/line-framer.js";
 import type { ReceiverOptions } from "./tcp-receiver.js";
 
 /**

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { connect, type Socket } from "node:net";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { collector } from "./collecting-sink.case.js";
+import { collector } from "../protocols/plaintext/collecting-sink.case.js";
 import { connectionsAllowedByFileLimit, isHttpRequestLine, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./tcp-receiver.js";
 import { UdpReceiver } from "./udp-receiver.js";
 

@@ -2,11 +2,11 @@ import cluster, { type Worker } from "node:cluster";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { AggregatorRegistry } from "prom-client";
-import type { HttpLimits } from "../config/index.js";
-import { DEFAULT_HTTP_LIMITS } from "../http/bounded-server.js";
-import type { Logger } from "../logging/logger.js";
-import type { Karbon, KarbonAddresses } from "./karbon.js";
-import { buildMetricsApp, listenMetrics } from "./metrics-server.js";
+import type { HttpLimits } from "../../config/index.js";
+import { DEFAULT_HTTP_LIMITS } from "../../http/bounded-server.js";
+import type { Logger } from "../../logging/logger.js";
+import type { Karbon, KarbonAddresses } from "../karbon.js";
+import { buildMetricsApp, listenMetrics } from "../metrics-server.js";
 
 /**
  * `karbon --workers N`: N processes (node:cluster) share the TCP and UDP

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
-import type { Logger } from "../logging/logger.js";
-import { LineFramer } from "./line-framer.js";
-import type { PlaintextSink } from "./plaintext-parser.js";
+import type { Logger } from "../../logging/logger.js";
+import { LineFramer } from "../protocols/plaintext/line-framer.js";
+import type { PlaintextSink } from "../protocols/plaintext/plaintext-parser.js";
 
 export interface ReceiverOptions {
   sink: PlaintextSink;
