@@ -8,7 +8,7 @@ import { Dispatcher } from "./pipeline/dispatcher.js";
 import { createIngestLog } from "./pipeline/ingest-log.js";
 import { KarbonMetrics } from "./karbon-metrics.js";
 import { buildMetricsApp, listenMetrics, localMetrics } from "./metrics-server.js";
-import type { BadLineReason, PlaintextSink } from "./protocols/plaintext/plaintext-parser.js";
+import type { BadInputReason, PointSink } from "./protocols/index.js";
 import { checkListeners, createReceiver, type ListenerSpec, type Receiver } from "./receivers/listener.js";
 import { connectionsAllowedByFileLimit, IDLE_PARTIAL, type ConnectionEvent, type TcpLimits } from "./receivers/tcp-receiver.js";
 import { WriteBuffer } from "./pipeline/write-buffer.js";
@@ -73,9 +73,9 @@ export class Karbon {
   private rejectionSeq = 0;
   private readonly ownsRegistry: boolean;
   /** Forwards parser callbacks to the current dispatcher, so a reload swaps it under open connections. */
-  readonly sink: PlaintextSink = {
+  readonly sink: PointSink<BadInputReason> = {
     point: (stat: string, value: string, ts: number) => this.dispatcher.point(stat, value, ts),
-    bad: (reason: BadLineReason, excerpt: string) => this.dispatcher.bad(reason, excerpt),
+    bad: (reason: BadInputReason, excerpt: string) => this.dispatcher.bad(reason, excerpt),
   };
 
   constructor(private readonly options: KarbonOptions) {
