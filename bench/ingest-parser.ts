@@ -1,17 +1,20 @@
 /**
  * Micro-benchmark of the plaintext protocol layer alone: framing + parsing,
- * no sockets, no routing. The whole ingest path must sustain > 1.5M lines/s
+ * through the protocol's stream and datagram decoders as the receivers call
+ * them, no sockets, no routing. The whole ingest path must sustain > 1.5M lines/s
  * on one core, so this part has to be far faster than that.
  *
  * Run: `npx tsx bench/ingest-parser.ts [lines]` (default 2,000,000).
  */
-import { LineFramer, parseDatagram } from "../src/ingest/line-framer.js";
-import type { PlaintextSink } from "../src/ingest/plaintext-parser.js";
+import { plaintext } from "../src/ingest/protocols/plaintext/index.js";
+import { DEFAULT_MAX_LINE_LENGTH } from "../src/ingest/protocols/plaintext/line-framer.js";
+import type { PlaintextSink } from "../src/ingest/protocols/plaintext/plaintext-parser.js";
 
 const LINES = Number(process.argv[2] ?? 2_000_000);
 const CHUNK = 64 * 1024;
 const DATAGRAM = 1400; // a typical UDP payload under the Ethernet MTU
 const RUNS = 5;
+const LIMITS = { maxLineLength: DEFAULT_MAX_LINE_LENGTH };
 
 /** Counts, and touches what it gets so the work cannot be optimised away. */
 function makeSink(): PlaintextSink & { points: number; bads: number; checksum: number } {
@@ -69,9 +72,9 @@ function tcp(name: string, line: (k: number) => string): Scenario {
     name,
     stream,
     run(sink) {
-      const framer = new LineFramer(sink);
-      for (const piece of pieces) framer.push(piece);
-      framer.end();
+      const stream = plaintext.stream(sink, LIMITS);
+      for (const piece of pieces) stream.push(piece);
+      stream.end();
     },
   };
 }
@@ -83,7 +86,8 @@ function udp(name: string, line: (k: number) => string): Scenario {
     name,
     stream,
     run(sink) {
-      for (const piece of pieces) parseDatagram(piece, sink);
+      const datagram = plaintext.datagram!;
+      for (const piece of pieces) datagram(piece, sink, LIMITS);
     },
   };
 }

@@ -9,7 +9,7 @@
  *
  * Run: `node --expose-gc --import tsx bench/name-memory.ts [names]` (default 20,000).
  */
-import { parseLine } from "../src/ingest/plaintext-parser.js";
+import { parseLine } from "../src/ingest/protocols/plaintext/plaintext-parser.js";
 import { Router } from "../src/routing/router.js";
 import { NameCache, entryBytes } from "../src/timeseries/backends/name-cache.js";
 

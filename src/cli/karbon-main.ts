@@ -2,7 +2,8 @@ import cluster from "node:cluster";
 import { Command } from "commander";
 import { loadConfig } from "../config/index.js";
 import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
-import { KarbonPrimary, serveAsWorker } from "../ingest/karbon-cluster.js";
+import { KarbonPrimary, serveAsWorker } from "../ingest/cluster/karbon-cluster.js";
+import { carbonListeners } from "../ingest/receivers/listener.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
 import { limitHeapGrowth } from "./heap-growth.js";
@@ -58,7 +59,7 @@ export function karbonProgram(): Command {
         return;
       }
       const worker = cluster.isWorker;
-      const karbon = new Karbon({ configFiles: opts.config, config, tcp, udp, metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
+      const karbon = new Karbon({ configFiles: opts.config, config, listeners: carbonListeners(tcp, udp), metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
       // Before start: a signal sent as soon as "listening" is announced must find its handler.
       serveSignals(karbon, logger, { worker });
       const addresses = await karbon.start();

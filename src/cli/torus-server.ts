@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { loadConfig, type Config } from "../config/index.js";
 import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
+import { carbonListeners } from "../ingest/receivers/listener.js";
 import type { Logger } from "../logging/logger.js";
 import { buildQueryApp, karbonWriter, QueryMetrics } from "../query/index.js";
 import type { Endpoint } from "./endpoint.js";
@@ -41,7 +42,7 @@ export interface TorusServer {
 export async function startTorusServer(options: TorusServerOptions): Promise<TorusServer> {
   const config = options.config ?? (await loadConfig(options.configFiles));
   // With a plain start line, the one line below covers karbon's ports too.
-  const karbon = new Karbon({ configFiles: options.configFiles, config, tcp: options.karbonTcp ?? null, logger: options.logger, announce: options.plainStart ? () => {} : undefined });
+  const karbon = new Karbon({ configFiles: options.configFiles, config, listeners: carbonListeners(options.karbonTcp ?? null, null), logger: options.logger, announce: options.plainStart ? () => {} : undefined });
   const karbonAddresses = await karbon.start();
   const app = buildQueryApp({
     runtime: () => karbon.current.runtime,

@@ -4,14 +4,14 @@ import { loadConfig, type Config } from "../config/index.js";
 import type { Logger } from "../logging/logger.js";
 import { buildRuntime, type Runtime } from "../runtime/runtime.js";
 import { StoreRegistry, type Store } from "../timeseries/index.js";
-import { Dispatcher } from "./dispatcher.js";
-import { createIngestLog } from "./ingest-log.js";
+import { Dispatcher } from "./pipeline/dispatcher.js";
+import { createIngestLog } from "./pipeline/ingest-log.js";
 import { KarbonMetrics } from "./karbon-metrics.js";
 import { buildMetricsApp, listenMetrics, localMetrics } from "./metrics-server.js";
-import type { BadLineReason, PlaintextSink } from "./plaintext-parser.js";
-import { connectionsAllowedByFileLimit, IDLE_PARTIAL, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./tcp-receiver.js";
-import { UdpReceiver } from "./udp-receiver.js";
-import { WriteBuffer } from "./write-buffer.js";
+import type { BadInputReason, PointSink } from "./protocols/index.js";
+import { checkListeners, createReceiver, type ListenerSpec, type Receiver } from "./receivers/listener.js";
+import { connectionsAllowedByFileLimit, IDLE_PARTIAL, type ConnectionEvent, type TcpLimits } from "./receivers/tcp-receiver.js";
+import { WriteBuffer } from "./pipeline/write-buffer.js";
 
 /** client_config defaults while ingesting (a schema's own client_config still wins). */
 export const INGEST_STORE_DEFAULTS = { sqlite: { cache_mb: 16 } } as const;
@@ -20,8 +20,8 @@ export interface KarbonOptions {
   configFiles: readonly string[];
   /** Already loaded configuration (skips the first load). */
   config?: Config;
-  tcp?: { host: string; port: number } | null;
-  udp?: { host: string; port: number } | null;
+  /** What to listen on: a protocol on a transport at an address each (see `carbonListeners` for `--tcp`/`--udp`). */
+  listeners?: readonly ListenerSpec[];
   metrics?: { host: string; port: number } | null;
   logger: Logger;
   /** Shared with the query server in `torus start`. */
@@ -47,11 +47,14 @@ export interface Rejection {
 /** Rejections remembered for `/insert` to look up (the counter and the log keep the rest). */
 const REJECTIONS_KEPT = 100;
 
+/** Where karbon listens: each listener by its name, and the self-metrics port. */
 export interface KarbonAddresses {
-  tcp: AddressInfo | null;
-  udp: AddressInfo | null;
+  [listener: string]: AddressInfo | null;
   metrics: AddressInfo | null;
 }
+
+/** The Carbon plaintext ports the listening line always names, null when off (scripts read them). */
+const ALWAYS_NAMED = ["tcp", "udp"] as const;
 
 /**
  * The ingest server: receivers → dispatcher (routing) → per-store write
@@ -63,23 +66,22 @@ export class Karbon {
   private runtime!: Runtime;
   private dispatcher!: Dispatcher;
   private readonly buffers = new Map<Store, WriteBuffer>();
-  private tcp: TcpReceiver | null = null;
-  private udp: UdpReceiver | null = null;
+  private receivers: Receiver[] = [];
   private http: FastifyInstance | null = null;
   private readonly pressured = new Set<WriteBuffer>();
   private readonly rejections: Rejection[] = [];
   private rejectionSeq = 0;
   private readonly ownsRegistry: boolean;
   /** Forwards parser callbacks to the current dispatcher, so a reload swaps it under open connections. */
-  readonly sink: PlaintextSink = {
+  readonly sink: PointSink<BadInputReason> = {
     point: (stat: string, value: string, ts: number) => this.dispatcher.point(stat, value, ts),
-    bad: (reason: BadLineReason, excerpt: string) => this.dispatcher.bad(reason, excerpt),
+    bad: (reason: BadInputReason, excerpt: string) => this.dispatcher.bad(reason, excerpt),
   };
 
   constructor(private readonly options: KarbonOptions) {
     // Ingesting, a SQLite page cache mostly holds pages about to be rewritten: keep it small
     // (one per file). A karbon that only backs the query server keeps the store's default.
-    this.registry = options.registry ?? new StoreRegistry(options.tcp || options.udp ? INGEST_STORE_DEFAULTS : {});
+    this.registry = options.registry ?? new StoreRegistry(options.listeners?.length ? INGEST_STORE_DEFAULTS : {});
     this.ownsRegistry = !options.registry;
   }
 
@@ -98,29 +100,28 @@ export class Karbon {
     await this.install(config);
     for (const hook of config.onLoad) await hook();
     const logger = this.options.logger;
-    const receiverOptions = {
-      sink: this.sink,
-      maxLineLength: () => this.runtime.config.maxLineLength,
-      onChunk: () => this.afterChunk(),
-      logger,
-    };
-    const out: KarbonAddresses = { tcp: null, udp: null, metrics: null };
+    const listeners = this.options.listeners ?? [];
+    checkListeners(listeners);
+    const out: KarbonAddresses = { metrics: null };
+    for (const name of ALWAYS_NAMED) out[name] = null;
     try {
-      if (this.options.tcp) {
-        const tcpLimits = this.tcpLimits();
-        tcpLimits(); // warns now, not at the first connection, if the open-file limit lowers the cap
-        this.tcp = new TcpReceiver({
-          ...receiverOptions,
-          limits: tcpLimits,
-          onConnectionEvent: (event, partial) => this.onConnectionEvent(event, partial),
-        });
-        const tcp = this.tcp;
-        this.metrics.openConnections = () => tcp.connections;
-        out.tcp = await this.tcp.listen(this.options.tcp.host, this.options.tcp.port);
-      }
-      if (this.options.udp) {
-        this.udp = new UdpReceiver({ ...receiverOptions, dropped: () => this.metrics.bad("udp_dropped") });
-        out.udp = await this.udp.listen(this.options.udp.host, this.options.udp.port);
+      const tcpLimits = this.tcpLimits();
+      if (listeners.some((l) => l.transport === "tcp")) tcpLimits(); // warns now, not at the first connection, if the open-file limit lowers the cap
+      const context = {
+        sink: this.sink,
+        limits: () => this.runtime.config,
+        onChunk: () => this.afterChunk(),
+        logger,
+        tcpLimits,
+        onConnectionEvent: (event: ConnectionEvent, partial?: boolean) => this.onConnectionEvent(event, partial),
+        onInputRefused: (reason: string) => this.metrics.bad(reason),
+        dropped: () => this.metrics.bad("udp_dropped"),
+      };
+      this.metrics.openConnections = () => this.receivers.reduce((n, r) => n + r.connections, 0);
+      for (const spec of listeners) {
+        const receiver = createReceiver(spec, context);
+        this.receivers.push(receiver);
+        out[spec.name] = await receiver.listen(spec.address.host, spec.address.port);
       }
       if (this.options.metrics) {
         this.http = buildMetricsApp(localMetrics(this.metrics), config.http);
@@ -130,7 +131,8 @@ export class Karbon {
       await this.stop();
       throw err;
     }
-    const fields = { tcp: out.tcp, udp: out.udp, metrics: out.metrics, schemas: config.schemas.length, flushInterval: config.flushInterval };
+    const { metrics, ...listening } = out;
+    const fields = { ...listening, metrics, schemas: config.schemas.length, flushInterval: config.flushInterval };
     if (this.options.announce) this.options.announce(out, fields);
     else logger.info(fields, this.options.listeningMessage ?? "karbon listening");
     return out;
@@ -208,14 +210,13 @@ export class Karbon {
     };
   }
 
-  /** Count what the TCP receiver refused or closed: refusals by reason, idle closes, HTTP requests as bad lines. */
+  /** Count what a TCP receiver refused or closed: refusals by reason, idle closes. (Input a decoder refused counts as a bad line.) */
   private onConnectionEvent(event: ConnectionEvent, partial?: boolean): void {
     const m = this.metrics;
     if (event === "idle") {
       m.connectionsIdleClosed++;
       if (partial) m.bad(IDLE_PARTIAL);
-    } else if (event === "http_request") m.bad("http_request");
-    else m.connectionsRefused.set(event, (m.connectionsRefused.get(event) ?? 0) + 1);
+    } else m.connectionsRefused.set(event, (m.connectionsRefused.get(event) ?? 0) + 1);
   }
 
   private afterChunk(): void {
@@ -225,13 +226,8 @@ export class Karbon {
   private onPressure(buffer: WriteBuffer, full: boolean): void {
     if (full) this.pressured.add(buffer);
     else this.pressured.delete(buffer);
-    if (this.pressured.size > 0) {
-      this.tcp?.pause();
-      this.udp?.pause();
-    } else {
-      this.tcp?.resume();
-      this.udp?.resume();
-    }
+    if (this.pressured.size > 0) for (const r of this.receivers) r.pause();
+    else for (const r of this.receivers) r.resume();
   }
 
   /** Flush every buffer now; resolves when all are written (or a write failed and will be retried). */
@@ -252,9 +248,8 @@ export class Karbon {
    * number of points that could not be stored before the deadline (0 = none lost).
    */
   async stop(): Promise<number> {
-    await Promise.all([this.tcp?.close(), this.udp?.close(), this.http?.close()]);
-    this.tcp = null;
-    this.udp = null;
+    await Promise.all([...this.receivers.map((r) => r.close()), this.http?.close()]);
+    this.receivers = [];
     this.http = null;
     let lost = 0;
     const deadline = this.options.shutdownDeadlineMs ?? 30_000;

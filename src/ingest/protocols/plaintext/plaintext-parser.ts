@@ -9,6 +9,7 @@
  * @module
  */
 import { isUtf8 } from "node:buffer";
+import type { PointSink } from "../protocol.js";
 
 /**
  * Why a line was rejected. Stable strings: callers use them as counter
@@ -37,7 +38,7 @@ export const BAD_LINE_REASONS: readonly BadLineReason[] = Object.freeze([
  * silently ignored). Counting and logging are the sink's business; the
  * parser keeps no state.
  */
-export interface PlaintextSink {
+export interface PlaintextSink extends PointSink<BadLineReason> {
   /**
    * A well-formed line.
    * @param name - the stat name, decoded from UTF-8.

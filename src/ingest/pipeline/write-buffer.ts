@@ -1,7 +1,7 @@
-import { StoreError, WriteBatch, type Store } from "../timeseries/index.js";
-import type { Logger } from "../logging/logger.js";
+import { StoreError, WriteBatch, type Store } from "../../timeseries/index.js";
+import type { Logger } from "../../logging/logger.js";
 import type { IngestLog } from "./ingest-log.js";
-import type { KarbonMetrics } from "./karbon-metrics.js";
+import type { KarbonMetrics } from "../karbon-metrics.js";
 
 export interface WriteBufferOptions {
   /** Milliseconds between flushes; 0 writes through (one flush per received chunk). */

@@ -1,19 +1,16 @@
 import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
-import type { Logger } from "../logging/logger.js";
-import { LineFramer } from "./line-framer.js";
-import type { PlaintextSink } from "./plaintext-parser.js";
+import type { Logger } from "../../logging/logger.js";
+import type { StreamDecoder } from "../protocols/protocol.js";
 
 export interface ReceiverOptions {
-  sink: PlaintextSink;
-  maxLineLength: () => number;
-  /** After each chunk is parsed: the buffers decide whether to flush or push back. */
+  /** After each chunk is decoded: the buffers decide whether to flush or push back. */
   onChunk: () => void;
   logger: Logger;
 }
 
-/** Why a connection was refused or closed by karbon (metric labels). */
-export type ConnectionEvent = "max_connections" | "accept_error" | "idle" | "http_request";
+/** Why a connection was refused or closed by karbon for reasons of its transport (metric labels). */
+export type ConnectionEvent = "max_connections" | "accept_error" | "idle";
 
 /** What happened to the unterminated tail of a connection closed for idleness: it is dropped, and reported. */
 export const IDLE_PARTIAL = "idle_partial";
@@ -26,25 +23,18 @@ export interface TcpLimits {
 }
 
 export interface TcpReceiverOptions extends ReceiverOptions {
+  /** A decoder for each new connection (the protocol, with the bounds of the configuration current then). */
+  decoder: () => StreamDecoder;
   /** Read for every new connection, so a reload applies to the next one. */
   limits?: () => TcpLimits;
-  /** A connection refused or closed by karbon (counted by the caller); `partial`: an idle one held an unterminated line. */
+  /** A connection refused or closed by karbon (counted by the caller); `partial`: an idle one held an unterminated tail. */
   onConnectionEvent?: (event: ConnectionEvent, partial?: boolean) => void;
+  /** A connection closed because its decoder refused the input (`reason` from the protocol, counted by the caller). */
+  onInputRefused?: (reason: string) => void;
 }
 
 /** Unbounded unless configured (the library default; karbon passes its config). */
 const NO_LIMITS: TcpLimits = { idleTimeoutMs: 0, maxConnections: Number.POSITIVE_INFINITY };
-
-/** How much of a connection's start is held back to recognise an HTTP request line. */
-const SNIFF_BYTES = 8192;
-const NEWLINE = 0x0a;
-/** An HTTP/1.x request line (RFC 9112 §3): a browser or proxy talking to the Carbon port. */
-const HTTP_REQUEST_LINE = /^(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) \S+ HTTP\/\d(?:\.\d)?\r?$/;
-
-/** True when the first line of a connection is an HTTP request line. */
-export function isHttpRequestLine(line: string): boolean {
-  return HTTP_REQUEST_LINE.test(line);
-}
 
 /**
  * How many connections the process's open-file limit leaves room for, or
@@ -70,16 +60,16 @@ export function connectionsAllowedByFileLimit(limitsFile = "/proc/self/limits"):
 const WARN_EVERY_MS = 10_000;
 
 /**
- * Carbon plaintext over TCP: one framer per connection, chunks parsed as
+ * A protocol over TCP: one decoder per connection, chunks decoded as
  * they arrive. Pausing stops reading every socket, so the kernel's window
  * fills and senders wait (backpressure) instead of anything being dropped.
  *
  * Bounds: at most `maxConnections` open connections (a new one past it is
  * reset at once, so its sender sees an error instead of writing into a
  * socket nobody reads); a connection idle for `idleTimeoutMs` is closed
- * after its complete lines were handed on; a connection whose first line is
- * an HTTP request (a web page posting to the Carbon port) is closed before
- * anything on it is parsed.
+ * after its complete lines were handed on; a connection whose decoder refuses
+ * its input (plaintext: an HTTP request, a web page posting to the Carbon
+ * port) is closed, and nothing more on it is decoded.
  */
 export class TcpReceiver {
   private readonly server: Server;
@@ -134,39 +124,24 @@ export class TcpReceiver {
       socket.resetAndDestroy();
       return;
     }
-    const framer = new LineFramer(this.options.sink, { maxLineLength: this.options.maxLineLength() });
+    const decoder = this.options.decoder();
     this.sockets.set(socket, limits.idleTimeoutMs);
     socket.setNoDelay(true);
     if (this.paused) socket.pause();
-    // The start of the connection, held until its first line is known not to be an HTTP request.
-    let head: Buffer | null = Buffer.alloc(0);
-    const feed = (chunk: Buffer) => {
-      framer.push(chunk);
-      this.options.onChunk();
-    };
     const onData = (chunk: Buffer) => {
-      if (head === null) return feed(chunk);
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      const nl = head.indexOf(NEWLINE);
-      if (nl < 0 && head.length < SNIFF_BYTES) return;
-      const first = head.toString("latin1", 0, nl < 0 ? Math.min(head.length, 200) : Math.min(nl, 200));
-      const held = head;
-      head = null;
-      if (nl >= 0 && isHttpRequestLine(first)) {
-        this.options.onConnectionEvent?.("http_request");
-        this.options.logger.warn({ peer: socket.remoteAddress, line: first.trimEnd() }, "HTTP request on the Carbon port; closing the connection");
+      const close = decoder.push(chunk);
+      if (close !== null) {
+        this.options.onInputRefused?.(close.reason);
+        this.options.logger.warn({ peer: socket.remoteAddress, ...close.detail }, close.message);
         socket.off("data", onData);
         socket.destroy();
-        return;
       }
-      feed(held);
+      this.options.onChunk();
     };
     socket.on("data", onData);
-    // The sender closed its side: its last line is complete even without a newline.
+    // The sender closed its side: its last unit is complete even without a terminator.
     socket.on("end", () => {
-      if (head !== null && head.length > 0) framer.push(head);
-      head = null;
-      framer.end();
+      decoder.end();
       this.options.onChunk();
       socket.end();
     });
@@ -175,7 +150,7 @@ export class TcpReceiver {
       socket.on("timeout", () => {
         // Every complete line was handed on as it arrived; an unterminated tail after this long is
         // a line cut short, not one to guess at (a truncated timestamp would store at the wrong time).
-        const partial = (head?.length ?? 0) > 0 || framer.pendingBytes > 0;
+        const partial = decoder.pendingBytes > 0;
         this.options.onConnectionEvent?.("idle", partial);
         this.options.logger.debug({ peer: socket.remoteAddress, idleMs: limits.idleTimeoutMs, partial }, "closing an idle connection");
         socket.off("data", onData);

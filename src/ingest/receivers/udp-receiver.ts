@@ -1,10 +1,16 @@
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6, type AddressInfo } from "node:net";
-import { parseDatagram } from "./line-framer.js";
 import type { ReceiverOptions } from "./tcp-receiver.js";
 
+export interface UdpReceiverOptions extends ReceiverOptions {
+  /** Decode one datagram (the protocol's datagram form, with the bounds of the current configuration). */
+  decode: (datagram: Buffer) => void;
+  /** A datagram dropped while input is paused. */
+  dropped: () => void;
+}
+
 /**
- * Carbon plaintext over UDP: each datagram holds whole lines. UDP cannot
+ * A protocol over UDP: each datagram holds whole units (plaintext: lines). UDP cannot
  * push back, so while the write buffer is full datagrams are dropped and
  * counted (`udp_dropped`) rather than growing memory without bound.
  */
@@ -12,14 +18,14 @@ export class UdpReceiver {
   private socket: Socket | null = null;
   private paused = false;
 
-  constructor(private readonly options: ReceiverOptions & { dropped: () => void }) {}
+  constructor(private readonly options: UdpReceiverOptions) {}
 
   listen(host: string, port: number): Promise<AddressInfo> {
     const socket = createSocket({ type: isIPv6(host) ? "udp6" : "udp4", reuseAddr: false });
     this.socket = socket;
     socket.on("message", (msg) => {
       if (this.paused) return this.options.dropped();
-      parseDatagram(msg, this.options.sink, this.options.maxLineLength());
+      this.options.decode(msg);
       this.options.onChunk();
     });
     return new Promise((resolve, reject) => {
@@ -30,6 +36,11 @@ export class UdpReceiver {
         resolve(socket.address());
       });
     });
+  }
+
+  /** UDP has no connections (for the open-connections gauge, which counts TCP's). */
+  get connections(): number {
+    return 0;
   }
 
   pause(): void {

@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { connect, type Socket } from "node:net";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { collector } from "./collecting-sink.case.js";
-import { connectionsAllowedByFileLimit, isHttpRequestLine, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./tcp-receiver.js";
+import { collector } from "../protocols/plaintext/collecting-sink.case.js";
+import { plaintext } from "../protocols/plaintext/index.js";
+import { connectionsAllowedByFileLimit, TcpReceiver, type ConnectionEvent, type TcpLimits } from "./tcp-receiver.js";
 import { UdpReceiver } from "./udp-receiver.js";
 
 const logger = pino({ level: "silent" });
@@ -23,9 +24,16 @@ afterEach(async () => {
 
 async function tcpReceiver(limits?: TcpLimits) {
   const sink = collector();
-  const events: Array<[ConnectionEvent, boolean | undefined]> = [];
+  const events: Array<[ConnectionEvent | string, boolean | undefined]> = [];
   let chunks = 0;
-  const r = new TcpReceiver({ sink, maxLineLength: () => 4096, onChunk: () => chunks++, logger, limits: limits && (() => limits), onConnectionEvent: (e, p) => events.push([e, p]) });
+  const r = new TcpReceiver({
+    decoder: () => plaintext.stream(sink, { maxLineLength: 4096 }),
+    onChunk: () => chunks++,
+    logger,
+    limits: limits && (() => limits),
+    onConnectionEvent: (e, p) => events.push([e, p]),
+    onInputRefused: (reason) => events.push([reason, undefined]),
+  });
   const { port } = await r.listen("127.0.0.1", 0);
   cleanups.push(() => r.close());
   return { r, sink, events, port, chunks: () => chunks };
@@ -152,19 +160,6 @@ describe("TcpReceiver", () => {
     expect(names(sink)).toEqual(["GET=1@100", "POST.x=2@100"]);
     expect(events).toEqual([]);
   });
-
-  it.each([
-    ["GET / HTTP/1.1", true],
-    ["POST /insert?stat=x HTTP/1.1\r", true],
-    ["OPTIONS * HTTP/1.1", true],
-    ["GET / HTTP/2", true],
-    ["GET /x 1700000000", false],
-    ["get / HTTP/1.1", false],
-    ["c.web 1 1700000000", false],
-    ["GET  / HTTP/1.1", false],
-  ])("isHttpRequestLine(%j) is %s", (line, expected) => {
-    expect(isHttpRequestLine(line)).toBe(expected);
-  });
 });
 
 describe("connectionsAllowedByFileLimit", () => {
@@ -190,7 +185,7 @@ describe("UdpReceiver", () => {
   it("parses datagrams, and counts the ones dropped while paused", async () => {
     const sink = collector();
     let dropped = 0;
-    const r = new UdpReceiver({ sink, maxLineLength: () => 4096, onChunk: () => {}, logger, dropped: () => dropped++ });
+    const r = new UdpReceiver({ decode: (msg) => plaintext.datagram!(msg, sink, { maxLineLength: 4096 }), onChunk: () => {}, logger, dropped: () => dropped++ });
     const { port } = await r.listen("127.0.0.1", 0);
     cleanups.push(() => r.close());
     const s = createSocket("udp4");

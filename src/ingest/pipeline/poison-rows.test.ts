@@ -8,17 +8,17 @@
  */
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Timeseries, WriteBatch, type Store } from "../timeseries/index.js";
-import type { Cells } from "../timeseries/store.js";
-import { openMysqlStore } from "../timeseries/backends/mysql/mysql-store.js";
-import { openPostgresStore } from "../timeseries/backends/postgres/postgres-store.js";
-import { RedisStore } from "../timeseries/backends/redis/redis-store.js";
-import { TEST_REDIS_URL, redisBinariesAvailable, startCluster, storeAvailable, type TestCluster } from "../timeseries/backends/redis/test-cluster.js";
-import type { SqlStore } from "../timeseries/backends/sql/sql-store.js";
-import { REQUIRED, findServer } from "../timeseries/backends/sql/sql-test-target.js";
-import { SqliteStore } from "../timeseries/backends/sqlite/sqlite-store.js";
+import { Timeseries, WriteBatch, type Store } from "../../timeseries/index.js";
+import type { Cells } from "../../timeseries/store.js";
+import { openMysqlStore } from "../../timeseries/backends/mysql/mysql-store.js";
+import { openPostgresStore } from "../../timeseries/backends/postgres/postgres-store.js";
+import { RedisStore } from "../../timeseries/backends/redis/redis-store.js";
+import { TEST_REDIS_URL, redisBinariesAvailable, startCluster, storeAvailable, type TestCluster } from "../../timeseries/backends/redis/test-cluster.js";
+import type { SqlStore } from "../../timeseries/backends/sql/sql-store.js";
+import { REQUIRED, findServer } from "../../timeseries/backends/sql/sql-test-target.js";
+import { SqliteStore } from "../../timeseries/backends/sqlite/sqlite-store.js";
 import { createIngestLog } from "./ingest-log.js";
-import { KarbonMetrics } from "./karbon-metrics.js";
+import { KarbonMetrics } from "../karbon-metrics.js";
 import { WriteBuffer } from "./write-buffer.js";
 
 const T = Math.floor(Date.now() / 1000);

@@ -1,12 +1,12 @@
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileConfig } from "../config/index.js";
-import { buildRuntime } from "../runtime/runtime.js";
-import { StoreRegistry, WriteBatch } from "../timeseries/index.js";
-import { MAX_NAME_BYTES } from "../timeseries/limits.js";
+import { compileConfig } from "../../config/index.js";
+import { buildRuntime } from "../../runtime/runtime.js";
+import { StoreRegistry, WriteBatch } from "../../timeseries/index.js";
+import { MAX_NAME_BYTES } from "../../timeseries/limits.js";
 import { Dispatcher } from "./dispatcher.js";
 import { createIngestLog } from "./ingest-log.js";
-import { KarbonMetrics } from "./karbon-metrics.js";
+import { KarbonMetrics } from "../karbon-metrics.js";
 
 const NOW = 1_800_000_000;
 const registry = new StoreRegistry();

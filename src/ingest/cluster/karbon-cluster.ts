@@ -2,14 +2,14 @@ import cluster, { type Worker } from "node:cluster";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { AggregatorRegistry } from "prom-client";
-import type { HttpLimits } from "../config/index.js";
-import { DEFAULT_HTTP_LIMITS } from "../http/bounded-server.js";
-import type { Logger } from "../logging/logger.js";
-import type { Karbon, KarbonAddresses } from "./karbon.js";
-import { buildMetricsApp, listenMetrics } from "./metrics-server.js";
+import type { HttpLimits } from "../../config/index.js";
+import { DEFAULT_HTTP_LIMITS } from "../../http/bounded-server.js";
+import type { Logger } from "../../logging/logger.js";
+import type { Karbon, KarbonAddresses } from "../karbon.js";
+import { buildMetricsApp, listenMetrics } from "../metrics-server.js";
 
 /**
- * `karbon --workers N`: N processes (node:cluster) share the TCP and UDP
+ * `karbon --workers N`: N processes (node:cluster) share the listeners'
  * ports; the primary hands each new connection to one of them, and each
  * runs the whole pipeline (parse, route, buffer, write) for its
  * connections. Stores merge, so points of one name arriving through
@@ -18,7 +18,9 @@ import { buildMetricsApp, listenMetrics } from "./metrics-server.js";
  */
 
 /** Messages between the primary and its workers (IPC). */
-type ToPrimary = { karbon: "listening"; tcp: AddressInfo | null; udp: AddressInfo | null } | { karbon: "dead-letters"; id: number; total: number; names: Record<string, number> };
+type ToPrimary = { karbon: "listening"; listeners: Listening } | { karbon: "dead-letters"; id: number; total: number; names: Record<string, number> };
+/** A worker's bound listeners, by name (the metrics port is the primary's). */
+type Listening = Record<string, AddressInfo | null>;
 type ToWorker = { karbon: "dead-letters"; id: number };
 
 const isKarbonMessage = (m: unknown): m is { karbon: string } => typeof m === "object" && m !== null && "karbon" in m;
@@ -32,13 +34,14 @@ export function serveAsWorker(karbon: Karbon, addresses: KarbonAddresses): void 
     const reply: ToPrimary = { karbon: "dead-letters", id: (m as ToWorker).id, total: karbon.metrics.deadLetters, names: Object.fromEntries(karbon.metrics.deadLetterNames) };
     process.send?.(reply);
   });
-  process.send?.({ karbon: "listening", tcp: addresses.tcp, udp: addresses.udp } satisfies ToPrimary);
+  const { metrics: _metrics, ...listeners } = addresses;
+  process.send?.({ karbon: "listening", listeners } satisfies ToPrimary);
 }
 
 /** Primary side: the summed self-metrics port, and the moment every worker is listening. */
 export class KarbonPrimary {
   private readonly aggregator = new AggregatorRegistry();
-  private readonly listening = new Map<number, { tcp: AddressInfo | null; udp: AddressInfo | null }>();
+  private readonly listening = new Map<number, Listening>();
   private readonly waiting = new Map<number, { names: Map<string, number>; total: number; pending: number; done: () => void }>();
   private nextId = 1;
   private http: FastifyInstance | null = null;
@@ -59,7 +62,7 @@ export class KarbonPrimary {
       if (!isKarbonMessage(m)) return;
       const msg = m as ToPrimary;
       if (msg.karbon === "listening") {
-        this.listening.set(worker.id, { tcp: msg.tcp, udp: msg.udp });
+        this.listening.set(worker.id, msg.listeners);
         this.announce();
       } else if (msg.karbon === "dead-letters") {
         const w = this.waiting.get(msg.id);
@@ -95,8 +98,8 @@ export class KarbonPrimary {
     if (this.announced || this.listening.size < this.count) return;
     this.announced = true;
     const first = this.listening.values().next().value!;
-    const fields = { tcp: first.tcp, udp: first.udp, metrics: this.metricsAddress, workers: this.count };
-    if (this.onListening) this.onListening({ tcp: first.tcp, udp: first.udp, metrics: this.metricsAddress }, fields);
+    const fields = { ...first, metrics: this.metricsAddress, workers: this.count };
+    if (this.onListening) this.onListening({ ...first, metrics: this.metricsAddress }, fields);
     else this.logger.info(fields, "karbon listening");
   }
 

@@ -1,8 +1,8 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { StoreError, Timeseries, WriteBatch, type Namespace, type Store } from "../timeseries/index.js";
+import { StoreError, Timeseries, WriteBatch, type Namespace, type Store } from "../../timeseries/index.js";
 import { createIngestLog } from "./ingest-log.js";
-import { KarbonMetrics } from "./karbon-metrics.js";
+import { KarbonMetrics } from "../karbon-metrics.js";
 import { WriteBuffer, rejectionReason, type WriteBufferOptions } from "./write-buffer.js";
 
 const NOW = 1_800_000_000 - (1_800_000_000 % 3600);

@@ -1,9 +1,9 @@
-import type { Runtime } from "../runtime/runtime.js";
-import { ErrorCodes, TorusError, type WriteBatch } from "../timeseries/index.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import { ErrorCodes, TorusError, type WriteBatch } from "../../timeseries/index.js";
 import type { IngestLog } from "./ingest-log.js";
-import type { KarbonMetrics } from "./karbon-metrics.js";
-import type { BadLineReason, PlaintextSink } from "./plaintext-parser.js";
-import { describeBadLine } from "./plaintext-parser.js";
+import type { KarbonMetrics } from "../karbon-metrics.js";
+import type { BadLineReason, PlaintextSink } from "../protocols/plaintext/plaintext-parser.js";
+import { describeBadLine } from "../protocols/plaintext/plaintext-parser.js";
 
 /** Where a schema's points go: the write buffer (batch) of its store. */
 export interface BatchSource {
