@@ -6,7 +6,7 @@ import { KarbonPrimary, serveAsWorker } from "../ingest/karbon-cluster.js";
 import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
 import { limitHeapGrowth } from "./heap-growth.js";
-import { announce, dataLocations, describeListeners } from "./start-line.js";
+import { announce, dataLocations, describeListeners } from "../server/start-line.js";
 import { collect, runCli, UsageError } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
 import { superviseWorkers, workerCount } from "./worker-supervisor.js";

@@ -7,7 +7,7 @@ import { parseEndpoint } from "./endpoint.js";
 import { limitHeapGrowth } from "./heap-growth.js";
 import { collect } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
-import { startTorusServer } from "./torus-server.js";
+import { startTorusServer } from "../server/torus-server.js";
 
 /**
  * The bundled statsd example, found relative to this module: src/cli and

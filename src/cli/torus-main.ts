@@ -1,6 +1,6 @@
 import { Command } from "commander";
-import { migrateCommand } from "../tools/migrate-command.js";
-import { queryCommand } from "../tools/query-command.js";
+import { migrateCommand } from "./commands/migrate.js";
+import { queryCommand } from "./commands/query.js";
 import { schemaDebugCommand } from "../tools/schema-debug.js";
 import { schemaTestCommand } from "../tools/schema-test.js";
 import { runCli } from "./run-cli.js";

@@ -5,7 +5,7 @@ import { createLogger } from "../logging/logger.js";
 import { parseEndpoint } from "./endpoint.js";
 import { collect, UsageError } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
-import { startTorusServer } from "./torus-server.js";
+import { startTorusServer } from "../server/torus-server.js";
 import { superviseWorkers, workerCount } from "./worker-supervisor.js";
 
 export interface WebOptions {

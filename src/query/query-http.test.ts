@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { connect, type Socket } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTorusServer, type TorusServer } from "../cli/torus-server.js";
+import { startTorusServer, type TorusServer } from "../server/torus-server.js";
 import { compileConfig } from "../config/index.js";
 import { Karbon } from "../ingest/karbon.js";
 import { LIST_PAGE_BYTES } from "./list-command.js";

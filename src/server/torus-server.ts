@@ -4,7 +4,7 @@ import { loadConfig, type Config } from "../config/index.js";
 import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
 import type { Logger } from "../logging/logger.js";
 import { buildQueryApp, karbonWriter, QueryMetrics } from "../query/index.js";
-import type { Endpoint } from "./endpoint.js";
+import type { Endpoint } from "../cli/endpoint.js";
 import { dataLocations, describeListeners } from "./start-line.js";
 
 export interface TorusServerOptions {

@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
-import { loadConfig } from "../config/index.js";
-import { collect, UsageError } from "../cli/run-cli.js";
-import { parseTime } from "../query/time-parse.js";
-import { buildRuntime } from "../runtime/runtime.js";
-import { StoreRegistry } from "../timeseries/index.js";
-import { migrate, type StatReport } from "./migrate.js";
+import { loadConfig } from "../../config/index.js";
+import { collect, UsageError } from "../run-cli.js";
+import { parseTime } from "../../time/time-parse.js";
+import { buildRuntime } from "../../runtime/runtime.js";
+import { StoreRegistry } from "../../timeseries/index.js";
+import { migrate, type StatReport } from "../../tools/migrate.js";
 
 interface MigrateFlags {
   config: string[];
