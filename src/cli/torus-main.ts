@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { migrateCommand } from "./commands/migrate.js";
 import { queryCommand } from "./commands/query.js";
-import { schemaDebugCommand } from "../tools/schema-debug.js";
-import { schemaTestCommand } from "../tools/schema-test.js";
+import { schemaDebugCommand } from "./commands/schema-debug.js";
+import { schemaTestCommand } from "./commands/schema-test.js";
 import { runCli } from "./run-cli.js";
 import { startCommand } from "./start-command.js";
 import { runWeb, webCommand, withWebOptions, type WebOptions } from "./web-command.js";
