@@ -65,7 +65,7 @@ export class Karbon implements PointSink {
     return this.runtime.config;
   }
 
-  /** The current routing, for tools and `/insert`. */
+  /** The current routing (schema-test and tests drive it directly). */
   get current(): Dispatcher {
     return this.dispatcher;
   }
