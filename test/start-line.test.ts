@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { dataLocations, describeListeners } from "../src/cli/start-line.js";
+import { dataLocations, describeListeners } from "../src/server/start-line.js";
 import { loadConfig } from "../src/config/index.js";
 import { BUILT, ROOT, eventually, jsonLogs, reapChildren, sendTcp, spawnCli, wrap } from "./helpers/processes.js";
 

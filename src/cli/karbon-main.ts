@@ -1,13 +1,14 @@
 import cluster from "node:cluster";
 import { Command } from "commander";
 import { loadConfig } from "../config/index.js";
-import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
+import type { KarbonAddresses } from "../ingest/karbon.js";
 import { KarbonPrimary, serveAsWorker } from "../ingest/cluster/karbon-cluster.js";
 import { carbonListeners } from "../ingest/receivers/listener.js";
 import { createLogger } from "../logging/logger.js";
+import { karbonServer } from "../server/karbon-server.js";
 import { parseEndpoint } from "./endpoint.js";
 import { limitHeapGrowth } from "./heap-growth.js";
-import { announce, dataLocations, describeListeners } from "./start-line.js";
+import { announce, dataLocations, describeListeners } from "../server/start-line.js";
 import { collect, runCli, UsageError } from "./run-cli.js";
 import { serveSignals } from "./serve-signals.js";
 import { superviseWorkers, workerCount } from "./worker-supervisor.js";
@@ -59,11 +60,11 @@ export function karbonProgram(): Command {
         return;
       }
       const worker = cluster.isWorker;
-      const karbon = new Karbon({ configFiles: opts.config, config, listeners: carbonListeners(tcp, udp), metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
+      const server = karbonServer({ configFiles: opts.config, config, listeners: carbonListeners(tcp, udp), metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
       // Before start: a signal sent as soon as "listening" is announced must find its handler.
-      serveSignals(karbon, logger, { worker });
-      const addresses = await karbon.start();
-      if (worker) serveAsWorker(karbon, addresses);
+      serveSignals(server, logger, { worker });
+      const addresses = await server.start();
+      if (worker) serveAsWorker(server.karbon, addresses);
     });
 }
 

@@ -1,11 +1,11 @@
 import { Command } from "commander";
-import { migrateCommand } from "../tools/migrate-command.js";
-import { queryCommand } from "../tools/query-command.js";
-import { schemaDebugCommand } from "../tools/schema-debug.js";
-import { schemaTestCommand } from "../tools/schema-test.js";
+import { migrateCommand } from "./commands/migrate.js";
+import { queryCommand } from "./commands/query.js";
+import { schemaDebugCommand } from "./commands/schema-debug.js";
+import { schemaTestCommand } from "./commands/schema-test.js";
 import { runCli } from "./run-cli.js";
-import { startCommand } from "./start-command.js";
-import { runWeb, webCommand, withWebOptions, type WebOptions } from "./web-command.js";
+import { startCommand } from "./commands/start.js";
+import { runWeb, webCommand, withWebOptions, type WebOptions } from "./commands/web.js";
 
 /**
  * `torus`: bare, it is the query server (seed behaviour); each subcommand is

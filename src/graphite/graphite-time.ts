@@ -7,7 +7,7 @@
  * Grafana's older releases depend on its exact forms, so it is written out
  * here rather than handed to a general date parser.
  */
-import { zoneOffsetMs } from "../query/time-parse.js";
+import { zoneOffsetMs } from "../time/time-parse.js";
 
 /** Stable error codes. */
 export const GraphiteTimeErrorCodes = {

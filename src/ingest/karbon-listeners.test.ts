@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { compileConfig } from "../config/index.js";
-import { Karbon } from "./karbon.js";
+import { karbonServer } from "../server/karbon-server.js";
 import { carbonListeners, checkListeners, type ListenerSpec } from "./receivers/listener.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -22,10 +22,10 @@ async function karbon(listeners: readonly ListenerSpec[]) {
   const config = compileConfig({ SCHEMAS: { all: { type: "count", match: "^l\\.", intervals: { minute: { step: 60, steps: 60 } }, prefix: "klst" } } });
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const k = new Karbon({ configFiles: [], config, logger, listeners });
-  cleanups.push(() => k.stop());
-  const addresses = await k.start();
-  return { k, addresses, logs };
+  const server = karbonServer({ configFiles: [], config, logger, listeners });
+  cleanups.push(() => server.stop());
+  const addresses = await server.start();
+  return { k: server.karbon, addresses, logs };
 }
 
 function sendTcp(port: number, text: string): Promise<void> {

@@ -1,9 +1,10 @@
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { loadConfig, type Config } from "../config/index.js";
+import type { Config } from "../config/index.js";
 import type { Logger } from "../logging/logger.js";
-import { buildRuntime, type Runtime } from "../runtime/runtime.js";
-import { StoreRegistry, type Store } from "../timeseries/index.js";
+import type { WritePath, WriteOutcome } from "../runtime/write-path.js";
+import type { Runtime, RuntimeSource } from "../runtime/runtime.js";
+import type { Store } from "../timeseries/index.js";
 import { Dispatcher } from "./pipeline/dispatcher.js";
 import { createIngestLog } from "./pipeline/ingest-log.js";
 import { KarbonMetrics } from "./karbon-metrics.js";
@@ -13,19 +14,13 @@ import { checkListeners, createReceiver, type ListenerSpec, type Receiver } from
 import { connectionsAllowedByFileLimit, IDLE_PARTIAL, type ConnectionEvent, type TcpLimits } from "./receivers/tcp-receiver.js";
 import { WriteBuffer } from "./pipeline/write-buffer.js";
 
-/** client_config defaults while ingesting (a schema's own client_config still wins). */
-export const INGEST_STORE_DEFAULTS = { sqlite: { cache_mb: 16 } } as const;
-
 export interface KarbonOptions {
-  configFiles: readonly string[];
-  /** Already loaded configuration (skips the first load). */
-  config?: Config;
+  /** The runtime to ingest into, and news of each reload (the runtime host; karbon reads no files). */
+  runtime: RuntimeSource;
   /** What to listen on: a protocol on a transport at an address each (see `carbonListeners` for `--tcp`/`--udp`). */
   listeners?: readonly ListenerSpec[];
   metrics?: { host: string; port: number } | null;
   logger: Logger;
-  /** Shared with the query server in `torus start`. */
-  registry?: StoreRegistry;
   /** How long shutdown keeps retrying a failing store before giving up. */
   shutdownDeadlineMs?: number;
   /** The log line announcing the ports ("karbon listening"; workers of `--workers` say so per worker). */
@@ -35,17 +30,6 @@ export interface KarbonOptions {
   /** Announce the ports some other way (a plain line on a terminal) instead of the JSON log line. */
   announce?: (addresses: KarbonAddresses, fields: Record<string, unknown>) => void;
 }
-
-/** A row a store refused, as `/insert` learns of it. */
-export interface Rejection {
-  readonly seq: number;
-  readonly name: string;
-  readonly reason: string;
-  readonly message: string;
-}
-
-/** Rejections remembered for `/insert` to look up (the counter and the log keep the rest). */
-const REJECTIONS_KEPT = 100;
 
 /** Where karbon listens: each listener by its name, and the self-metrics port. */
 export interface KarbonAddresses {
@@ -58,47 +42,41 @@ const ALWAYS_NAMED = ["tcp", "udp"] as const;
 
 /**
  * The ingest server: receivers → dispatcher (routing) → per-store write
- * buffers → stores. Owns reload (SIGHUP) and clean shutdown (SIGTERM).
+ * buffers → stores. It ingests into the runtime its source gives, rebuilds
+ * its dispatcher when the source installs a new one (a reload), and owns a
+ * clean shutdown (flush what was accepted). Also the write path of
+ * `/insert` ({@link WritePath}).
  */
-export class Karbon {
+export class Karbon implements WritePath {
   readonly metrics = new KarbonMetrics();
-  readonly registry: StoreRegistry;
   private runtime!: Runtime;
   private dispatcher!: Dispatcher;
   private readonly buffers = new Map<Store, WriteBuffer>();
   private receivers: Receiver[] = [];
   private http: FastifyInstance | null = null;
   private readonly pressured = new Set<WriteBuffer>();
-  private readonly rejections: Rejection[] = [];
-  private rejectionSeq = 0;
-  private readonly ownsRegistry: boolean;
   /** Forwards parser callbacks to the current dispatcher, so a reload swaps it under open connections. */
   readonly sink: PointSink<BadInputReason> = {
     point: (stat: string, value: string, ts: number) => this.dispatcher.point(stat, value, ts),
     bad: (reason: BadInputReason, excerpt: string) => this.dispatcher.bad(reason, excerpt),
   };
 
-  constructor(private readonly options: KarbonOptions) {
-    // Ingesting, a SQLite page cache mostly holds pages about to be rewritten: keep it small
-    // (one per file). A karbon that only backs the query server keeps the store's default.
-    this.registry = options.registry ?? new StoreRegistry(options.listeners?.length ? INGEST_STORE_DEFAULTS : {});
-    this.ownsRegistry = !options.registry;
-  }
+  constructor(private readonly options: KarbonOptions) {}
 
   get config(): Config {
     return this.runtime.config;
   }
 
-  /** The current routing, for tools and `/insert`. */
+  /** The current routing (schema-test and tests drive it directly). */
   get current(): Dispatcher {
     return this.dispatcher;
   }
 
-  /** Load the configuration, open stores and start listening. */
+  /** Wire the current runtime (and every later one) to write buffers, and start listening. */
   async start(): Promise<KarbonAddresses> {
-    const config = this.options.config ?? (await loadConfig(this.options.configFiles));
-    await this.install(config);
-    for (const hook of config.onLoad) await hook();
+    this.install(this.options.runtime.runtime());
+    this.options.runtime.onInstall((runtime) => this.install(runtime));
+    const config = this.runtime.config;
     const logger = this.options.logger;
     const listeners = this.options.listeners ?? [];
     checkListeners(listeners);
@@ -138,8 +116,9 @@ export class Karbon {
     return out;
   }
 
-  private async install(config: Config): Promise<void> {
-    const runtime = await buildRuntime(config, this.registry);
+  /** Buffers for stores not seen before, and a new dispatcher over the runtime. */
+  private install(runtime: Runtime): void {
+    const config = runtime.config;
     const log = createIngestLog(this.options.logger, config.debug);
     for (const s of runtime.schemas) {
       if (!this.buffers.has(s.store)) {
@@ -150,7 +129,6 @@ export class Karbon {
           logger: this.options.logger,
           metrics: this.metrics,
           onPressure: (full) => this.onPressure(buffer, full),
-          onReject: (name, reason, message) => this.rejected(name, reason, message),
         });
         buffer.start();
         this.buffers.set(s.store, buffer);
@@ -161,39 +139,6 @@ export class Karbon {
     this.dispatcher = new Dispatcher(runtime, (i) => this.buffers.get(runtime.schemas[i].store)!, log, this.metrics, this.options.clock);
     old?.close();
     this.runtime = runtime;
-  }
-
-  /**
-   * Reload every configuration file (SIGHUP). A configuration that fails to
-   * load keeps the running one; the error is logged and returned.
-   */
-  async reload(): Promise<Error | null> {
-    try {
-      const config = await loadConfig(this.options.configFiles);
-      await this.install(config);
-      for (const hook of config.onReload) await hook();
-      this.options.logger.info({ files: config.files, schemas: config.schemas.length }, "configuration reloaded");
-      return null;
-    } catch (err) {
-      this.options.logger.error({ err: (err as Error).message }, "reload failed; keeping the running configuration");
-      return err as Error;
-    }
-  }
-
-  private rejected(name: string, reason: string, message: string): void {
-    this.rejections.push({ seq: ++this.rejectionSeq, name, reason, message });
-    if (this.rejections.length > REJECTIONS_KEPT) this.rejections.shift();
-  }
-
-  /** A mark to pass to `rejectedSince`. */
-  get rejectionMark(): number {
-    return this.rejectionSeq;
-  }
-
-  /** Rows of `name` a store refused since `mark` (the most recent ones only). */
-  rejectedSince(mark: number, name: string): Rejection | undefined {
-    for (let i = this.rejections.length - 1; i >= 0 && this.rejections[i].seq > mark; i--) if (this.rejections[i].name === name) return this.rejections[i];
-    return undefined;
   }
 
   /** The TCP bounds from the current configuration, the cap kept below what the open-file limit allows. */
@@ -230,6 +175,24 @@ export class Karbon {
     else for (const r of this.receivers) r.resume();
   }
 
+  /**
+   * `/insert`: route one point as a received line would be, then flush, and
+   * answer from what the flush reports for its rows (a store may refuse a
+   * row staging could not judge: a sum that overflows what it holds).
+   */
+  async write(stat: string, value: string, timestamp: number): Promise<WriteOutcome> {
+    const { staged, rejection } = this.dispatcher.process(stat, value, timestamp);
+    if (staged === 0) return { staged, rejection: rejection && { ...rejection, by: "staging" }, stored: true };
+    const outcomes = await Promise.all([...this.buffers.values()].map((b) => b.flushed()));
+    let refused = null;
+    for (const o of outcomes) refused ??= o.refused.find((r) => r.name === stat) ?? null;
+    return {
+      staged,
+      rejection: refused && { reason: refused.reason, message: refused.message, by: "store" },
+      stored: outcomes.every((o) => o.ok),
+    };
+  }
+
   /** Flush every buffer now; resolves when all are written (or a write failed and will be retried). */
   async flush(): Promise<boolean> {
     const results = await Promise.all([...this.buffers.values()].map((b) => b.flush()));
@@ -244,7 +207,8 @@ export class Karbon {
   }
 
   /**
-   * Stop accepting, flush everything accepted, close stores. Resolves to the
+   * Stop accepting and flush everything accepted (the stores stay open: they
+   * belong to the runtime host). Resolves to the
    * number of points that could not be stored before the deadline (0 = none lost).
    */
   async stop(): Promise<number> {
@@ -255,7 +219,6 @@ export class Karbon {
     const deadline = this.options.shutdownDeadlineMs ?? 30_000;
     for (const b of this.buffers.values()) lost += await b.close(deadline);
     this.dispatcher?.close();
-    if (this.ownsRegistry) await this.registry.closeAll();
     return lost;
   }
 }

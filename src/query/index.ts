@@ -2,8 +2,8 @@
 export { buildQueryApp, clientOf, type QueryAppDeps } from "./query-app.js";
 export { QueryError, QueryErrorCodes, classifyError } from "./query-error.js";
 export { QueryMetrics } from "./query-metrics.js";
-export { karbonWriter, type PointWriter } from "./point-writer.js";
+export { pointWriter, type PointWriter } from "./point-writer.js";
 export { RequestBudget, bucketCount, bucketRange, chooseSchema, pickSchema, readResolved, resolveStat, type ReadParams, type ResolvedStat, type SchemaChoice } from "./resolve-stat.js";
 export { parseStatExpression, type StatExpression } from "./stat-expression.js";
-export { parseTime, wallTimeToUtc, zoneOffsetMs, type TimeContext } from "./time-parse.js";
+export { parseTime, wallTimeToUtc, zoneOffsetMs, type TimeContext } from "../time/time-parse.js";
 export { toJsonValue } from "./serialize.js";

@@ -14,7 +14,7 @@ import { QueryError, QueryErrorCodes, classifyError } from "./query-error.js";
 import { QueryMetrics, type CommandName } from "./query-metrics.js";
 import { SeriesCache } from "./series-cache.js";
 import { seriesCommand } from "./series-command.js";
-import type { TimeContext } from "./time-parse.js";
+import type { TimeContext } from "../time/time-parse.js";
 
 /** What the query app is built from; it never opens stores or listens itself. */
 export interface QueryAppDeps {

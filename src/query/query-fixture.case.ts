@@ -2,8 +2,10 @@ import { pino } from "pino";
 import type { FastifyInstance } from "fastify";
 import { compileConfig, type Config } from "../config/index.js";
 import { Karbon } from "../ingest/karbon.js";
+import { buildRuntime, fixedRuntime } from "../runtime/runtime.js";
+import { StoreRegistry } from "../timeseries/index.js";
 import { buildQueryApp } from "./query-app.js";
-import { karbonWriter } from "./point-writer.js";
+import { pointWriter } from "./point-writer.js";
 
 /** A pinned "now" in the middle of an hour, so minute and hour buckets are easy to compute by hand. */
 export const NOW = 1_800_000_000 - (1_800_000_000 % 3600) + 1830;
@@ -60,9 +62,11 @@ export async function fixture(extra: Record<string, unknown> = {}): Promise<Fixt
   const config = compileConfig(fixtureExports(extra));
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const karbon = new Karbon({ configFiles: [], config, logger, clock: () => NOW });
+  const registry = new StoreRegistry();
+  const runtime = await buildRuntime(config, registry);
+  const karbon = new Karbon({ runtime: fixedRuntime(runtime), logger, clock: () => NOW });
   await karbon.start();
-  const app = buildQueryApp({ runtime: () => karbon.current.runtime, writer: karbonWriter(karbon), logger, clock: () => NOW });
+  const app = buildQueryApp({ runtime: () => runtime, writer: pointWriter(karbon), logger, clock: () => NOW });
   const request = async (method: "GET" | "POST", url: string) => {
     const res = await app.inject({ method, url });
     let body: any = null;
@@ -91,6 +95,7 @@ export async function fixture(extra: Record<string, unknown> = {}): Promise<Fixt
     async close() {
       await app.close();
       await karbon.stop();
+      await registry.closeAll();
     },
   };
 }

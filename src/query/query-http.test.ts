@@ -8,9 +8,9 @@ import fc from "fast-check";
 import { connect, type Socket } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTorusServer, type TorusServer } from "../cli/torus-server.js";
+import { startTorusServer, type TorusServer } from "../server/torus-server.js";
 import { compileConfig } from "../config/index.js";
-import { Karbon } from "../ingest/karbon.js";
+import { karbonServer, type KarbonServer } from "../server/karbon-server.js";
 import { LIST_PAGE_BYTES } from "./list-command.js";
 import { NOW, fixture, fixtureExports, type Fixture } from "./query-fixture.case.js";
 
@@ -352,11 +352,11 @@ describe("socket bounds of torus's HTTP port", () => {
 });
 
 describe("socket bounds of karbon's metrics port", () => {
-  let karbon: Karbon;
+  let karbon: KarbonServer;
   let port: number;
   beforeAll(async () => {
     const config = compileConfig(fixtureExports({ HTTP_REQUEST_TIMEOUT: 1, HTTP_MAX_CONNECTIONS: 2 }));
-    karbon = new Karbon({ configFiles: [], config, logger, metrics: { host: "127.0.0.1", port: 0 } });
+    karbon = karbonServer({ configFiles: [], config, logger, metrics: { host: "127.0.0.1", port: 0 } });
     port = (await karbon.start()).metrics!.port;
   });
   afterAll(() => karbon.stop());

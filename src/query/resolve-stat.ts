@@ -6,7 +6,7 @@ import { parseBoolean, parseChoice, parseSteps } from "./params.js";
 import { QueryError, QueryErrorCodes, badParameter } from "./query-error.js";
 import type { SeriesCache } from "./series-cache.js";
 import { parseStatExpression } from "./stat-expression.js";
-import { parseTime, type TimeContext } from "./time-parse.js";
+import { parseTime, type TimeContext } from "../time/time-parse.js";
 
 export type Format = "graphite" | "json";
 

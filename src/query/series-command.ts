@@ -4,7 +4,7 @@ import { QueryError, QueryErrorCodes, missingParameter } from "./query-error.js"
 import { RequestBudget, readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "./resolve-stat.js";
 import { jsonValueText, toJsonValue } from "./serialize.js";
 import { waitForStore } from "./store-wait.js";
-import { parseTime } from "./time-parse.js";
+import { parseTime } from "../time/time-parse.js";
 
 /** The request-wide read parameters of `/series`. */
 export function readParams(params: Params): ReadParams {

@@ -40,3 +40,20 @@ export async function buildRuntime(config: Config, registry: StoreRegistry): Pro
     matching: (stat) => schemas.filter((s) => s.compiled.matches(stat)),
   };
 }
+
+/**
+ * Where a server reads the runtime in use, and hears of the next one. The
+ * runtime host (src/server/) is one; a fixed runtime (tests, one-shot tools)
+ * is another. Servers never load configuration themselves.
+ */
+export interface RuntimeSource {
+  /** The runtime in use now. */
+  runtime(): Runtime;
+  /** Called with each runtime a reload builds, as it becomes current (before the `on_reload` hooks run). */
+  onInstall(listener: (runtime: Runtime) => void): void;
+}
+
+/** A runtime that never changes: for tests and tools that build one and use it. */
+export function fixedRuntime(runtime: Runtime): RuntimeSource {
+  return { runtime: () => runtime, onInstall: () => {} };
+}

@@ -1,7 +1,5 @@
-import { Command } from "commander";
-import { loadConfig, type Config } from "../config/index.js";
+import type { Config } from "../config/index.js";
 import { Router } from "../routing/router.js";
-import { collect, UsageError } from "../cli/run-cli.js";
 
 function describeSchema(config: Config, i: number, stat: string): string {
   const s = config.schemas[i];
@@ -44,15 +42,4 @@ export function schemaDebug(config: Config, strings: readonly string[]): string 
     print(0, 0);
   }
   return out.join("\n") + "\n";
-}
-
-export function schemaDebugCommand(): Command {
-  return new Command("schema-debug")
-    .description("show which schemas, hosts, transforms and aggregates each stat name hits, recursively")
-    .argument("<strings...>", "stat names to test")
-    .option("--config <file>", "configuration module; repeat for several", collect, [])
-    .action(async (strings: string[], opts: { config: string[] }) => {
-      if (opts.config.length === 0) throw new UsageError("--config: at least one configuration file is required");
-      process.stdout.write(schemaDebug(await loadConfig(opts.config), strings));
-    });
 }

@@ -1,10 +1,7 @@
-import { Command } from "commander";
-import { loadConfig, type Config } from "../config/index.js";
+import type { Config } from "../config/index.js";
 import { Karbon } from "../ingest/karbon.js";
-import { createLogger, type Logger } from "../logging/logger.js";
-import { collect, UsageError } from "../cli/run-cli.js";
-import { buildRuntime } from "../runtime/runtime.js";
-import { StoreRegistry } from "../timeseries/index.js";
+import type { Logger } from "../logging/logger.js";
+import { RuntimeHost } from "../server/runtime-host.js";
 
 export interface SchemaTestResult {
   emitted: number;
@@ -22,10 +19,11 @@ export interface SchemaTestResult {
 export async function schemaTest(config: Config, options: { duration: number; clear?: boolean; logger: Logger }): Promise<SchemaTestResult> {
   const generators = config.schemas.filter((s) => s.generator).map((s) => s.generator!);
   if (generators.length === 0) throw new Error("no schema defines a generator: add `generator: () => [stat, value]` to a schema");
-  const registry = new StoreRegistry();
+  const host = new RuntimeHost({ configFiles: config.files, config, logger: options.logger, role: "tool" });
   try {
-    if (options.clear) for (const s of (await buildRuntime(config, registry)).schemas) await s.series.delete_all();
-    const karbon = new Karbon({ configFiles: config.files, config, logger: options.logger, registry });
+    const runtime = await host.load();
+    if (options.clear) for (const s of runtime.schemas) await s.series.delete_all();
+    const karbon = new Karbon({ runtime: host, logger: options.logger });
     await karbon.start();
     const dispatcher = karbon.current;
     const started = process.hrtime.bigint();
@@ -47,7 +45,7 @@ export async function schemaTest(config: Config, options: { duration: number; cl
     const byAggregate = config.aggregates.map((a, i) => [a.label, dispatcher.emitted[i]] as [string, number]);
     return { emitted, inserted: bySchema.reduce((s, [, n]) => s + n, 0), seconds, bySchema, byAggregate };
   } finally {
-    await registry.closeAll();
+    await host.close();
   }
 }
 
@@ -67,20 +65,4 @@ export function formatSchemaTest(r: SchemaTestResult): string {
     table("aggregate", r.byAggregate),
     "",
   ].join("\n");
-}
-
-export function schemaTestCommand(): Command {
-  return new Command("schema-test")
-    .description("load-test the schemas with their generators through the full routing and write path")
-    .option("--config <file>", "configuration module; repeat for several", collect, [])
-    .option("--clear", "delete all data of every schema first", false)
-    .option("--duration <seconds>", "how long to run", "60")
-    .action(async (opts: { config: string[]; clear: boolean; duration: string }) => {
-      if (opts.config.length === 0) throw new UsageError("--config: at least one configuration file is required");
-      const duration = Number(opts.duration);
-      if (!(duration > 0)) throw new UsageError(`--duration: expected a positive number of seconds, got ${JSON.stringify(opts.duration)}`);
-      const config = await loadConfig(opts.config);
-      const result = await schemaTest(config, { duration, clear: opts.clear, logger: createLogger("schema-test", config.debug) });
-      process.stdout.write(formatSchemaTest(result));
-    });
 }

@@ -10,7 +10,7 @@ import { createConnection, type Connection } from "mysql2/promise";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { startTorusServer, type TorusServer } from "../../src/cli/torus-server.js";
+import { startTorusServer, type TorusServer } from "../../src/server/torus-server.js";
 import { compileConfig } from "../../src/config/index.js";
 import { until } from "../../src/timeseries/backends/redis/test-cluster.js";
 import { freePort } from "./helpers.js";

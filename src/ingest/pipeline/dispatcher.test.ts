@@ -40,15 +40,17 @@ describe("Dispatcher: schemas judge values on their own", () => {
         } },
       },
     });
-    expect(d.process("x.a", "hello", NOW)).toBe(1); // counts rejects, words accepts
-    expect(d.lastRejection).toBeNull();
+    const hello = d.process("x.a", "hello", NOW);
+    expect(hello.staged).toBe(1); // counts rejects, words accepts
+    expect(hello.rejection).toBeNull();
     expect(sources[0].batch.empty).toBe(true);
     expect(sources[1].batch.size).toBe(1);
-    expect(d.process("x.a", "5", NOW)).toBe(2);
+    expect(d.process("x.a", "5", NOW).staged).toBe(2);
     expect(bad()).toEqual({});
-    expect(d.process("x.b", "boom", NOW)).toBe(0); // counts: not a number; words: its write_func throws
-    expect(d.lastReason).toBe("bad_value");
-    expect(d.lastRejection?.message).toMatch(/boom/);
+    const boom = d.process("x.b", "boom", NOW);
+    expect(boom.staged).toBe(0); // counts: not a number; words: its write_func throws
+    expect(boom.rejection?.reason).toBe("bad_value");
+    expect(boom.rejection?.message).toMatch(/boom/);
     expect(bad()).toEqual({ bad_value: 1 });
     expect([...d.stored]).toEqual([1, 2]);
   });
@@ -72,15 +74,15 @@ describe("Dispatcher: the timestamp window", () => {
       SCHEMAS: { c: { match: "^c\\.", prefix: "d2", intervals: { minute: { step: 60, steps: 60 }, hour: { step: 3600, steps: 24 } } } },
       ...extra,
     });
-    const staged = d.process("c.t", "1", ts);
+    const { staged, rejection } = d.process("c.t", "1", ts);
     if (reason === null) {
       expect(bad()).toEqual({});
-      expect(d.lastRejection).toBeNull();
+      expect(rejection).toBeNull();
     } else {
       expect(staged).toBe(0);
       expect(bad()).toEqual({ [reason]: 1 });
-      expect(d.lastReason).toBe(reason);
-      expect(d.lastRejection?.message).toMatch(reason === "too_far_future" ? /ahead of now.*MAX_FUTURE/ : /behind now.*MAX_PAST/);
+      expect(rejection?.reason).toBe(reason);
+      expect(rejection?.message).toMatch(reason === "too_far_future" ? /ahead of now.*MAX_FUTURE/ : /behind now.*MAX_PAST/);
     }
   });
 
@@ -93,7 +95,7 @@ describe("Dispatcher: the timestamp window", () => {
     });
     expect(config.maxPast).toBeNull();
     // Both schemas take the point (the minute one then skips its expired bucket); the daily one keeps it.
-    expect(d.process("c.old", "1", 86_400)).toBe(2);
+    expect(d.process("c.old", "1", 86_400).staged).toBe(2);
     expect(bad()).toEqual({});
   });
 
@@ -128,31 +130,32 @@ describe("Dispatcher: what no store can hold is bad input", () => {
   ];
   it.each(cases)("%s", async (_label, stat, value, reason) => {
     const { d, bad } = await setup(schemas);
-    const staged = d.process(stat, value, NOW);
+    const { staged } = d.process(stat, value, NOW);
     expect(bad()).toEqual(reason ? { [reason]: 1 } : {});
     expect(staged).toBe(reason ? 0 : 1);
   });
 
   it("a stat name no store can hold makes none of its rollups either", async () => {
     const { d, bad, sources } = await setup({ ...schemas, AGGREGATES: [["c.total", "c.*"]] });
-    expect(d.process("c.a\u0000b", "1", NOW)).toBe(0);
+    expect(d.process("c.a\u0000b", "1", NOW).staged).toBe(0);
     expect(bad()).toEqual({ nul_byte: 1 });
     expect(sources[0].batch.empty).toBe(true);
     expect([...d.emitted]).toEqual([0]);
-    expect(d.process("c.ok", "1", NOW)).toBe(2); // c.ok and c.total
+    expect(d.process("c.ok", "1", NOW).staged).toBe(2); // c.ok and c.total
   });
 
   it("a count whose merged total would not be finite is refused and leaves the staged total alone", async () => {
     const { d, bad, cells } = await setup(schemas);
-    expect(d.process("c.big", "1e308", NOW)).toBe(1);
-    expect(d.process("c.big", "1e308", NOW)).toBe(0);
-    expect(d.lastReason).toBe("not_finite");
-    expect(d.lastRejection?.message).toMatch(/overflow/);
+    expect(d.process("c.big", "1e308", NOW).staged).toBe(1);
+    const over = d.process("c.big", "1e308", NOW);
+    expect(over.staged).toBe(0);
+    expect(over.rejection?.reason).toBe("not_finite");
+    expect(over.rejection?.message).toMatch(/overflow/);
     expect(bad()).toEqual({ not_finite: 1 });
     expect([...cells(0, "c.big")!.values()]).toEqual([1e308]);
     // Other buckets of the same name, and small values, still merge.
-    expect(d.process("c.big", "1e308", NOW + 60)).toBe(1);
-    expect(d.process("c.big", "-1e308", NOW)).toBe(1);
+    expect(d.process("c.big", "1e308", NOW + 60).staged).toBe(1);
+    expect(d.process("c.big", "-1e308", NOW).staged).toBe(1);
     expect([...cells(0, "c.big")!.values()]).toEqual([0, 1e308]);
   });
 });

@@ -1,9 +1,23 @@
 import type { Runtime } from "../../runtime/runtime.js";
-import { ErrorCodes, TorusError, type WriteBatch } from "../../timeseries/index.js";
+import { TorusError, type WriteBatch } from "../../timeseries/index.js";
 import type { IngestLog } from "./ingest-log.js";
 import type { KarbonMetrics } from "../karbon-metrics.js";
 import type { BadLineReason, PlaintextSink } from "../protocols/plaintext/plaintext-parser.js";
 import { describeBadLine } from "../protocols/plaintext/plaintext-parser.js";
+
+/** Why every schema matching a point refused it. */
+export interface DispatchRejection {
+  /** The counter label (`bad_value`, `too_far_future`, ...). */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** What became of one point: writes staged, or why none was. */
+export interface DispatchResult {
+  readonly staged: number;
+  /** Set when schemas matched and every one rejected the value (staged is then 0). */
+  readonly rejection: DispatchRejection | null;
+}
 
 /** Where a schema's points go: the write buffer (batch) of its store. */
 export interface BatchSource {
@@ -20,14 +34,6 @@ export class Dispatcher implements PlaintextSink {
   /** Points staged per schema and rollups emitted per rule, since this dispatcher was built. */
   readonly stored: Float64Array;
   readonly emitted: Float64Array;
-  /**
-   * Why the last `process` call stored nothing although schemas matched
-   * (every one rejected the value), else null. A field rather than a result
-   * object: the hot path allocates nothing for it.
-   */
-  lastRejection: Error | null = null;
-  /** The counter label of `lastRejection` (`bad_value`, `too_far_future`, ...), else null. */
-  lastReason: string | null = null;
   /** Current Unix time in seconds, refreshed by a timer: retention checks need no clock call per point. */
   now: number;
   private readonly buffers: BatchSource[];
@@ -61,7 +67,7 @@ export class Dispatcher implements PlaintextSink {
 
   /** Parser callback: one good line. */
   point(stat: string, value: string, timestamp: number): void {
-    this.process(stat, value, timestamp);
+    this.route(stat, value, timestamp);
   }
 
   /** Parser callback: one bad line, counted and (DEBUG 2) logged. */
@@ -71,10 +77,21 @@ export class Dispatcher implements PlaintextSink {
   }
 
   /**
-   * Process one point exactly as karbon does. Returns how many writes it
-   * staged; a value every schema rejects counts as a bad line.
+   * Process one point exactly as karbon does, and say what became of it: how
+   * many writes it staged, or why every matching schema rejected it (a value
+   * every schema rejects counts as a bad line).
    */
-  process(stat: string, value: unknown, timestamp: number): number {
+  process(stat: string, value: unknown, timestamp: number): DispatchResult {
+    const out = this.route(stat, value, timestamp);
+    return typeof out === "number" ? { staged: out, rejection: null } : { staged: 0, rejection: out };
+  }
+
+  /**
+   * The routing itself: the writes staged, or the rejection when every
+   * matching schema refused the point. The parser's path (`point`) drops
+   * the answer, so a good point allocates nothing for it.
+   */
+  private route(stat: string, value: unknown, timestamp: number): number | DispatchRejection {
     this.metrics.pointsReceived++;
     this.log.recv(stat, value as string, timestamp);
     // Outside the window no bucket is worth keeping, and a timestamp near 2^53 would make every later range operation huge.
@@ -117,29 +134,25 @@ export class Dispatcher implements PlaintextSink {
         else this.log.agrt(this.runtime.config.aggregates[step.rule].label, name, v);
       }
     }
-    this.lastRejection = null;
-    this.lastReason = null;
     if (rejected !== null && staged === 0) {
       const reason = (rejected instanceof TorusError && rejected.reason) || "bad_value";
-      this.lastRejection = rejected instanceof Error ? rejected : new Error(String(rejected));
-      this.lastReason = reason;
+      const message = rejected instanceof Error ? rejected.message : String(rejected);
       this.metrics.bad(reason);
       this.log.skip(reason, `${stat} ${String(value)}: ${(rejected as Error)?.message ?? rejected}`);
+      return { reason, message };
     }
     return staged;
   }
 
-  private outOfWindow(stat: string, value: unknown, timestamp: number): number {
+  private outOfWindow(stat: string, value: unknown, timestamp: number): DispatchRejection {
     const future = timestamp > this.now;
     const reason = future ? "too_far_future" : "too_far_past";
     const message = future
       ? `timestamp ${timestamp} is more than ${this.maxFuture} seconds ahead of now (${this.now}; MAX_FUTURE)`
       : `timestamp ${timestamp} is more than ${this.maxPast} seconds behind now (${this.now}; MAX_PAST)`;
-    this.lastRejection = new TorusError(ErrorCodes.BAD_OPTION, message, { field: "timestamp", value: timestamp, reason });
-    this.lastReason = reason;
     this.metrics.bad(reason);
     this.log.skip(reason, `${stat} ${String(value)} ${timestamp}: ${message}`);
-    return 0;
+    return { reason, message };
   }
 
   close(): void {

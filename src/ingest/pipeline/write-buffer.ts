@@ -19,6 +19,22 @@ export interface WriteBufferOptions {
   onReject?: (name: string, reason: string, message: string) => void;
 }
 
+/** A row a store refused for good during a flush. */
+export interface Refusal {
+  readonly name: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** What a flush did: everything queued stored (`ok`), and the rows the store refused on the way. */
+export interface FlushOutcome {
+  readonly ok: boolean;
+  readonly refused: readonly Refusal[];
+}
+
+const NOT_WRITTEN: FlushOutcome = { ok: false, refused: [] };
+const NOTHING_QUEUED: FlushOutcome = { ok: true, refused: [] };
+
 const MAX_BACKOFF_MS = 10_000;
 /** Names logged one by one while isolating the refused rows of one flush. */
 const LOGGED_PER_FLUSH = 100;
@@ -53,7 +69,7 @@ export class WriteBuffer {
   readonly store: Store;
   private queue: WriteBatch[] = [];
   private queuedRows = 0;
-  private writing: Promise<boolean> | null = null;
+  private writing: Promise<FlushOutcome> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private backoff = 0;
@@ -118,21 +134,31 @@ export class WriteBuffer {
    * a write failed (a retry is then scheduled).
    */
   flush(): Promise<boolean> {
+    return this.flushed().then((outcome) => outcome.ok);
+  }
+
+  /**
+   * As `flush`, and also say which rows the store refused while writing what
+   * was queued: a caller that staged rows before calling learns their fate
+   * from the answer (`/insert`).
+   */
+  flushed(): Promise<FlushOutcome> {
     if (!this.batch.empty) {
       this.queue.push(this.batch);
       this.queuedRows += this.batch.size;
       this.batch = new WriteBatch();
     }
     if (this.writing) return this.writing;
-    if (this.retryTimer) return Promise.resolve(false);
-    if (this.queue.length === 0) return Promise.resolve(true);
+    if (this.retryTimer) return Promise.resolve(NOT_WRITTEN);
+    if (this.queue.length === 0) return Promise.resolve(NOTHING_QUEUED);
     this.writing = this.drain().finally(() => {
       this.writing = null;
     });
     return this.writing;
   }
 
-  private async drain(): Promise<boolean> {
+  private async drain(): Promise<FlushOutcome> {
+    const refused: Refusal[] = [];
     while (this.queue.length > 0) {
       const batch = this.queue[0];
       const started = process.hrtime.bigint();
@@ -141,7 +167,7 @@ export class WriteBuffer {
       } catch (err) {
         this.options.metrics?.flushFailures.inc({ store: this.store.url });
         if (err instanceof StoreError && !err.retryable) {
-          this.isolate(batch, err);
+          this.isolate(batch, err, refused);
           continue;
         }
         this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff ? this.backoff * 2 : 100);
@@ -156,7 +182,7 @@ export class WriteBuffer {
             void this.flush();
           }, this.backoff);
         }
-        return false;
+        return { ok: false, refused };
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (this.backoff) this.options.logger.info({ store: this.store.url }, "store is writable again");
@@ -168,7 +194,7 @@ export class WriteBuffer {
       this.options.log.done(batch.points, seconds, this.store.url);
       this.pressure(this.rows);
     }
-    return true;
+    return { ok: true, refused };
   }
 
   /**
@@ -176,7 +202,7 @@ export class WriteBuffer {
    * halves (written in order, so series keep arrival order), or, when it
    * is down to one row, reject it.
    */
-  private isolate(batch: WriteBatch, err: StoreError): void {
+  private isolate(batch: WriteBatch, err: StoreError, refused: Refusal[]): void {
     const halves = batch.split();
     let logged = this.halves.get(batch);
     if (!logged) {
@@ -199,6 +225,7 @@ export class WriteBuffer {
     for (const { ns, name } of batch.entries()) {
       if (logged.has(name)) continue;
       logged.add(name);
+      refused.push({ name, reason, message: err.message });
       // A store that refuses everything (say, a table it cannot create) must not flood the log: the counter has the rest.
       if (logged.size === LOGGED_PER_FLUSH + 1) {
         this.options.logger.error({ store: this.store.url, reason, err: err.message }, `store refused rows of more than ${LOGGED_PER_FLUSH} names in one flush; not logging each`);

@@ -1,6 +1,6 @@
 import { Command } from "commander";
-import { UsageError } from "../cli/run-cli.js";
-import { fetchSeries, formatPlot, formatTable, useColor } from "./query-tool.js";
+import { UsageError } from "../run-cli.js";
+import { fetchSeries, formatPlot, formatTable, useColor } from "../../tools/query-tool.js";
 
 interface QueryFlags {
   url: string;

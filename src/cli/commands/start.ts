@@ -1,21 +1,22 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
-import { loadConfig } from "../config/index.js";
-import { createLogger } from "../logging/logger.js";
-import { parseEndpoint } from "./endpoint.js";
-import { limitHeapGrowth } from "./heap-growth.js";
-import { collect } from "./run-cli.js";
-import { serveSignals } from "./serve-signals.js";
-import { startTorusServer } from "./torus-server.js";
+import { loadConfig } from "../../config/index.js";
+import { createLogger } from "../../logging/logger.js";
+import { parseEndpoint } from "../endpoint.js";
+import { limitHeapGrowth } from "../heap-growth.js";
+import { collect } from "../run-cli.js";
+import { serveSignals } from "../serve-signals.js";
+import { startTorusServer } from "../../server/torus-server.js";
 
 /**
- * The bundled statsd example, found relative to this module: src/cli and
- * dist/cli are both two levels below the package root, where examples/ ships
- * (package.json "files"), so this holds in a checkout and in a global install.
+ * The bundled statsd example, found relative to this module: src/cli/commands
+ * and dist/cli/commands are both three levels below the package root, where
+ * examples/ ships (package.json "files"), so this holds in a checkout and in
+ * a global install.
  */
 export function defaultConfigPath(): string {
-  return fileURLToPath(new URL("../../examples/statsd.ts", import.meta.url));
+  return fileURLToPath(new URL("../../../examples/statsd.ts", import.meta.url));
 }
 
 interface StartOptions {

@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
-import { loadConfig } from "../config/index.js";
-import { collect, UsageError } from "../cli/run-cli.js";
-import { parseTime } from "../query/time-parse.js";
-import { buildRuntime } from "../runtime/runtime.js";
-import { StoreRegistry } from "../timeseries/index.js";
-import { migrate, type StatReport } from "./migrate.js";
+import { loadConfig } from "../../config/index.js";
+import { collect, UsageError } from "../run-cli.js";
+import { parseTime } from "../../time/time-parse.js";
+import { createLogger } from "../../logging/logger.js";
+import { RuntimeHost } from "../../server/runtime-host.js";
+import { migrate, type StatReport } from "../../tools/migrate.js";
 
 interface MigrateFlags {
   config: string[];
@@ -65,9 +65,10 @@ export function migrateCommand(): Command {
       const time = { now: Math.floor(Date.now() / 1000), timezone: config.timezone };
       const start = flags.start === undefined ? null : flagTime(flags.start, "--start", time);
       const end = flags.end === undefined ? null : flagTime(flags.end, "--end", time);
-      const registry = new StoreRegistry();
+      // A copy, not a server: the stores open with their own defaults and no on_load hook runs.
+      const host = new RuntimeHost({ configFiles: flags.config, config, logger: createLogger("migrate", config.debug), role: "tool", hooks: false });
       try {
-        const runtime = await buildRuntime(config, registry);
+        const runtime = await host.load();
         const bar = process.stdout.isTTY && !flags.verbose ? new cliProgress.SingleBar({ format: "migrating {bar} {value}/{total} stats | {rows} rows | eta {eta_formatted}" }, cliProgress.Presets.shades_classic) : null;
         let rows = 0;
         const summary = await migrate(runtime, {
@@ -93,7 +94,7 @@ export function migrateCommand(): Command {
             `from ${flags.source}/${flags.interval} to ${flags.destination} in ${summary.seconds.toFixed(2)} s\n`,
         );
       } finally {
-        await registry.closeAll();
+        await host.close();
       }
     });
 }

@@ -1,20 +1,20 @@
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { loadConfig, type Config } from "../config/index.js";
+import type { Config } from "../config/index.js";
 import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
 import { carbonListeners } from "../ingest/receivers/listener.js";
 import type { Logger } from "../logging/logger.js";
-import { buildQueryApp, karbonWriter, QueryMetrics } from "../query/index.js";
-import type { Endpoint } from "./endpoint.js";
-import { dataLocations, describeListeners } from "./start-line.js";
+import { buildQueryApp, pointWriter, QueryMetrics } from "../query/index.js";
+import { RuntimeHost } from "./runtime-host.js";
+import { dataLocations, describeListeners, type Listener } from "./start-line.js";
 
 export interface TorusServerOptions {
   configFiles: readonly string[];
   /** Already loaded (skips the first load). */
   config?: Config;
-  http: Endpoint;
+  http: Listener;
   /** Carbon plaintext over TCP in the same process (`torus start`); null serves queries and `/insert` only. */
-  karbonTcp?: Endpoint | null;
+  karbonTcp?: Listener | null;
   logger: Logger;
   /** False: no `/series` response cache, whatever QUERY_CACHE says (`--no-cache`). */
   cache?: boolean;
@@ -34,19 +34,34 @@ export interface TorusServer {
 }
 
 /**
- * The composition root of `torus` and `torus start`: one Karbon (its
- * receivers only when asked) owns the configuration, the stores and the
- * write path; the query app reads karbon's current runtime, so both share
- * one StoreRegistry and one reload.
+ * `torus` and `torus start`: one runtime host owns the configuration, the
+ * stores and the reload; karbon (its receivers only when asked) is the write
+ * path of `/insert`; the query app reads the host's current runtime, so both
+ * share one StoreRegistry and one reload.
  */
 export async function startTorusServer(options: TorusServerOptions): Promise<TorusServer> {
-  const config = options.config ?? (await loadConfig(options.configFiles));
+  // The page cache defaults of an ingesting process when karbon listens here too.
+  const host = new RuntimeHost({ configFiles: options.configFiles, config: options.config, logger: options.logger, role: options.karbonTcp ? "ingest" : "query" });
+  const { config } = await host.load();
   // With a plain start line, the one line below covers karbon's ports too.
-  const karbon = new Karbon({ configFiles: options.configFiles, config, listeners: carbonListeners(options.karbonTcp ?? null, null), logger: options.logger, announce: options.plainStart ? () => {} : undefined });
-  const karbonAddresses = await karbon.start();
+  const karbon = new Karbon({ runtime: host, listeners: carbonListeners(options.karbonTcp ?? null, null), logger: options.logger, announce: options.plainStart ? () => {} : undefined });
+  const stopAll = async () => {
+    try {
+      return await karbon.stop();
+    } finally {
+      await host.close();
+    }
+  };
+  let karbonAddresses: KarbonAddresses;
+  try {
+    karbonAddresses = await karbon.start();
+  } catch (err) {
+    await host.close();
+    throw err;
+  }
   const app = buildQueryApp({
-    runtime: () => karbon.current.runtime,
-    writer: karbonWriter(karbon),
+    runtime: () => host.runtime(),
+    writer: pointWriter(karbon),
     logger: options.logger,
     metrics: new QueryMetrics({ processMetrics: true }),
     cache: options.cache ?? true,
@@ -54,7 +69,7 @@ export async function startTorusServer(options: TorusServerOptions): Promise<Tor
   try {
     await app.listen({ host: options.http.host, port: options.http.port });
   } catch (err) {
-    await karbon.stop();
+    await stopAll();
     throw err;
   }
   const http = app.server.address() as AddressInfo;
@@ -62,10 +77,10 @@ export async function startTorusServer(options: TorusServerOptions): Promise<Tor
     http,
     karbon: karbonAddresses,
     app,
-    reload: () => karbon.reload(),
+    reload: () => host.reload(),
     async stop() {
       await app.close();
-      return karbon.stop();
+      return stopAll();
     },
   };
   options.onReady?.(server);

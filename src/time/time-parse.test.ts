@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { QueryError } from "./query-error.js";
+import { QueryError } from "../query/query-error.js";
 import { MAX_TIME_LENGTH, parseTime, wallTimeToUtc, zoneOffsetMs } from "./time-parse.js";
 
 // Sunday 2026-03-15 10:30:00 UTC.

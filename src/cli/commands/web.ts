@@ -1,12 +1,12 @@
 import cluster from "node:cluster";
 import { Command } from "commander";
-import { loadConfig } from "../config/index.js";
-import { createLogger } from "../logging/logger.js";
-import { parseEndpoint } from "./endpoint.js";
-import { collect, UsageError } from "./run-cli.js";
-import { serveSignals } from "./serve-signals.js";
-import { startTorusServer } from "./torus-server.js";
-import { superviseWorkers, workerCount } from "./worker-supervisor.js";
+import { loadConfig } from "../../config/index.js";
+import { createLogger } from "../../logging/logger.js";
+import { parseEndpoint } from "../endpoint.js";
+import { collect, UsageError } from "../run-cli.js";
+import { serveSignals } from "../serve-signals.js";
+import { startTorusServer } from "../../server/torus-server.js";
+import { superviseWorkers, workerCount } from "../worker-supervisor.js";
 
 export interface WebOptions {
   tcp: string;
