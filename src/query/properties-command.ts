@@ -1,7 +1,7 @@
 import type { Runtime } from "../runtime/runtime.js";
 import type { Properties } from "../timeseries/index.js";
 import { one, required, type Params } from "./params.js";
-import { checkStatName, chooseSchema, pickSchema } from "./resolve-stat.js";
+import { checkReadName, chooseSchema, pickSchema } from "./resolve-stat.js";
 import { waitForStore } from "./store-wait.js";
 
 /**
@@ -12,7 +12,7 @@ import { waitForStore } from "./store-wait.js";
  */
 export async function propertiesCommand(params: Params, runtime: Runtime): Promise<Record<string, Record<string, Properties>>> {
   const stat = required(params, "stat");
-  checkStatName(stat, runtime);
+  checkReadName(stat, runtime);
   const forced = one(params, "schema");
   const interval = one(params, "interval");
   let schemas = forced ? [pickSchema(runtime, [stat], forced)!] : runtime.matching(stat);

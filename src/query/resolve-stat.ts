@@ -206,7 +206,15 @@ export function chooseSchema(
 export function checkStatName(name: string, runtime: Runtime, field = "stat"): void {
   const max = runtime.config.maxLineLength;
   if (name.length > max) throw badParameter(field, `stat name of ${name.length} characters is longer than the ${max} karbon accepts (MAX_LINE_LENGTH)`);
-  // No store holds a NUL (PostgreSQL refuses it outright): a 400 here, never a store error.
+}
+
+/**
+ * A name a read or a delete may ask a store for. No store holds a NUL
+ * (PostgreSQL refuses it outright), so it is a 400 here, never a store
+ * error; a write learns the same from staging (`nul_byte`).
+ */
+export function checkReadName(name: string, runtime: Runtime, field = "stat"): void {
+  checkStatName(name, runtime, field);
   if (name.includes("\u0000")) throw badParameter(field, `stat name ${quote(name.slice(0, 120))} holds a NUL character, which no store can hold`);
 }
 
@@ -245,7 +253,7 @@ export function resolveStat(stat: string, params: ReadParams, ctx: ResolveContex
   const config = runtime.config;
   const expr = parseStatExpression(stat);
   ctx.budget?.takeNames(expr.names.length);
-  for (const n of expr.names) checkStatName(n, runtime);
+  for (const n of expr.names) checkReadName(n, runtime);
   let p: ReadParams = params;
   const read: SeriesOptions = {};
   let macro: MacroSpec | undefined;
