@@ -3,17 +3,17 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { boundedServerFactory } from "../http/bounded-server.js";
 import type { Logger } from "../logging/logger.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { deleteCommand } from "./delete-command.js";
-import { OVER_LIMIT, parseParams, type ParsedParams } from "./form-params.js";
-import { insertCommand } from "./insert-command.js";
-import { listCommand } from "./list-command.js";
-import type { Params } from "./params.js";
+import { deleteCommand } from "./series-api/delete-command.js";
+import { OVER_LIMIT, parseParams, type ParsedParams } from "./http/form-params.js";
+import { insertCommand } from "./series-api/insert-command.js";
+import { listCommand } from "./series-api/list-command.js";
+import type { Params } from "./http/params.js";
 import type { PointWriter } from "./point-writer.js";
-import { propertiesCommand } from "./properties-command.js";
+import { propertiesCommand } from "./series-api/properties-command.js";
 import { QueryError, QueryErrorCodes, classifyError } from "./query-error.js";
-import { QueryMetrics, type CommandName } from "./query-metrics.js";
-import { SeriesCache } from "./series-cache.js";
-import { seriesCommand } from "./series-command.js";
+import { QueryMetrics, type CommandName } from "./http/query-metrics.js";
+import { SeriesCache } from "./cache/series-cache.js";
+import { seriesCommand } from "./series-api/series-command.js";
 import type { TimeContext } from "./time-parse.js";
 
 /** What the query app is built from; it never opens stores or listens itself. */

@@ -1,12 +1,12 @@
-import { quote } from "../timeseries/errors.js";
-import type { MacroSpec } from "../config/index.js";
-import type { Runtime, RuntimeSchema } from "../runtime/runtime.js";
-import { BUILTIN_TRANSFORMS, ErrorCodes, TorusError, type Interval, type SeriesOptions, type SeriesResult, type TransformFn, type TransformOption } from "../timeseries/index.js";
-import { parseBoolean, parseChoice, parseSteps } from "./params.js";
-import { QueryError, QueryErrorCodes, badParameter } from "./query-error.js";
-import type { SeriesCache } from "./series-cache.js";
+import { quote } from "../../timeseries/errors.js";
+import type { MacroSpec } from "../../config/index.js";
+import type { Runtime, RuntimeSchema } from "../../runtime/runtime.js";
+import { BUILTIN_TRANSFORMS, ErrorCodes, TorusError, type Interval, type SeriesOptions, type SeriesResult, type TransformFn, type TransformOption } from "../../timeseries/index.js";
+import { parseBoolean, parseChoice, parseSteps } from "../http/params.js";
+import { QueryError, QueryErrorCodes, badParameter } from "../query-error.js";
+import type { SeriesCache } from "../cache/series-cache.js";
 import { parseStatExpression } from "./stat-expression.js";
-import { parseTime, type TimeContext } from "./time-parse.js";
+import { parseTime, type TimeContext } from "../time-parse.js";
 
 export type Format = "graphite" | "json";
 

@@ -1,10 +1,10 @@
-import type { SeriesResult } from "../timeseries/index.js";
-import { all, one, type Params } from "./params.js";
-import { QueryError, QueryErrorCodes, missingParameter } from "./query-error.js";
-import { RequestBudget, readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "./resolve-stat.js";
-import { jsonValueText, toJsonValue } from "./serialize.js";
-import { waitForStore } from "./store-wait.js";
-import { parseTime } from "./time-parse.js";
+import type { SeriesResult } from "../../timeseries/index.js";
+import { all, one, type Params } from "../http/params.js";
+import { QueryError, QueryErrorCodes, missingParameter } from "../query-error.js";
+import { RequestBudget, readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "../resolve/resolve-stat.js";
+import { jsonValueText, toJsonValue } from "../http/serialize.js";
+import { waitForStore } from "../resolve/store-wait.js";
+import { parseTime } from "../time-parse.js";
 
 /** The request-wide read parameters of `/series`. */
 export function readParams(params: Params): ReadParams {
