@@ -1,5 +1,6 @@
 /** The query server (SPEC §5): `buildQueryApp` and the pieces other front ends (Graphite `/render`) share. */
-export { buildQueryApp, clientOf, type QueryAppDeps } from "./query-app.js";
+export { buildQueryApp, type QueryAppDeps } from "./query-app.js";
+export { clientOf } from "./http/client-address.js";
 export { QueryError, QueryErrorCodes, classifyError } from "./query-error.js";
 export { QueryMetrics } from "./http/query-metrics.js";
 export { karbonWriter, type PointWriter } from "./point-writer.js";
