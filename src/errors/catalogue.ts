@@ -9,7 +9,7 @@
  */
 
 /** Which part of Torus raises the code. */
-export type ErrorArea = "library" | "config" | "query" | "graphite" | "cli";
+export type ErrorArea = "library" | "config" | "query" | "graphite" | "cli" | "tools";
 
 export interface ErrorEntry {
   readonly area: ErrorArea;
@@ -243,6 +243,18 @@ export const ERROR_CATALOGUE = {
     area: "cli",
     meaning: "A command-line mistake found by Torus's own checks (a flag's value that does not parse, a required flag missing); the command exits with status 2.",
     fix: "Correct the flag the message names; `--help` lists the command's flags.",
+  },
+
+  // The tools (src/tools): `torus query` talking to a running server.
+  TORUS_ERR_CLIENT_UNREACHABLE: {
+    area: "tools",
+    meaning: "`torus query` could not connect to the server at `--url`.",
+    fix: "Start torus (`torus` or `torus start`), or pass the address it listens on with `--url`.",
+  },
+  TORUS_ERR_CLIENT_BAD_ANSWER: {
+    area: "tools",
+    meaning: "The server at `--url` answered with something other than a Torus JSON answer (another service on that port, a proxy's error page).",
+    fix: "Check that `--url` points at torus; an error the server itself reports keeps the server's own code.",
   },
 } as const satisfies Record<`TORUS_ERR_${string}`, ErrorEntry>;
 

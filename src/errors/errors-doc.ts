@@ -6,6 +6,7 @@ const AREAS: ReadonlyArray<[ErrorArea, string, string]> = [
   ["query", "Query server", "The HTTP answers of `torus`, as `{\"error\": message, \"code\": code}` with the status shown first."],
   ["graphite", "Graphite render API", "Raised by the Graphite target parser, path patterns, time parser and render functions."],
   ["cli", "Command line", ""],
+  ["tools", "Tools", "Raised by the tools' own checks; a mistake in a tool's flags takes the library's code for it (`TORUS_ERR_BAD_OPTION`, `TORUS_ERR_UNKNOWN_INTERVAL`), a server's answer its own code."],
 ];
 
 const cell = (text: string) => text.replace(/\|/g, "\\|");
