@@ -1,4 +1,5 @@
 import v8 from "node:v8";
+import { ConfigError, ConfigErrorCodes } from "../config/config-error.js";
 
 /**
  * How much V8 lets the heap grow past what survived the last full
@@ -15,7 +16,7 @@ export function limitHeapGrowth(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.TORUS_HEAP_GROWTH;
   const percent = raw === undefined || raw === "" ? DEFAULT_HEAP_GROWTH_PERCENT : Number(raw);
   if (!Number.isInteger(percent) || percent < 0 || percent > 1000) {
-    throw new Error(`TORUS_HEAP_GROWTH: expected a whole number of percent from 0 (V8's default) to 1000, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(ConfigErrorCodes.INVALID, `TORUS_HEAP_GROWTH: expected a whole number of percent from 0 (V8's default) to 1000, got ${JSON.stringify(raw)}`, { field: "TORUS_HEAP_GROWTH", value: raw });
   }
   v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
   return percent;

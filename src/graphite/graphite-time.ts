@@ -8,6 +8,7 @@
  * here rather than handed to a general date parser.
  */
 import { zoneOffsetMs } from "../time/time-parse.js";
+import { TorusError } from "../timeseries/errors.js";
 
 /** Stable error codes. */
 export const GraphiteTimeErrorCodes = {
@@ -29,18 +30,15 @@ const MINUTE = 60;
 const HOUR = 3600;
 const DAY = 86_400;
 
-export class GraphiteTimeError extends Error {
-  readonly code: GraphiteTimeErrorCode;
+export class GraphiteTimeError extends TorusError {
+  declare readonly code: GraphiteTimeErrorCode;
   /** The parameter at fault (`from`, `until`, `now`, or a function argument). */
-  readonly field: string;
-  readonly value: string;
+  declare readonly field: string;
+  declare readonly value: string;
 
   constructor(code: GraphiteTimeErrorCode, field: string, value: string, message: string) {
-    super(message);
+    super(code, message, { field, value });
     this.name = "GraphiteTimeError";
-    this.code = code;
-    this.field = field;
-    this.value = value;
   }
 }
 

@@ -10,18 +10,20 @@
  * and a node without metacharacters is a plain string comparison.
  */
 
+import { TorusError } from "../timeseries/errors.js";
+
 /** Stable code of a pattern that cannot be compiled (too many brace variants). */
 export const PATH_PATTERN_ERROR_CODE = "TORUS_ERR_GRAPHITE_BAD_PATTERN";
 
 /** Most plain patterns one node's braces may expand to: `{a,b}{c,d}…` grows as a product. */
 export const MAX_BRACE_VARIANTS = 10_000;
 
-export class PathPatternError extends Error {
-  readonly code = PATH_PATTERN_ERROR_CODE;
+export class PathPatternError extends TorusError {
+  declare readonly code: typeof PATH_PATTERN_ERROR_CODE;
   readonly pattern: string;
 
   constructor(pattern: string, message: string) {
-    super(message);
+    super(PATH_PATTERN_ERROR_CODE, message, { value: pattern });
     this.name = "PathPatternError";
     this.pattern = pattern;
   }

@@ -21,6 +21,8 @@
  * hold any Unicode.
  */
 
+import { TorusError } from "../timeseries/errors.js";
+
 /** Stable error codes of the target parser. */
 export const TargetErrorCodes = {
   BAD_TARGET: "TORUS_ERR_GRAPHITE_BAD_TARGET",
@@ -106,17 +108,16 @@ export interface ParseTargetOptions {
  * first character that could not be read; the message quotes the target (a
  * window of it when long) with a caret under that character.
  */
-export class TargetSyntaxError extends Error {
-  readonly code: TargetErrorCode;
+export class TargetSyntaxError extends TorusError {
+  declare readonly code: TargetErrorCode;
   readonly position: number;
   readonly target: string;
   /** The one-line reason, without the quoted target. */
-  readonly reason: string;
+  override readonly reason: string;
 
   constructor(code: TargetErrorCode, target: string, position: number, reason: string) {
-    super(`bad target: ${reason} at position ${position}\n${pointAt(target, position)}`);
+    super(code, `bad target: ${reason} at position ${position}\n${pointAt(target, position)}`, { field: "target" });
     this.name = "TargetSyntaxError";
-    this.code = code;
     this.target = target;
     this.position = position;
     this.reason = reason;

@@ -1,3 +1,4 @@
+import type { TorusErrorCode } from "../errors/catalogue.js";
 import { quote } from "../timeseries/errors.js";
 import { ErrorCodes, StoreError, TorusError } from "../timeseries/index.js";
 
@@ -23,22 +24,18 @@ export const QueryErrorCodes = {
   FORBIDDEN_ORIGIN: "TORUS_ERR_QUERY_FORBIDDEN_ORIGIN",
   /** `GET /insert` without ALLOW_GET_INSERT (405). */
   METHOD_NOT_ALLOWED: "TORUS_ERR_QUERY_METHOD_NOT_ALLOWED",
-} as const;
+} as const satisfies Record<string, TorusErrorCode>;
 
 export type QueryErrorCode = (typeof QueryErrorCodes)[keyof typeof QueryErrorCodes];
 
 /** An error the HTTP layer answers with `status` and `{"error": message}`. */
-export class QueryError extends Error {
+export class QueryError extends TorusError {
   readonly status: number;
-  readonly code: string;
-  readonly field: string | undefined;
 
   constructor(status: number, code: QueryErrorCode, message: string, field?: string) {
-    super(message);
+    super(code, message, field === undefined ? {} : { field });
     this.name = "QueryError";
     this.status = status;
-    this.code = code;
-    this.field = field;
   }
 }
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTorusServer, type TorusServer } from "../server/torus-server.js";
 import { compileConfig } from "../config/index.js";
 import { karbonServer, type KarbonServer } from "../server/karbon-server.js";
-import { LIST_PAGE_BYTES } from "./list-command.js";
+import { LIST_PAGE_BYTES } from "./series-api/list-command.js";
 import { NOW, fixture, fixtureExports, type Fixture } from "./query-fixture.case.js";
 
 const form = { "content-type": "application/x-www-form-urlencoded" };

@@ -1,7 +1,12 @@
+import type { TorusErrorCode } from "../errors/catalogue.js";
+
+export type { TorusErrorCode } from "../errors/catalogue.js";
+
 /**
- * One error catalogue for the library: every error carries a stable code,
- * the field at fault and the value that was rejected, so callers (config
- * loader, HTTP layer, ingest) can report it without parsing messages.
+ * The library's errors: every error carries a stable code (one of the
+ * catalogue's, src/errors/catalogue.ts), the field at fault and the value
+ * that was rejected, so callers (config loader, HTTP layer, ingest) can
+ * report it without parsing messages. These are the library's own codes.
  */
 export const ErrorCodes = {
   BAD_TYPE: "TORUS_ERR_BAD_TYPE",
@@ -15,12 +20,13 @@ export const ErrorCodes = {
   UNKNOWN_INTERVAL: "TORUS_ERR_UNKNOWN_INTERVAL",
   UNKNOWN_TRANSFORM: "TORUS_ERR_UNKNOWN_TRANSFORM",
   STORE: "TORUS_ERR_STORE",
-} as const;
+} as const satisfies Record<string, TorusErrorCode>;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/** Any coded error of Torus: the library's, and (as subclasses) the configuration's, the query server's, Graphite's. */
 export class TorusError extends Error {
-  readonly code: ErrorCode;
+  readonly code: TorusErrorCode;
   readonly field: string | undefined;
   readonly value: unknown;
   /**
@@ -30,7 +36,7 @@ export class TorusError extends Error {
    */
   readonly reason: string | undefined;
 
-  constructor(code: ErrorCode, message: string, details: { field?: string; value?: unknown; cause?: unknown; reason?: string } = {}) {
+  constructor(code: TorusErrorCode, message: string, details: { field?: string; value?: unknown; cause?: unknown; reason?: string } = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = "TorusError";
     this.code = code;

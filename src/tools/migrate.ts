@@ -44,7 +44,7 @@ export interface MigrateSummary {
 
 function schemaOf(runtime: Runtime, name: string, flag: string): RuntimeSchema {
   const s = runtime.schema(name);
-  if (!s) throw new Error(`${flag}: unknown schema ${JSON.stringify(name)} (have ${runtime.schemas.map((x) => x.compiled.name).join(", ") || "none"})`);
+  if (!s) throw new TorusError(ErrorCodes.BAD_OPTION, `${flag}: unknown schema ${JSON.stringify(name)} (have ${runtime.schemas.map((x) => x.compiled.name).join(", ") || "none"})`, { field: flag, value: name });
   return s;
 }
 
@@ -109,13 +109,21 @@ export async function migrate(runtime: Runtime, options: MigrateOptions): Promis
   const started = process.hrtime.bigint();
   const src = schemaOf(runtime, options.source, "--source");
   const dst = schemaOf(runtime, options.destination, "--destination");
-  if (src === dst) throw new Error("--destination: must differ from --source");
+  if (src === dst) throw new TorusError(ErrorCodes.BAD_OPTION, "--destination: must differ from --source", { field: "--destination", value: options.destination });
   if (src.series.type.name !== dst.series.type.name) {
-    throw new Error(`--destination: schema ${JSON.stringify(dst.compiled.name)} stores ${dst.series.type.name}, source ${JSON.stringify(src.compiled.name)} stores ${src.series.type.name}; an exact copy needs the same type`);
+    throw new TorusError(
+      ErrorCodes.BAD_OPTION,
+      `--destination: schema ${JSON.stringify(dst.compiled.name)} stores ${dst.series.type.name}, source ${JSON.stringify(src.compiled.name)} stores ${src.series.type.name}; an exact copy needs the same type`,
+      { field: "--destination", value: options.destination },
+    );
   }
   const iv = src.series.intervals.find((i) => i.name === options.interval);
   if (!iv) {
-    throw new Error(`--interval: schema ${JSON.stringify(src.compiled.name)} (--source) has no interval ${JSON.stringify(options.interval)} (its intervals: ${src.series.intervals.map((i) => i.name).join(", ")})`);
+    throw new TorusError(
+      ErrorCodes.UNKNOWN_INTERVAL,
+      `--interval: schema ${JSON.stringify(src.compiled.name)} (--source) has no interval ${JSON.stringify(options.interval)} (its intervals: ${src.series.intervals.map((i) => i.name).join(", ")})`,
+      { field: "--interval", value: options.interval },
+    );
   }
   const type = src.series.type.name;
   const concurrency = Math.max(1, options.concurrency ?? 10);

@@ -1,4 +1,6 @@
 import asciichart from "asciichart";
+import { ERROR_CATALOGUE, type TorusErrorCode } from "../errors/catalogue.js";
+import { TorusError } from "../timeseries/errors.js";
 
 /** One `/series` entry in graphite format, as the query tool reads it. */
 export interface SeriesEntry {
@@ -44,16 +46,21 @@ export async function fetchSeries(req: QueryRequest): Promise<SeriesEntry[]> {
     res = await fetch(url);
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`cannot reach ${req.url}: ${cause?.code === "ECONNREFUSED" ? "connection refused (is torus running?)" : (cause?.message ?? (err as Error).message)}`);
+    throw new TorusError("TORUS_ERR_CLIENT_UNREACHABLE", `cannot reach ${req.url}: ${cause?.code === "ECONNREFUSED" ? "connection refused (is torus running?)" : (cause?.message ?? (err as Error).message)}`);
   }
   const text = await res.text();
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new Error(`${req.url} answered ${res.status} with something other than JSON`);
+    throw new TorusError("TORUS_ERR_CLIENT_BAD_ANSWER", `${req.url} answered ${res.status} with something other than JSON`);
   }
-  if (!res.ok) throw new Error(`${res.status}: ${(body as { error?: string }).error ?? text.slice(0, 200)}`);
+  if (!res.ok) {
+    // The server's own code when it gave one, so a script can tell a bad stat from a down store.
+    const code = (body as { code?: unknown }).code;
+    const known = typeof code === "string" && Object.hasOwn(ERROR_CATALOGUE, code) ? (code as TorusErrorCode) : "TORUS_ERR_CLIENT_BAD_ANSWER";
+    throw new TorusError(known, `${res.status}: ${(body as { error?: string }).error ?? text.slice(0, 200)}`);
+  }
   return body as SeriesEntry[];
 }
 

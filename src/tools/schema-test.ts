@@ -1,7 +1,8 @@
-import type { Config } from "../config/index.js";
+import { ConfigError, ConfigErrorCodes, type Config } from "../config/index.js";
 import { Karbon } from "../ingest/karbon.js";
 import type { Logger } from "../logging/logger.js";
 import { RuntimeHost } from "../server/runtime-host.js";
+import { ErrorCodes, TorusError } from "../timeseries/index.js";
 
 export interface SchemaTestResult {
   emitted: number;
@@ -18,7 +19,7 @@ export interface SchemaTestResult {
  */
 export async function schemaTest(config: Config, options: { duration: number; clear?: boolean; logger: Logger }): Promise<SchemaTestResult> {
   const generators = config.schemas.filter((s) => s.generator).map((s) => s.generator!);
-  if (generators.length === 0) throw new Error("no schema defines a generator: add `generator: () => [stat, value]` to a schema");
+  if (generators.length === 0) throw new ConfigError(ConfigErrorCodes.INVALID, "no schema defines a generator: add `generator: () => [stat, value]` to a schema", { field: "generator" });
   const host = new RuntimeHost({ configFiles: config.files, config, logger: options.logger, role: "tool" });
   try {
     const runtime = await host.load();
@@ -39,7 +40,7 @@ export async function schemaTest(config: Config, options: { duration: number; cl
       await new Promise((r) => setImmediate(r));
     }
     const lost = await karbon.stop();
-    if (lost > 0) throw new Error(`${lost} points could not be written to their store`);
+    if (lost > 0) throw new TorusError(ErrorCodes.STORE, `${lost} points could not be written to their store`);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const bySchema = config.schemas.map((s, i) => [s.name, dispatcher.stored[i]] as [string, number]);
     const byAggregate = config.aggregates.map((a, i) => [a.label, dispatcher.emitted[i]] as [string, number]);

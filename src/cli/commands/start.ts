@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
-import { loadConfig } from "../../config/index.js";
+import { ConfigError, ConfigErrorCodes, loadConfig } from "../../config/index.js";
 import { createLogger } from "../../logging/logger.js";
 import { parseEndpoint } from "../endpoint.js";
 import { limitHeapGrowth } from "../heap-growth.js";
@@ -38,7 +38,7 @@ export function startCommand(): Command {
       let files = opts.config;
       if (files.length === 0) {
         const bundled = defaultConfigPath();
-        if (!existsSync(bundled)) throw new Error(`the bundled config ${JSON.stringify(bundled)} is missing; pass --config`);
+        if (!existsSync(bundled)) throw new ConfigError(ConfigErrorCodes.LOAD, `the bundled config ${JSON.stringify(bundled)} is missing; pass --config`, { field: "config", value: bundled });
         files = [bundled];
       }
       const config = await loadConfig(files);

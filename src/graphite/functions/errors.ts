@@ -1,4 +1,6 @@
 /** Errors raised by render functions: a stable code and a one-line message naming the function and argument. */
+import { TorusError } from "../../timeseries/errors.js";
+
 
 export type GraphiteFunctionErrorCode =
   | "TORUS_ERR_GRAPHITE_UNKNOWN_FUNCTION"
@@ -8,13 +10,12 @@ export type GraphiteFunctionErrorCode =
   | "TORUS_ERR_GRAPHITE_UNKNOWN_KEYWORD"
   | "TORUS_ERR_GRAPHITE_NO_FETCH";
 
-/** A user's mistake in a target: the HTTP layer answers 400 with `message`. */
-export class GraphiteFunctionError extends Error {
-  readonly code: GraphiteFunctionErrorCode;
+/** A user's mistake in a target: the HTTP layer answers 400 with `message`. Its codes are rows of src/errors/catalogue.ts. */
+export class GraphiteFunctionError extends TorusError {
+  declare readonly code: GraphiteFunctionErrorCode;
   constructor(code: GraphiteFunctionErrorCode, message: string) {
-    super(message);
+    super(code, message);
     this.name = "GraphiteFunctionError";
-    this.code = code;
   }
 }
 

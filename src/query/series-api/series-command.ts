@@ -1,10 +1,11 @@
-import type { SeriesResult } from "../timeseries/index.js";
-import { all, one, type Params } from "./params.js";
-import { QueryError, QueryErrorCodes, missingParameter } from "./query-error.js";
-import { RequestBudget, readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "./resolve-stat.js";
-import { jsonValueText, toJsonValue } from "./serialize.js";
-import { waitForStore } from "./store-wait.js";
-import { parseTime } from "../time/time-parse.js";
+import type { SeriesResult } from "../../timeseries/index.js";
+import { all, one, type Params } from "../http/params.js";
+import { QueryError, QueryErrorCodes, missingParameter } from "../query-error.js";
+import type { SeriesCache } from "../cache/series-cache.js";
+import { RequestBudget, readResolved, resolveStat, type ReadParams, type ResolveContext, type ResolvedStat } from "../resolve/resolve-stat.js";
+import { jsonValueText, toJsonValue } from "../http/serialize.js";
+import { waitForStore } from "../resolve/store-wait.js";
+import { parseTime } from "../../time/time-parse.js";
 
 /** The request-wide read parameters of `/series`. */
 export function readParams(params: Params): ReadParams {
@@ -20,13 +21,19 @@ export function readParams(params: Params): ReadParams {
   };
 }
 
+/** What `/series` reads with: the resolve step's context and the response cache. */
+export interface SeriesContext extends ResolveContext {
+  /** `/series` responses by resolved request; none: every request reads the stores. */
+  readonly cache?: SeriesCache | null;
+}
+
 /**
  * `GET /series`: every `stat` resolved first (so a bad one fails the request
  * before any store is read), then read concurrently, then written out as
  * JSON text directly — a dashboard's 1,440 buckets are 1,440 `[v,ts]` pairs,
  * not 1,440 little arrays for JSON.stringify to walk.
  */
-export async function seriesCommand(params: Params, ctx: ResolveContext): Promise<Buffer | string> {
+export async function seriesCommand(params: Params, ctx: SeriesContext): Promise<Buffer | string> {
   const stats = all(params, "stat").filter((s) => s !== "");
   if (stats.length === 0) throw missingParameter("stat", "e.g. /series?stat=avg(stats.timers.web.login.mean)");
   const shared = readParams(params);

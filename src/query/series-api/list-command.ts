@@ -1,9 +1,9 @@
-import type { Runtime } from "../runtime/runtime.js";
-import { quote } from "../timeseries/errors.js";
-import { one, type Params } from "./params.js";
-import { QueryError, QueryErrorCodes, badParameter } from "./query-error.js";
-import { pickSchema } from "./resolve-stat.js";
-import { waitForStore } from "./store-wait.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import { quote } from "../../timeseries/errors.js";
+import { one, type Params } from "../http/params.js";
+import { QueryError, QueryErrorCodes, badParameter } from "../query-error.js";
+import { pickSchema } from "../resolve/resolve-stat.js";
+import { waitForStore } from "../resolve/store-wait.js";
 
 /** A page of `/list`: what a paging client gets, and anyone once the names outgrow LIST_LIMIT. */
 export interface ListPage {

@@ -1,5 +1,5 @@
-import { quote } from "../timeseries/errors.js";
-import { QueryError, QueryErrorCodes, badParameter, missingParameter } from "./query-error.js";
+import { quote } from "../../timeseries/errors.js";
+import { QueryError, QueryErrorCodes, badParameter, missingParameter } from "../query-error.js";
 
 /** Query-string (and form) parameters as parsed: a repeated key becomes an array. */
 export type Params = Record<string, string | string[] | undefined>;

@@ -1,9 +1,9 @@
-import type { Runtime } from "../runtime/runtime.js";
-import { one, required, type Params } from "./params.js";
-import { QueryError, QueryErrorCodes } from "./query-error.js";
-import type { PointWriter } from "./point-writer.js";
-import { checkStatName } from "./resolve-stat.js";
-import { parseTime, type TimeContext } from "../time/time-parse.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import { one, required, type Params } from "../http/params.js";
+import { QueryError, QueryErrorCodes } from "../query-error.js";
+import type { PointWriter } from "../point-writer.js";
+import { checkStatName } from "../resolve/resolve-stat.js";
+import { parseTime, type TimeContext } from "../../time/time-parse.js";
 
 /** `/insert?stat=X&value=V[&timestamp=T]` (GET or POST): one point, routed as karbon routes it. */
 export async function insertCommand(

@@ -1,6 +1,6 @@
-import type { Runtime } from "../runtime/runtime.js";
-import { one, required, type Params } from "./params.js";
-import { checkReadName, pickSchema } from "./resolve-stat.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import { one, required, type Params } from "../http/params.js";
+import { checkReadName, pickSchema } from "../resolve/resolve-stat.js";
 
 /** `DELETE /series?stat=X[&schema=S]`: delete a stat from one schema, or from every schema it matches. */
 export async function deleteCommand(params: Params, runtime: Runtime): Promise<{ stat: string; deleted: string[] }> {

@@ -1,8 +1,8 @@
-import type { Runtime } from "../runtime/runtime.js";
-import type { Store } from "../timeseries/index.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import type { Store } from "../../timeseries/index.js";
 import { Lru } from "./lru.js";
-import type { QueryMetrics } from "./query-metrics.js";
-import type { ResolvedStat } from "./resolve-stat.js";
+import type { QueryMetrics } from "../http/query-metrics.js";
+import type { ResolvedStat } from "../resolve/resolve-stat.js";
 
 interface Entry {
   /** The change tokens of the stores read, taken before the read. */

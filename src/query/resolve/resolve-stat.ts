@@ -1,12 +1,11 @@
-import { quote } from "../timeseries/errors.js";
-import type { MacroSpec } from "../config/index.js";
-import type { Runtime, RuntimeSchema } from "../runtime/runtime.js";
-import { BUILTIN_TRANSFORMS, ErrorCodes, TorusError, type Interval, type SeriesOptions, type SeriesResult, type TransformFn, type TransformOption } from "../timeseries/index.js";
-import { parseBoolean, parseChoice, parseSteps } from "./params.js";
-import { QueryError, QueryErrorCodes, badParameter } from "./query-error.js";
-import type { SeriesCache } from "./series-cache.js";
+import { quote } from "../../timeseries/errors.js";
+import type { MacroSpec } from "../../config/index.js";
+import type { Runtime, RuntimeSchema } from "../../runtime/runtime.js";
+import { BUILTIN_TRANSFORMS, ErrorCodes, TorusError, type Interval, type SeriesOptions, type SeriesResult, type TransformFn, type TransformOption } from "../../timeseries/index.js";
+import { parseBoolean, parseChoice, parseSteps } from "../http/params.js";
+import { QueryError, QueryErrorCodes, badParameter } from "../query-error.js";
 import { parseStatExpression } from "./stat-expression.js";
-import { parseTime, type TimeContext } from "../time/time-parse.js";
+import { parseTime, type TimeContext } from "../../time/time-parse.js";
 
 export type Format = "graphite" | "json";
 
@@ -49,8 +48,6 @@ export interface ResolvedStat {
 export interface ResolveContext {
   readonly runtime: Runtime;
   readonly time: TimeContext;
-  /** `/series` responses by resolved request; none: every request reads the stores. */
-  readonly cache?: SeriesCache | null;
   /** The request's running totals against MAX_BUCKETS and MAX_STATS; none: each stat is checked alone. */
   readonly budget?: RequestBudget | null;
 }

@@ -1,5 +1,5 @@
-import { quote } from "../timeseries/errors.js";
-import { badParameter } from "./query-error.js";
+import { quote } from "../../timeseries/errors.js";
+import { badParameter } from "../query-error.js";
 
 /** A `stat` parameter taken apart: `name`, `func(name)` or `func(a,b,c)`. */
 export interface StatExpression {

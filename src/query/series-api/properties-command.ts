@@ -1,8 +1,8 @@
-import type { Runtime } from "../runtime/runtime.js";
-import type { Properties } from "../timeseries/index.js";
-import { one, required, type Params } from "./params.js";
-import { checkReadName, chooseSchema, pickSchema } from "./resolve-stat.js";
-import { waitForStore } from "./store-wait.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import type { Properties } from "../../timeseries/index.js";
+import { one, required, type Params } from "../http/params.js";
+import { checkReadName, chooseSchema, pickSchema } from "../resolve/resolve-stat.js";
+import { waitForStore } from "../resolve/store-wait.js";
 
 /**
  * `GET /properties?stat=X[&schema=S][&interval=I]` → `{stat: {schema: {interval: {first, last}}}}`

@@ -1,5 +1,5 @@
-import type { RuntimeSchema } from "../runtime/runtime.js";
-import { QueryError, QueryErrorCodes } from "./query-error.js";
+import type { RuntimeSchema } from "../../runtime/runtime.js";
+import { QueryError, QueryErrorCodes } from "../query-error.js";
 
 /**
  * `work` (a read of `schema`'s store), or a 503 naming the store once

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { one, parseBoolean, parseChoice, parseSteps } from "./params.js";
-import { QueryError } from "./query-error.js";
+import { QueryError } from "../query-error.js";
 
 /** The error a call throws, or null. */
 function thrown(fn: () => unknown): unknown {
