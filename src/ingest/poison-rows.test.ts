@@ -9,7 +9,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Timeseries, WriteBatch, type Store } from "../timeseries/index.js";
-import type { Cells } from "../timeseries/store.js";
+import type { Cells } from "../timeseries/cells.js";
 import { openMysqlStore } from "../timeseries/backends/mysql/mysql-store.js";
 import { openPostgresStore } from "../timeseries/backends/postgres/postgres-store.js";
 import { RedisStore } from "../timeseries/backends/redis/redis-store.js";

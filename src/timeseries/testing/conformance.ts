@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it as vitestIt, type TestFunctio
 import { ErrorCodes, TorusError } from "../errors.js";
 import type { IntervalSpec } from "../intervals.js";
 import { ReferenceModel } from "./reference-model.js";
-import { WriteBatch, type Namespace, type Store, type TypeName } from "../store.js";
+import type { Namespace, Store, TypeName } from "../store.js";
+import { WriteBatch } from "../write-batch.js";
 import { Timeseries, type SeriesOptions, type TimeseriesOptions } from "../timeseries.js";
 import type { TransformOption } from "../transforms.js";
 

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "../errors.js";
-import { WriteBatch, type TypeName } from "../store.js";
+import type { TypeName } from "../store.js";
+import { WriteBatch } from "../write-batch.js";
 import { Timeseries } from "../timeseries.js";
 import type { SqlDialect } from "../backends/sql/sql-dialect.js";
 import type { SqlStore } from "../backends/sql/sql-store.js";

@@ -7,7 +7,7 @@ import { seriesType } from "./series.js";
 import { setType } from "./set.js";
 import type { TypeDef } from "./type-def.js";
 
-export { BUILTIN_TRANSFORMS, type BuiltinTransform, type TypeDef } from "./type-def.js";
+export { BUILTIN_TRANSFORMS, type BuiltinTransform, type RowShape, type RowSink, type TypeDef } from "./type-def.js";
 
 const TYPES: Record<TypeName, TypeDef> = {
   count: countType,

@@ -2,7 +2,7 @@ import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NO_CHANGE_TOKEN, conformanceSuite, NOW } from "../../testing/conformance.js";
 import { StoreError } from "../../errors.js";
-import { WriteBatch } from "../../store.js";
+import { WriteBatch } from "../../write-batch.js";
 import { Timeseries } from "../../timeseries.js";
 import { RedisStore } from "./redis-store.js";
 import { redisBinariesAvailable, shouldRun, startCluster, until, type TestCluster } from "../../testing/redis-test-cluster.js";

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { NOW } from "../../testing/conformance.js";
 import { ErrorCodes, StoreError, TorusError } from "../../errors.js";
-import { WriteBatch } from "../../store.js";
+import { WriteBatch } from "../../write-batch.js";
 import { Timeseries } from "../../timeseries.js";
 import { openStore } from "../open-store.js";
 import { RedisStore } from "./redis-store.js";

@@ -4,7 +4,10 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { encodeBatch } from "../../batch-codec.js";
 import { StoreError } from "../../errors.js";
-import type { BatchPart, Cell, Cells, GaugeCell, Namespace, Properties, Row, Store, TypeName, WriteBatch } from "../../store.js";
+import type { Cell, Cells } from "../../cells.js";
+import type { Namespace, Properties, Row, Store, TypeName } from "../../store.js";
+import { typeDef, type RowSink, type TypeDef } from "../../types/index.js";
+import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { tableStem } from "../table-stem.js";
 import { redactUrl } from "../url.js";
@@ -104,25 +107,34 @@ type Fresh = Array<() => void>;
  * Fills one reused parameter array with rows and runs the multi-row upsert
  * each time it is full: no allocation per row.
  */
-class RowWriter {
+class RowWriter implements RowSink {
   private readonly params: unknown[];
   private at = 0;
 
   constructor(
     private readonly chunk: Statement,
     private readonly columns: number,
+    /** The batch part's type, resolved once per part: its `cellRows` feeds `row`. */
+    private readonly def: TypeDef,
   ) {
     this.params = new Array(CHUNK * columns);
   }
 
-  private row(ivId: number, block: number, nameId: number, bucket: number, off: number, a: unknown, b: unknown): void {
+  /** The key of the cell whose rows `row` receives (see `cell`). */
+  private ivId = 0;
+  private block = 0;
+  private nameId = 0;
+  private bucket = 0;
+  private off = 0;
+
+  row(a: string | number, b: number | undefined): void {
     const p = this.params;
     let at = this.at;
-    p[at++] = ivId;
-    p[at++] = block;
-    p[at++] = nameId;
-    p[at++] = bucket;
-    p[at++] = off;
+    p[at++] = this.ivId;
+    p[at++] = this.block;
+    p[at++] = this.nameId;
+    p[at++] = this.bucket;
+    p[at++] = this.off;
     p[at++] = a;
     if (this.columns === 7) p[at++] = b;
     if (at === p.length) {
@@ -132,22 +144,13 @@ class RowWriter {
     this.at = at;
   }
 
-  cell(type: TypeName, ivId: number, block: number, nameId: number, bucket: number, off: number, cell: Cell): void {
-    switch (type) {
-      case "count":
-        return this.row(ivId, block, nameId, bucket, off, cell, undefined);
-      case "gauge":
-        return this.row(ivId, block, nameId, bucket, off, (cell as GaugeCell).value, (cell as GaugeCell).ts);
-      case "histogram":
-        for (const [member, n] of cell as Map<string, number>) this.row(ivId, block, nameId, bucket, off, member, n);
-        return;
-      case "set":
-        for (const member of cell as Set<string>) this.row(ivId, block, nameId, bucket, off, member, undefined);
-        return;
-      case "series":
-        for (const value of cell as string[]) this.row(ivId, block, nameId, bucket, off, value, undefined);
-        return;
-    }
+  cell(ivId: number, block: number, nameId: number, bucket: number, off: number, cell: Cell): void {
+    this.ivId = ivId;
+    this.block = block;
+    this.nameId = nameId;
+    this.bucket = bucket;
+    this.off = off;
+    this.def.cellRows(cell, this);
   }
 
   /** The rows left over after the last full chunk, one by one. */
@@ -364,7 +367,7 @@ export class SqliteStore implements Store {
     const type = part.ns.type;
     if (!(type in UPSERT)) throw new Error(`no table for type ${JSON.stringify(type)}`);
     const scope = this.scope(part.ns.prefix);
-    const rows = new RowWriter(scope.upsert(type, CHUNK), UPSERT[type].columns);
+    const rows = new RowWriter(scope.upsert(type, CHUNK), UPSERT[type].columns, typeDef(type));
 
     // Upserting in primary-key order (block, then name, then bucket) keeps each B-tree page hot while its rows go in.
     const byId: Array<[number, PerInterval]> = [];
@@ -400,7 +403,7 @@ export class SqliteStore implements Store {
             const bucket = iv.bucketOf(sub);
             const own = Math.floor(bucket / blockSeconds);
             if (ordered.length > 1 && own !== block) continue;
-            rows.cell(type, ivId, own, nameId, bucket, sub - bucket, cell);
+            rows.cell(ivId, own, nameId, bucket, sub - bucket, cell);
           }
         }
       }
