@@ -1,8 +1,8 @@
-import { Interval } from "./intervals.js";
-import type { Cells } from "./cells.js";
-import { TYPE_NAMES, type Namespace, type TypeName } from "./store.js";
-import { typeDef, type RowShape, type RowSink } from "./types/index.js";
-import { WriteBatch } from "./write-batch.js";
+import { Interval } from "../../intervals.js";
+import type { Cells } from "../../cells.js";
+import { TYPE_NAMES, type Namespace, type TypeName } from "../../store.js";
+import { typeDef, type RowShape, type RowSink } from "../../types/index.js";
+import { WriteBatch } from "../../write-batch.js";
 
 /**
  * A WriteBatch as plain arrays, for handing it to another thread: numbers
