@@ -1,16 +1,8 @@
 import type { WriteBatch } from "./write-batch.js";
 
-export const TYPE_NAMES = ["count", "histogram", "series", "gauge", "set"] as const;
-export type TypeName = (typeof TYPE_NAMES)[number];
-
-/** Where one schema's rows live inside a store: its type's table (or keyspace) under a prefix. */
-export interface Namespace {
-  readonly prefix: string;
-  readonly type: TypeName;
-}
-
-/** A raw row read back: `[bucket, sub, a, b]` (see `Store.read`); `b` only for histograms (n) and gauges (ts). */
-export type Row = [bucket: number, sub: number, a: number | string, b?: number];
+// The data model the stores share lives in cells.ts (a leaf the type definitions import); named here too for callers of the interface.
+export { TYPE_NAMES, type Namespace, type Row, type TypeName } from "./cells.js";
+import type { Namespace, Row } from "./cells.js";
 
 /** `{ interval: { first, last } }` bucket starts of what a name has stored. */
 export type Properties = Record<string, { first: number; last: number }>;

@@ -1,6 +1,5 @@
 import type { Interval } from "./intervals.js";
-import type { Cells } from "./cells.js";
-import type { Namespace } from "./store.js";
+import type { Cells, Namespace } from "./cells.js";
 import { typeDef } from "./types/index.js";
 
 /**

@@ -1,5 +1,5 @@
 import { ErrorCodes, TorusError, quote } from "../errors.js";
-import { TYPE_NAMES, type TypeName } from "../store.js";
+import { TYPE_NAMES, type TypeName } from "../cells.js";
 import { countType } from "./count.js";
 import { gaugeType } from "./gauge.js";
 import { histogramType } from "./histogram.js";

@@ -1,5 +1,4 @@
-import type { Cell, Cells } from "../cells.js";
-import type { Row, TypeName } from "../store.js";
+import type { Cell, Cells, Row, TypeName } from "../cells.js";
 import type { Written } from "../values.js";
 
 export const BUILTIN_TRANSFORMS = ["mean", "avg", "count", "min", "max", "sum", "rate"] as const;
