@@ -10,7 +10,7 @@
  * 3 masters alone) are started on free loopback ports and stopped after.
  */
 import { RedisStore } from "../src/timeseries/backends/redis/redis-store.js";
-import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/backends/redis/test-cluster.js";
+import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/testing/redis-test-cluster.js";
 import { Timeseries } from "../src/timeseries/index.js";
 import { BATCH, WRITE_SHAPES, median, percentile, printTable, sampleReads, seedReadData, writeRun } from "./bench-util.js";
 

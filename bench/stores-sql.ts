@@ -11,7 +11,8 @@
 import { openMysqlStore } from "../src/timeseries/backends/mysql/mysql-store.js";
 import { openPostgresStore } from "../src/timeseries/backends/postgres/postgres-store.js";
 import type { SqlStore } from "../src/timeseries/backends/sql/sql-store.js";
-import { WriteBatch, type TypeName } from "../src/timeseries/store.js";
+import type { TypeName } from "../src/timeseries/store.js";
+import { WriteBatch } from "../src/timeseries/write-batch.js";
 import { Timeseries } from "../src/timeseries/timeseries.js";
 
 const BATCHES = Number(process.argv[2] ?? 20);

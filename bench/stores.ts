@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/backends/redis/test-cluster.js";
+import { TEST_REDIS_URL, startCluster, type TestCluster } from "../src/timeseries/testing/redis-test-cluster.js";
 import { openStore, Timeseries, type Store } from "../src/timeseries/index.js";
 import { median, percentile, printTable, seedReadData, timeMs, writeRun } from "./bench-util.js";
 

@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { REQUIRED } from "../src/timeseries/testing/must-run.js";
 import { openStore, Timeseries } from "../src/timeseries/index.js";
 import { eventually, freePort, reapChildren, sendTcp, sleep, spawnCli, track } from "./helpers/processes.js";
 
 const haveRedis = spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
-if (!haveRedis && process.env.CI === "true") throw new Error("redis-server is required for the karbon outage test in CI");
+if (!haveRedis && REQUIRED) throw new Error("redis-server is required for the karbon outage test in CI");
 if (!haveRedis) console.warn("\n*** SKIPPING karbon Redis outage test: redis-server is not installed ***\n");
 
 const dir = mkdtempSync(join(tmpdir(), "torus-karbon-redis-"));

@@ -9,12 +9,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { REQUIRED } from "../src/timeseries/testing/must-run.js";
 import { dataLocations, describeListeners } from "../src/server/start-line.js";
 import { loadConfig } from "../src/config/index.js";
 import { BUILT, ROOT, eventually, jsonLogs, reapChildren, sendTcp, spawnCli, wrap } from "./helpers/processes.js";
 
 const havePython = spawnSync("python3", ["-c", "import pty"], { stdio: "ignore" }).status === 0;
-if (!havePython && process.env.CI === "true") throw new Error("python3 is required for the terminal start-line test in CI");
+if (!havePython && REQUIRED) throw new Error("python3 is required for the terminal start-line test in CI");
 if (!havePython) console.warn("\n*** SKIPPING the terminal start-line test: python3 is not installed ***\n");
 
 const dir = mkdtempSync(join(tmpdir(), "torus-start-line-"));

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { openPostgresStore } from "../timeseries/backends/postgres/postgres-store.js";
-import { REQUIRED, findServer } from "../timeseries/backends/sql/sql-test-target.js";
+import { REQUIRED } from "../timeseries/testing/must-run.js";
+import { findServer } from "../timeseries/testing/sql-test-target.js";
 import { NOW, fixture, type Fixture } from "./query-fixture.case.js";
 
 let f: Fixture | undefined;

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresStore } from "../timeseries/backends/postgres/postgres-store.js";
-import { REQUIRED, findServer } from "../timeseries/backends/sql/sql-test-target.js";
+import { REQUIRED } from "../timeseries/testing/must-run.js";
+import { findServer } from "../timeseries/testing/sql-test-target.js";
 import { NOW, fixture, type Fixture } from "./query-fixture.case.js";
 
 const pgUrls = process.env.TORUS_TEST_POSTGRES_URL ? [process.env.TORUS_TEST_POSTGRES_URL] : ["postgresql://postgres@127.0.0.1:5432/test", "postgresql://root@127.0.0.1:5432/test"];

@@ -1,7 +1,9 @@
 import { ErrorCodes, TorusError, quote } from "./errors.js";
 import { Interval, type IntervalSpec } from "./intervals.js";
 import { MAX_MEMBER_BYTES, MAX_NAME_BYTES, MAX_VALUE_BYTES, textProblem } from "./limits.js";
-import { WriteBatch, type Cells, type Namespace, type Properties, type Row, type Store, type TypeName } from "./store.js";
+import type { Cells } from "./cells.js";
+import type { Namespace, Properties, Row, Store, TypeName } from "./store.js";
+import { WriteBatch } from "./write-batch.js";
 import { compileTransform, type TransformFn, type TransformOption } from "./transforms.js";
 import { typeDef, type TypeDef } from "./types/index.js";
 import type { Decode } from "./types/type-def.js";

@@ -1,6 +1,6 @@
 import type { Runtime, RuntimeSchema } from "../runtime/runtime.js";
-import { TorusError, ErrorCodes, WriteBatch, type Interval, type Row } from "../timeseries/index.js";
-import type { Cell, Cells, GaugeCell } from "../timeseries/store.js";
+import { ErrorCodes, TorusError, WriteBatch, type Interval } from "../timeseries/index.js";
+import type { Cells } from "../timeseries/cells.js";
 
 export interface MigrateOptions {
   source: string;
@@ -49,57 +49,6 @@ function schemaOf(runtime: Runtime, name: string, flag: string): RuntimeSchema {
 }
 
 /**
- * Merge one raw source row into a destination cell map, by type: the same
- * five merges the stores do, applied to the stored form (member text and
- * counts), so a histogram cell of 7 arrives as 7 — not as seven re-inserted
- * points through `write_func`.
- */
-function mergeRow(type: string, cells: Cells, sub: number, row: Row): number {
-  const prev = cells.get(sub);
-  switch (type) {
-    case "count": {
-      cells.set(sub, ((prev as number | undefined) ?? 0) + Number(row[2]));
-      return prev === undefined ? 1 : 0;
-    }
-    case "histogram": {
-      let h = prev as Map<string, number> | undefined;
-      if (!h) cells.set(sub, (h = new Map()));
-      const k = String(row[2]);
-      const had = h.get(k);
-      h.set(k, (had ?? 0) + row[3]!);
-      return had === undefined ? 1 : 0;
-    }
-    case "set": {
-      let s = prev as Set<string> | undefined;
-      if (!s) cells.set(sub, (s = new Set()));
-      const k = String(row[2]);
-      if (s.has(k)) return 0;
-      s.add(k);
-      return 1;
-    }
-    case "series": {
-      const a = prev as string[] | undefined;
-      if (a) a.push(String(row[2]));
-      else cells.set(sub, [String(row[2])]);
-      return 1;
-    }
-    case "gauge": {
-      const g = prev as GaugeCell | undefined;
-      if (!g) {
-        cells.set(sub, { value: String(row[2]), ts: row[3]! } satisfies GaugeCell as Cell);
-        return 1;
-      }
-      if (row[3]! >= g.ts) {
-        g.value = String(row[2]);
-        g.ts = row[3]!;
-      }
-      return 0;
-    }
-  }
-  throw new TorusError(ErrorCodes.BAD_TYPE, `cannot migrate type ${JSON.stringify(type)}`);
-}
-
-/**
  * Copy one interval's buckets of a source schema into a destination schema
  * (SPEC §8), exactly: raw stored rows are read and merged into a write batch
  * built directly, so counts stay counts, histogram cells keep their counts,
@@ -125,7 +74,8 @@ export async function migrate(runtime: Runtime, options: MigrateOptions): Promis
       { field: "--interval", value: options.interval },
     );
   }
-  const type = src.series.type.name;
+  // The same merges the stores do, on the stored form: a histogram cell of 7 arrives as 7, not as seven re-inserted points.
+  const merge = src.series.type;
   const concurrency = Math.max(1, options.concurrency ?? 10);
   const page = Math.max(1, options.pageBuckets ?? 1000);
   const now = (options.clock ?? (() => Math.floor(Date.now() / 1000)))();
@@ -165,7 +115,7 @@ export async function migrate(runtime: Runtime, options: MigrateOptions): Promis
           for (let d = 0; d < destIntervals.length; d++) {
             const div: Interval = destIntervals[d];
             if (div.step.index(row[1]) < live[d]) continue;
-            batch.size += mergeRow(type, perInterval[d]!, div.subOf(row[1]), row);
+            batch.size += merge.mergeRow(perInterval[d]!, div.subOf(row[1]), row[2], row[3]);
           }
         }
         batch.points += rows.length;

@@ -12,7 +12,7 @@ import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { startTorusServer, type TorusServer } from "../../src/server/torus-server.js";
 import { compileConfig } from "../../src/config/index.js";
-import { until } from "../../src/timeseries/backends/redis/test-cluster.js";
+import { until } from "../../src/timeseries/testing/redis-test-cluster.js";
 import { freePort } from "./helpers.js";
 
 const PG_URL = process.env.TORUS_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";

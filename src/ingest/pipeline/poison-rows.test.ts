@@ -9,13 +9,14 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Timeseries, WriteBatch, type Store } from "../../timeseries/index.js";
-import type { Cells } from "../../timeseries/store.js";
+import type { Cells } from "../../timeseries/cells.js";
 import { openMysqlStore } from "../../timeseries/backends/mysql/mysql-store.js";
 import { openPostgresStore } from "../../timeseries/backends/postgres/postgres-store.js";
 import { RedisStore } from "../../timeseries/backends/redis/redis-store.js";
-import { TEST_REDIS_URL, redisBinariesAvailable, startCluster, storeAvailable, type TestCluster } from "../../timeseries/backends/redis/test-cluster.js";
+import { TEST_REDIS_URL, redisBinariesAvailable, startCluster, storeAvailable, type TestCluster } from "../../timeseries/testing/redis-test-cluster.js";
 import type { SqlStore } from "../../timeseries/backends/sql/sql-store.js";
-import { REQUIRED, findServer } from "../../timeseries/backends/sql/sql-test-target.js";
+import { REQUIRED } from "../../timeseries/testing/must-run.js";
+import { findServer } from "../../timeseries/testing/sql-test-target.js";
 import { SqliteStore } from "../../timeseries/backends/sqlite/sqlite-store.js";
 import { createIngestLog } from "./ingest-log.js";
 import { KarbonMetrics } from "../karbon-metrics.js";

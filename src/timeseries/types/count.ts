@@ -1,9 +1,20 @@
 import { ErrorCodes, TorusError, quote } from "../errors.js";
-import type { TypeDef } from "./type-def.js";
+import { oneRow, type TypeDef } from "./type-def.js";
 
 /** A running total per bucket. */
 export const countType: TypeDef<number> = {
   name: "count",
+  rows: { a: "total", b: null, many: false },
+  rowCount: () => 1,
+  cellRows(cell, sink) {
+    sink.row(cell as number, undefined);
+  },
+  mergeRow(cells, sub, a) {
+    const prev = cells.get(sub) as number | undefined;
+    cells.set(sub, (prev ?? 0) + Number(a));
+    return prev === undefined ? 1 : 0;
+  },
+  splitCell: oneRow,
   stage(cells, sub, value) {
     const n = typeof value === "number" ? value : Number(value);
     if (!Number.isFinite(n)) {

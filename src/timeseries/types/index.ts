@@ -1,5 +1,5 @@
 import { ErrorCodes, TorusError, quote } from "../errors.js";
-import { TYPE_NAMES, type TypeName } from "../store.js";
+import { TYPE_NAMES, type TypeName } from "../cells.js";
 import { countType } from "./count.js";
 import { gaugeType } from "./gauge.js";
 import { histogramType } from "./histogram.js";
@@ -7,7 +7,7 @@ import { seriesType } from "./series.js";
 import { setType } from "./set.js";
 import type { TypeDef } from "./type-def.js";
 
-export { BUILTIN_TRANSFORMS, type BuiltinTransform, type TypeDef } from "./type-def.js";
+export { BUILTIN_TRANSFORMS, type BuiltinTransform, type RowShape, type RowSink, type TypeDef } from "./type-def.js";
 
 const TYPES: Record<TypeName, TypeDef> = {
   count: countType,

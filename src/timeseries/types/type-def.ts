@@ -1,4 +1,4 @@
-import type { Cells, Row, TypeName } from "../store.js";
+import type { Cell, Cells, Row, TypeName } from "../cells.js";
 import type { Written } from "../values.js";
 
 export const BUILTIN_TRANSFORMS = ["mean", "avg", "count", "min", "max", "sum", "rate"] as const;
@@ -8,12 +8,50 @@ export type BuiltinTransform = (typeof BUILTIN_TRANSFORMS)[number];
 export type Decode = (stored: string | number) => any;
 
 /**
+ * What a type's stored rows hold, for backends to lay out tables and
+ * encodings by shape rather than by type name. A row is `(a, b)` under its
+ * key (name, interval, sub-bucket): `a` a count's running total (a number),
+ * a member (text, part of the row's key: one row per member) or a value
+ * (text); `b` a histogram member's occurrences, a gauge's timestamp, or
+ * nothing.
+ */
+export interface RowShape {
+  readonly a: "total" | "member" | "value";
+  readonly b: "n" | "ts" | null;
+  /** Several rows per cell (members, or values in arrival order), or exactly one. */
+  readonly many: boolean;
+}
+
+/**
+ * Receives the rows of a cell (`TypeDef.cellRows`), one call per row, `b`
+ * undefined where the shape has none. Backends keep the row's key in the
+ * sink's own fields, set before the call: no closure or array per cell.
+ */
+export interface RowSink {
+  row(a: string | number, b: number | undefined): void;
+}
+
+/**
  * Everything that differs between the five types, and nothing else: how a
- * written value merges into a batch cell, how stored rows become the
+ * written value merges into a batch cell, how a cell becomes stored rows
+ * and a stored row merges back into cells, how stored rows become the
  * type's native data, how two natives join, and the built-in transforms.
+ * Backends and importers go through these, so a new type is one file here.
  */
 export interface TypeDef<T = any> {
   readonly name: TypeName;
+  readonly rows: RowShape;
+  /** Rows the cell upserts (as counted by `WriteBatch.size`). */
+  rowCount(cell: Cell): number;
+  /** Each row of the cell into `sink.row(a, b)`, in the order a store keeps (series: arrival order). */
+  cellRows(cell: Cell, sink: RowSink): void;
+  /**
+   * Merge one stored row into the cell of sub-bucket `sub`, exactly as the
+   * stores merge (so a histogram cell of 7 stays 7); returns rows it adds.
+   */
+  mergeRow(cells: Cells, sub: number, a: string | number, b: number | undefined): number;
+  /** A cell of several rows cut after its first `n` rows (0 < n < rowCount). */
+  splitCell(cell: Cell, n: number): [Cell, Cell];
   /** Merge `value` into the cell for sub-bucket `sub`; returns rows the merge adds to the batch. */
   stage(cells: Cells, sub: number, value: Written, ts: number): number;
   /** Fold one stored row into the native data of its sub-bucket. */
@@ -52,4 +90,9 @@ export function maxOf(values: readonly number[]): number | null {
 
 export function meanOf(values: readonly number[]): number | null {
   return values.length === 0 ? null : sumOf(values) / values.length;
+}
+
+/** `splitCell` of a one-row type: never called (a one-row cell is never cut); throws if it is. */
+export function oneRow(): never {
+  throw new Error("a cell of one row cannot be split");
 }

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { StoreError } from "../../errors.js";
 import { Timeseries } from "../../timeseries.js";
 import { openStore } from "../open-store.js";
-import { sqlStoreSuite } from "../sql/sql-store.case.js";
-import { sqlConformance } from "../sql/sql-test-target.js";
+import { sqlStoreSuite } from "../../testing/sql-store-suite.js";
+import { sqlConformance } from "../../testing/sql-test-target.js";
 import { mysqlDialect } from "./mysql-dialect.js";
 import { openMysqlStore } from "./mysql-store.js";
 

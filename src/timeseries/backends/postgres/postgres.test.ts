@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../../errors.js";
 import { openStore } from "../open-store.js";
-import { sqlStoreSuite } from "../sql/sql-store.case.js";
-import { sqlConformance } from "../sql/sql-test-target.js";
+import { sqlStoreSuite } from "../../testing/sql-store-suite.js";
+import { sqlConformance } from "../../testing/sql-test-target.js";
 import type pg from "pg";
 import { postgresDialect } from "./postgres-dialect.js";
 import { openPostgresStore } from "./postgres-store.js";

@@ -1,12 +1,12 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { NOW } from "../../conformance.case.js";
+import { NOW } from "../../testing/conformance.js";
 import { ErrorCodes, StoreError, TorusError } from "../../errors.js";
-import { WriteBatch } from "../../store.js";
+import { WriteBatch } from "../../write-batch.js";
 import { Timeseries } from "../../timeseries.js";
 import { openStore } from "../open-store.js";
 import { RedisStore } from "./redis-store.js";
-import { TEST_REDIS_URL, shouldRun, storeAvailable } from "./test-cluster.js";
+import { TEST_REDIS_URL, shouldRun, storeAvailable } from "../../testing/redis-test-cluster.js";
 
 describe("redis: connection faults", () => {
   it.each([

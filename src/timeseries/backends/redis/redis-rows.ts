@@ -1,4 +1,5 @@
 import type { Row, TypeName } from "../../store.js";
+import { typeDef } from "../../types/index.js";
 
 /**
  * The READ script's reply for one stat (`[start, contents, ...]` of each
@@ -9,7 +10,9 @@ import type { Row, TypeName } from "../../store.js";
  */
 export function rowsOf(type: TypeName, reply: unknown[], first: number, last: number): Row[] {
   const rows: Row[] = [];
-  const hash = type === "count" || type === "histogram" || type === "gauge";
+  const { a: rowA, b: rowB } = typeDef(type).rows;
+  // Totals, histogram members (→ n) and gauges (→ ts:value) are hash fields with a value; other members stand alone.
+  const hash = rowA === "total" || rowB !== null;
   for (let c = 0; c < reply.length; c += 2) {
     const start = Number(reply[c]);
     const data = reply[c + 1] as string[];
@@ -21,22 +24,12 @@ export function rowsOf(type: TypeName, reply: unknown[], first: number, last: nu
       if (bucket < first || bucket > last) continue;
       const c2 = item.indexOf(":", c1 + 1);
       const sub = bucket + Number(c2 === -1 ? item.slice(c1 + 1) : item.slice(c1 + 1, c2));
-      switch (type) {
-        case "count":
-          rows.push([bucket, sub, Number(data[j + 1]), 0]);
-          break;
-        case "histogram":
-          rows.push([bucket, sub, item.slice(c2 + 1), Number(data[j + 1])]);
-          break;
-        case "gauge": {
-          const v = data[j + 1];
-          const colon = v.indexOf(":");
-          rows.push([bucket, sub, v.slice(colon + 1), Number(v.slice(0, colon))]);
-          break;
-        }
-        default:
-          rows.push([bucket, sub, item.slice(c2 + 1), 0]);
-      }
+      if (rowA === "total") rows.push([bucket, sub, Number(data[j + 1]), 0]);
+      else if (rowB === "ts") {
+        const v = data[j + 1];
+        const colon = v.indexOf(":");
+        rows.push([bucket, sub, v.slice(colon + 1), Number(v.slice(0, colon))]);
+      } else rows.push([bucket, sub, item.slice(c2 + 1), rowB === null ? 0 : Number(data[j + 1])]);
     }
   }
   // Hash and set order is arbitrary; Array.prototype.sort is stable.

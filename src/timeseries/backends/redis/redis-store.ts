@@ -1,6 +1,7 @@
 import { Cluster } from "ioredis";
 import { StoreError, TorusError } from "../../errors.js";
-import type { Namespace, Properties, Row, Store, WriteBatch } from "../../store.js";
+import type { Namespace, Properties, Row, Store } from "../../store.js";
+import type { WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
 import { connectRedis, isRetryable, oneLine, type RedisClient } from "./redis-connect.js";

@@ -6,7 +6,10 @@
  */
 import { StoreError, quote } from "../../errors.js";
 import type { Interval } from "../../intervals.js";
-import { TYPE_NAMES, type GaugeCell, type Namespace, type TypeName, type WriteBatch } from "../../store.js";
+import type { Cell } from "../../cells.js";
+import { TYPE_NAMES, type Namespace, type TypeName } from "../../store.js";
+import { typeDef, type RowSink, type TypeDef } from "../../types/index.js";
+import type { WriteBatch } from "../../write-batch.js";
 import { chunkSize, intervalToken, type KeySpace } from "./redis-keys.js";
 
 /** One slot's share of a batch (the whole batch standalone). */
@@ -99,6 +102,8 @@ export function encodeBatch(
     if (!(TYPE_NAMES as readonly string[]).includes(type)) {
       throw new StoreError(url, `write: unknown type ${quote(type)} (have ${TYPE_NAMES.join(", ")}); nothing was written`, { retryable: false });
     }
+    const def = typeDef(type);
+    const sink = new RecordSink(url, def);
     const ks = keySpace(part.ns);
     const ns = header.space(type, ks.head, ks.names, !cluster);
     const ivIds = part.intervals.map((iv) => header.interval(iv));
@@ -112,12 +117,13 @@ export function encodeBatch(
       let g = groups.get(slot);
       if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [] }));
       const rec = g.records;
+      sink.rec = rec;
       rec.push(ns, tag.hash, wellFormed(name), used);
       for (let i = 0; i < perInterval.length; i++) {
         const cells = perInterval[i];
         if (!cells || cells.size === 0) continue;
         rec.push(ivIds[i]);
-        encodeInterval(url, rec, type, part.intervals[i], sizes[i], cells);
+        encodeInterval(sink, def, part.intervals[i], sizes[i], cells);
       }
     }
   }
@@ -129,12 +135,52 @@ export function encodeBatch(
 }
 
 /**
+ * A cell's rows as WRITE record entries, by the type's row shape: a member
+ * or a value of many is `field:member` (then its n, if any); a total is
+ * `field, total`; a single value is `field, ts, value`. `rec` and `field`
+ * are set per stat and cell: one sink per batch part.
+ */
+class RecordSink implements RowSink {
+  rec: Array<string | number> = [];
+  field = "";
+  private readonly many: boolean;
+  private readonly total: boolean;
+  /** For messages, e.g. "histogram count", "gauge timestamp". */
+  private readonly aLabel: string;
+  private readonly bLabel: string;
+
+  constructor(
+    private readonly url: string,
+    def: TypeDef,
+  ) {
+    this.many = def.rows.many;
+    this.total = def.rows.a === "total";
+    this.aLabel = def.name;
+    this.bLabel = `${def.name} ${def.rows.b === "ts" ? "timestamp" : "count"}`;
+  }
+
+  row(a: string | number, b: number | undefined): void {
+    if (this.many) {
+      this.rec.push(`${this.field}:${wellFormed(a as string)}`);
+      if (b !== undefined) this.rec.push(finite(this.url, this.bLabel, b));
+    } else if (this.total) {
+      this.rec.push(this.field, finite(this.url, this.aLabel, a as number));
+    } else if (b !== undefined) {
+      this.rec.push(this.field, String(finite(this.url, this.bLabel, b)), wellFormed(a as string));
+    } else {
+      this.rec.push(this.field, wellFormed(a as string));
+    }
+  }
+}
+
+/**
  * One stat's cells in one interval → records. Cells come in staging
  * order, so consecutive cells mostly share a chunk: each run of them is
  * written straight into the records as one chunk entry (a chunk seen again
  * later gets a second entry, which the script merges the same way).
  */
-function encodeInterval(url: string, rec: Array<string | number>, type: TypeName, iv: Interval, size: number, cells: Map<number, unknown>): void {
+function encodeInterval(sink: RecordSink, def: TypeDef, iv: Interval, size: number, cells: Map<number, unknown>): void {
+  const rec = sink.rec;
   const step = iv.step;
   const nchAt = rec.length;
   rec.push(0);
@@ -156,26 +202,8 @@ function encodeInterval(url: string, rec: Array<string | number>, type: TypeName
         nch++;
       }
     }
-    const field = `${bucket - start}:${sub - bucket}`;
-    switch (type) {
-      case "count":
-        rec.push(field, finite(url, "count", cell as number));
-        break;
-      case "histogram":
-        for (const [member, n] of cell as Map<string, number>) rec.push(`${field}:${wellFormed(member)}`, finite(url, "histogram count", n));
-        break;
-      case "set":
-        for (const member of cell as Set<string>) rec.push(`${field}:${wellFormed(member)}`);
-        break;
-      case "series":
-        for (const value of cell as string[]) rec.push(`${field}:${wellFormed(value)}`);
-        break;
-      case "gauge": {
-        const g = cell as GaugeCell;
-        rec.push(field, String(finite(url, "gauge timestamp", g.ts)), wellFormed(g.value));
-        break;
-      }
-    }
+    sink.field = `${bucket - start}:${sub - bucket}`;
+    def.cellRows(cell as Cell, sink);
   }
   if (countAt >= 0) rec[countAt] = rec.length - countAt - 1;
   rec[nchAt] = nch;

@@ -1,8 +1,8 @@
 import { Redis } from "ioredis";
 import { describe } from "vitest";
-import { conformanceSuite } from "../../conformance.case.js";
+import { NO_CHANGE_TOKEN, conformanceSuite } from "../../testing/conformance.js";
 import { RedisStore } from "./redis-store.js";
-import { TEST_REDIS_URL, shouldRun, storeAvailable } from "./test-cluster.js";
+import { TEST_REDIS_URL, shouldRun, storeAvailable } from "../../testing/redis-test-cluster.js";
 
 const available = await storeAvailable(TEST_REDIS_URL);
 
@@ -22,6 +22,7 @@ async function dropTestKeys(): Promise<void> {
 if (shouldRun("Redis", available, `no Redis at ${TEST_REDIS_URL}`)) {
   conformanceSuite({
     label: "redis",
+    skip: NO_CHANGE_TOKEN,
     open: async () => RedisStore.open(TEST_REDIS_URL),
     cleanup: dropTestKeys,
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Interval } from "../../intervals.js";
-import { WriteBatch, type Cells, type TypeName } from "../../store.js";
+import type { Cells } from "../../cells.js";
+import type { TypeName } from "../../store.js";
+import { WriteBatch } from "../../write-batch.js";
 import { chunks, partRows } from "./batch-rows.js";
 import type { TableRow } from "./sql-dialect.js";
 

@@ -1,4 +1,5 @@
-import type { BatchPart, GaugeCell } from "../../store.js";
+import { typeDef, type RowSink } from "../../types/index.js";
+import type { BatchPart } from "../../write-batch.js";
 import type { TableRow } from "./sql-dialect.js";
 
 /**
@@ -11,40 +12,37 @@ import type { TableRow } from "./sql-dialect.js";
  * is what their identity column records.
  */
 export function partRows(part: BatchPart, nameIds: ReadonlyMap<string, number>, intervalIds: readonly number[]): TableRow[] {
-  const type = part.ns.type;
-  const rows: TableRow[] = [];
+  const def = typeDef(part.ns.type);
+  const sink = new RowCollector();
   for (const [name, perInterval] of part.names) {
-    const nameId = nameIds.get(name)!;
+    sink.nameId = nameIds.get(name)!;
     for (let i = 0; i < perInterval.length; i++) {
       const cells = perInterval[i];
       if (!cells) continue;
       const iv = part.intervals[i];
-      const ivId = intervalIds[i];
+      sink.ivId = intervalIds[i];
       for (const [sub, cell] of cells) {
-        const bucket = iv.bucketOf(sub);
-        const off = sub - bucket;
-        switch (type) {
-          case "count":
-            rows.push([nameId, ivId, bucket, off, cell as number]);
-            break;
-          case "gauge":
-            rows.push([nameId, ivId, bucket, off, (cell as GaugeCell).value, (cell as GaugeCell).ts]);
-            break;
-          case "histogram":
-            for (const [member, n] of cell as Map<string, number>) rows.push([nameId, ivId, bucket, off, member, n]);
-            break;
-          case "set":
-            for (const member of cell as Set<string>) rows.push([nameId, ivId, bucket, off, member]);
-            break;
-          case "series":
-            for (const value of cell as string[]) rows.push([nameId, ivId, bucket, off, value]);
-            break;
-        }
+        sink.bucket = iv.bucketOf(sub);
+        sink.off = sub - sink.bucket;
+        def.cellRows(cell, sink);
       }
     }
   }
-  if (type !== "series") rows.sort(type === "histogram" || type === "set" ? byKeyAndMember : byKey);
-  return rows;
+  const { a, many } = def.rows;
+  if (!(many && a === "value")) sink.rows.sort(a === "member" ? byKeyAndMember : byKey);
+  return sink.rows;
+}
+
+/** Collects table rows; the key of the cell being emitted sits in its fields. */
+class RowCollector implements RowSink {
+  readonly rows: TableRow[] = [];
+  nameId = 0;
+  ivId = 0;
+  bucket = 0;
+  off = 0;
+  row(a: string | number, b: number | undefined): void {
+    this.rows.push(b === undefined ? [this.nameId, this.ivId, this.bucket, this.off, a] : [this.nameId, this.ivId, this.bucket, this.off, a, b]);
+  }
 }
 
 function byKey(a: TableRow, b: TableRow): number {

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { StoreError } from "../../errors.js";
-import { TYPE_NAMES, type BatchPart, type Namespace, type Properties, type Row, type Store, type TypeName, type WriteBatch } from "../../store.js";
+import { TYPE_NAMES, type Namespace, type Properties, type Row, type Store, type TypeName } from "../../store.js";
+import { typeDef } from "../../types/index.js";
+import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { DEFAULT_NAME_CACHE_MB, NameCache } from "../name-cache.js";
 import { tableStem } from "../table-stem.js";
 import { redactUrl } from "../url.js";
@@ -50,18 +52,11 @@ type Fresh = Array<[IdMap, string, number]>;
 
 /** The SELECT tail producing `[bucket, sub, a, b]` after `name_id`, and the order that keeps series in arrival order. */
 function readColumns(d: SqlDialect, type: TypeName): { columns: string; order: string } {
-  switch (type) {
-    case "count":
-      return { columns: "t.value, 0", order: "" };
-    case "gauge":
-      return { columns: `${d.text("t.value")}, t.ts`, order: "" };
-    case "histogram":
-      return { columns: `${d.text("t.member")}, t.n`, order: ", t.member" };
-    case "set":
-      return { columns: `${d.text("t.member")}, 0`, order: ", t.member" };
-    case "series":
-      return { columns: `${d.text("t.value")}, 0`, order: ", t.id" };
-  }
+  const { a, b, many } = typeDef(type).rows;
+  // Totals are numbers; members and values are text, and members are part of the key.
+  const col = a === "member" ? "t.member" : "t.value";
+  const columns = `${a === "total" ? col : d.text(col)}, ${b === null ? "0" : `t.${b}`}`;
+  return { columns, order: a === "member" ? ", t.member" : many ? ", t.id" : "" };
 }
 
 /**

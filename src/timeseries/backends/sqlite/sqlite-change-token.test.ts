@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { WriteBatch } from "../../store.js";
+import { WriteBatch } from "../../write-batch.js";
 import { Timeseries } from "../../timeseries.js";
 import { SqliteStore } from "./sqlite-store.js";
 

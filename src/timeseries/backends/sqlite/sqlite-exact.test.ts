@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WriteBatch } from "../../store.js";
+import { WriteBatch } from "../../write-batch.js";
 import { Timeseries } from "../../timeseries.js";
 import { SqliteStore } from "./sqlite-store.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../errors.js";
-import { WriteBatch } from "../../store.js";
+import { WriteBatch } from "../../write-batch.js";
 import { Timeseries } from "../../timeseries.js";
 import { SqliteStore } from "./sqlite-store.js";
 

@@ -1,283 +1,22 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
-import { encodeBatch } from "../../batch-codec.js";
 import { StoreError } from "../../errors.js";
-import type { BatchPart, Cell, Cells, GaugeCell, Namespace, Properties, Row, Store, TypeName, WriteBatch } from "../../store.js";
+import type { Cells } from "../../cells.js";
+import type { Namespace, Properties, Row, Store, TypeName } from "../../store.js";
+import { typeDef } from "../../types/index.js";
+import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
-import { tableStem } from "../table-stem.js";
 import { redactUrl } from "../url.js";
-import { BLOCK_BUCKETS, READ_COLUMNS, UPSERT, ident, schemaSql } from "./sqlite-schema.js";
+import { BLOCK_BUCKETS, READ_COLUMNS, UPSERT } from "./sqlite-schema.js";
+import { RangeTable, Scope, type Fresh, type Range, type Statement } from "./sqlite-scope.js";
+import { blocksBetween, byBucket, rowsOf, storedBlocks, type KeyRow } from "./sqlite-read-rows.js";
+import { CHUNK, RowWriter, sortedCells } from "./sqlite-write-rows.js";
+import { WriterThread } from "./sqlite-writer-thread.js";
 import { sqlitePath } from "./sqlite-url.js";
-
-type Statement = Database.Statement<unknown[]>;
-type PerInterval = Array<Cells | undefined>;
-interface IntervalRow {
-  id: number;
-  blockSeconds: number;
-}
-/** First bucket and last block of one stat in one interval. */
-interface Range {
-  first: number;
-  lastBlock: number;
-}
-
-/** Rows per multi-row upsert: amortises the per-call cost of the driver. */
-const CHUNK = 128;
 
 /** Errors worth retrying: the file is locked by another process, or the disk hiccupped. */
 const RETRYABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
 
-/**
- * How long this process trusts its copy of the first/last bucket per stat:
- * another process may delete or expire meanwhile, so it is re-learned.
- */
-const RANGE_CACHE_MS = 30_000;
-
-/** Cells in sub-bucket order; streams usually arrive in time order, so the sort is rarely needed. */
-function sortedCells(cells: Cells): Iterable<[number, Cell]> {
-  let prev = -Infinity;
-  for (const sub of cells.keys()) {
-    if (sub < prev) return [...cells].sort((a, b) => a[0] - b[0]);
-    prev = sub;
-  }
-  return cells;
-}
-
-function blocksBetween(first: number, last: number, blockSeconds: number): string {
-  return blockList(Math.floor(first / blockSeconds), Math.floor(last / blockSeconds));
-}
-
-/**
- * The blocks of an interval that hold rows (of any name), from..to, each
- * found by one index seek. Deletes and expiry walk these instead of every
- * block number in a stat's range: a range from now to a far-future
- * timestamp spans ~10^14 block numbers but only the few blocks written.
- */
-function* storedBlocks(next: Statement, ivId: number, from: number, to: number): Generator<number> {
-  for (let b = next.get(ivId, from, to) as number | null; b !== null; b = b >= to ? null : (next.get(ivId, b + 1, to) as number | null)) yield b;
-}
-
-function blockList(from: number, to: number): string {
-  const out: number[] = [];
-  for (let b = from; b <= to; b++) out.push(b);
-  return JSON.stringify(out);
-}
-
-interface KeyRow {
-  interval: string;
-  ivId: number;
-  blockSeconds: number;
-  first: number;
-  lastBlock: number;
-}
-
-/** Rows from the per-column JSON arrays of one aggregate read (see READ_COLUMNS). */
-function rowsOf(columns: readonly string[]): Row[] {
-  const bucket = JSON.parse(columns[0]) as number[];
-  const sub = JSON.parse(columns[1]) as number[];
-  const a = JSON.parse(columns[2]) as Array<number | string>;
-  const rows = new Array<Row>(bucket.length);
-  if (columns.length === 3) {
-    for (let i = 0; i < rows.length; i++) rows[i] = [bucket[i], bucket[i] + sub[i], a[i]];
-  } else {
-    const b = JSON.parse(columns[3]) as number[];
-    for (let i = 0; i < rows.length; i++) rows[i] = [bucket[i], bucket[i] + sub[i], a[i], b[i]];
-  }
-  return rows;
-}
-
-/** Reads come back in key order already; check rather than ask SQLite to sort. */
-function byBucket(rows: Row[]): Row[] {
-  for (let i = 1; i < rows.length; i++) {
-    if (rows[i][0] < rows[i - 1][0] || (rows[i][0] === rows[i - 1][0] && rows[i][1] < rows[i - 1][1])) {
-      return rows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    }
-  }
-  return rows;
-}
-
-type Fresh = Array<() => void>;
-
-/**
- * Fills one reused parameter array with rows and runs the multi-row upsert
- * each time it is full: no allocation per row.
- */
-class RowWriter {
-  private readonly params: unknown[];
-  private at = 0;
-
-  constructor(
-    private readonly chunk: Statement,
-    private readonly columns: number,
-  ) {
-    this.params = new Array(CHUNK * columns);
-  }
-
-  private row(ivId: number, block: number, nameId: number, bucket: number, off: number, a: unknown, b: unknown): void {
-    const p = this.params;
-    let at = this.at;
-    p[at++] = ivId;
-    p[at++] = block;
-    p[at++] = nameId;
-    p[at++] = bucket;
-    p[at++] = off;
-    p[at++] = a;
-    if (this.columns === 7) p[at++] = b;
-    if (at === p.length) {
-      this.chunk.run(p);
-      at = 0;
-    }
-    this.at = at;
-  }
-
-  cell(type: TypeName, ivId: number, block: number, nameId: number, bucket: number, off: number, cell: Cell): void {
-    switch (type) {
-      case "count":
-        return this.row(ivId, block, nameId, bucket, off, cell, undefined);
-      case "gauge":
-        return this.row(ivId, block, nameId, bucket, off, (cell as GaugeCell).value, (cell as GaugeCell).ts);
-      case "histogram":
-        for (const [member, n] of cell as Map<string, number>) this.row(ivId, block, nameId, bucket, off, member, n);
-        return;
-      case "set":
-        for (const member of cell as Set<string>) this.row(ivId, block, nameId, bucket, off, member, undefined);
-        return;
-      case "series":
-        for (const value of cell as string[]) this.row(ivId, block, nameId, bucket, off, value, undefined);
-        return;
-    }
-  }
-
-  /** The rows left over after the last full chunk, one by one. */
-  finish(single: Statement): void {
-    for (let r = 0; r < this.at; r += this.columns) single.run(this.params.slice(r, r + this.columns));
-    this.at = 0;
-  }
-}
-
-/**
- * Known first bucket and last block per name id, for one type and interval.
- * Name ids are dense, so two growable columns replace an object and a map
- * entry per name: with 100,000 names and three intervals that is megabytes
- * instead of tens of them.
- */
-class RangeTable {
-  private first = new Float64Array(0);
-  private lastBlock = new Float64Array(0);
-
-  /** True when the known range already holds first..lastBlock (an unknown id is NaN, which compares false). */
-  covers(id: number, first: number, lastBlock: number): boolean {
-    return id < this.first.length && this.first[id] <= first && this.lastBlock[id] >= lastBlock;
-  }
-
-  set(id: number, first: number, lastBlock: number): void {
-    if (id >= this.first.length) {
-      const size = Math.max(1024, id + 1, this.first.length * 2);
-      const f = new Float64Array(size).fill(Number.NaN);
-      f.set(this.first);
-      const l = new Float64Array(size);
-      l.set(this.lastBlock);
-      this.first = f;
-      this.lastBlock = l;
-    }
-    this.first[id] = first;
-    this.lastBlock[id] = lastBlock;
-  }
-}
-
-/** Prepared statements, interned ids and known ranges for one prefix. */
-class Scope {
-  readonly intervals = new Map<string, IntervalRow>();
-  /** type → interval id → name id → known first bucket and last block. */
-  ranges = new Map<string, Map<number, RangeTable>>();
-  rangesAt = Date.now();
-  private readonly stmts = new Map<string, Statement>();
-
-  /** The start of this prefix's table names (see tableStem): any prefix, one set of tables of its own. */
-  private readonly stem: string;
-
-  constructor(
-    readonly db: Database.Database,
-    readonly prefix: string,
-    /** The store's name ids, every prefix's, bounded by bytes; this scope's are under its own key. */
-    private readonly names: NameCache<Scope>,
-  ) {
-    this.stem = tableStem(prefix, Infinity);
-    db.exec(schemaSql(this.stem));
-  }
-
-  table(name: string): string {
-    return ident(this.stem + name);
-  }
-
-  stmt(key: string, sql: () => string): Statement {
-    let s = this.stmts.get(key);
-    if (!s) this.stmts.set(key, (s = this.db.prepare(sql())));
-    return s;
-  }
-
-  upsert(type: TypeName, rows: number): Statement {
-    return this.stmt(`upsert:${type}:${rows}`, () => {
-      const { columns, tail } = UPSERT[type];
-      const one = `(${new Array(columns).fill("?").join(",")})`;
-      return `INSERT INTO ${this.table(type)} VALUES ${new Array(rows).fill(one).join(",")} ${tail}`;
-    });
-  }
-
-  rangeCache(type: TypeName): Map<number, RangeTable> {
-    if (Date.now() - this.rangesAt > RANGE_CACHE_MS) {
-      this.ranges = new Map();
-      this.rangesAt = Date.now();
-    }
-    let m = this.ranges.get(type);
-    if (!m) this.ranges.set(type, (m = new Map()));
-    return m;
-  }
-
-  /** Id of a name, creating it; the cache learns it only once the transaction commits. */
-  internName(name: string, fresh: Fresh): number {
-    const hit = this.names.get(this, name);
-    if (hit !== undefined) return hit;
-    const row = this.stmt("intern:names", () =>
-      `INSERT INTO ${this.table("names")} (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id`,
-    ).get(name) as { id: number };
-    fresh.push(() => this.names.set(this, name, row.id));
-    return row.id;
-  }
-
-  internInterval(name: string, blockSeconds: number, fresh: Fresh): IntervalRow {
-    const hit = this.intervals.get(name);
-    if (hit) return hit;
-    // The first writer fixes the block size; every later reader and writer uses the stored one.
-    const row = this.stmt("intern:intervals", () =>
-      `INSERT INTO ${this.table("intervals")} (name, block_seconds) VALUES (?, ?)
-       ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id, block_seconds AS blockSeconds`,
-    ).get(name, blockSeconds) as IntervalRow;
-    fresh.push(() => this.intervals.set(name, row));
-    return row;
-  }
-
-  /** Id of an existing name, or undefined; reads never create one. */
-  lookupName(name: string): number | undefined {
-    const hit = this.names.get(this, name);
-    if (hit !== undefined) return hit;
-    const row = this.stmt("lookup:names", () => `SELECT id FROM ${this.table("names")} WHERE name = ?`).get(name) as { id: number } | undefined;
-    if (row) this.names.set(this, name, row.id);
-    return row?.id;
-  }
-
-  lookupInterval(name: string): IntervalRow | undefined {
-    const hit = this.intervals.get(name);
-    if (hit) return hit;
-    const row = this.stmt("lookup:intervals", () =>
-      `SELECT id, block_seconds AS blockSeconds FROM ${this.table("intervals")} WHERE name = ?`,
-    ).get(name) as IntervalRow | undefined;
-    if (row) this.intervals.set(name, row);
-    return row;
-  }
-}
+type PerInterval = Array<Cells | undefined>;
 
 /**
  * The embedded store on better-sqlite3. WAL mode lets karbon and torus
@@ -364,7 +103,7 @@ export class SqliteStore implements Store {
     const type = part.ns.type;
     if (!(type in UPSERT)) throw new Error(`no table for type ${JSON.stringify(type)}`);
     const scope = this.scope(part.ns.prefix);
-    const rows = new RowWriter(scope.upsert(type, CHUNK), UPSERT[type].columns);
+    const rows = new RowWriter(scope.upsert(type, CHUNK), UPSERT[type].columns, typeDef(type));
 
     // Upserting in primary-key order (block, then name, then bucket) keeps each B-tree page hot while its rows go in.
     const byId: Array<[number, PerInterval]> = [];
@@ -400,7 +139,7 @@ export class SqliteStore implements Store {
             const bucket = iv.bucketOf(sub);
             const own = Math.floor(bucket / blockSeconds);
             if (ordered.length > 1 && own !== block) continue;
-            rows.cell(type, ivId, own, nameId, bucket, sub - bucket, cell);
+            rows.cell(ivId, own, nameId, bucket, sub - bucket, cell);
           }
         }
       }
@@ -589,87 +328,3 @@ export class SqliteStore implements Store {
   }
 }
 
-/**
- * The worker thread that applies this store's batches (see
- * sqlite-writer-worker.ts). Started on the first write; one batch at a
- * time, in order.
- */
-class WriterThread {
-  private worker: Worker | null = null;
-  private next = 1;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-
-  constructor(
-    private readonly url: string,
-    private readonly clientConfig: Record<string, unknown>,
-  ) {}
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    // From dist the worker is plain .js. From source (tests, tsx) it is a .ts file, loaded through tsx's API
-    // in a small bootstrap, since loader hooks of the parent do not reach a worker's entry point.
-    const workerData = { url: this.url, clientConfig: this.clientConfig };
-    const fromSource = import.meta.url.endsWith(".ts");
-    const entry = new URL(`./sqlite-writer-worker.${fromSource ? "ts" : "js"}`, import.meta.url);
-    const worker = fromSource
-      ? new Worker(
-          `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href)})` +
-            `.then((api) => api.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))`,
-          { eval: true, workerData },
-        )
-      : new Worker(entry, { workerData });
-    worker.unref();
-    worker.on("message", (m: { id: number; ok: boolean; message?: string; retryable?: boolean }) => {
-      const w = this.waiting.get(m.id);
-      if (!w) return;
-      this.waiting.delete(m.id);
-      if (m.ok) w.resolve();
-      else w.reject(new StoreError(redactUrl(this.url), m.message ?? "write failed", { retryable: m.retryable ?? true }));
-    });
-    const fail = (err: Error) => {
-      for (const w of this.waiting.values()) w.reject(new StoreError(redactUrl(this.url), `writer thread failed: ${err.message}`, { retryable: true, cause: err }));
-      this.waiting.clear();
-      this.worker = null;
-    };
-    worker.on("error", fail);
-    worker.on("exit", (code) => code !== 0 && fail(new Error(`exited with code ${code}`)));
-    this.worker = worker;
-    return worker;
-  }
-
-  write(batch: WriteBatch, url: string): Promise<void> {
-    let encoded;
-    try {
-      encoded = encodeBatch(batch);
-    } catch (err) {
-      return Promise.reject(new StoreError(url, `write failed: ${(err as Error).message}`, { retryable: false, cause: err }));
-    }
-    const id = this.next++;
-    const worker = this.start();
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ id, batch: encoded.encoded }, encoded.transfer);
-    }).finally(() => {
-      if (this.waiting.size === 0) this.worker?.unref();
-    });
-  }
-
-  forget(): void {
-    this.worker?.postMessage({ id: 0, forget: true });
-  }
-
-  async close(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    const id = this.next++;
-    // A pending reply must keep the process alive (the worker is otherwise unref'd).
-    worker.ref();
-    await new Promise<void>((resolve) => {
-      this.waiting.set(id, { resolve, reject: () => resolve() });
-      worker.postMessage({ id, close: true });
-    });
-    await worker.terminate();
-    this.worker = null;
-  }
-}

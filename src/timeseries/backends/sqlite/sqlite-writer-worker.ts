@@ -4,7 +4,7 @@
  * posted back. Ingest keeps parsing and routing on the main thread meanwhile.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeBatch, type EncodedBatch } from "../../batch-codec.js";
+import { decodeBatch, type EncodedBatch } from "./batch-codec.js";
 import type { Interval } from "../../intervals.js";
 import { StoreError } from "../../errors.js";
 import { SqliteStore } from "./sqlite-store.js";

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { conformanceSuite } from "../../conformance.case.js";
+import { conformanceSuite } from "../../testing/conformance.js";
 import { SqliteStore } from "./sqlite-store.js";
 
 /** A file in a fresh directory, removed after its suite. */

@@ -1,9 +1,9 @@
-import { Interval } from "./intervals.js";
-import type { TypeName } from "./store.js";
-import { compileTransform, type TransformFn } from "./transforms.js";
-import { typeDef } from "./types/index.js";
-import type { SeriesOptions, TimeseriesOptions } from "./timeseries.js";
-import { long_or_float, memberKey, readLongOrFloat, toWritten } from "./values.js";
+import { Interval } from "../intervals.js";
+import type { TypeName } from "../store.js";
+import { compileTransform, type TransformFn } from "../transforms.js";
+import { typeDef } from "../types/index.js";
+import type { SeriesOptions, TimeseriesOptions } from "../timeseries.js";
+import { long_or_float, memberKey, readLongOrFloat, toWritten } from "../values.js";
 
 interface Point {
   name: string;

@@ -9,12 +9,10 @@ import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { shouldRun as mustRunOrSkip } from "./must-run.js";
 
 /** The shared test server; `TORUS_TEST_REDIS_URL` overrides. Database 1 keeps tests off db 0. */
 export const TEST_REDIS_URL = process.env.TORUS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/1";
-
-/** CI must run every store's tests: a missing server fails there instead of skipping. */
-export const MUST_RUN = process.env.CI === "true";
 
 /** True when a Redis at `url` answers PING within a second. */
 export async function storeAvailable(url: string): Promise<boolean> {
@@ -30,12 +28,9 @@ export async function storeAvailable(url: string): Promise<boolean> {
   }
 }
 
-/** Whether to run a store's tests; prints a loud notice when skipping by hand. */
+/** Whether to run a Redis store's tests (see must-run.ts). */
 export function shouldRun(what: string, available: boolean, why: string): boolean {
-  if (available) return true;
-  if (MUST_RUN) return true; // the tests run and fail, loudly, on the missing server
-  console.warn(`\n!!! SKIPPING ${what} tests: ${why}. Start one (or set TORUS_TEST_REDIS_URL) to run them; CI=true never skips.\n`);
-  return false;
+  return mustRunOrSkip(what, available, why, "Start one (or set TORUS_TEST_REDIS_URL) to run them.");
 }
 
 /** True when `redis-server` and `redis-cli` are on the PATH. */

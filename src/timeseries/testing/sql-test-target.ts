@@ -5,9 +5,10 @@
  * (`CI=true`), where it runs and fails.
  */
 import { describe, it } from "vitest";
-import { conformanceSuite } from "../../conformance.case.js";
-import { redactUrl } from "../url.js";
-import type { SqlStore } from "./sql-store.js";
+import { NO_CHANGE_TOKEN, conformanceSuite } from "./conformance.js";
+import { redactUrl } from "../backends/url.js";
+import type { SqlStore } from "../backends/sql/sql-store.js";
+import { REQUIRED } from "./must-run.js";
 
 export interface SqlTestServer {
   /** "PostgreSQL", "MariaDB": shown in test names and messages. */
@@ -34,8 +35,6 @@ export async function findServer(server: SqlTestServer): Promise<{ url: string }
   return { error };
 }
 
-/** Whether tests must run for real: under CI a missing server is a failure, not a skip. */
-export const REQUIRED = process.env.CI === "true";
 
 /** Registers the conformance suite for a server, or a loud skip when it is unreachable outside CI. */
 export async function sqlConformance(server: SqlTestServer): Promise<string | undefined> {
@@ -53,6 +52,7 @@ export async function sqlConformance(server: SqlTestServer): Promise<string | un
   const prefixes = new Set<string>();
   conformanceSuite({
     label: server.label,
+    skip: NO_CHANGE_TOKEN,
     open: async () => (store = await server.open(url)),
     cleanup: async () => {
       // The suite closed its store: drop the tables of every prefix it used, through a fresh one.

@@ -5,13 +5,14 @@
  * points. Tests isolate themselves with a fresh prefix.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCodes, TorusError } from "./errors.js";
-import type { IntervalSpec } from "./intervals.js";
+import { afterAll, beforeAll, describe, expect, it as vitestIt, type TestFunction } from "vitest";
+import { ErrorCodes, TorusError } from "../errors.js";
+import type { IntervalSpec } from "../intervals.js";
 import { ReferenceModel } from "./reference-model.js";
-import { WriteBatch, type Namespace, type Store, type TypeName } from "./store.js";
-import { Timeseries, type SeriesOptions, type TimeseriesOptions } from "./timeseries.js";
-import type { TransformOption } from "./transforms.js";
+import type { Namespace, Store, TypeName } from "../store.js";
+import { WriteBatch } from "../write-batch.js";
+import { Timeseries, type SeriesOptions, type TimeseriesOptions } from "../timeseries.js";
+import type { TransformOption } from "../transforms.js";
 
 export interface ConformanceTarget {
   /** Shown in test names. */
@@ -20,6 +21,12 @@ export interface ConformanceTarget {
   open(): Promise<Store>;
   /** Runs after the store is closed (remove files, stop servers). */
   cleanup?(): Promise<void>;
+  /**
+   * Tests this store does not run: exact test name (without the label) →
+   * why. The test shows as skipped with its reason; a name that matches no
+   * test fails the suite, so a renamed test cannot leave a stale skip behind.
+   */
+  skip?: Readonly<Record<string, string>>;
 }
 
 /** 2026-03-01T12:34:56Z, a Sunday: month, week and day boundaries are all near. */
@@ -120,7 +127,22 @@ function ranges(interval: string): SeriesOptions[] {
   }
 }
 
+/** The changeToken test's name, for stores without one to skip: `skip: { [CHANGE_TOKEN_TEST]: "…" }`. */
+export const CHANGE_TOKEN_TEST = "changeToken moves on every commit (write, delete, delete_all, expire) and stays put across reads";
+
+/** The skip reason of a store that has no changeToken. */
+export const NO_CHANGE_TOKEN = { [CHANGE_TOKEN_TEST]: "the store has no changeToken: its reads are never cached" };
+
 export function conformanceSuite(target: ConformanceTarget): void {
+  const skips = new Map(Object.entries(target.skip ?? {}));
+  const named = new Set<string>();
+  /** `it`, unless the target skips this test by name (with its reason in the test's title). */
+  const it = (name: string, fn: TestFunction): void => {
+    named.add(name);
+    const why = skips.get(name);
+    if (why === undefined) vitestIt(name, fn);
+    else vitestIt.skip(`${name} (skipped: ${why})`, fn);
+  };
   describe(`conformance: ${target.label}`, () => {
     let store: Store;
     let n = 0;
@@ -485,5 +507,38 @@ export function conformanceSuite(target: ConformanceTarget): void {
         { numRuns: 40, seed: 42 },
       );
     });
+
+    it(CHANGE_TOKEN_TEST, async () => {
+      expect(store.changeToken, "the store has no changeToken: skip this test by name, saying so").toBeTypeOf("function");
+      const token = () => store.changeToken!();
+      const { ts } = pair("count", { intervals: { minute: INTERVALS.minute } });
+      const seen = new Set([token()]);
+      const moved = (what: string) => {
+        const t = token();
+        expect(seen.has(t), `changeToken after ${what}`).toBe(false);
+        seen.add(t);
+        return t;
+      };
+      await ts.insert("token.a", 1, NOW - 120);
+      await ts.insert("token.b", 1, NOW);
+      let now = moved("a write");
+      await ts.series("token.a", "minute", { steps: 5 });
+      await ts.list();
+      await ts.properties("token.a");
+      expect(token(), "changeToken after reads only").toBe(now);
+      await ts.delete("token.a");
+      now = moved("delete");
+      await ts.insert("token.a", 1, NOW - 120);
+      moved("a second write");
+      await store.expire(ts.ns, "minute", NOW - 60);
+      moved("expire");
+      await ts.delete_all();
+      now = moved("delete_all");
+      expect(token(), "changeToken with nothing committed").toBe(now);
+    });
+
+    // Checked at collection: a skip naming no test is stale (renamed or removed test).
+    const stale = [...skips.keys()].filter((name) => !named.has(name));
+    if (stale.length) throw new Error(`conformance: ${target.label}: skip names no test: ${stale.map((n) => JSON.stringify(n)).join(", ")}`);
   });
 }

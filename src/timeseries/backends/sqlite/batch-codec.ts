@@ -1,12 +1,17 @@
-import { Interval } from "./intervals.js";
-import { TYPE_NAMES, WriteBatch, type Cells, type GaugeCell, type Namespace, type TypeName } from "./store.js";
+import { Interval } from "../../intervals.js";
+import type { Cells } from "../../cells.js";
+import { TYPE_NAMES, type Namespace, type TypeName } from "../../store.js";
+import { typeDef, type RowShape, type RowSink } from "../../types/index.js";
+import { WriteBatch } from "../../write-batch.js";
 
 /**
  * A WriteBatch as plain arrays, for handing it to another thread: numbers
  * in one Float64Array (transferred, not copied), text in one string array.
- * Per cell: name index, interval index, sub-bucket, then by type —
- * count: value; histogram: member count, then (text index, n)…; set and
- * series: member count, then text index…; gauge: text index, ts.
+ * Per cell: name index, interval index, sub-bucket, then (types of many
+ * rows per cell) the row count, then each row's `a` (a count's total as
+ * is, text as its index) and `b` when the type has one — count: value;
+ * histogram: member count, then (text index, n)…; set and series: member
+ * count, then text index…; gauge: text index, ts.
  */
 export interface EncodedPart {
   prefix: string;
@@ -36,14 +41,33 @@ class Numbers {
   }
 }
 
+/** One cell's rows into the flat arrays: per row `a` (a total as is, text as its index), then `b` if the type has one. */
+class EncodeSink implements RowSink {
+  private readonly total: boolean;
+  constructor(
+    private readonly nums: Numbers,
+    private readonly text: string[],
+    shape: RowShape,
+  ) {
+    this.total = shape.a === "total";
+  }
+  row(a: string | number, b: number | undefined): void {
+    this.nums.push(this.total ? (a as number) : this.text.push(a as string) - 1);
+    if (b !== undefined) this.nums.push(b);
+  }
+}
+
 /** Flatten a batch; throws on a part no store could write (an unknown type), before anything is sent. */
 export function encodeBatch(batch: WriteBatch): { encoded: EncodedBatch; transfer: ArrayBuffer[] } {
   const parts: EncodedPart[] = [];
   for (const part of batch.parts.values()) {
     const type = part.ns.type;
     if (!(TYPE_NAMES as readonly string[]).includes(type)) throw new Error(`no table for type ${JSON.stringify(type)}`);
+    const def = typeDef(type);
+    const many = def.rows.many;
     const nums = new Numbers();
     const text: string[] = [];
+    const sink = new EncodeSink(nums, text, def.rows);
     const names: string[] = [];
     for (const [name, perInterval] of part.names) {
       const ni = names.push(name) - 1;
@@ -54,30 +78,8 @@ export function encodeBatch(batch: WriteBatch): { encoded: EncodedBatch; transfe
           nums.push(ni);
           nums.push(i);
           nums.push(sub);
-          switch (type) {
-            case "count":
-              nums.push(cell as number);
-              break;
-            case "gauge":
-              nums.push(text.push((cell as GaugeCell).value) - 1);
-              nums.push((cell as GaugeCell).ts);
-              break;
-            case "histogram":
-              nums.push((cell as Map<string, number>).size);
-              for (const [m, n] of cell as Map<string, number>) {
-                nums.push(text.push(m) - 1);
-                nums.push(n);
-              }
-              break;
-            case "set":
-              nums.push((cell as Set<string>).size);
-              for (const m of cell as Set<string>) nums.push(text.push(m) - 1);
-              break;
-            case "series":
-              nums.push((cell as string[]).length);
-              for (const v of cell as string[]) nums.push(text.push(v) - 1);
-              break;
-          }
+          if (many) nums.push(def.rowCount(cell));
+          def.cellRows(cell, sink);
         }
       }
     }
@@ -104,6 +106,10 @@ export function decodeBatch(encoded: EncodedBatch, intervalCache = new Map<strin
       return iv;
     });
     const ns: Namespace = { prefix: p.prefix, type: p.type };
+    const def = typeDef(p.type);
+    const many = def.rows.many;
+    const total = def.rows.a === "total";
+    const withB = def.rows.b !== null;
     const part = batch.part({}, ns, intervals);
     const perName = p.names.map(() => new Array<Cells | undefined>(intervals.length));
     p.names.forEach((name, i) => part.names.set(name, perName[i]));
@@ -113,36 +119,9 @@ export function decodeBatch(encoded: EncodedBatch, intervalCache = new Map<strin
       const ii = x[at++];
       const sub = x[at++];
       const cells = perInterval[ii] ?? (perInterval[ii] = new Map());
-      switch (p.type) {
-        case "count":
-          cells.set(sub, x[at++]);
-          break;
-        case "gauge": {
-          const value = p.text[x[at++]];
-          cells.set(sub, { value, ts: x[at++] });
-          break;
-        }
-        case "histogram": {
-          const m = new Map<string, number>();
-          for (let k = x[at++]; k > 0; k--) {
-            const member = p.text[x[at++]];
-            m.set(member, x[at++]);
-          }
-          cells.set(sub, m);
-          break;
-        }
-        case "set": {
-          const s = new Set<string>();
-          for (let k = x[at++]; k > 0; k--) s.add(p.text[x[at++]]);
-          cells.set(sub, s);
-          break;
-        }
-        case "series": {
-          const a: string[] = [];
-          for (let k = x[at++]; k > 0; k--) a.push(p.text[x[at++]]);
-          cells.set(sub, a);
-          break;
-        }
+      for (let k = many ? x[at++] : 1; k > 0; k--) {
+        const a = total ? x[at++] : p.text[x[at++]];
+        def.mergeRow(cells, sub, a, withB ? x[at++] : undefined);
       }
     }
   }

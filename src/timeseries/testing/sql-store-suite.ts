@@ -4,11 +4,12 @@
  * server limits. Each SQL backend runs it against its real server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StoreError } from "../../errors.js";
-import { WriteBatch, type TypeName } from "../../store.js";
-import { Timeseries } from "../../timeseries.js";
-import type { SqlDialect } from "./sql-dialect.js";
-import type { SqlStore } from "./sql-store.js";
+import { StoreError } from "../errors.js";
+import type { TypeName } from "../store.js";
+import { WriteBatch } from "../write-batch.js";
+import { Timeseries } from "../timeseries.js";
+import type { SqlDialect } from "../backends/sql/sql-dialect.js";
+import type { SqlStore } from "../backends/sql/sql-store.js";
 
 const NOW = Date.UTC(2026, 2, 1) / 1000;
 const INTERVALS = { minute: { step: 60, steps: 100_000 } };

@@ -1,0 +1,57 @@
+/** Helpers of SQLite reads, deletes and expiry: block lists, stored blocks, and rows from aggregate reads. */
+import type { Row } from "../../store.js";
+import type { Statement } from "./sqlite-scope.js";
+
+export function blocksBetween(first: number, last: number, blockSeconds: number): string {
+  return blockList(Math.floor(first / blockSeconds), Math.floor(last / blockSeconds));
+}
+
+/**
+ * The blocks of an interval that hold rows (of any name), from..to, each
+ * found by one index seek. Deletes and expiry walk these instead of every
+ * block number in a stat's range: a range from now to a far-future
+ * timestamp spans ~10^14 block numbers but only the few blocks written.
+ */
+export function* storedBlocks(next: Statement, ivId: number, from: number, to: number): Generator<number> {
+  for (let b = next.get(ivId, from, to) as number | null; b !== null; b = b >= to ? null : (next.get(ivId, b + 1, to) as number | null)) yield b;
+}
+
+export function blockList(from: number, to: number): string {
+  const out: number[] = [];
+  for (let b = from; b <= to; b++) out.push(b);
+  return JSON.stringify(out);
+}
+
+export interface KeyRow {
+  interval: string;
+  ivId: number;
+  blockSeconds: number;
+  first: number;
+  lastBlock: number;
+}
+
+/** Rows from the per-column JSON arrays of one aggregate read (see READ_COLUMNS). */
+export function rowsOf(columns: readonly string[]): Row[] {
+  const bucket = JSON.parse(columns[0]) as number[];
+  const sub = JSON.parse(columns[1]) as number[];
+  const a = JSON.parse(columns[2]) as Array<number | string>;
+  const rows = new Array<Row>(bucket.length);
+  if (columns.length === 3) {
+    for (let i = 0; i < rows.length; i++) rows[i] = [bucket[i], bucket[i] + sub[i], a[i]];
+  } else {
+    const b = JSON.parse(columns[3]) as number[];
+    for (let i = 0; i < rows.length; i++) rows[i] = [bucket[i], bucket[i] + sub[i], a[i], b[i]];
+  }
+  return rows;
+}
+
+/** Reads come back in key order already; check rather than ask SQLite to sort. */
+export function byBucket(rows: Row[]): Row[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i][0] < rows[i - 1][0] || (rows[i][0] === rows[i - 1][0] && rows[i][1] < rows[i - 1][1])) {
+      return rows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    }
+  }
+  return rows;
+}
+

@@ -1,0 +1,152 @@
+/**
+ * One prefix's tables in a SQLite file: the schema created on first use,
+ * prepared statements, interned name and interval ids, and the known
+ * first bucket / last block per stat that writes keep up to date.
+ */
+import type Database from "better-sqlite3";
+import type { TypeName } from "../../store.js";
+import type { NameCache } from "../name-cache.js";
+import { tableStem } from "../table-stem.js";
+import { UPSERT, ident, schemaSql } from "./sqlite-schema.js";
+
+export type Statement = Database.Statement<unknown[]>;
+export interface IntervalRow {
+  id: number;
+  blockSeconds: number;
+}
+/** First bucket and last block of one stat in one interval. */
+export interface Range {
+  first: number;
+  lastBlock: number;
+}
+
+export type Fresh = Array<() => void>;
+
+/**
+ * How long this process trusts its copy of the first/last bucket per stat:
+ * another process may delete or expire meanwhile, so it is re-learned.
+ */
+const RANGE_CACHE_MS = 30_000;
+
+/**
+ * Known first bucket and last block per name id, for one type and interval.
+ * Name ids are dense, so two growable columns replace an object and a map
+ * entry per name: with 100,000 names and three intervals that is megabytes
+ * instead of tens of them.
+ */
+export class RangeTable {
+  private first = new Float64Array(0);
+  private lastBlock = new Float64Array(0);
+
+  /** True when the known range already holds first..lastBlock (an unknown id is NaN, which compares false). */
+  covers(id: number, first: number, lastBlock: number): boolean {
+    return id < this.first.length && this.first[id] <= first && this.lastBlock[id] >= lastBlock;
+  }
+
+  set(id: number, first: number, lastBlock: number): void {
+    if (id >= this.first.length) {
+      const size = Math.max(1024, id + 1, this.first.length * 2);
+      const f = new Float64Array(size).fill(Number.NaN);
+      f.set(this.first);
+      const l = new Float64Array(size);
+      l.set(this.lastBlock);
+      this.first = f;
+      this.lastBlock = l;
+    }
+    this.first[id] = first;
+    this.lastBlock[id] = lastBlock;
+  }
+}
+
+/** Prepared statements, interned ids and known ranges for one prefix. */
+export class Scope {
+  readonly intervals = new Map<string, IntervalRow>();
+  /** type → interval id → name id → known first bucket and last block. */
+  ranges = new Map<string, Map<number, RangeTable>>();
+  rangesAt = Date.now();
+  private readonly stmts = new Map<string, Statement>();
+
+  /** The start of this prefix's table names (see tableStem): any prefix, one set of tables of its own. */
+  private readonly stem: string;
+
+  constructor(
+    readonly db: Database.Database,
+    readonly prefix: string,
+    /** The store's name ids, every prefix's, bounded by bytes; this scope's are under its own key. */
+    private readonly names: NameCache<Scope>,
+  ) {
+    this.stem = tableStem(prefix, Infinity);
+    db.exec(schemaSql(this.stem));
+  }
+
+  table(name: string): string {
+    return ident(this.stem + name);
+  }
+
+  stmt(key: string, sql: () => string): Statement {
+    let s = this.stmts.get(key);
+    if (!s) this.stmts.set(key, (s = this.db.prepare(sql())));
+    return s;
+  }
+
+  upsert(type: TypeName, rows: number): Statement {
+    return this.stmt(`upsert:${type}:${rows}`, () => {
+      const { columns, tail } = UPSERT[type];
+      const one = `(${new Array(columns).fill("?").join(",")})`;
+      return `INSERT INTO ${this.table(type)} VALUES ${new Array(rows).fill(one).join(",")} ${tail}`;
+    });
+  }
+
+  rangeCache(type: TypeName): Map<number, RangeTable> {
+    if (Date.now() - this.rangesAt > RANGE_CACHE_MS) {
+      this.ranges = new Map();
+      this.rangesAt = Date.now();
+    }
+    let m = this.ranges.get(type);
+    if (!m) this.ranges.set(type, (m = new Map()));
+    return m;
+  }
+
+  /** Id of a name, creating it; the cache learns it only once the transaction commits. */
+  internName(name: string, fresh: Fresh): number {
+    const hit = this.names.get(this, name);
+    if (hit !== undefined) return hit;
+    const row = this.stmt("intern:names", () =>
+      `INSERT INTO ${this.table("names")} (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id`,
+    ).get(name) as { id: number };
+    fresh.push(() => this.names.set(this, name, row.id));
+    return row.id;
+  }
+
+  internInterval(name: string, blockSeconds: number, fresh: Fresh): IntervalRow {
+    const hit = this.intervals.get(name);
+    if (hit) return hit;
+    // The first writer fixes the block size; every later reader and writer uses the stored one.
+    const row = this.stmt("intern:intervals", () =>
+      `INSERT INTO ${this.table("intervals")} (name, block_seconds) VALUES (?, ?)
+       ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id, block_seconds AS blockSeconds`,
+    ).get(name, blockSeconds) as IntervalRow;
+    fresh.push(() => this.intervals.set(name, row));
+    return row;
+  }
+
+  /** Id of an existing name, or undefined; reads never create one. */
+  lookupName(name: string): number | undefined {
+    const hit = this.names.get(this, name);
+    if (hit !== undefined) return hit;
+    const row = this.stmt("lookup:names", () => `SELECT id FROM ${this.table("names")} WHERE name = ?`).get(name) as { id: number } | undefined;
+    if (row) this.names.set(this, name, row.id);
+    return row?.id;
+  }
+
+  lookupInterval(name: string): IntervalRow | undefined {
+    const hit = this.intervals.get(name);
+    if (hit) return hit;
+    const row = this.stmt("lookup:intervals", () =>
+      `SELECT id, block_seconds AS blockSeconds FROM ${this.table("intervals")} WHERE name = ?`,
+    ).get(name) as IntervalRow | undefined;
+    if (row) this.intervals.set(name, row);
+    return row;
+  }
+}
+

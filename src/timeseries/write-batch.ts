@@ -1,0 +1,103 @@
+import type { Interval } from "./intervals.js";
+import type { Cells, Namespace } from "./cells.js";
+import { typeDef } from "./types/index.js";
+
+/**
+ * The merges one timeseries staged into a batch: for each name, one map of
+ * cells per interval (same order as `intervals`).
+ */
+export interface BatchPart {
+  readonly ns: Namespace;
+  readonly intervals: readonly Interval[];
+  readonly names: Map<string, Array<Cells | undefined>>;
+}
+
+/**
+ * A set of merges headed for one store, already merged in memory so each
+ * (name, interval, sub-bucket, member) appears once. A store applies a whole
+ * batch in one transaction (or an idempotent pipeline): all or nothing.
+ */
+export class WriteBatch {
+  /** One part per staging timeseries. */
+  readonly parts = new Map<object, BatchPart>();
+  /** Rows the batch will upsert (cells, histogram cells, members, series values). */
+  size = 0;
+  /** Points staged (before in-memory merging): what the batch represents to its producer. */
+  points = 0;
+
+  part(owner: object, ns: Namespace, intervals: readonly Interval[]): BatchPart {
+    let p = this.parts.get(owner);
+    if (!p) {
+      p = { ns, intervals, names: new Map() };
+      this.parts.set(owner, p);
+    }
+    return p;
+  }
+
+  get empty(): boolean {
+    return this.parts.size === 0;
+  }
+
+  /** Names staged, by namespace, for messages: `prefix type name`. */
+  *entries(): Generator<{ ns: Namespace; name: string }> {
+    for (const part of this.parts.values()) for (const name of part.names.keys()) yield { ns: part.ns, name };
+  }
+
+  /**
+   * Two batches holding this one's rows, about half each, in the same order
+   * (series values keep arrival order across the two: write the first, then
+   * the second). Null when there is at most one row: nothing left to split.
+   * For isolating the rows a store refuses (see WriteBuffer); names that
+   * hold no row are left out.
+   */
+  split(): [WriteBatch, WriteBatch] | null {
+    let total = 0;
+    for (const part of this.parts.values()) {
+      const def = typeDef(part.ns.type);
+      for (const perInterval of part.names.values()) for (const cells of perInterval) if (cells) for (const cell of cells.values()) total += def.rowCount(cell);
+    }
+    if (total <= 1) return null;
+    const half = Math.floor(total / 2);
+    const a = new WriteBatch();
+    const b = new WriteBatch();
+    let taken = 0;
+    for (const [owner, part] of this.parts) {
+      const def = typeDef(part.ns.type);
+      for (const [name, perInterval] of part.names) {
+        for (let i = 0; i < perInterval.length; i++) {
+          const cells = perInterval[i];
+          if (!cells) continue;
+          for (const [sub, cell] of cells) {
+            const rows = def.rowCount(cell);
+            if (rows === 0) continue;
+            if (taken + rows <= half) {
+              cellsOf(a, owner, part, name, i).set(sub, cell);
+              a.size += rows;
+            } else if (taken >= half) {
+              cellsOf(b, owner, part, name, i).set(sub, cell);
+              b.size += rows;
+            } else {
+              const [first, second] = def.splitCell(cell, half - taken);
+              cellsOf(a, owner, part, name, i).set(sub, first);
+              cellsOf(b, owner, part, name, i).set(sub, second);
+              a.size += half - taken;
+              b.size += rows - (half - taken);
+            }
+            taken += rows;
+          }
+        }
+      }
+    }
+    // Points are what the producer staged, not rows: share them out by rows.
+    a.points = Math.round((this.points * a.size) / total);
+    b.points = this.points - a.points;
+    return [a, b];
+  }
+}
+
+function cellsOf(batch: WriteBatch, owner: object, part: BatchPart, name: string, i: number): Cells {
+  const p = batch.part(owner, part.ns, part.intervals);
+  let perInterval = p.names.get(name);
+  if (!perInterval) p.names.set(name, (perInterval = new Array<Cells | undefined>(part.intervals.length)));
+  return perInterval[i] ?? (perInterval[i] = new Map());
+}
