@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
-import { quote } from "../timeseries/errors.js";
-import { QueryError, QueryErrorCodes } from "../query/query-error.js";
+import { QueryError, QueryErrorCodes } from "../errors/query-error.js";
+import { quote } from "../errors/torus-error.js";
 
 /** What a relative or zone-less time is measured against. */
 export interface TimeContext {

@@ -1,6 +1,9 @@
+import { TorusError } from "../errors/torus-error.js";
 import type { TorusErrorCode } from "../errors/catalogue.js";
 
 export type { TorusErrorCode } from "../errors/catalogue.js";
+// The coded error class and the quoting helper live in the leaf src/errors/, so every layer shares one class.
+export { TorusError, quote } from "../errors/torus-error.js";
 
 /**
  * The library's errors: every error carries a stable code (one of the
@@ -24,28 +27,6 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
-/** Any coded error of Torus: the library's, and (as subclasses) the configuration's, the query server's, Graphite's. */
-export class TorusError extends Error {
-  readonly code: TorusErrorCode;
-  readonly field: string | undefined;
-  readonly value: unknown;
-  /**
-   * For a value or name ingest refuses: the counter label that says why
-   * (`not_finite`, `nul_byte`, `name_too_long`, `value_too_long`), when
-   * it is more specific than "a bad value".
-   */
-  readonly reason: string | undefined;
-
-  constructor(code: TorusErrorCode, message: string, details: { field?: string; value?: unknown; cause?: unknown; reason?: string } = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = "TorusError";
-    this.code = code;
-    this.field = details.field;
-    this.value = details.value;
-    this.reason = details.reason;
-  }
-}
-
 /**
  * A store that is down, slow or refused a write. `retryable` tells the
  * ingest path it may keep the batch and try again: batches are applied in
@@ -61,15 +42,4 @@ export class StoreError extends TorusError {
     this.url = url;
     this.retryable = options.retryable ?? true;
   }
-}
-
-/** Quote a user value for an error message, shortened so a 10 KB name cannot flood a log. */
-export function quote(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === "string" ? JSON.stringify(value) : typeof value === "function" ? "[function]" : String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
