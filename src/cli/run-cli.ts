@@ -1,4 +1,5 @@
 import { CommanderError, type Command } from "commander";
+import { TorusError } from "../errors/torus-error.js";
 
 /** Exit codes: 0 done, 1 a runtime failure (config, port, store), 2 a usage mistake (flags, arguments). */
 export const EXIT_RUNTIME = 1;
@@ -9,8 +10,11 @@ export const EXIT_USAGE = 2;
  * that does not parse, a required flag commander cannot express): exit 2
  * with a pointer to the command's help, like commander's own usage errors.
  */
-export class UsageError extends Error {
-  readonly code = "TORUS_ERR_USAGE";
+export class UsageError extends TorusError {
+  constructor(message: string) {
+    super("TORUS_ERR_USAGE", message);
+    this.name = "UsageError";
+  }
 }
 
 /** Thrown from commander's exit hook so the error knows which (sub)command raised it. */
