@@ -8,6 +8,7 @@
  * all. A computed NaN (0/0) is written as `null` in JSON by graphite-web too, so nothing is lost by the
  * identification. ±Infinity stays representable.
  */
+import type { TypeName } from "../timeseries/store.js";
 
 /** Consolidation functions accepted by `consolidateBy` and used by maxDataPoints and normalize. */
 export type ConsolidationFunc = "average" | "avg_zero" | "sum" | "min" | "max" | "first" | "last" | "median";
@@ -32,6 +33,16 @@ export interface Series {
   xFilesFactor: number;
   /** Graph-only options set by color, dashed, lineWidth, stacked, secondYAxis, … (do not change the data). */
   options?: Record<string, string | number | boolean>;
+  /** Set on series read from a store (see SeriesOrigin); absent on computed series. */
+  origin?: SeriesOrigin;
+}
+
+/** Where a fetched series came from: set by the evaluator on series read from a store, lost by any function that makes new series. */
+export interface SeriesOrigin {
+  readonly schema: string;
+  readonly interval: string;
+  readonly name: string;
+  readonly type: TypeName;
 }
 
 /** The null of the value arrays. */

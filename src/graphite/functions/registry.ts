@@ -4,7 +4,9 @@
  * arguments. The evaluator (not here) turns a parsed target into {@link ArgValue}s and calls
  * {@link callFunction}; nothing in this module knows the target grammar.
  */
-import type { Series } from "../series.js";
+import type { Row } from "../../timeseries/store.js";
+import type { Series, SeriesOrigin } from "../series.js";
+export type { SeriesOrigin } from "../series.js";
 import { GraphiteFunctionError } from "./errors.js";
 
 /** An evaluated argument: a series list, a number, a string, a boolean or Python's `None`. */
@@ -33,6 +35,13 @@ export interface EvalContext {
    * Without it, only unix seconds, `now` and relative offsets (`-1h`, `now-1h`) are understood.
    */
   parseTime?: (text: string) => number;
+  /** The request's `maxDataPoints` (none: no consolidation); functions over stored cells consolidate themselves by it. */
+  maxDataPoints?: number;
+  /**
+   * Reads the stored rows behind fetched series (histogramPercentile, distinctCount): one array per
+   * origin, rows as `Store.read` gives them, for the buckets whose points lie in (from, until].
+   */
+  readCells?: (origins: readonly SeriesOrigin[], from: number, until: number) => Promise<Row[][]>;
 }
 
 export type ParamType =

@@ -1,0 +1,50 @@
+/**
+ * What the Graphite API reads, as two small interfaces: the stored names
+ * (for `/metrics/find` and for expanding path expressions) and the points
+ * of resolved names. The endpoints and the evaluator are written against
+ * these; the name index refresher and the read path behind them can change
+ * without touching either.
+ */
+import type { NameIndex } from "../../graphite/name-index.js";
+import type { RuntimeSchema } from "../../runtime/runtime.js";
+import type { Interval } from "../../timeseries/index.js";
+
+/** The stored names of every schema, kept in memory and refreshed from the stores' `list()`. */
+export interface NameSource {
+  /** The index as of now; a name karbon stored is in it within a few seconds. */
+  index(): NameIndex;
+  /** Resolves once every schema has been listed at least once (the first request waits for it). */
+  ready(): Promise<void>;
+  /** Stops background refreshing (the server is closing). */
+  close(): Promise<void>;
+}
+
+/** One read of points: names of one schema in one interval, bucket starts first..last inclusive. */
+export interface PointRead {
+  readonly schema: RuntimeSchema;
+  readonly interval: Interval;
+  readonly names: readonly string[];
+  /** First and last bucket start (inclusive), both on the interval's grid. */
+  readonly first: number;
+  readonly last: number;
+}
+
+/** Points of one name: `values[i]` is the point at `start + i*step`; NaN is null. */
+export interface NamePoints {
+  readonly start: number;
+  /** The interval's step, or its resolution's when the interval has sub-buckets. */
+  readonly step: number;
+  readonly values: Float64Array;
+}
+
+/**
+ * One float per point by type (SPEC §10): count its total, gauge its value,
+ * histogram/series/set their mean; sub-buckets are the points when the
+ * interval has a resolution. A point with no data is NaN.
+ */
+export interface PointSource {
+  /** One entry per name of the read, in the read's order. */
+  read(read: PointRead): Promise<NamePoints[]>;
+  /** Drops what it keeps (a reload or a delete in this process). */
+  clear?(): void;
+}
