@@ -115,6 +115,8 @@ export function derive(
     options: s.options ? { ...s.options } : undefined,
   };
   if (out.options === undefined) delete out.options;
+  // New values or a new grid are no longer what the store holds: functions over stored cells must not read them.
+  if (values !== s.values || out.start !== s.start || out.end !== s.end || out.step !== s.step) delete out.origin;
   if (name !== undefined) {
     out.name = name;
     if (!opts.keepPath) out.pathExpression = name;

@@ -24,6 +24,7 @@ import "./filter.js";
 import "./alias.js";
 import "./special.js";
 import "./holt-winters.js";
+import "./stored.js";
 
 export {
   callFunction,

@@ -15,3 +15,26 @@ export function percentile(points: ArrayLike<number>, n: number, interpolate = f
   if (interpolate && rank < sorted.length) p = p + fraction * (sorted[rank] - p);
   return p;
 }
+
+/**
+ * The same rank rule (not interpolated) over weighted values: `counts.get(v)` occurrences of each `v`, as a
+ * histogram keeps them. Equal to {@link percentile} of the samples written out one by one, without writing
+ * them out: the rank is found by walking the sorted distinct values and their cumulative counts.
+ */
+export function weightedPercentile(counts: ReadonlyMap<number, number>, n: number): number {
+  const values = [...counts.keys()].filter((v) => v === v && (counts.get(v) ?? 0) > 0).sort((a, b) => a - b);
+  let total = 0;
+  for (const v of values) total += counts.get(v)!;
+  if (values.length === 0) return NULL;
+  const fractional = (n / 100) * (total + 1);
+  let rank = Math.trunc(fractional);
+  rank += Math.ceil(fractional - rank);
+  if (rank <= 1) return values[0];
+  if (rank - 1 >= total) return values[values.length - 1];
+  let seen = 0;
+  for (const v of values) {
+    seen += counts.get(v)!;
+    if (seen >= rank) return v;
+  }
+  return values[values.length - 1];
+}
