@@ -50,12 +50,28 @@ describe("the function list against graphite-web 1.1.10", () => {
 });
 
 describe("/functions JSON", () => {
-  it("is strict JSON: Infinity is written as 1e9999", () => {
-    const text = functionsJson(functionsObject());
-    expect(text).not.toMatch(/Infinity|NaN/);
-    expect(text).toContain('"default":1e9999');
-    const parsed = JSON.parse(text) as Record<string, any>;
-    expect(parsed.keepLastValue.params[1]).toEqual({ name: "limit", type: "intOrInf", default: Infinity });
+  it("is strict JSON: no number in it is infinite or NaN, once parsed either", () => {
+    const finite = (_k: string, v: unknown) => {
+      if (typeof v === "number" && !Number.isFinite(v)) throw new Error(`non-finite number ${v} at "${_k}"`);
+      return v;
+    };
+    for (const opts of [{}, { grouped: true }, { group: "Transform" }, { group: "Beyond Graphite" }]) {
+      const text = functionsJson(functionsObject(opts));
+      expect(text).not.toMatch(/Infinity|NaN|1e9999/);
+      expect(() => JSON.stringify(JSON.parse(text), finite)).not.toThrow();
+      expect(() => JSON.stringify(functionsObject(opts), finite)).not.toThrow();
+    }
+    const parsed = JSON.parse(functionsJson(functionsObject())) as Record<string, any>;
+    // The infinite default is the text the signature shows, which the target parser reads back as infinity.
+    expect(parsed.keepLastValue.params[1]).toEqual({ name: "limit", type: "intOrInf", default: "inf" });
+    expect(parsed.keepLastValue.function).toBe("keepLastValue(seriesList, limit=inf)");
+    expect(functionsJson({ a: [Infinity, -Infinity, NaN, 1] })).toBe('{"a":["inf","-inf","nan",1]}');
+  });
+  it("lists the functions over stored cells in their own group", () => {
+    const beyond = functionsObject({ group: "Beyond Graphite" }) as Record<string, any>;
+    expect(Object.keys(beyond).sort()).toEqual(["distinctCount", "histogramPercentile"]);
+    expect(beyond.histogramPercentile.function).toBe("histogramPercentile(seriesList, n)");
+    expect(beyond.distinctCount.module).toBe("torus.graphite.functions");
   });
   it("has graphite-web's entry shape", () => {
     const all = functionsObject() as Record<string, any>;

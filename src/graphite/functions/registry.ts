@@ -266,7 +266,7 @@ function signature(name: string, params: ParamDef[]): string {
 function publicParam(p: ParamDef): ParamDef {
   const out: ParamDef = { name: p.name, type: p.type };
   if (p.required) out.required = true;
-  if (p.default !== undefined && p.default !== null) out.default = p.default;
+  if (p.default !== undefined && p.default !== null) out.default = jsonSafe(p.default);
   if (p.multiple) out.multiple = true;
   if (p.options) out.options = [...p.options];
   if (p.suggestions) out.suggestions = [...p.suggestions];
@@ -307,15 +307,19 @@ export function functionsObject(opts: { grouped?: boolean; group?: string } = {}
   return out;
 }
 
+/** ±inf as the text the signature shows (`limit=inf`): a number JSON cannot hold. */
+function jsonSafe<T>(v: T): T | string {
+  if (typeof v !== "number" || Number.isFinite(v)) return v;
+  return v > 0 ? "inf" : v < 0 ? "-inf" : "nan";
+}
+
 /**
- * Strict JSON of a `/functions` answer: ±Infinity in defaults becomes the literal `1e9999` (what
- * graphite-web's encoder writes, and valid JSON), never `Infinity`, which broke Grafana's function list.
+ * Strict JSON of a `/functions` answer: no `Infinity` or `NaN`, and no `1e9999` either (graphite-web's
+ * choice, which JavaScript parses back into Infinity and stricter parsers reject). An infinite default is
+ * the string `"inf"`, which Grafana shows as the default and our target parser reads back as infinity.
  */
 export function functionsJson(value: unknown): string {
-  const INF = "\u0000inf\u0000";
-  const NINF = "\u0000-inf\u0000";
-  const text = JSON.stringify(value, (_k, v) => (v === Infinity ? INF : v === -Infinity ? NINF : v));
-  return text.replaceAll(JSON.stringify(INF), "1e9999").replaceAll(JSON.stringify(NINF), "-1e9999");
+  return JSON.stringify(value, (_k, v) => jsonSafe(v));
 }
 
 /**
