@@ -10,7 +10,10 @@
  * - the inputs merge into one series on their common grid (../stored-grid.ts), named like graphite-web's
  *   aggregates from the unique pathExpressions; an empty list gives no series;
  * - with `maxDataPoints`, cells merge across the base points consolidation would join, exactly as §7
- *   groups them, and the output already has consolidation's timestamps and step;
+ *   groups them, and the output already has consolidation's timestamps and step. §7 takes its range over
+ *   the whole response; a function sees only its own inputs, so it uses their range: the same whenever the
+ *   response's targets share their grid (a Grafana panel's usually do). Where another target widens the
+ *   range, the final consolidation may join these points once more, by average;
  * - a point with no cells is null, and so is a joined point whose share of base points with cells is
  *   below the request's xFilesFactor.
  */
@@ -59,6 +62,7 @@ async function mergeCells<C>(
   if (!ctx.readCells) throw new Error(`${fn}: the evaluator gave no readCells`);
   const grid = gridOf(list);
   const grouping = groupingFor(grid, ctx.maxDataPoints);
+  // Each series' own points, (start − step, end − step]: the range readCells is asked for, in its terms.
   let from = Infinity;
   let until = -Infinity;
   for (const s of list) {
