@@ -60,7 +60,8 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   app.register(metricsApi, { metrics });
   const names = deps.graphite?.names ?? new ListingNameSource(deps.runtime);
   const points = deps.graphite?.points ?? new DirectPointSource();
-  app.register(graphiteApi, { prefix, runtime: deps.runtime, clock, names, points });
+  // The prefix goes on a wrapping scope: given to graphiteApi itself it would reach its inner plugins twice.
+  app.register(async (scope) => scope.register(graphiteApi, { runtime: deps.runtime, clock, names, points }), { prefix });
   app.addHook("onClose", async () => names.close());
   return app;
 }
