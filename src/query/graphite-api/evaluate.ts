@@ -137,7 +137,10 @@ async function evaluateCall(shared: Shared, node: CallNode, from: number, until:
     if (!exprs.every((e): e is string => typeof e === "string")) {
       throw new GraphiteFunctionError("TORUS_ERR_GRAPHITE_ARG_TYPE", "seriesByTag: every argument must be a tag expression string");
     }
-    return shared.opts.fetchTagged ? shared.opts.fetchTagged(exprs, from, until) : [];
+    if (!shared.opts.fetchTagged) return [];
+    // graphite-web's pathExpression of a tagged fetch is the call itself (what aggregates name their output from).
+    const pathExpression = `seriesByTag(${exprs.map((e) => `'${e}'`).join(",")})`;
+    return (await shared.opts.fetchTagged(exprs, from, until)).map((s) => ({ ...s, pathExpression }));
   }
   // Looked up before any argument is fetched, as graphite-web does: an unknown name costs no reads.
   if (!getFunction(node.name)) {
