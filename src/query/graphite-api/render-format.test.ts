@@ -50,6 +50,18 @@ describe("renderJson", () => {
     expect(JSON.parse(text)[0].datapoints[1]).toEqual([null, 120]);
   });
 
+  it("any values: the body is JSON whose datapoints are the series' points (1e9999 reads back as Infinity)", () => {
+    const value = fc.oneof(fc.double(), fc.constant(Number.NaN), fc.constant(-0));
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 30 }), fc.integer({ min: 0, max: 2e9 }), fc.integer({ min: 1, max: 3600 }), (values, start, step) => {
+        const series = createSeries({ name: "x", start, step, values: Float64Array.from(values) });
+        const parsed = JSON.parse(renderJson([series]));
+        const want = values.map((v, i) => [Number.isNaN(v) ? null : v, start + i * step]);
+        expect(parsed[0].datapoints).toEqual(want);
+      }),
+    );
+  });
+
   it("noNullPoints keeps non-null points and drops a series left empty", () => {
     const empty = createSeries({ name: "e", start: 60, step: 60, values: [null, null] });
     expect(JSON.parse(renderJson([s, empty], { noNullPoints: true }))).toEqual([{ target: "a.b", tags: { name: "a.b" }, datapoints: [[1, 60], [Infinity, 180], [-Infinity, 240], [2.5, 300]] }]);

@@ -5,7 +5,7 @@
  * (`name,start,end,step|v1,v2,…`, Python reprs).
  */
 import { consolidateForMaxDataPoints } from "../../graphite/consolidate.js";
-import { datapoints, pyFloat, type Series } from "../../graphite/series.js";
+import { pyFloat, type Series } from "../../graphite/series.js";
 import { zoneOffsetMs } from "../../time/time-parse.js";
 
 /** Python's `repr(float)`, fast for the common case (JS and Python agree on the digits between 1e-4 and 1e16). */
@@ -35,23 +35,42 @@ export interface JsonOptions {
   pretty?: boolean;
 }
 
-/** One output series: name, tags and its (consolidated) points. */
+/** One output series: name, tags and its (consolidated) points, `values[i]` at `times(i)`. */
 interface Rendered {
   target: string;
   tags: Record<string, string>;
-  points: [number, number][];
+  values: Float64Array;
+  count: number;
+  time: (i: number) => number;
 }
 
 function rendered(list: Series[], opts: JsonOptions): Rendered[] {
   const out: Rendered[] = [];
-  const consolidated =
+  const all: Rendered[] =
     opts.maxDataPoints !== undefined
-      ? consolidateForMaxDataPoints(list, opts.maxDataPoints).map((c) => ({ series: c.series, points: c.timestamps.map((t, i): [number, number] => [c.series.values[i], t]) }))
-      : list.map((s) => ({ series: s, points: datapoints(s).map(([v, t]): [number, number] => [v === null ? Number.NaN : v, t]) }));
-  for (const { series, points } of consolidated) {
-    const kept = opts.noNullPoints ? points.filter(([v]) => v === v) : points;
-    if (opts.noNullPoints && kept.length === 0) continue;
-    out.push({ target: series.name, tags: series.tags, points: kept });
+      ? consolidateForMaxDataPoints(list, opts.maxDataPoints).map(({ series, timestamps }) => ({
+          target: series.name,
+          tags: series.tags,
+          values: series.values,
+          count: Math.min(series.values.length, timestamps.length),
+          time: (i: number) => timestamps[i],
+        }))
+      : list.map((s) => ({
+          target: s.name,
+          tags: s.tags,
+          values: s.values,
+          // graphite-web's datapoints(): values paired with start, start+step, … up to end inclusive.
+          count: s.step > 0 ? Math.max(0, Math.min(s.values.length, Math.floor((s.end - s.start) / s.step) + 1)) : s.values.length,
+          time: (i: number) => s.start + i * s.step,
+        }));
+  for (const r of all) {
+    if (opts.noNullPoints) {
+      const keep: number[] = [];
+      for (let i = 0; i < r.count; i++) if (r.values[i] === r.values[i]) keep.push(i);
+      if (keep.length === 0) continue;
+      const time = r.time;
+      out.push({ ...r, values: Float64Array.from(keep, (i) => r.values[i]), count: keep.length, time: (k) => time(keep[k]) });
+    } else out.push(r);
   }
   return out;
 }
@@ -63,12 +82,9 @@ export function renderJson(list: Series[], opts: JsonOptions = {}): string {
   const parts: string[] = [];
   for (const s of series) {
     const tags = Object.entries(s.tags).map(([k, v]) => `${pyJsonString(k)}: ${pyJsonString(String(v))}`);
-    let points = "";
-    for (let i = 0; i < s.points.length; i++) {
-      const [v, t] = s.points[i];
-      points += `${i === 0 ? "" : ", "}[${jsonValue(v)}, ${t}]`;
-    }
-    parts.push(`{"target": ${pyJsonString(s.target)}, "tags": {${tags.join(", ")}}, "datapoints": [${points}]}`);
+    const points: string[] = new Array(s.count);
+    for (let i = 0; i < s.count; i++) points[i] = `[${jsonValue(s.values[i])}, ${s.time(i)}]`;
+    parts.push(`{"target": ${pyJsonString(s.target)}, "tags": {${tags.join(", ")}}, "datapoints": [${points.join(", ")}]}`);
   }
   return `[${parts.join(", ")}]`;
 }
@@ -76,7 +92,14 @@ export function renderJson(list: Series[], opts: JsonOptions = {}): string {
 function prettyJson(series: Rendered[]): string {
   const INF = "\u0000inf\u0000";
   const NINF = "\u0000-inf\u0000";
-  const value = series.map((s) => ({ target: s.target, tags: s.tags, datapoints: s.points.map(([v, t]) => [v !== v ? null : v === Infinity ? INF : v === -Infinity ? NINF : v, t]) }));
+  const value = series.map((s) => {
+    const datapoints: unknown[] = [];
+    for (let i = 0; i < s.count; i++) {
+      const v = s.values[i];
+      datapoints.push([v !== v ? null : v === Infinity ? INF : v === -Infinity ? NINF : v, s.time(i)]);
+    }
+    return { target: s.target, tags: s.tags, datapoints };
+  });
   return JSON.stringify(value, null, 2).replaceAll(JSON.stringify(INF), "1e9999").replaceAll(JSON.stringify(NINF), "-1e9999");
 }
 
