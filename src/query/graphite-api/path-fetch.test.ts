@@ -104,6 +104,12 @@ describe("fetchPath", () => {
     // 50 names × 10 points = 500 > 400.
     await expect(fetchPath("t.*.x", NOW - 600, NOW, small.d)).rejects.toMatchObject({ status: 400, code: "TORUS_ERR_QUERY_TOO_MANY_BUCKETS" });
     expect(small.reads).toEqual([]);
+    // 100,000 names under one glob: the find stops at the budget's limit, the answer is a quick 400.
+    const many = deps({ timers: Array.from({ length: 100_000 }, (_, i) => `t.m${i}.x`) }, new RenderBudget(100, 1_000_000));
+    const started = performance.now();
+    await expect(fetchPath("t.*.x", NOW - 600, NOW, many.d)).rejects.toMatchObject({ code: "TORUS_ERR_QUERY_TOO_MANY_STATS" });
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(many.reads).toEqual([]);
     // The budget is per request: two fetches of 30 names pass 50 together.
     const shared = deps({ timers: names }, new RenderBudget(50, 1_000_000));
     await fetchPath("t.n1*.x", NOW - 600, NOW, shared.d);
