@@ -62,6 +62,7 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   const points = deps.graphite?.points ?? new DirectPointSource();
   // The prefix goes on a wrapping scope: given to graphiteApi itself it would reach its inner plugins twice.
   app.register(async (scope) => scope.register(graphiteApi, { runtime: deps.runtime, clock, names, points }), { prefix });
-  app.addHook("onClose", async () => names.close());
+  // A source the caller gave is the caller's to close.
+  if (deps.graphite?.names === undefined) app.addHook("onClose", async () => names.close());
   return app;
 }
