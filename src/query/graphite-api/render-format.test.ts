@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createSeries, pyFloat } from "../../graphite/series.js";
@@ -86,4 +87,33 @@ describe("csv and raw", () => {
     const s = createSeries({ name: "a", start: 60, end: 240, step: 60, values: [1, null, 0.5] });
     expect(renderRaw([s, s])).toBe("a,60,240,60|1.0,None,0.5\na,60,240,60|1.0,None,0.5\n");
   });
+});
+
+describe("graphite-web's own writers (fixtures/render-views.json, from test/graphite-oracle/render-views.py)", () => {
+  interface Case {
+    format: "json" | "csv" | "raw";
+    series: number[];
+    options: { maxDataPoints?: number; noNullPoints?: boolean; jsonp?: string; tz?: string };
+    contentType: string;
+    body: string;
+  }
+  const fixture = JSON.parse(readFileSync(new URL("./fixtures/render-views.json", import.meta.url), "utf8")) as {
+    series: Array<{ name: string; start: number; end: number; step: number; values: Array<number | string | null> }>;
+    cases: Case[];
+  };
+  const decode = (v: number | string | null) => (v === "inf" ? Infinity : v === "-inf" ? -Infinity : (v as number | null));
+  const build = (which: number[]) => which.map((i) => fixture.series[i]).map((s) => createSeries({ ...s, values: s.values.map(decode) }));
+  for (const c of fixture.cases) {
+    it(`${c.format} ${JSON.stringify(c.options)}: the same text`, () => {
+      const list = build(c.series);
+      let body: string;
+      if (c.format === "csv") body = renderCsv(list, c.options.tz ?? "UTC");
+      else if (c.format === "raw") body = renderRaw(list);
+      else {
+        body = renderJson(list, { maxDataPoints: c.options.maxDataPoints, noNullPoints: c.options.noNullPoints });
+        if (c.options.jsonp) body = `${c.options.jsonp}(${body})`;
+      }
+      expect(body).toBe(c.body);
+    });
+  }
 });
