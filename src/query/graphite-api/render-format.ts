@@ -35,17 +35,18 @@ export interface JsonOptions {
   pretty?: boolean;
 }
 
-/** One output series: name, tags and its (consolidated) points, `values[i]` at `times(i)`. */
+/** One output series: its (consolidated) values, point `i` at `start + i·step`; with `keep`, only those points. */
 interface Rendered {
   target: string;
   tags: Record<string, string>;
   values: Float64Array;
   count: number;
-  time: (i: number) => number;
+  start: number;
+  step: number;
+  keep?: number[];
 }
 
 function rendered(list: Series[], opts: JsonOptions): Rendered[] {
-  const out: Rendered[] = [];
   const all: Rendered[] =
     opts.maxDataPoints !== undefined
       ? consolidateForMaxDataPoints(list, opts.maxDataPoints).map(({ series, timestamps }) => ({
@@ -53,7 +54,8 @@ function rendered(list: Series[], opts: JsonOptions): Rendered[] {
           tags: series.tags,
           values: series.values,
           count: Math.min(series.values.length, timestamps.length),
-          time: (i: number) => timestamps[i],
+          start: timestamps.length ? timestamps[0] : series.start,
+          step: series.step,
         }))
       : list.map((s) => ({
           target: s.name,
@@ -61,32 +63,43 @@ function rendered(list: Series[], opts: JsonOptions): Rendered[] {
           values: s.values,
           // graphite-web's datapoints(): values paired with start, start+step, … up to end inclusive.
           count: s.step > 0 ? Math.max(0, Math.min(s.values.length, Math.floor((s.end - s.start) / s.step) + 1)) : s.values.length,
-          time: (i: number) => s.start + i * s.step,
+          start: s.start,
+          step: s.step,
         }));
+  if (!opts.noNullPoints) return all;
+  const out: Rendered[] = [];
   for (const r of all) {
-    if (opts.noNullPoints) {
-      const keep: number[] = [];
-      for (let i = 0; i < r.count; i++) if (r.values[i] === r.values[i]) keep.push(i);
-      if (keep.length === 0) continue;
-      const time = r.time;
-      out.push({ ...r, values: Float64Array.from(keep, (i) => r.values[i]), count: keep.length, time: (k) => time(keep[k]) });
-    } else out.push(r);
+    const keep: number[] = [];
+    for (let i = 0; i < r.count; i++) if (r.values[i] === r.values[i]) keep.push(i);
+    if (keep.length > 0) out.push({ ...r, keep });
   }
   return out;
 }
 
-/** `format=json`: an array with one object per series, in target order. */
+/**
+ * `format=json`: an array with one object per series, in target order. The series of a panel share
+ * their timestamps, so each grid's `, <t>]` texts are made once per answer.
+ */
 export function renderJson(list: Series[], opts: JsonOptions = {}): string {
   const series = rendered(list, opts);
   if (opts.pretty) return prettyJson(series);
-  const parts: string[] = [];
-  for (const s of series) {
-    const tags = Object.entries(s.tags).map(([k, v]) => `${pyJsonString(k)}: ${pyJsonString(String(v))}`);
-    const points: string[] = new Array(s.count);
-    for (let i = 0; i < s.count; i++) points[i] = `[${jsonValue(s.values[i])}, ${s.time(i)}]`;
-    parts.push(`{"target": ${pyJsonString(s.target)}, "tags": {${tags.join(", ")}}, "datapoints": [${points.join(", ")}]}`);
+  const grids = new Map<string, string[]>();
+  let out = "[";
+  for (let n = 0; n < series.length; n++) {
+    const s = series[n];
+    const key = `${s.start}:${s.step}`;
+    let times = grids.get(key);
+    if (times === undefined) grids.set(key, (times = []));
+    for (let i = times.length; i < s.count; i++) times.push(`, ${s.start + i * s.step}]`);
+    let tags = "";
+    for (const [k, v] of Object.entries(s.tags)) tags += `${tags ? ", " : ""}${pyJsonString(k)}: ${pyJsonString(String(v))}`;
+    let points = "";
+    const { values, keep } = s;
+    if (keep) for (let j = 0; j < keep.length; j++) points += (j === 0 ? "[" : ", [") + jsonValue(values[keep[j]]) + times[keep[j]];
+    else for (let i = 0; i < s.count; i++) points += (i === 0 ? "[" : ", [") + jsonValue(values[i]) + times[i];
+    out += `${n === 0 ? "" : ", "}{"target": ${pyJsonString(s.target)}, "tags": {${tags}}, "datapoints": [${points}]}`;
   }
-  return `[${parts.join(", ")}]`;
+  return `${out}]`;
 }
 
 function prettyJson(series: Rendered[]): string {
@@ -94,9 +107,9 @@ function prettyJson(series: Rendered[]): string {
   const NINF = "\u0000-inf\u0000";
   const value = series.map((s) => {
     const datapoints: unknown[] = [];
-    for (let i = 0; i < s.count; i++) {
+    for (const i of s.keep ?? Array.from({ length: s.count }, (_, k) => k)) {
       const v = s.values[i];
-      datapoints.push([v !== v ? null : v === Infinity ? INF : v === -Infinity ? NINF : v, s.time(i)]);
+      datapoints.push([v !== v ? null : v === Infinity ? INF : v === -Infinity ? NINF : v, s.start + i * s.step]);
     }
     return { target: s.target, tags: s.tags, datapoints };
   });
