@@ -92,6 +92,24 @@ describe("Grafana's Graphite data source against karbon + torus", () => {
     expect(r.text).toBe(`[{"target": "100.0 A", "tags": {"name": "100.0"}, "datapoints": [[100.0, ${from}], [100.0, ${from + s}], [100.0, ${from + 2 * s}]]}]`);
   });
 
+  it("backend-mode health check: the unwrapped constantLine with maxDataPoints=100", async () => {
+    const r = await render(form([["target", "constantLine(100)"], ["from", now - 3600], ["until", now], ["format", "json"], ["maxDataPoints", 100]]));
+    expect(r.status).toBe(200);
+    expect(r.body.map((s: any) => [s.target, s.datapoints.length])).toEqual([["100.0", 3]]);
+  });
+
+  it("the editor opening: /functions as strict JSON Grafana can parse, /version as semver", async () => {
+    const res = await fetch(`${base_url}/functions`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toMatch(/\bInfinity\b|\bNaN\b/);
+    const list = JSON.parse(text);
+    expect(list.aliasSub.group).toBe("Alias");
+    expect(list.movingAverage.params[1]).toMatchObject({ name: "windowSize", required: true });
+    const version = await fetch(`${base_url}/version`);
+    expect(await version.text()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it("a panel of several targets, Grafana 12 wrapping and absolute from/until, maxDataPoints a panel width", async () => {
     const from = base - 1;
     const until = base + 540;
