@@ -42,6 +42,8 @@ describe("renderJson", () => {
     expect(renderJson([s])).toBe('[{"target": "a.b", "tags": {"name": "a.b"}, "datapoints": [[1.0, 60], [null, 120], [1e9999, 180], [-1e9999, 240], [2.5, 300]]}]');
     expect(JSON.parse(renderJson([s]))[0].datapoints[2][0]).toBe(Infinity);
     expect(renderJson([])).toBe("[]");
+    // graphite-web's `if any(data)`: only series without values, no objects at all.
+    expect(renderJson([createSeries({ name: "e", start: 60, step: 60, values: [] })])).toBe("[]");
   });
 
   it("pretty: two-space indent, still strict", () => {

@@ -81,6 +81,8 @@ function rendered(list: Series[], opts: JsonOptions): Rendered[] {
  * their timestamps, so each grid's `, <t>]` texts are made once per answer.
  */
 export function renderJson(list: Series[], opts: JsonOptions = {}): string {
+  // graphite-web's `if any(data)`: series without a single value make an empty answer.
+  if (!list.some((s) => s.values.length > 0)) return "[]";
   const series = rendered(list, opts);
   if (opts.pretty) return prettyJson(series);
   const grids = new Map<string, string[]>();
