@@ -136,15 +136,15 @@ export function wallClock(t: number, tz: string): string {
 
 /** `format=csv`: `name,YYYY-MM-DD HH:MM:SS,value` per point (an empty value for null), CRLF line ends. */
 export function renderCsv(list: Series[], tz: string): string {
-  let out = "";
+  const rows: string[] = [];
   for (const s of list) {
     const name = csvField(s.name);
     for (let i = 0; i < s.values.length; i++) {
       const v = s.values[i];
-      out += `${name},${wallClock(s.start + i * s.step, tz)},${v !== v ? "" : pyFloatText(v)}\r\n`;
+      rows.push(`${name},${wallClock(s.start + i * s.step, tz)},${v !== v ? "" : pyFloatText(v)}\r\n`);
     }
   }
-  return out;
+  return rows.join("");
 }
 
 function pyFloatText(v: number): string {
