@@ -9,6 +9,10 @@ import { installServerHooks } from "./http/server-hooks.js";
 import { METRICS_API_ROUTES, metricsApi } from "./metrics-api/metrics-api.js";
 import type { PointWriter } from "./point-writer.js";
 import { SERIES_API_ROUTES, seriesApi } from "./series-api/series-api.js";
+import { FIND_API_ROUTES } from "./graphite-api/find-routes.js";
+import { graphiteApi } from "./graphite-api/graphite-api.js";
+import type { NameSource, PointSource } from "./graphite-api/graphite-data.js";
+import { StoreNameSource } from "./graphite-api/store-name-source.js";
 
 
 /** What the query app is built from; it never opens stores or listens itself. */
@@ -24,7 +28,12 @@ export interface QueryAppDeps {
   clock?: () => number;
   /** Keep `/series` responses in the response cache (bounded by QUERY_CACHE/QUERY_CACHE_MB); default true. */
   cache?: boolean;
+  /** What the Graphite API reads; `names` defaults to the stores' names, refreshed in the background (closed with the app). */
+  graphite?: { names?: NameSource; points?: PointSource };
 }
+
+/** Until the read path is wired: every point read fails. */
+const NO_POINTS: PointSource = { read: () => Promise.reject(new Error("no point source")) };
 
 /**
  * The query server (SPEC §5) as a Fastify app that is never listening: the
@@ -46,8 +55,11 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
     serverFactory: boundedServerFactory(initial.http, () => metrics.droppedConnections.inc()),
     routerOptions: { querystringParser: (text: string) => parseParams(text, maxParams()) },
   });
-  installServerHooks(app, { runtime: deps.runtime, metrics, logger: deps.logger ?? null, routes: [...SERIES_API_ROUTES, ...METRICS_API_ROUTES] });
+  installServerHooks(app, { runtime: deps.runtime, metrics, logger: deps.logger ?? null, routes: [...SERIES_API_ROUTES, ...METRICS_API_ROUTES, ...FIND_API_ROUTES] });
   app.register(seriesApi, { runtime: deps.runtime, writer: deps.writer ?? null, cache: deps.cache === false ? null : new SeriesCache(metrics), clock });
   app.register(metricsApi, { metrics });
+  const names = deps.graphite?.names ?? new StoreNameSource({ runtime: deps.runtime, logger: deps.logger ?? null, registry: metrics.registry });
+  if (deps.graphite?.names === undefined) app.addHook("onClose", () => names.close());
+  app.register(graphiteApi, { runtime: deps.runtime, clock, names, points: deps.graphite?.points ?? NO_POINTS });
   return app;
 }
