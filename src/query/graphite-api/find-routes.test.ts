@@ -100,6 +100,14 @@ describe("/metrics/find treejson", () => {
     expect((await call("POST", "/metrics/find?query=servers.*", "query=test.*")).body).toEqual(modelTree("test.*"));
   });
 
+  it("a form body with a charset, and the trailing-slash paths graphite-web serves", async () => {
+    const res = await app.inject({ method: "POST", url: "/metrics/find", payload: "query=servers.{web1,db1}.cpu.*", headers: { "content-type": "application/x-www-form-urlencoded; charset=UTF-8" } });
+    expect(JSON.parse(res.body)).toEqual(modelTree("servers.{web1,db1}.cpu.*"));
+    expect((await call("GET", "/metrics/find/?query=servers.*")).body).toEqual(modelTree("servers.*"));
+    expect((await call("POST", "/metrics/", "query=servers.*")).body).toEqual(modelTree("servers.*"));
+    expect((await call("GET", "/metrics/expand/?query=top")).body).toEqual({ results: ["top"] });
+  });
+
   it("leaves tagged names out", async () => {
     expect((await call("GET", "/metrics/find?query=disk.*")).body).toEqual([]);
   });
