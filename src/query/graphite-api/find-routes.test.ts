@@ -2,13 +2,14 @@
  * The find endpoints over a real app and a real SQLite store, checked
  * against a model of graphite-web 1.1.10's find view (test/helpers/find-model.ts).
  */
-import type { FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileConfig } from "../../config/index.js";
 import { buildRuntime, type Runtime } from "../../runtime/runtime.js";
 import { StoreRegistry, WriteBatch } from "../../timeseries/index.js";
 import { buildQueryApp } from "../query-app.js";
 import { findModel, treeModel } from "../../../test/helpers/find-model.js";
+import { findRoutes } from "./find-routes.js";
 import { StoreNameSource } from "./store-name-source.js";
 
 const NOW = 1_800_000_000;
@@ -148,6 +149,20 @@ describe("/metrics/find other formats", () => {
     expect(prom.status).toBe(200);
     expect(prom.text).toContain("torus_requests_total");
     expect(prom.text).toMatch(/torus_requests_total\{command="find",status="200"\} \d+/);
+  });
+});
+
+describe("under a URL prefix", () => {
+  it("GET <prefix>/metrics is find, with or without the query in the URL", async () => {
+    const prefixed = Fastify();
+    await prefixed.register(findRoutes, { prefix: "/graphite", runtime: () => runtime, clock: () => NOW, names, points: { read: async () => [] } });
+    try {
+      expect(JSON.parse((await prefixed.inject("/graphite/metrics?query=servers.*")).body)).toEqual(modelTree("servers.*"));
+      expect(JSON.parse((await prefixed.inject("/graphite/metrics/find?query=test.*")).body)).toEqual(modelTree("test.*"));
+      expect((await prefixed.inject("/graphite/metrics")).statusCode).not.toBe(404);
+    } finally {
+      await prefixed.close();
+    }
   });
 });
 
