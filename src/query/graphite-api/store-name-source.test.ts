@@ -201,6 +201,35 @@ describe("StoreNameSource", () => {
     }
   });
 
+  it("a listing that hangs times out: ready() resolves, the failure is counted, and it is not asked again until it settles", async () => {
+    const [, , b] = base.schemas;
+    let wrapped: WrappedStore | undefined;
+    let release!: () => void;
+    const hanging = new Promise<string[]>((resolve) => (release = () => resolve(["b.late"])));
+    const runtime = runtimeWith([b], (s) => {
+      wrapped = new WrappedStore(s, {});
+      wrapped.list = async () => {
+        wrapped!.lists++;
+        return hanging;
+      };
+      return wrapped;
+    });
+    const registry = new Registry();
+    const source = new StoreNameSource({ runtime: () => runtime, checkMs: 10, timeoutMs: 50, registry });
+    try {
+      await source.ready();
+      expect(source.index().size()).toBe(0);
+      expect(await registry.metrics()).toMatch(/torus_name_refresh_failures_total 1\n/);
+      await sleep(150);
+      expect(wrapped!.lists).toBe(1);
+      release();
+      await eventually(() => wrapped!.lists > 1);
+      await eventually(() => source.index().find("b.late").nodes.length === 1);
+    } finally {
+      await source.close();
+    }
+  });
+
   it("follows reloads: a schema added is listed, one removed is dropped; a full listing drops deleted names", async () => {
     const [a, , b] = base.schemas;
     let runtime = runtimeWith([a]);
