@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { bodyParams } from "../http/form-body.js";
 import type { Params } from "../http/params.js";
+import { badParameter } from "../query-error.js";
 
 /**
  * Request parameters as graphite-web reads them: the query string with the form body merged in
@@ -43,5 +44,19 @@ export class GraphiteParams {
 
   entries(): IterableIterator<[string, string[]]> {
     return this.values.entries();
+  }
+
+  /** Python's `int(value)` read as a flag: absent is the default, a non-integer is a 400. */
+  flag(name: string, fallback = false): boolean {
+    const n = this.int(name);
+    return n === undefined ? fallback : n !== 0;
+  }
+
+  /** Python's `int(value)`: optional sign, digits, surrounding space; anything else is a 400. */
+  int(name: string): number | undefined {
+    const v = this.get(name);
+    if (v === undefined) return undefined;
+    if (!/^\s*[+-]?\d+\s*$/.test(v)) throw badParameter(name, `invalid int value ${JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)}`);
+    return Number.parseInt(v, 10);
   }
 }
