@@ -21,6 +21,8 @@ export interface WindowedPointSourceOptions {
   direct?: PointSource;
 }
 
+/** Points of room an entry's array keeps past its extent (at least; a quarter of it when larger). */
+const SLACK = 64;
 /** Bytes counted per entry besides its points and name. */
 const ENTRY_OVERHEAD = 96;
 /** A changed-range log this long is trimmed to what cached names still need. */
@@ -78,7 +80,11 @@ class NsState {
   readonly groups = new Map<string, Group>();
 }
 
-/** The cached points of one name: buckets first..last, `values[i]` the point of calendar index `lo + i`. */
+/**
+ * The cached points of one name: buckets first..last, `values[i]` the point
+ * of calendar index `lo + i`. The array has room past `last`, so a window
+ * sliding on grows in place for a while instead of being copied each minute.
+ */
 interface Entry {
   readonly key: string;
   readonly group: Group;
@@ -217,11 +223,15 @@ export class WindowedPointSource implements PointSource {
       e.epoch = group.epoch;
     }
 
+    // Copies (callers may write into their arrays), all in one allocation: a thousand small ones cost more than the copying.
     const byName = new Map<string, NamePoints>();
-    for (const name of unique) {
-      const e = this.lru.get(`${group.id}\u0000${name}`)!;
+    const all = new Float64Array(unique.length * grid.length);
+    for (let k = 0; k < unique.length; k++) {
+      const e = this.lru.get(`${group.id}\u0000${unique[k]}`)!;
       const from = grid.firstIndex - e.lo;
-      byName.set(name, { start: grid.start, step: grid.step, values: e.values.slice(from, from + grid.length) });
+      const values = all.subarray(k * grid.length, (k + 1) * grid.length);
+      values.set(e.values.subarray(from, from + grid.length));
+      byName.set(unique[k], { start: grid.start, step: grid.step, values });
     }
     this.evictOverBudget();
     return read.names.map((name) => byName.get(name)!);
@@ -244,16 +254,21 @@ export class WindowedPointSource implements PointSource {
   /**
    * The entry's new extent and what to read into it: the request's buckets
    * it lacks, and the buckets changed since it was refreshed. The extent
-   * grows to cover the request; when the union would be more than twice the
-   * request (a window sliding on for hours) it starts at the request instead.
+   * grows to cover the request while it fits the entry's array; when it does
+   * not (a window that slid on for hours) it starts at the request instead.
    */
   private plan(iv: Interval, group: Group, entry: Entry | undefined, first: number, last: number, length: number): Plan {
+    void length;
     if (!entry) return { first, last, reads: [[first, last]] };
     let nf = Math.min(first, entry.first);
     let nl = Math.max(last, entry.last);
-    if (pointGrid(iv, nf, nl).length > 2 * length + 64) {
-      nf = first;
-      nl = last;
+    const grown = pointGrid(iv, nf, nl);
+    if (grown.firstIndex < entry.lo || grown.firstIndex + grown.length > entry.lo + entry.values.length) {
+      if (first > entry.first) nf = first;
+      if (pointGrid(iv, nf, nl).length > 2 * length + SLACK) {
+        nf = first;
+        nl = last;
+      }
     }
     const of = Math.max(nf, entry.first);
     const ol = Math.min(nl, entry.last);
@@ -285,10 +300,17 @@ export class WindowedPointSource implements PointSource {
     const old = this.lru.get(key);
     if (old && old.first === plan.first && old.last === plan.last) return old;
     const grid = pointGrid(iv, plan.first, plan.last);
-    const values = new Float64Array(grid.length).fill(Number.NaN);
+    if (old && grid.firstIndex >= old.lo && grid.firstIndex + grid.length <= old.lo + old.values.length) {
+      // Grows inside its array: the new points are read by the plan (which fills them), nothing moves.
+      old.first = plan.first;
+      old.last = plan.last;
+      return old;
+    }
+    const values = new Float64Array(grid.length + Math.max(SLACK, grid.length >> 2)).fill(Number.NaN);
     if (old) {
-      const from = Math.max(grid.firstIndex, old.lo);
-      const to = Math.min(grid.firstIndex + grid.length, old.lo + old.values.length);
+      const kept = pointGrid(iv, old.first, old.last);
+      const from = Math.max(grid.firstIndex, kept.firstIndex);
+      const to = Math.min(grid.firstIndex + grid.length, kept.firstIndex + kept.length);
       if (from < to) values.set(old.values.subarray(from - old.lo, to - old.lo), from - grid.firstIndex);
       this.evict(old);
     }
