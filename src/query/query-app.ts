@@ -3,6 +3,8 @@ import { boundedServerFactory } from "../http/bounded-server.js";
 import type { Logger } from "../logging/logger.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { SeriesCache } from "./cache/series-cache.js";
+import type { PointSource } from "./graphite-api/graphite-data.js";
+import { windowedPoints } from "./graphite-api/points/windowed-point-source.js";
 import { parseParams } from "./http/form-params.js";
 import { QueryMetrics } from "./http/query-metrics.js";
 import { installServerHooks } from "./http/server-hooks.js";
@@ -24,6 +26,8 @@ export interface QueryAppDeps {
   clock?: () => number;
   /** Keep `/series` responses in the response cache (bounded by QUERY_CACHE/QUERY_CACHE_MB); default true. */
   cache?: boolean;
+  /** What the Graphite API reads points through; default: a window of recent points kept in memory (POINT_WINDOW_MB). */
+  graphite?: { points?: PointSource };
 }
 
 /**
@@ -49,5 +53,7 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   installServerHooks(app, { runtime: deps.runtime, metrics, logger: deps.logger ?? null, routes: [...SERIES_API_ROUTES, ...METRICS_API_ROUTES] });
   app.register(seriesApi, { runtime: deps.runtime, writer: deps.writer ?? null, cache: deps.cache === false ? null : new SeriesCache(metrics), clock });
   app.register(metricsApi, { metrics });
+  const points = deps.graphite?.points ?? windowedPoints(deps.runtime);
+  app.addHook("onClose", async () => points.clear?.());
   return app;
 }

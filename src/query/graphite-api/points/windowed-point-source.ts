@@ -8,15 +8,16 @@
  * Bounded by bytes, least recently used first out. Stores without a journal
  * are read directly every time.
  */
-import type { Interval, Namespace, Store } from "../../../timeseries/index.js";
+import type { Runtime } from "../../../runtime/runtime.js";
+import type { Interval, Store, Timeseries } from "../../../timeseries/index.js";
 import type { NamePoints, PointRead, PointSource } from "../graphite-data.js";
 import { DirectPointSource } from "./direct-point-source.js";
 import { pointGrid } from "./point-grid.js";
 import { fillPoints } from "./rows-to-points.js";
 
 export interface WindowedPointSourceOptions {
-  /** Most bytes of points kept (all names together); 0 keeps nothing (every read is direct). */
-  maxBytes: number;
+  /** Most bytes of points kept (all names together), or a function read on each request; 0 keeps nothing (every read is direct). */
+  maxBytes: number | (() => number);
   /** Reads for stores without a change journal, and reads too large to keep. */
   direct?: PointSource;
 }
@@ -107,8 +108,13 @@ interface Plan {
 
 export class WindowedPointSource implements PointSource {
   private readonly direct: PointSource;
-  private readonly maxBytes: number;
-  private stores = new WeakMap<Store, Map<string, NsState>>();
+  private readonly limit: () => number;
+  /**
+   * Per schema view (its namespace, intervals and read_func): a reload builds
+   * new ones, so points decoded under an old configuration are never served;
+   * their entries age out of the LRU.
+   */
+  private schemas = new WeakMap<Timeseries, NsState>();
   /** Every entry, least recently used first. */
   private readonly lru = new Map<string, Entry>();
   private bytes = 0;
@@ -117,7 +123,8 @@ export class WindowedPointSource implements PointSource {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: WindowedPointSourceOptions) {
-    this.maxBytes = options.maxBytes;
+    const max = options.maxBytes;
+    this.limit = typeof max === "function" ? max : () => max;
     this.direct = options.direct ?? new DirectPointSource();
   }
 
@@ -129,13 +136,14 @@ export class WindowedPointSource implements PointSource {
   clear(): void {
     this.lru.clear();
     this.bytes = 0;
-    this.stores = new WeakMap();
+    this.schemas = new WeakMap();
   }
 
   read(read: PointRead): Promise<NamePoints[]> {
     const store = read.schema.store;
     const grid = pointGrid(read.interval, read.first, read.last);
-    if (typeof store.changesSince !== "function" || this.maxBytes <= 0 || read.names.length === 0 || grid.length <= 0 || read.names.length * grid.length * 8 > this.maxBytes / 2) {
+    const max = this.limit();
+    if (typeof store.changesSince !== "function" || max <= 0 || read.names.length === 0 || grid.length <= 0 || read.names.length * grid.length * 8 > max / 2) {
       return this.direct.read(read);
     }
     const run = this.queue.then(() => this.windowed(read, store));
@@ -143,12 +151,9 @@ export class WindowedPointSource implements PointSource {
     return run;
   }
 
-  private nsState(store: Store, ns: Namespace): NsState {
-    let byNs = this.stores.get(store);
-    if (!byNs) this.stores.set(store, (byNs = new Map()));
-    const key = `${ns.type}\u0000${ns.prefix}`;
-    let state = byNs.get(key);
-    if (!state) byNs.set(key, (state = new NsState()));
+  private nsState(ts: Timeseries): NsState {
+    let state = this.schemas.get(ts);
+    if (!state) this.schemas.set(ts, (state = new NsState()));
     return state;
   }
 
@@ -162,7 +167,7 @@ export class WindowedPointSource implements PointSource {
     const ts = read.schema.series;
     const ns = ts.ns;
     const iv = read.interval;
-    const state = this.nsState(store, ns);
+    const state = this.nsState(ts);
     // The journal first, the data after: what is read is at least as new as the cursor.
     const { cursor, changes } = await store.changesSince!(ns, state.cursor);
     if (changes === null) {
@@ -233,7 +238,7 @@ export class WindowedPointSource implements PointSource {
       values.set(e.values.subarray(from, from + grid.length));
       byName.set(unique[k], { start: grid.start, step: grid.step, values });
     }
-    this.evictOverBudget();
+    this.evictOverBudget(this.limit());
     return read.names.map((name) => byName.get(name)!);
   }
 
@@ -348,9 +353,9 @@ export class WindowedPointSource implements PointSource {
     g.reset();
   }
 
-  private evictOverBudget(): void {
+  private evictOverBudget(max: number): void {
     for (const e of this.lru.values()) {
-      if (this.bytes <= this.maxBytes) break;
+      if (this.bytes <= max) break;
       this.evict(e);
     }
   }
@@ -362,4 +367,9 @@ function nextBucket(iv: Interval, bucket: number): number {
 
 function prevBucket(iv: Interval, bucket: number): number {
   return iv.step.start(iv.step.index(bucket) - 1);
+}
+
+/** The query server's default: a window bounded by POINT_WINDOW_MB of the configuration in use. */
+export function windowedPoints(runtime: () => Runtime): WindowedPointSource {
+  return new WindowedPointSource({ maxBytes: () => runtime().config.pointWindowBytes });
 }
