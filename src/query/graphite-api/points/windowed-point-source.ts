@@ -13,7 +13,7 @@ import type { Interval, Store, Timeseries } from "../../../timeseries/index.js";
 import type { NamePoints, PointRead, PointSource } from "../graphite-data.js";
 import { DirectPointSource } from "./direct-point-source.js";
 import { pointGrid } from "./point-grid.js";
-import { fillPoints } from "./rows-to-points.js";
+import { readPoints } from "./rows-to-points.js";
 
 export interface WindowedPointSourceOptions {
   /** Most bytes of points kept (all names together), or a function read on each request; 0 keeps nothing (every read is direct). */
@@ -208,14 +208,10 @@ export class WindowedPointSource implements PointSource {
         touched.push(...entries);
         for (const [first, last] of plan.reads) {
           if (last < first) continue;
-          const rows = await store.read(ns, names, iv.name, first, last);
+          // What is read replaces what was kept: clear the range first (a point may be gone, after an expiry).
           const span = pointGrid(iv, first, last);
-          for (let k = 0; k < entries.length; k++) {
-            const e = entries[k];
-            const from = span.firstIndex - e.lo;
-            e.values.fill(Number.NaN, from, from + span.length);
-            fillPoints(ts.type, ts.decodeValue, span.cal, e.lo, rows[k], e.values);
-          }
+          for (const e of entries) e.values.fill(Number.NaN, span.firstIndex - e.lo, span.firstIndex - e.lo + span.length);
+          await readPoints(store, ns, ts.type, ts.decodeValue, names, iv.name, first, last, span.cal, entries.map((e) => e.lo), entries.map((e) => e.values));
         }
       }
     } catch (err) {
