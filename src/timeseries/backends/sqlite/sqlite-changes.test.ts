@@ -96,6 +96,19 @@ describe("SQLite change journal (Store.changesSince)", () => {
     expect(rows).toBeLessThanOrEqual(JOURNAL_KEEP + 256 * 2);
   });
 
+  it("each prefix's journal stays bounded when one connection writes several in turn", async () => {
+    const one = new Timeseries(a, { type: "count", prefix: "jp1", intervals: { minute: { step: 60 } }, clock: () => NOW });
+    const two = new Timeseries(a, { type: "count", prefix: "jp2", intervals: { minute: { step: 60 } }, clock: () => NOW });
+    for (let i = 0; i < JOURNAL_KEEP + 600; i++) {
+      await one.insert("x", 1, NOW - (i % 7) * 60);
+      await two.insert("x", 1, NOW - (i % 7) * 60);
+    }
+    for (const table of ["jp1changes", "jp2changes"]) {
+      const rows = a.handle.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get() as number;
+      expect(rows, table).toBeLessThanOrEqual(JOURNAL_KEEP + 256);
+    }
+  });
+
   it("a write that fails leaves no journal row behind", async () => {
     const cursor = (await a.changesSince(tsA.ns, null)).cursor;
     const bad = new Timeseries(a, { type: "histogram", prefix: "j", intervals: INTERVALS, clock: () => NOW });

@@ -56,7 +56,8 @@ export class TouchedBuckets {
 
 /** Writes journal rows inside the caller's transaction, and prunes now and then. */
 export class Journal {
-  private writes = 0;
+  /** Journal writes per prefix: each prefix's table is pruned on its own count, whatever the others do. */
+  private readonly writes = new WeakMap<Scope, number>();
 
   /** Buckets first..last of one interval changed. */
   range(scope: Scope, type: TypeName, intervalId: number, first: number, last: number): void {
@@ -75,7 +76,9 @@ export class Journal {
   }
 
   private prune(scope: Scope): void {
-    if (++this.writes % PRUNE_EVERY !== 0) return;
+    const n = (this.writes.get(scope) ?? 0) + 1;
+    this.writes.set(scope, n);
+    if (n % PRUNE_EVERY !== 0) return;
     scope.stmt("journal:prune", () => `DELETE FROM ${scope.table("changes")} WHERE seq <= (SELECT MAX(seq) FROM ${scope.table("changes")}) - ${JOURNAL_KEEP}`).run();
   }
 }
