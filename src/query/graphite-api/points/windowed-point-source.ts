@@ -190,15 +190,13 @@ export class WindowedPointSource implements PointSource {
     // Plan each distinct name; names needing the same reads share one store read per range.
     const unique = [...new Set(read.names)];
     const plans = new Map<string, { plan: Plan; names: string[] }>();
-    const planOf = new Map<string, Plan>();
     for (const name of unique) {
       const entry = this.entry(group, name);
-      const plan = this.plan(iv, group, entry, read.first, read.last, grid.length);
+      const plan = this.plan(iv, group, entry, read.first, read.last);
       const key = `${plan.first},${plan.last}:${plan.reads.join(";")}:${entry ? `${entry.first},${entry.last}` : "-"}`;
       let same = plans.get(key);
       if (!same) plans.set(key, (same = { plan, names: [] }));
       same.names.push(name);
-      planOf.set(name, plan);
     }
 
     const touched: Entry[] = [];
@@ -258,15 +256,14 @@ export class WindowedPointSource implements PointSource {
    * grows to cover the request while it fits the entry's array; when it does
    * not (a window that slid on for hours) it starts at the request instead.
    */
-  private plan(iv: Interval, group: Group, entry: Entry | undefined, first: number, last: number, length: number): Plan {
-    void length;
+  private plan(iv: Interval, group: Group, entry: Entry | undefined, first: number, last: number): Plan {
     if (!entry) return { first, last, reads: [[first, last]] };
     let nf = Math.min(first, entry.first);
     let nl = Math.max(last, entry.last);
     const grown = pointGrid(iv, nf, nl);
     if (grown.firstIndex < entry.lo || grown.firstIndex + grown.length > entry.lo + entry.values.length) {
       if (first > entry.first) nf = first;
-      if (pointGrid(iv, nf, nl).length > 2 * length + SLACK) {
+      if (pointGrid(iv, nf, nl).length > 2 * pointGrid(iv, first, last).length + SLACK) {
         nf = first;
         nl = last;
       }
