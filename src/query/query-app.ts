@@ -5,7 +5,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import { SeriesCache } from "./cache/series-cache.js";
 import { GRAPHITE_API_ROUTES, graphiteApi } from "./graphite-api/graphite-api.js";
 import type { NameSource, PointSource } from "./graphite-api/graphite-data.js";
-import { DirectPointSource } from "./graphite-api/points/direct-point-source.js";
+import { windowedPoints } from "./graphite-api/points/windowed-point-source.js";
 import { parseParams } from "./http/form-params.js";
 import { QueryMetrics } from "./http/query-metrics.js";
 import { installServerHooks } from "./http/server-hooks.js";
@@ -28,7 +28,7 @@ export interface QueryAppDeps {
   clock?: () => number;
   /** Keep `/series` responses in the response cache (bounded by QUERY_CACHE/QUERY_CACHE_MB); default true. */
   cache?: boolean;
-  /** What the Graphite API reads; `names` defaults to the stores' names, refreshed in the background (closed with the app), `points` to reads through the stores. */
+  /** What the Graphite API reads; `names` defaults to the stores' names, refreshed in the background (closed with the app), `points` to a window of recent points kept in memory (POINT_WINDOW_MB). */
   graphite?: { names?: NameSource; points?: PointSource };
 }
 
@@ -59,10 +59,11 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   app.register(seriesApi, { runtime: deps.runtime, writer: deps.writer ?? null, cache: deps.cache === false ? null : new SeriesCache(metrics), clock });
   app.register(metricsApi, { metrics });
   const names = deps.graphite?.names ?? new StoreNameSource({ runtime: deps.runtime, logger: deps.logger ?? null, registry: metrics.registry });
-  const points = deps.graphite?.points ?? new DirectPointSource();
+  const points = deps.graphite?.points ?? windowedPoints(deps.runtime);
   // The prefix goes on a wrapping scope: given to graphiteApi itself it would reach its inner plugins twice.
   app.register(async (scope) => scope.register(graphiteApi, { runtime: deps.runtime, clock, names, points }), { prefix });
   // A source the caller gave is the caller's to close.
   if (deps.graphite?.names === undefined) app.addHook("onClose", async () => names.close());
+  app.addHook("onClose", async () => points.clear?.());
   return app;
 }

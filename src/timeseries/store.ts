@@ -13,6 +13,33 @@ export interface NameListing {
 /** `{ interval: { first, last } }` bucket starts of what a name has stored. */
 export type Properties = Record<string, { first: number; last: number }>;
 
+/** Buckets of one interval that changed: bucket starts first..last, inclusive. */
+export interface ChangedRange {
+  readonly interval: string;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** One name's rows as columns (`Store.readColumns`): sub-bucket starts, each row's `a`, and `b` for types that have one. */
+export interface RowColumns {
+  readonly subs: ArrayLike<number>;
+  readonly a: ArrayLike<number | string>;
+  readonly b?: ArrayLike<number>;
+}
+
+/** The answer of `Store.changesSince`. */
+export interface Changes {
+  /** Where the next call starts from. */
+  readonly cursor: number;
+  /**
+   * Bucket ranges written, deleted or expired after the cursor given (a
+   * range may cover buckets that did not change); null when anything in the
+   * namespace may have changed: a first call, a delete, or a cursor older
+   * than what the store still remembers.
+   */
+  readonly changes: readonly ChangedRange[] | null;
+}
+
 /**
  * A storage backend. It knows five merge primitives (add, add to a cell, add
  * a member, append, keep newest) and nothing of transforms, condensing or
@@ -34,6 +61,12 @@ export interface Store {
    * gauge `[bucket, sub, value, ts]`.
    */
   read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]>;
+  /**
+   * Optional: the rows `read` gives, as columns per name (no array per row),
+   * for readers that fold each row into its sub-bucket and need no bucket
+   * order (series rows still in arrival order within a sub-bucket).
+   */
+  readColumns?(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<RowColumns[]>;
   /** Sorted names that have data in this namespace. */
   list(ns: Namespace): Promise<string[]>;
   /**
@@ -55,5 +88,13 @@ export interface Store {
    * any other. Readers cache results under it; a store without one is never cached.
    */
   changeToken?(): string;
+  /**
+   * Optional: which buckets of a namespace changed since `cursor` (null: the
+   * first call), by this process or any other. Recorded in the same
+   * transaction as each write, so a reader that asks before it reads and
+   * re-reads what is reported never misses a change. Readers keep buckets
+   * in memory under it; a store without one is read every time.
+   */
+  changesSince?(ns: Namespace, cursor: number | null): Promise<Changes>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /** Helpers of SQLite reads, deletes and expiry: block lists, stored blocks, and rows from aggregate reads. */
-import type { Row } from "../../store.js";
+import type { Row, RowColumns } from "../../store.js";
 import type { Statement } from "./sqlite-scope.js";
 
 export function blocksBetween(first: number, last: number, blockSeconds: number): string {
@@ -55,3 +55,59 @@ export function byBucket(rows: Row[]): Row[] {
   return rows;
 }
 
+
+/**
+ * Rows of a read of many names (`ROW_COLUMNS`: name id first) into one array
+ * per asked name, in its order (`undefined`: a name never stored). Rows
+ * come per block, then name, then bucket, so each name's rows keep their
+ * order (series: arrival) across the blocks.
+ */
+export function rowsByName(ids: ReadonlyArray<number | undefined>, rows: ReadonlyArray<ReadonlyArray<number | string>>): Row[][] {
+  const byId = new Map<number, Row[]>();
+  for (const id of ids) if (id !== undefined && !byId.has(id)) byId.set(id, []);
+  for (const r of rows) {
+    const bucket = r[1] as number;
+    const row: Row = r.length === 4 ? [bucket, bucket + (r[2] as number), r[3]] : [bucket, bucket + (r[2] as number), r[3], r[4] as number];
+    byId.get(r[0] as number)!.push(row);
+  }
+  for (const list of byId.values()) byBucket(list);
+  // A name asked twice gets its own array each time: callers may change what they get.
+  const handed = new Set<Row[]>();
+  return ids.map((id) => {
+    if (id === undefined) return [];
+    const list = byId.get(id)!;
+    if (!handed.has(list)) {
+      handed.add(list);
+      return list;
+    }
+    return list.map((row) => [...row] as Row);
+  });
+}
+
+/** Columns from the JSON arrays of one aggregate column read (see POINT_COLUMNS). */
+export function columnsOf(columns: readonly string[]): RowColumns {
+  const subs = JSON.parse(columns[0]) as number[];
+  const a = JSON.parse(columns[1]) as Array<number | string>;
+  return columns.length === 2 ? { subs, a } : { subs, a, b: JSON.parse(columns[2]) as number[] };
+}
+
+/** Rows of a read of many names (`ROW_COLUMNS`: name id first) as columns per asked name, in its order. */
+export function columnsByName(ids: ReadonlyArray<number | undefined>, rows: ReadonlyArray<ReadonlyArray<number | string>>): RowColumns[] {
+  const byId = new Map<number, { subs: number[]; a: Array<number | string>; b: number[] }>();
+  for (const id of ids) if (id !== undefined && !byId.has(id)) byId.set(id, { subs: [], a: [], b: [] });
+  for (const r of rows) {
+    const c = byId.get(r[0] as number)!;
+    c.subs.push((r[1] as number) + (r[2] as number));
+    c.a.push(r[3]);
+    if (r.length === 5) c.b.push(r[4] as number);
+  }
+  // A name asked twice gets columns of its own each time: callers may change what they get.
+  const handed = new Set<number>();
+  return ids.map((id) => {
+    if (id === undefined) return { subs: [], a: [] };
+    const c = byId.get(id)!;
+    const own = handed.has(id) ? { subs: c.subs.slice(), a: c.a.slice(), b: c.b.slice() } : c;
+    handed.add(id);
+    return own.b.length > 0 ? own : { subs: own.subs, a: own.a };
+  });
+}

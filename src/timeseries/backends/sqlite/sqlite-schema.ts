@@ -21,7 +21,9 @@ export const BLOCK_BUCKETS = 32;
  * on disk, without a resolution). `<type>_keys` records, per stat and
  * interval, the first bucket and the last block stored: `list` and
  * `properties` read it instead of scanning data, and a stream moving forward
- * touches it once per block rather than once per bucket.
+ * touches it once per block rather than once per bucket. `changes` is the
+ * change journal (see sqlite-changes.ts): per write, the bucket ranges it
+ * touched, per type and interval (a NULL interval: anything may have changed).
  */
 export function schemaSql(stem: string): string {
   const t = (s: string) => ident(stem + s);
@@ -39,6 +41,7 @@ export function schemaSql(stem: string): string {
     CREATE TABLE IF NOT EXISTS ${t("set")} (${key}, member TEXT NOT NULL, PRIMARY KEY (${pk}, member)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${t("series")} (${key}, value TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS ${t("series_key")} ON ${t("series")} (${pk});
+    CREATE TABLE IF NOT EXISTS ${t("changes")} (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, interval_id INTEGER, first INTEGER, last INTEGER);
     ${keys("count")} ${keys("gauge")} ${keys("histogram")} ${keys("set")} ${keys("series")}
   `;
 }
@@ -68,4 +71,29 @@ export const READ_COLUMNS: Record<TypeName, string> = {
   histogram: "json_group_array(bucket), json_group_array(sub), json_group_array(member), json_group_array(n)",
   set: "json_group_array(bucket), json_group_array(sub), json_group_array(member)",
   series: "json_group_array(bucket), json_group_array(sub), json_group_array(value)",
+};
+
+/**
+ * Plain SELECT list of a read of many names at once (see ROW_COLUMNS' use in
+ * SqliteStore.read): the name id, then the columns of READ_COLUMNS, row by row.
+ */
+export const ROW_COLUMNS: Record<TypeName, string> = {
+  count: "name_id, bucket, sub, value",
+  gauge: "name_id, bucket, sub, value, ts",
+  histogram: "name_id, bucket, sub, member, n",
+  set: "name_id, bucket, sub, member",
+  series: "name_id, bucket, sub, value",
+};
+
+/**
+ * Aggregate SELECT list of a column read (`Store.readColumns`): sub-bucket
+ * starts, then `a` and `b`, one JSON array each: one array fewer than
+ * READ_COLUMNS, and no array per row on the JavaScript side.
+ */
+export const POINT_COLUMNS: Record<TypeName, string> = {
+  count: "json_group_array(bucket + sub), json_group_array(value)",
+  gauge: "json_group_array(bucket + sub), json_group_array(value), json_group_array(ts)",
+  histogram: "json_group_array(bucket + sub), json_group_array(member), json_group_array(n)",
+  set: "json_group_array(bucket + sub), json_group_array(member)",
+  series: "json_group_array(bucket + sub), json_group_array(value)",
 };

@@ -1,17 +1,21 @@
 import Database from "better-sqlite3";
 import { StoreError } from "../../errors.js";
 import type { Cells } from "../../cells.js";
-import type { NameListing, Namespace, Properties, Row, Store, TypeName } from "../../store.js";
+import type { Changes, NameListing, Namespace, Properties, Row, RowColumns, Store, TypeName } from "../../store.js";
 import { typeDef } from "../../types/index.js";
 import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
-import { BLOCK_BUCKETS, READ_COLUMNS, UPSERT } from "./sqlite-schema.js";
+import { BLOCK_BUCKETS, POINT_COLUMNS, READ_COLUMNS, ROW_COLUMNS, UPSERT } from "./sqlite-schema.js";
 import { RangeTable, Scope, type Fresh, type Range, type Statement } from "./sqlite-scope.js";
-import { blocksBetween, byBucket, rowsOf, storedBlocks, type KeyRow } from "./sqlite-read-rows.js";
+import { blockList, blocksBetween, byBucket, columnsByName, columnsOf, rowsByName, rowsOf, storedBlocks, type KeyRow } from "./sqlite-read-rows.js";
 import { CHUNK, RowWriter, sortedCells } from "./sqlite-write-rows.js";
+import { Journal, TouchedBuckets, changesSince } from "./sqlite-changes.js";
 import { WriterThread } from "./sqlite-writer-thread.js";
 import { sqlitePath } from "./sqlite-url.js";
+
+/** A read of several names spanning fewer blocks than this goes as one statement (see `read`). */
+const MANY_NAMES_BLOCKS = 2;
 
 /** Errors worth retrying: the file is locked by another process, or the disk hiccupped. */
 const RETRYABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
@@ -35,6 +39,8 @@ export class SqliteStore implements Store {
   private readonly dataVersion: Statement;
   /** Bumped on each of this connection's writes, deletes and expiries: the other half of the change token. */
   private changes = 0;
+  /** Writes the change journal (see sqlite-changes.ts) inside each write's transaction. */
+  private readonly journal = new Journal();
 
   /**
    * `client_config`: `cache_mb` (page cache, default 64), `busy_timeout` (ms,
@@ -114,20 +120,25 @@ export class SqliteStore implements Store {
       const iv = part.intervals[i];
       const { id: ivId, blockSeconds } = scope.internInterval(iv.name, iv.step.seconds * BLOCK_BUCKETS, fresh);
       const blocks = new Set<number>();
+      const touched = new TouchedBuckets(iv.step.seconds);
       for (const [nameId, perInterval] of byId) {
         const cells = perInterval[i];
         if (!cells || cells.size === 0) continue;
         let first = Infinity;
+        let last = -Infinity;
         let lastBlock = -Infinity;
         for (const sub of cells.keys()) {
           const bucket = iv.bucketOf(sub);
           const block = Math.floor(bucket / blockSeconds);
           if (bucket < first) first = bucket;
+          if (bucket > last) last = bucket;
           if (block > lastBlock) lastBlock = block;
           blocks.add(block);
         }
         this.extendRange(scope, type, ranges, nameId, ivId, first, lastBlock, fresh);
+        touched.add(first, last, () => [...cells.keys()].map((sub) => iv.bucketOf(sub)));
       }
+      for (const [first, last] of touched.ranges()) this.journal.range(scope, type, ivId, first, last);
       // A batch usually spans one or two blocks: emit block by block. A wide backfill goes in name order instead
       // (still correct, only less local) rather than rescanning every cell once per block.
       const ordered = blocks.size <= 4 ? [...blocks].sort((a, b) => a - b) : [Number.NaN];
@@ -166,6 +177,12 @@ export class SqliteStore implements Store {
       const scope = this.scope(ns.prefix);
       const iv = scope.lookupInterval(interval);
       if (!iv) return names.map(() => []);
+      const firstBlock = Math.floor(first / iv.blockSeconds);
+      const lastBlock = Math.floor(last / iv.blockSeconds);
+      if (names.length > 1 && lastBlock - firstBlock < MANY_NAMES_BLOCKS) {
+        const { ids, rows } = this.readMany(scope, ns.type, names, iv.id, firstBlock, lastBlock, first, last);
+        return rowsByName(ids, rows);
+      }
       const stmt = scope.stmt(`read:${ns.type}`, () =>
         `SELECT ${READ_COLUMNS[ns.type]} FROM ${scope.table(ns.type)}
          WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id = ? AND bucket BETWEEN ? AND ?`,
@@ -174,6 +191,47 @@ export class SqliteStore implements Store {
       return names.map((name) => {
         const nameId = scope.lookupName(name);
         return nameId === undefined ? [] : byBucket(rowsOf(stmt.get(iv.id, blocks, nameId, first, last) as string[]));
+      });
+    } catch (err) {
+      this.fail("read", err);
+    }
+  }
+
+  /**
+   * Many names, few buckets (a refresh of the newest minute of a thousand names): one statement, one seek per
+   * name and block inside SQLite, instead of a statement per name. Rows as ROW_COLUMNS, name id first.
+   */
+  private readMany(scope: Scope, type: TypeName, names: readonly string[], ivId: number, firstBlock: number, lastBlock: number, first: number, last: number) {
+    const ids = names.map((name) => scope.lookupName(name));
+    const many = scope.stmt(`readMany:${type}`, () =>
+      `SELECT ${ROW_COLUMNS[type]} FROM ${scope.table(type)}
+       WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id IN (SELECT value FROM json_each(?)) AND bucket BETWEEN ? AND ?`,
+    ).raw(true);
+    const known = [...new Set(ids.filter((id): id is number => id !== undefined))];
+    const rows = known.length === 0 ? [] : (many.all(ivId, blockList(firstBlock, lastBlock), JSON.stringify(known), first, last) as Array<Array<number | string>>);
+    return { ids, rows };
+  }
+
+  async readColumns(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<RowColumns[]> {
+    try {
+      const scope = this.scope(ns.prefix);
+      const iv = scope.lookupInterval(interval);
+      const none = (): RowColumns => ({ subs: [], a: [] });
+      if (!iv) return names.map(none);
+      const firstBlock = Math.floor(first / iv.blockSeconds);
+      const lastBlock = Math.floor(last / iv.blockSeconds);
+      if (names.length > 1 && lastBlock - firstBlock < MANY_NAMES_BLOCKS) {
+        const { ids, rows } = this.readMany(scope, ns.type, names, iv.id, firstBlock, lastBlock, first, last);
+        return columnsByName(ids, rows);
+      }
+      const stmt = scope.stmt(`readColumns:${ns.type}`, () =>
+        `SELECT ${POINT_COLUMNS[ns.type]} FROM ${scope.table(ns.type)}
+         WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id = ? AND bucket BETWEEN ? AND ?`,
+      ).raw(true);
+      const blocks = blocksBetween(first, last, iv.blockSeconds);
+      return names.map((name) => {
+        const nameId = scope.lookupName(name);
+        return nameId === undefined ? none() : columnsOf(stmt.get(iv.id, blocks, nameId, first, last) as string[]);
       });
     } catch (err) {
       this.fail("read", err);
@@ -253,6 +311,7 @@ export class SqliteStore implements Store {
           for (const b of storedBlocks(next, k.ivId, Math.floor(k.first / k.blockSeconds), k.lastBlock)) del.run(k.ivId, b, nameId);
         }
         scope.stmt(`deleteKeys:${ns.type}`, () => `DELETE FROM ${scope.table(`${ns.type}_keys`)} WHERE name_id = ?`).run(nameId);
+        this.journal.everything(scope, ns.type);
       }).immediate();
       scope.ranges.clear();
       this.writer?.forget();
@@ -268,6 +327,7 @@ export class SqliteStore implements Store {
       const scope = this.scope(ns.prefix);
       this.handle.transaction(() => {
         this.handle.exec(`DELETE FROM ${scope.table(ns.type)}; DELETE FROM ${scope.table(`${ns.type}_keys`)};`);
+        this.journal.everything(scope, ns.type);
       }).immediate();
       scope.ranges.clear();
       this.writer?.forget();
@@ -319,6 +379,7 @@ export class SqliteStore implements Store {
           if (first === null) drop.run(k.nameId, iv.id);
           else setFirst.run(first, k.nameId, iv.id);
         }
+        this.journal.range(scope, ns.type, iv.id, Number.MIN_SAFE_INTEGER, before - 1);
       }).immediate();
       scope.ranges.clear();
       this.writer?.forget();
@@ -336,6 +397,16 @@ export class SqliteStore implements Store {
 
   changeToken(): string {
     return `${this.dataVersion.get() as number}.${this.changes}`;
+  }
+
+  async changesSince(ns: Namespace, cursor: number | null): Promise<Changes> {
+    try {
+      const scope = this.scope(ns.prefix);
+      // One read transaction: the journal's bounds and its rows from the same snapshot.
+      return this.handle.transaction(() => changesSince(scope, ns.type, cursor))();
+    } catch (err) {
+      this.fail("changes", err);
+    }
   }
 
   /** Drop what this process believes about stored ranges (another connection deleted or expired data). */
