@@ -1,0 +1,97 @@
+/**
+ * From an unpickled frame to points: `[(name, (timestamp, value)), ...]`,
+ * each element checked on its own, so one bad point is counted and the rest
+ * of the frame still lands. What reaches the sink is what a plaintext line
+ * would give: a name with no blank in it, the value as text (the schema's
+ * `write_func` decides what it means), whole seconds >= 0.
+ *
+ * @module
+ */
+import type { PointSink } from "../protocol.js";
+import type { PickleReason } from "./pickle-reasons.js";
+import { NotUtf8, Seq, type PickleValue } from "./unpickler.js";
+
+/** A timestamp as text, as carbon reads it (`float()`): decimals and exponents, blanks around allowed. */
+const TIMESTAMP_TEXT = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+/** What a plaintext line could not carry in a name: blanks and line breaks. */
+const BAD_NAME_CHAR = /[ \t\r\n]/;
+
+/**
+ * Hand every point of a decoded frame to `sink`.
+ * @param maxNameLength - names longer than this (UTF-16 units) are bad, as plaintext bounds its lines.
+ */
+export function emitPoints(top: PickleValue, sink: PointSink<PickleReason>, maxNameLength: number): void {
+  if (!(top instanceof Seq)) {
+    sink.bad("pickle_not_a_list", excerpt(top));
+    return;
+  }
+  const items = top.items;
+  for (let k = 0; k < items.length; k++) {
+    const el = items[k];
+    if (!(el instanceof Seq) || el.items.length !== 2) {
+      sink.bad("pickle_bad_point", excerpt(el));
+      continue;
+    }
+    const name = el.items[0];
+    const datapoint = el.items[1];
+    if (!(datapoint instanceof Seq) || datapoint.items.length !== 2) {
+      sink.bad("pickle_bad_point", excerpt(el));
+      continue;
+    }
+    const ts = datapoint.items[0];
+    const value = datapoint.items[1];
+    if (name instanceof NotUtf8 || value instanceof NotUtf8 || ts instanceof NotUtf8) {
+      sink.bad("bad_utf8", excerpt(el));
+      continue;
+    }
+    if (typeof name !== "string" || (typeof value !== "string" && typeof value !== "number")) {
+      sink.bad("pickle_bad_point", excerpt(el));
+      continue;
+    }
+    if (name.length === 0 || name.length > maxNameLength || BAD_NAME_CHAR.test(name)) {
+      sink.bad("pickle_bad_name", excerpt(el));
+      continue;
+    }
+    const seconds = timestampOf(ts);
+    if (seconds < 0) {
+      sink.bad("bad_timestamp", excerpt(el));
+      continue;
+    }
+    // A number is handed on in JavaScript's shortest round-trip form: 1.0 and 1 are the same "1", as they are to carbon's float().
+    sink.point(name, typeof value === "string" ? value : String(value), seconds);
+  }
+}
+
+/** Whole seconds, or -1 when not a finite number >= 0 that truncates to a safe integer. */
+function timestampOf(ts: PickleValue): number {
+  let x: number;
+  if (typeof ts === "number") x = ts;
+  else if (typeof ts === "string" && TIMESTAMP_TEXT.test(ts)) x = Number(ts);
+  else return -1;
+  if (!(x >= 0 && x < 2 ** 53)) return -1;
+  return Math.trunc(x) + 0;
+}
+
+/** A short Python-like rendering of a value for logs: at most about 200 characters. */
+export function excerpt(v: PickleValue): string {
+  const out = { text: "" };
+  render(v, out, 0);
+  return out.text.length > 200 ? `${out.text.slice(0, 200)}…` : out.text;
+}
+
+function render(v: PickleValue, out: { text: string }, depth: number): void {
+  if (out.text.length > 200) return;
+  if (v === null) out.text += "None";
+  else if (typeof v === "number") out.text += String(v);
+  else if (typeof v === "string") out.text += JSON.stringify(v.length > 200 ? v.slice(0, 200) : v);
+  else if (v instanceof NotUtf8) out.text += `b${JSON.stringify(v.excerpt)}`;
+  else if (depth > 4) out.text += "…";
+  else {
+    out.text += v.tuple ? "(" : "[";
+    for (let k = 0; k < v.items.length && out.text.length <= 200; k++) {
+      if (k > 0) out.text += ", ";
+      render(v.items[k], out, depth + 1);
+    }
+    out.text += v.tuple ? ")" : "]";
+  }
+}

@@ -1,0 +1,599 @@
+/**
+ * A safe unpickler for exactly the data carbon's pickle port carries: lists,
+ * tuples, strings (str, unicode, bytes), ints, longs, floats, bools and None,
+ * with the MARK and memo opcodes `pickle.dumps` writes for them.
+ *
+ * Safe by construction: it is a stack machine over a fixed opcode table with
+ * no name lookup of any kind, so no opcode can reach code. Every opcode that
+ * would (GLOBAL, STACK_GLOBAL, REDUCE, BUILD, INST, OBJ, NEWOBJ, NEWOBJ_EX,
+ * PERSID, BINPERSID, EXT1/2/4) refuses the frame, as does every opcode for
+ * other data (dicts, sets, out-of-band buffers) and every byte that is no
+ * opcode. Bounds: MARKs and containers nest at most {@link MAX_DEPTH} deep;
+ * nothing recurses; every length is checked against the frame's end before
+ * anything is read, and the frame itself is bounded by `MAX_PICKLE_FRAME`,
+ * so memory is bounded by the frame's bytes.
+ *
+ * Protocols: a PROTO header of 0 to 5 is accepted, because what is checked
+ * is the opcodes, not the header. Python 3.8+ defaults to protocol 4 (5
+ * from 3.14), which writes the same data with SHORT_BINUNICODE, MEMOIZE and
+ * FRAME; those are accepted, as are protocol 3's BINBYTES. Protocol 5's
+ * out-of-band buffers are refused.
+ *
+ * Decodes straight from the Buffer: strings are cut from it once, numbers
+ * read in place, no copy of the frame.
+ *
+ * @module
+ */
+import { isUtf8 } from "node:buffer";
+import type { PickleFrameReason } from "./pickle-reasons.js";
+
+/** Deepest nesting of MARKs and of containers; carbon's `[(name, (ts, value))]` is three. */
+export const MAX_DEPTH = 32;
+
+/** Bytes or a str that are not UTF-8: kept apart so the point is counted as `bad_utf8`, not stored as U+FFFD. */
+export class NotUtf8 {
+  constructor(readonly excerpt: string) {}
+}
+
+/** A list or tuple. `depth`: 1 for one holding only scalars. */
+export class Seq {
+  constructor(
+    readonly items: PickleValue[],
+    readonly tuple: boolean,
+    public depth: number,
+  ) {}
+}
+
+export type PickleValue = string | number | null | NotUtf8 | Seq;
+
+/** Why a frame was refused. Thrown inside the decoder, caught by its caller (bad input is rare; the good path pays nothing for it). */
+export class PickleRefusal extends Error {
+  constructor(
+    readonly reason: PickleFrameReason,
+    message: string,
+    readonly offset: number,
+    readonly opcode: string | null,
+  ) {
+    super(message);
+  }
+}
+
+const NEWLINE = 0x0a;
+const BACKSLASH = 0x5c;
+
+/** Opcodes that would reach code, by byte: refused by name. */
+const UNSAFE: Readonly<Record<number, string>> = {
+  0x63: "GLOBAL",
+  0x93: "STACK_GLOBAL",
+  0x52: "REDUCE",
+  0x62: "BUILD",
+  0x69: "INST",
+  0x6f: "OBJ",
+  0x81: "NEWOBJ",
+  0x92: "NEWOBJ_EX",
+  0x50: "PERSID",
+  0x51: "BINPERSID",
+  0x82: "EXT1",
+  0x83: "EXT2",
+  0x84: "EXT4",
+};
+
+/** Opcodes of pickle for data carbon never sends. */
+const UNSUPPORTED: Readonly<Record<number, string>> = {
+  0x7d: "EMPTY_DICT",
+  0x64: "DICT",
+  0x73: "SETITEM",
+  0x75: "SETITEMS",
+  0x8f: "EMPTY_SET",
+  0x90: "ADDITEMS",
+  0x91: "FROZENSET",
+  0x96: "BYTEARRAY8",
+  0x97: "NEXT_BUFFER",
+  0x98: "READONLY_BUFFER",
+  0x32: "DUP",
+};
+
+/** The opcode at `b` for messages: its name where known, else its byte. */
+function opcodeName(b: number): string {
+  return UNSAFE[b] ?? UNSUPPORTED[b] ?? `0x${b.toString(16).padStart(2, "0")}`;
+}
+
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const FLOAT_SPECIAL: Readonly<Record<string, number>> = { inf: Infinity, "+inf": Infinity, "-inf": -Infinity, nan: NaN, "-nan": NaN, "+nan": NaN };
+
+
+/**
+ * A reusable decoder: its stack, MARK stack and memo are kept between
+ * frames (cleared, not reallocated). One per connection.
+ */
+export class Unpickler {
+  private readonly stack: PickleValue[] = [];
+  private readonly marks: number[] = [];
+  private readonly memo: (PickleValue | undefined)[] = [];
+  private memoCount = 0;
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private end = 0;
+
+  /** Decode the one pickle in `buf[start..end)`; throws {@link PickleRefusal}. */
+  load(buf: Buffer, start: number, end: number): PickleValue {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    const stack = this.stack;
+    stack.length = 0;
+    this.marks.length = 0;
+    this.memo.length = 0;
+    this.memoCount = 0;
+    try {
+      return this.run(start, end);
+    } finally {
+      // Drop references to the frame and its values: a connection idles with nothing held.
+      stack.length = 0;
+      this.memo.length = 0;
+      this.buf = EMPTY;
+    }
+  }
+
+  private run(start: number, end: number): PickleValue {
+    const buf = this.buf;
+    const stack = this.stack;
+    const frameLength = end - start;
+    while (this.pos < end) {
+      const at = this.pos;
+      const op = buf[this.pos++];
+      switch (op) {
+        // ---- framing
+        case 0x80: {
+          // PROTO
+          const v = this.byte();
+          if (v > 5) throw new PickleRefusal("pickle_protocol", `pickle protocol ${v} (at most 5 is read)`, at, "PROTO");
+          break;
+        }
+        case 0x95: // FRAME: an 8-byte length hint for buffered readers; the whole frame is already here.
+          this.need(8);
+          this.pos += 8;
+          break;
+        case 0x2e: {
+          // STOP
+          if (this.pos !== end) throw this.malformed(at, `${end - this.pos} bytes after STOP`);
+          if (stack.length !== 1 || this.marks.length !== 0) throw this.malformed(at, "STOP with other than one value on the stack");
+          return stack[0];
+        }
+        // ---- scalars
+        case 0x4e: // NONE
+          stack.push(null);
+          break;
+        case 0x88: // NEWTRUE: bool is an int to Python (float(True) == 1.0)
+          stack.push(1);
+          break;
+        case 0x89: // NEWFALSE
+          stack.push(0);
+          break;
+        case 0x4b: // BININT1
+          stack.push(this.byte());
+          break;
+        case 0x4d: // BININT2
+          this.need(2);
+          stack.push(buf.readUInt16LE(this.pos));
+          this.pos += 2;
+          break;
+        case 0x4a: // BININT
+          this.need(4);
+          stack.push(buf.readInt32LE(this.pos));
+          this.pos += 4;
+          break;
+        case 0x8a: // LONG1
+          stack.push(this.long(this.byte()));
+          break;
+        case 0x8b: {
+          // LONG4
+          this.need(4);
+          const n = buf.readInt32LE(this.pos);
+          this.pos += 4;
+          if (n < 0) throw this.malformed(at, "negative LONG4 length");
+          stack.push(this.long(n));
+          break;
+        }
+        case 0x49: {
+          // INT: decimal text; Python 2 writes bools as I01 / I00
+          const text = this.line(at);
+          if (!INTEGER_TEXT.test(text)) throw this.malformed(at, `INT ${JSON.stringify(text.slice(0, 40))}`);
+          stack.push(Number(text));
+          break;
+        }
+        case 0x4c: {
+          // LONG: decimal text with Python 2's trailing L
+          let text = this.line(at);
+          if (text.endsWith("L")) text = text.slice(0, -1);
+          if (!INTEGER_TEXT.test(text)) throw this.malformed(at, `LONG ${JSON.stringify(text.slice(0, 40))}`);
+          stack.push(Number(text));
+          break;
+        }
+        case 0x46: {
+          // FLOAT: repr() text
+          const text = this.line(at);
+          const special = FLOAT_SPECIAL[text.toLowerCase()];
+          if (special !== undefined) stack.push(special);
+          else if (FLOAT_TEXT.test(text)) stack.push(Number(text));
+          else throw this.malformed(at, `FLOAT ${JSON.stringify(text.slice(0, 40))}`);
+          break;
+        }
+        case 0x47: // BINFLOAT: 8-byte big-endian double
+          this.need(8);
+          stack.push(buf.readDoubleBE(this.pos));
+          this.pos += 8;
+          break;
+        // ---- strings
+        case 0x58: // BINUNICODE
+          stack.push(this.text(this.length4(at)));
+          break;
+        case 0x8c: // SHORT_BINUNICODE
+          stack.push(this.text(this.byte()));
+          break;
+        case 0x8d: // BINUNICODE8
+          stack.push(this.text(this.length8(at)));
+          break;
+        case 0x55: // SHORT_BINSTRING (Python 2 str)
+        case 0x43: // SHORT_BINBYTES
+          stack.push(this.text(this.byte()));
+          break;
+        case 0x54: // BINSTRING
+        case 0x42: // BINBYTES
+          stack.push(this.text(this.length4(at)));
+          break;
+        case 0x8e: // BINBYTES8
+          stack.push(this.text(this.length8(at)));
+          break;
+        case 0x53: // STRING: a quoted Python 2 str literal
+          stack.push(this.quoted(at));
+          break;
+        case 0x56: // UNICODE: raw-unicode-escape text
+          stack.push(this.rawUnicode(at));
+          break;
+        // ---- containers
+        case 0x28: // MARK
+          if (this.marks.length >= MAX_DEPTH) throw new PickleRefusal("pickle_too_deep", `MARKs nested over ${MAX_DEPTH} deep`, at, "MARK");
+          this.marks.push(stack.length);
+          break;
+        case 0x5d: // EMPTY_LIST
+          stack.push(new Seq([], false, 1));
+          break;
+        case 0x29: // EMPTY_TUPLE
+          stack.push(new Seq([], true, 1));
+          break;
+        case 0x6c: // LIST
+          stack.push(this.fromMark(at, false));
+          break;
+        case 0x74: // TUPLE
+          stack.push(this.fromMark(at, true));
+          break;
+        case 0x85: // TUPLE1
+          this.tupleN(at, 1);
+          break;
+        case 0x86: // TUPLE2
+          this.tupleN(at, 2);
+          break;
+        case 0x87: // TUPLE3
+          this.tupleN(at, 3);
+          break;
+        case 0x61: {
+          // APPEND
+          if (stack.length < 2 + this.markTop()) throw this.malformed(at, "APPEND without a list and an item");
+          const item = stack.pop()!;
+          this.appendTo(stack[stack.length - 1], item, at);
+          break;
+        }
+        case 0x65: {
+          // APPENDS
+          const mark = this.popMark(at);
+          if (mark < 1) throw this.malformed(at, "APPENDS without a list");
+          const list = stack[mark - 1];
+          for (let k = mark; k < stack.length; k++) this.appendTo(list, stack[k], at);
+          stack.length = mark;
+          break;
+        }
+        case 0x30: // POP (pickle.dumps writes it for a tuple that holds itself)
+          if (stack.length > this.markTop()) stack.pop();
+          else if (this.marks.length > 0) this.marks.pop();
+          else throw this.malformed(at, "POP of an empty stack");
+          break;
+        case 0x31: // POP_MARK
+          stack.length = this.popMark(at);
+          break;
+        // ---- memo
+        case 0x70: // PUT
+          this.put(this.memoKey(at), at);
+          break;
+        case 0x71: // BINPUT
+          this.put(this.byte(), at);
+          break;
+        case 0x72: // LONG_BINPUT
+          this.need(4);
+          this.put(buf.readUInt32LE(this.pos), at);
+          this.pos += 4;
+          break;
+        case 0x94: // MEMOIZE
+          this.put(this.memoCount, at);
+          break;
+        case 0x67: // GET
+          this.get(this.memoKey(at), at);
+          break;
+        case 0x68: // BINGET
+          this.get(this.byte(), at);
+          break;
+        case 0x6a: // LONG_BINGET
+          this.need(4);
+          this.get(buf.readUInt32LE(this.pos), at);
+          this.pos += 4;
+          break;
+        default: {
+          const unsafe = UNSAFE[op];
+          if (unsafe !== undefined) throw new PickleRefusal("pickle_unsafe_opcode", `pickle opcode ${unsafe} would look up or call code`, at, unsafe);
+          throw new PickleRefusal("pickle_unsupported_opcode", `pickle opcode ${opcodeName(op)} is not one carbon's data uses`, at, opcodeName(op));
+        }
+      }
+      if (stack.length > frameLength) throw this.malformed(at, "stack larger than the frame");
+    }
+    throw this.malformed(end, "no STOP before the end of the frame");
+  }
+
+  private malformed(at: number, message: string): PickleRefusal {
+    return malformed(at, message);
+  }
+
+  /** Throw unless `n` more bytes are in the frame. */
+  private need(n: number): void {
+    if (this.end - this.pos < n) throw this.malformed(this.pos, `an argument of ${n} bytes runs past the frame's end`);
+  }
+
+  private byte(): number {
+    this.need(1);
+    return this.buf[this.pos++];
+  }
+
+  private length4(at: number): number {
+    this.need(4);
+    const n = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    if (n > this.end - this.pos) throw this.malformed(at, `a string of ${n} bytes in ${this.end - this.pos} left`);
+    return n;
+  }
+
+  private length8(at: number): number {
+    this.need(8);
+    const n = Number(this.buf.readBigUInt64LE(this.pos));
+    this.pos += 8;
+    if (n > this.end - this.pos) throw this.malformed(at, `a string of ${n} bytes in ${this.end - this.pos} left`);
+    return n;
+  }
+
+  /** The text argument of a protocol-0 opcode, up to its newline (ASCII). */
+  private line(at: number): string {
+    const nl = this.buf.indexOf(NEWLINE, this.pos);
+    if (nl < 0 || nl >= this.end) throw this.malformed(at, "a text argument without its newline");
+    const text = this.buf.toString("latin1", this.pos, nl);
+    this.pos = nl + 1;
+    return text;
+  }
+
+  private memoKey(at: number): number {
+    const text = this.line(at);
+    if (!/^\d{1,10}$/.test(text)) throw this.malformed(at, `memo key ${JSON.stringify(text.slice(0, 40))}`);
+    return Number(text);
+  }
+
+  /** A little-endian two's complement integer of `n` bytes, as the nearest double. */
+  private long(n: number): number {
+    this.need(n);
+    const buf = this.buf;
+    const start = this.pos;
+    this.pos += n;
+    if (n === 0) return 0;
+    if (n <= 6) {
+      let v = 0;
+      for (let k = n - 1; k >= 0; k--) v = v * 256 + buf[start + k];
+      // The top bit is the sign.
+      return buf[start + n - 1] >= 0x80 ? v - 2 ** (8 * n) : v;
+    }
+    // Beyond 48 bits: BigInt rounds correctly to the nearest double (longs this big are rare).
+    let v = 0n;
+    for (let k = n - 1; k >= 0; k--) v = (v << 8n) | BigInt(buf[start + k]);
+    if (buf[start + n - 1] >= 0x80) v -= 1n << BigInt(8 * n);
+    return Number(v);
+  }
+
+  /** `n` bytes of UTF-8 (str, Python 2 str, bytes: carbon decodes them all as UTF-8). */
+  private text(n: number): string | NotUtf8 {
+    this.need(n);
+    const s = this.pos;
+    this.pos += n;
+    return decodeText(this.buf, s, s + n);
+  }
+
+  /** STRING: `'…'` or `"…"` with Python's escapes (`\\`, `\'`, `\n`, `\xhh`, `\ooo`…), then UTF-8. */
+  private quoted(at: number): string | NotUtf8 {
+    const nl = this.buf.indexOf(NEWLINE, this.pos);
+    if (nl < 0 || nl >= this.end) throw this.malformed(at, "STRING without its newline");
+    const buf = this.buf;
+    let s = this.pos;
+    let e = nl;
+    this.pos = nl + 1;
+    // Python 2 leaves a trailing \r when a pickle crossed a Windows text file; it is stripped before the quotes are checked.
+    if (e > s && buf[e - 1] === 0x0d) e--;
+    const q = buf[s];
+    if (e - s < 2 || (q !== 0x27 && q !== 0x22) || buf[e - 1] !== q) throw this.malformed(at, "STRING argument not in matching quotes");
+    s++;
+    e--;
+    const slash = buf.indexOf(BACKSLASH, s);
+    if (slash < 0 || slash >= e) return decodeText(buf, s, e);
+    const bytes = unescapeBytes(buf, s, e, at);
+    return decodeText(bytes, 0, bytes.length);
+  }
+
+  /** UNICODE: raw-unicode-escape, i.e. latin1 bytes with `\uXXXX` and `\UXXXXXXXX` for the rest. */
+  private rawUnicode(at: number): string {
+    const nl = this.buf.indexOf(NEWLINE, this.pos);
+    if (nl < 0 || nl >= this.end) throw this.malformed(at, "UNICODE without its newline");
+    const raw = this.buf.toString("latin1", this.pos, nl);
+    this.pos = nl + 1;
+    if (raw.indexOf("\\") < 0) return raw;
+    let out = "";
+    let k = 0;
+    while (k < raw.length) {
+      const c = raw.charCodeAt(k);
+      if (c !== 0x5c) {
+        out += raw[k++];
+        continue;
+      }
+      // A run of backslashes: only the last one of an odd run starts an escape.
+      let run = 0;
+      while (raw.charCodeAt(k + run) === 0x5c) run++;
+      const next = raw[k + run];
+      if (run % 2 === 1 && (next === "u" || next === "U")) {
+        out += "\\".repeat(run - 1);
+        const digits = next === "u" ? 4 : 8;
+        const hex = raw.slice(k + run + 1, k + run + 1 + digits);
+        if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(hex)) throw this.malformed(at, "a truncated \\u escape in UNICODE");
+        const cp = Number.parseInt(hex, 16);
+        if (cp > 0x10ffff) throw this.malformed(at, "\\U escape beyond U+10FFFF in UNICODE");
+        out += String.fromCodePoint(cp);
+        k += run + 1 + digits;
+      } else {
+        out += "\\".repeat(run);
+        k += run;
+      }
+    }
+    return out;
+  }
+
+  private markTop(): number {
+    const m = this.marks;
+    return m.length === 0 ? 0 : m[m.length - 1];
+  }
+
+  private popMark(at: number): number {
+    const m = this.marks.pop();
+    if (m === undefined) throw this.malformed(at, "no MARK to close");
+    return m;
+  }
+
+  /** A container's depth from its items: one more than its deepest item. */
+  private depthOf(items: PickleValue[], from: number, to: number, at: number): number {
+    let depth = 1;
+    for (let k = from; k < to; k++) {
+      const v = items[k];
+      if (v instanceof Seq && v.depth + 1 > depth) depth = v.depth + 1;
+    }
+    if (depth > MAX_DEPTH) throw new PickleRefusal("pickle_too_deep", `containers nested over ${MAX_DEPTH} deep`, at, null);
+    return depth;
+  }
+
+  private fromMark(at: number, tuple: boolean): Seq {
+    const mark = this.popMark(at);
+    const stack = this.stack;
+    const depth = this.depthOf(stack, mark, stack.length, at);
+    const items = stack.slice(mark);
+    stack.length = mark;
+    return new Seq(items, tuple, depth);
+  }
+
+  private tupleN(at: number, n: number): void {
+    const stack = this.stack;
+    const from = stack.length - n;
+    if (from < this.markTop()) throw this.malformed(at, `TUPLE${n} with fewer than ${n} items`);
+    const depth = this.depthOf(stack, from, stack.length, at);
+    let items: PickleValue[];
+    if (n === 2) items = [stack[from], stack[from + 1]];
+    else items = stack.slice(from);
+    stack.length = from;
+    stack.push(new Seq(items, true, depth));
+  }
+
+  private appendTo(list: PickleValue, item: PickleValue, at: number): void {
+    if (!(list instanceof Seq) || list.tuple) throw this.malformed(at, "APPEND to something not a list");
+    if (item instanceof Seq && item.depth + 1 > list.depth) {
+      if (item.depth + 1 > MAX_DEPTH) throw new PickleRefusal("pickle_too_deep", `containers nested over ${MAX_DEPTH} deep`, at, null);
+      list.depth = item.depth + 1;
+    }
+    list.items.push(item);
+  }
+
+  private put(key: number, at: number): void {
+    const stack = this.stack;
+    if (stack.length === 0 || stack.length <= this.markTop()) throw this.malformed(at, "PUT of an empty stack");
+    // A memo key pickle.dumps writes is below the number of values, hence below the frame's length: a bigger one is hostile.
+    if (key >= this.end) throw this.malformed(at, `memo key ${key} beyond any pickle of this size`);
+    if (this.memo[key] === undefined) this.memoCount++;
+    this.memo[key] = stack[stack.length - 1];
+  }
+
+  private get(key: number, at: number): void {
+    const v = key < this.memo.length ? this.memo[key] : undefined;
+    if (v === undefined) throw this.malformed(at, `memo key ${key} was never PUT`);
+    this.stack.push(v);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+const ESCAPES: Readonly<Record<string, number>> = { "\\": 0x5c, "'": 0x27, '"': 0x22, a: 0x07, b: 0x08, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09, v: 0x0b };
+
+/** Python's `escape_decode` of `buf[s..e)`: the bytes a Python 2 str literal stands for. */
+function unescapeBytes(buf: Buffer, s: number, e: number, at: number): Buffer {
+  const out = Buffer.allocUnsafe(e - s);
+  let n = 0;
+  let k = s;
+  const fail = (m: string) => {
+    throw malformed(at, m);
+  };
+  while (k < e) {
+    const c = buf[k++];
+    if (c !== BACKSLASH) {
+      out[n++] = c;
+      continue;
+    }
+    if (k >= e) fail("STRING ends in a backslash");
+    const d = String.fromCharCode(buf[k]);
+    if (d === "\n") {
+      k++;
+    } else if (ESCAPES[d] !== undefined) {
+      out[n++] = ESCAPES[d];
+      k++;
+    } else if (d === "x") {
+      const hex = buf.toString("latin1", k + 1, Math.min(e, k + 3));
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) fail("a bad \\x escape in STRING");
+      out[n++] = Number.parseInt(hex, 16);
+      k += 3;
+    } else if (d >= "0" && d <= "7") {
+      let v = 0;
+      let digits = 0;
+      while (digits < 3 && k < e && buf[k] >= 0x30 && buf[k] <= 0x37) {
+        v = v * 8 + (buf[k] - 0x30);
+        k++;
+        digits++;
+      }
+      out[n++] = v & 0xff;
+    } else {
+      // Python keeps an unknown escape as written.
+      out[n++] = BACKSLASH;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+function malformed(at: number, message: string): PickleRefusal {
+  return new PickleRefusal("pickle_malformed", `malformed pickle: ${message}`, at, null);
+}
+
+/** `buf[s..e)` as UTF-8, or {@link NotUtf8}. All-ASCII (the norm) is a straight byte copy with nothing to validate. */
+function decodeText(buf: Buffer, s: number, e: number): string | NotUtf8 {
+  let high = 0;
+  for (let k = s; k < e; k++) high |= buf[k];
+  if (high < 0x80) return buf.toString("latin1", s, e);
+  const text = buf.toString("utf8", s, e);
+  // Invalid UTF-8 always decodes to U+FFFD, so only then is a validating pass needed.
+  if (text.indexOf("\ufffd") >= 0 && !isUtf8(buf.subarray(s, e))) return new NotUtf8(buf.toString("utf8", s, Math.min(e, s + 200)));
+  return text;
+}
