@@ -185,3 +185,16 @@ describe("karbon --pickle and hostile pickles", () => {
     expect(await k.stop()).toBe(0);
   }, 90_000);
 });
+
+describe("torus start --pickle", () => {
+  it("takes pickles in the same process as the query server", async () => {
+    const { db, config } = pickleSetup();
+    const t = spawnCli("torus-main.ts", ["start", "--tcp", "127.0.0.1:0", "--karbon", "127.0.0.1:0", "--pickle", "127.0.0.1:0", "--config", config]);
+    const log = await t.waitForLog("torus listening");
+    const points = relayBatch("start", 300);
+    await pythonSend(log.pickle.port, points, 2);
+    const want = sums(points);
+    await eventually(async () => JSON.stringify(await totals(db, Object.keys(want))) === JSON.stringify(want), 15_000, 200);
+    expect(await t.stop()).toBe(0);
+  }, 60_000);
+});
