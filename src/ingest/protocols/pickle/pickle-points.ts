@@ -9,37 +9,40 @@
  */
 import type { PointSink } from "../protocol.js";
 import type { PickleReason } from "./pickle-reasons.js";
-import { NotUtf8, Seq, type PickleValue } from "./unpickler.js";
+import { NotUtf8, Pair, Seq, type PickleValue } from "./unpickler.js";
 
 /** A timestamp as text, as carbon reads it (`float()`): decimals and exponents, blanks around allowed. */
 const TIMESTAMP_TEXT = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-/** What a plaintext line could not carry in a name: blanks and line breaks. */
-const BAD_NAME_CHAR = /[ \t\r\n]/;
+/** True when a name holds what a plaintext line could not carry in one: a blank or a line break. */
+function hasBlank(name: string): boolean {
+  for (let k = 0; k < name.length; k++) {
+    const c = name.charCodeAt(k);
+    if (c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return true;
+  }
+  return false;
+}
 
 /**
  * Hand every point of a decoded frame to `sink`.
  * @param maxNameLength - names longer than this (UTF-16 units) are bad, as plaintext bounds its lines.
  */
 export function emitPoints(top: PickleValue, sink: PointSink<PickleReason>, maxNameLength: number): void {
-  if (!(top instanceof Seq)) {
+  // A pair at the top is a tuple of two points (or of anything else: each is checked).
+  const items = top instanceof Seq ? top.items : top instanceof Pair ? [top.a, top.b] : null;
+  if (items === null) {
     sink.bad("pickle_not_a_list", excerpt(top));
     return;
   }
-  const items = top.items;
   for (let k = 0; k < items.length; k++) {
-    const el = items[k];
-    if (!(el instanceof Seq) || el.items.length !== 2) {
-      sink.bad("pickle_bad_point", excerpt(el));
+    const el = asPair(items[k]);
+    const datapoint = el === null ? null : asPair(el.b);
+    if (el === null || datapoint === null) {
+      sink.bad("pickle_bad_point", excerpt(items[k]));
       continue;
     }
-    const name = el.items[0];
-    const datapoint = el.items[1];
-    if (!(datapoint instanceof Seq) || datapoint.items.length !== 2) {
-      sink.bad("pickle_bad_point", excerpt(el));
-      continue;
-    }
-    const ts = datapoint.items[0];
-    const value = datapoint.items[1];
+    const name = el.a;
+    const ts = datapoint.a;
+    const value = datapoint.b;
     if (name instanceof NotUtf8 || value instanceof NotUtf8 || ts instanceof NotUtf8) {
       sink.bad("bad_utf8", excerpt(el));
       continue;
@@ -48,7 +51,7 @@ export function emitPoints(top: PickleValue, sink: PointSink<PickleReason>, maxN
       sink.bad("pickle_bad_point", excerpt(el));
       continue;
     }
-    if (name.length === 0 || name.length > maxNameLength || BAD_NAME_CHAR.test(name)) {
+    if (name.length === 0 || name.length > maxNameLength || hasBlank(name)) {
       sink.bad("pickle_bad_name", excerpt(el));
       continue;
     }
@@ -60,6 +63,13 @@ export function emitPoints(top: PickleValue, sink: PointSink<PickleReason>, maxN
     // A number is handed on in JavaScript's shortest round-trip form: 1.0 and 1 are the same "1", as they are to carbon's float().
     sink.point(name, typeof value === "string" ? value : String(value), seconds);
   }
+}
+
+/** Two items, from a TUPLE2 or from a list of two (a sender that is not Python may write either); null for anything else. */
+function asPair(v: PickleValue): Pair | null {
+  if (v instanceof Pair) return v;
+  if (v instanceof Seq && v.items.length === 2) return new Pair(v.items[0], v.items[1], v.depth);
+  return null;
 }
 
 /** Whole seconds, or -1 when not a finite number >= 0 that truncates to a safe integer. */
@@ -86,7 +96,13 @@ function render(v: PickleValue, out: { text: string }, depth: number): void {
   else if (typeof v === "string") out.text += JSON.stringify(v.length > 200 ? v.slice(0, 200) : v);
   else if (v instanceof NotUtf8) out.text += `b${JSON.stringify(v.excerpt)}`;
   else if (depth > 4) out.text += "…";
-  else {
+  else if (v instanceof Pair) {
+    out.text += "(";
+    render(v.a, out, depth + 1);
+    out.text += ", ";
+    render(v.b, out, depth + 1);
+    out.text += ")";
+  } else {
     out.text += v.tuple ? "(" : "[";
     for (let k = 0; k < v.items.length && out.text.length <= 200; k++) {
       if (k > 0) out.text += ", ";
