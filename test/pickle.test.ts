@@ -186,6 +186,24 @@ describe("karbon --pickle and hostile pickles", () => {
   }, 90_000);
 });
 
+describe("karbon --pickle and bad points", () => {
+  it("validates each point as plaintext's: bad ones counted by reason, the rest of the frame stored", async () => {
+    const { db, config } = pickleSetup();
+    const { k, pickle, metrics } = await startKarbon(config);
+    const body = await python(
+      `pickle.dumps([('c.good.a', (${NOW}, 2)), ('c.bad.value', (${NOW}, 'abc')), ('c.bad.future', (${NOW + 10_000_000}, 1)), ('c.bad name', (${NOW}, 1)), ('c.bad.ts', (-1, 1)), ('c.bad.shape', ${NOW}, 1), ('c.good.b', ('${NOW}.5', '3'))], protocol=2)`,
+    );
+    const c = await open(pickle);
+    c.socket.end(frame(body));
+    await c.closed;
+    await eventually(async () => JSON.stringify(await totals(db, ["c.good.a", "c.good.b"])) === JSON.stringify({ "c.good.a": 2, "c.good.b": 3 }), 10_000, 100);
+    const counts = Object.fromEntries(await Promise.all(["bad_value", "too_far_future", "pickle_bad_name", "pickle_bad_timestamp", "pickle_bad_point"].map(async (r) => [r, await badCount(metrics, r)])));
+    expect(counts).toEqual({ bad_value: 1, too_far_future: 1, pickle_bad_name: 1, pickle_bad_timestamp: 1, pickle_bad_point: 1 });
+    expect(await totals(db, ["c.bad.value", "c.bad.future", "c.bad.ts"])).toEqual({ "c.bad.value": null, "c.bad.future": null, "c.bad.ts": null });
+    expect(await k.stop()).toBe(0);
+  }, 60_000);
+});
+
 describe("torus start --pickle", () => {
   it("takes pickles in the same process as the query server", async () => {
     const { db, config } = pickleSetup();

@@ -19,9 +19,9 @@ export type ProtocolLimits = PlaintextLimits & PickleLimits;
 /** Every reason a protocol reports bad input with. */
 export type BadInputReason = BadLineReason | PickleReason;
 
-const PICKLE_ONLY = new Set<string>(PICKLE_REASONS.filter((r) => r.startsWith("pickle_")));
+const PICKLE = new Set<string>(PICKLE_REASONS);
 
 /** A one-line message for skipped input, in the words of the protocol whose reason it is. */
 export function describeBadInput(reason: BadInputReason, excerpt: string): string {
-  return PICKLE_ONLY.has(reason) ? describeBadPickle(reason as PickleReason, excerpt) : describeBadLine(reason as BadLineReason, excerpt);
+  return PICKLE.has(reason) ? describeBadPickle(reason as PickleReason, excerpt) : describeBadLine(reason as BadLineReason, excerpt);
 }

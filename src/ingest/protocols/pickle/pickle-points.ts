@@ -44,7 +44,7 @@ export function emitPoints(top: PickleValue, sink: PointSink<PickleReason>, maxN
     const ts = datapoint.a;
     const value = datapoint.b;
     if (name instanceof NotUtf8 || value instanceof NotUtf8 || ts instanceof NotUtf8) {
-      sink.bad("bad_utf8", excerpt(el));
+      sink.bad("pickle_bad_utf8", excerpt(el));
       continue;
     }
     if (typeof name !== "string" || (typeof value !== "string" && typeof value !== "number")) {
@@ -57,7 +57,7 @@ export function emitPoints(top: PickleValue, sink: PointSink<PickleReason>, maxN
     }
     const seconds = timestampOf(ts);
     if (seconds < 0) {
-      sink.bad("bad_timestamp", excerpt(el));
+      sink.bad("pickle_bad_timestamp", excerpt(el));
       continue;
     }
     // A number is handed on in JavaScript's shortest round-trip form: 1.0 and 1 are the same "1", as they are to carbon's float().

@@ -32,10 +32,10 @@ export type PicklePointReason =
   | "pickle_bad_point"
   /** A name that is empty, holds a blank or line break, or is longer than `MAX_LINE_LENGTH`. */
   | "pickle_bad_name"
-  /** The timestamp is not a finite number of seconds >= 0 (shared with plaintext). */
-  | "bad_timestamp"
-  /** A name or value in bytes that are not UTF-8 (shared with plaintext). */
-  | "bad_utf8"
+  /** The timestamp is not a finite number of seconds >= 0 (plaintext's `bad_timestamp`). */
+  | "pickle_bad_timestamp"
+  /** A name or value in bytes that are not UTF-8 (plaintext's `bad_utf8`). */
+  | "pickle_bad_utf8"
   /** The sender closed its side in the middle of a frame: the partial frame is dropped. */
   | "pickle_truncated";
 
@@ -52,8 +52,8 @@ export const PICKLE_REASONS: readonly PickleReason[] = Object.freeze([
   "pickle_not_a_list",
   "pickle_bad_point",
   "pickle_bad_name",
-  "bad_timestamp",
-  "bad_utf8",
+  "pickle_bad_timestamp",
+  "pickle_bad_utf8",
   "pickle_truncated",
 ]);
 
@@ -67,8 +67,8 @@ const REASON_TEXT: Readonly<Record<PickleReason, string>> = {
   pickle_not_a_list: "the pickle is not a list of (name, (timestamp, value))",
   pickle_bad_point: "expected (name, (timestamp, value)) with a text name and a number or text value",
   pickle_bad_name: "the name is empty, holds a blank or line break, or is over MAX_LINE_LENGTH",
-  bad_timestamp: "the timestamp must be seconds since the epoch, a number >= 0",
-  bad_utf8: "the name or value is not valid UTF-8",
+  pickle_bad_timestamp: "the timestamp must be seconds since the epoch, a number >= 0",
+  pickle_bad_utf8: "the name or value is not valid UTF-8",
   pickle_truncated: "the connection ended in the middle of a frame; the partial frame was dropped",
 };
 

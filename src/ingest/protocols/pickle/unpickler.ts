@@ -30,7 +30,7 @@ import type { PickleFrameReason } from "./pickle-reasons.js";
 /** Deepest nesting of MARKs and of containers; carbon's `[(name, (ts, value))]` is three. */
 export const MAX_DEPTH = 32;
 
-/** Bytes or a str that are not UTF-8: kept apart so the point is counted as `bad_utf8`, not stored as U+FFFD. */
+/** Bytes or a str that are not UTF-8: kept apart so the point is counted as `pickle_bad_utf8`, not stored as U+FFFD. */
 export class NotUtf8 {
   constructor(readonly excerpt: string) {}
 }
