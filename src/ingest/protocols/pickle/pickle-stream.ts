@@ -31,9 +31,10 @@ export class PickleStream implements StreamDecoder {
       try {
         top = this.#unpickler.load(buf, start, end);
       } catch (err) {
-        if (!(err instanceof PickleRefusal)) throw err;
         // The whole frame is dropped: a pickle that is not what carbon sends is not half-trusted.
-        return { reason: err.reason, message: `${err.message}; closing the connection`, detail: { opcode: err.opcode, offset: err.offset - start, frameLength: end - start } };
+        if (err instanceof PickleRefusal) return { reason: err.reason, message: `${err.message}; closing the connection`, detail: { opcode: err.opcode, offset: err.offset - start, frameLength: end - start } };
+        // Anything else the decoder throws is a pickle it could not read (a bug there must not take karbon down with it).
+        return { reason: "pickle_malformed", message: "unreadable pickle; closing the connection", detail: { err: (err as Error)?.message ?? String(err), frameLength: end - start } };
       }
       emitPoints(top, sink, maxName);
       return null;

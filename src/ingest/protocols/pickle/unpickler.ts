@@ -130,12 +130,14 @@ export class Unpickler {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   private end = 0;
+  private frameLength = 0;
 
   /** Decode the one pickle in `buf[start..end)`; throws {@link PickleRefusal}. */
   load(buf: Buffer, start: number, end: number): PickleValue {
     this.buf = buf;
     this.pos = start;
     this.end = end;
+    this.frameLength = end - start;
     const stack = this.stack;
     stack.length = 0;
     this.marks.length = 0;
@@ -302,7 +304,8 @@ export class Unpickler {
         case 0x65: {
           // APPENDS
           const mark = this.popMark(at);
-          if (mark < 1) throw this.malformed(at, "APPENDS without a list");
+          // The list is the value just below the MARK, and itself above any outer MARK (as Python's stack-of-stacks has it).
+          if (mark < 1 || mark - 1 < this.markTop()) throw this.malformed(at, "APPENDS without a list");
           const list = stack[mark - 1];
           for (let k = mark; k < stack.length; k++) this.appendTo(list, stack[k], at);
           stack.length = mark;
@@ -544,7 +547,7 @@ export class Unpickler {
     const stack = this.stack;
     if (stack.length === 0 || stack.length <= this.markTop()) throw this.malformed(at, "PUT of an empty stack");
     // A memo key pickle.dumps writes is below the number of values, hence below the frame's length: a bigger one is hostile.
-    if (key >= this.end) throw this.malformed(at, `memo key ${key} beyond any pickle of this size`);
+    if (key >= this.frameLength) throw this.malformed(at, `memo key ${key} beyond any pickle of this size`);
     if (this.memo[key] === undefined) this.memoCount++;
     this.memo[key] = stack[stack.length - 1];
   }
