@@ -113,7 +113,8 @@ function opcodeName(b: number): string {
   return UNSAFE[b] ?? UNSUPPORTED[b] ?? `0x${b.toString(16).padStart(2, "0")}`;
 }
 
-const INTEGER_TEXT = /^[+-]?\d+$/;
+/** What Python's `int(text, 0)` reads as decimal: no leading zeros (its other forms, 0x… and 1_000, pickle.dumps never writes). */
+const INTEGER_TEXT = /^[+-]?(?:0+|[1-9]\d*)$/;
 const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const FLOAT_SPECIAL: Readonly<Record<string, number>> = { inf: Infinity, "+inf": Infinity, "-inf": -Infinity, nan: NaN, "-nan": NaN, "+nan": NaN };
 
@@ -131,6 +132,8 @@ export class Unpickler {
   private pos = 0;
   private end = 0;
   private frameLength = 0;
+  /** Where the current protocol-4 FRAME ends (0: none). */
+  private blockEnd = 0;
 
   /** Decode the one pickle in `buf[start..end)`; throws {@link PickleRefusal}. */
   load(buf: Buffer, start: number, end: number): PickleValue {
@@ -138,6 +141,7 @@ export class Unpickler {
     this.pos = start;
     this.end = end;
     this.frameLength = end - start;
+    this.blockEnd = 0;
     const stack = this.stack;
     stack.length = 0;
     this.marks.length = 0;
@@ -167,10 +171,17 @@ export class Unpickler {
           if (v > 5) throw new PickleRefusal("pickle_protocol", `pickle protocol ${v} (at most 5 is read)`, at, "PROTO");
           break;
         }
-        case 0x95: // FRAME: an 8-byte length hint for buffered readers; the whole frame is already here.
+        case 0x95: {
+          // FRAME: the next n bytes are read as one block. The whole pickle is already here, so only
+          // what Python checks is checked: the block is there, starts after the last one ended, and no argument straddles its end.
           this.need(8);
+          const n = Number(this.buf.readBigUInt64LE(this.pos));
           this.pos += 8;
+          if (this.pos < this.blockEnd) throw this.malformed(at, "a FRAME before the end of the last one");
+          if (n > this.end - this.pos) throw this.malformed(at, `a FRAME of ${n} bytes in ${this.end - this.pos} left`);
+          this.blockEnd = this.pos + n;
           break;
+        }
         case 0x2e: {
           // STOP
           if (this.pos !== end) throw this.malformed(at, `${end - this.pos} bytes after STOP`);
@@ -215,8 +226,9 @@ export class Unpickler {
         case 0x49: {
           // INT: decimal text; Python 2 writes bools as I01 / I00
           const text = this.line(at);
-          if (!INTEGER_TEXT.test(text)) throw this.malformed(at, `INT ${JSON.stringify(text.slice(0, 40))}`);
-          stack.push(Number(text));
+          if (text === "01") stack.push(1);
+          else if (!INTEGER_TEXT.test(text)) throw this.malformed(at, `INT ${JSON.stringify(text.slice(0, 40))}`);
+          else stack.push(Number(text));
           break;
         }
         case 0x4c: {
@@ -243,13 +255,13 @@ export class Unpickler {
           break;
         // ---- strings
         case 0x58: // BINUNICODE
-          stack.push(this.text(this.length4(at)));
+          stack.push(this.unicode(this.length4(at), at));
           break;
         case 0x8c: // SHORT_BINUNICODE
-          stack.push(this.text(this.byte()));
+          stack.push(this.unicode(this.byte(), at));
           break;
         case 0x8d: // BINUNICODE8
-          stack.push(this.text(this.length8(at)));
+          stack.push(this.unicode(this.length8(at), at));
           break;
         case 0x55: // SHORT_BINSTRING (Python 2 str)
         case 0x43: // SHORT_BINBYTES
@@ -362,7 +374,14 @@ export class Unpickler {
   /** Throw unless `n` more bytes are in the frame. */
   private need(n: number): void {
     if (this.end - this.pos < n) throw this.malformed(this.pos, `an argument of ${n} bytes runs past the frame's end`);
+    this.checkBlock(this.pos + n);
   }
+
+  /** An argument ending at `to` must not start inside a FRAME block and end past it (Python reads blocks whole). */
+  private checkBlock(to: number): void {
+    if (this.pos < this.blockEnd && to > this.blockEnd) throw this.malformed(this.pos, "an argument straddles the end of a FRAME");
+  }
+
 
   private byte(): number {
     this.need(1);
@@ -388,6 +407,7 @@ export class Unpickler {
   /** The text argument of a protocol-0 opcode, up to its newline (ASCII). */
   private line(at: number): string {
     const nl = this.buf.indexOf(NEWLINE, this.pos);
+    this.checkBlock(nl + 1);
     if (nl < 0 || nl >= this.end) throw this.malformed(at, "a text argument without its newline");
     const text = this.buf.toString("latin1", this.pos, nl);
     this.pos = nl + 1;
@@ -428,9 +448,21 @@ export class Unpickler {
     return decodeText(this.buf, s, s + n);
   }
 
+  /**
+   * A str: UTF-8 that Python itself refuses to unpickle when it is not
+   * (the whole frame fails there, so it does here). Python 2 str and bytes
+   * are data instead: bytes that are not UTF-8 make only their point bad.
+   */
+  private unicode(n: number, at: number): string {
+    const text = this.text(n);
+    if (text instanceof NotUtf8) throw this.malformed(at, "a str that is not UTF-8");
+    return text;
+  }
+
   /** STRING: `'…'` or `"…"` with Python's escapes (`\\`, `\'`, `\n`, `\xhh`, `\ooo`…), then UTF-8. */
   private quoted(at: number): string | NotUtf8 {
     const nl = this.buf.indexOf(NEWLINE, this.pos);
+    this.checkBlock(nl + 1);
     if (nl < 0 || nl >= this.end) throw this.malformed(at, "STRING without its newline");
     const buf = this.buf;
     let s = this.pos;
@@ -451,6 +483,7 @@ export class Unpickler {
   /** UNICODE: raw-unicode-escape, i.e. latin1 bytes with `\uXXXX` and `\UXXXXXXXX` for the rest. */
   private rawUnicode(at: number): string {
     const nl = this.buf.indexOf(NEWLINE, this.pos);
+    this.checkBlock(nl + 1);
     if (nl < 0 || nl >= this.end) throw this.malformed(at, "UNICODE without its newline");
     const raw = this.buf.toString("latin1", this.pos, nl);
     this.pos = nl + 1;
