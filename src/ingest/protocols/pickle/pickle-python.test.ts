@@ -1,6 +1,6 @@
 /**
- * The decoder against Python's own unpickler (globals and persistent ids
- * refused, as a safe one must): for real pickles with bytes changed or cut,
+ * The decoder against Python's own unpickler as carbon's receiver runs it
+ * (`encoding="utf-8"`; globals and persistent ids refused, as a safe one must): for real pickles with bytes changed or cut,
  * whenever this decoder accepts a frame, Python reads the same value from
  * it, and the points handed on are the ones carbon would take from that
  * value (after karbon's own checks on names and timestamps). Being stricter
@@ -41,7 +41,7 @@ for line in sys.stdin:
     data = bytes.fromhex(line.strip())
     try:
         f = io.BytesIO(data)
-        top = Safe(f).load()
+        top = Safe(f, encoding="utf-8").load()  # as carbon's receiver unpickles
         if f.read():
             raise pickle.UnpicklingError("bytes after STOP")
     except BaseException as e:

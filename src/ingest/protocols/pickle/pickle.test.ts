@@ -195,8 +195,8 @@ describe("pickle: framing", () => {
       "bad pickle_bad_timestamp",
       "bad pickle_bad_name",
     ]);
-    // Invalid UTF-8 in a Python 2 str (SHORT_BINSTRING): counted as pickle_bad_utf8, the next point stored.
-    const p = Buffer.from("\x80\x02](U\x02\xff\xfeK\x01K\x02\x86\x86U\x01aK\x01K\x02\x86\x86e.", "latin1");
+    // Bytes (SHORT_BINBYTES) that are not UTF-8: counted as pickle_bad_utf8, the next point stored.
+    const p = Buffer.from("\x80\x03](C\x02\xff\xfeK\x01K\x02\x86\x86C\x01aK\x01K\x02\x86\x86e.", "latin1");
     expect(decode([frame(p)]).events).toEqual(['bad pickle_bad_utf8: (b"��", (1, 2))', "a=2@1"]);
     // Not a list at all.
     expect(decode([frame(python("pickle.dumps(42, protocol=2)"))]).events).toEqual(["bad pickle_not_a_list: 42"]);
@@ -287,6 +287,9 @@ describe("pickle: hostile and broken input", () => {
     ["a STRING without quotes", "Sabc\n."],
     ["a truncated \\u escape", "V\\u12\n."],
     ["APPENDS without a MARK", "]e."],
+    ["a str that is not UTF-8", "\x80\x02]X\x02\x00\x00\x00\xff\xfea."],
+    ["a Python 2 str that is not UTF-8 (carbon reads them as UTF-8)", "\x80\x02]U\x02\xff\xfea."],
+    ["a STRING that is not UTF-8", "]S'\\xff'\na."],
   ])("%s is malformed", (_label, bytes) => {
     expect(refused(Buffer.from(bytes, "latin1")).reason).toBe("pickle_malformed");
   });

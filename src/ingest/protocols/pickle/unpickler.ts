@@ -148,7 +148,7 @@ export class Unpickler {
     this.memo.length = 0;
     this.memoCount = 0;
     try {
-      return this.run(start, end);
+      return this.run(end);
     } finally {
       // Drop references to the frame and its values: a connection idles with nothing held.
       stack.length = 0;
@@ -157,7 +157,7 @@ export class Unpickler {
     }
   }
 
-  private run(start: number, end: number): PickleValue {
+  private run(end: number): PickleValue {
     const buf = this.buf;
     const stack = this.stack;
     while (this.pos < end) {
@@ -263,11 +263,16 @@ export class Unpickler {
         case 0x8d: // BINUNICODE8
           stack.push(this.unicode(this.length8(at), at));
           break;
-        case 0x55: // SHORT_BINSTRING (Python 2 str)
+        // Python 2 str: read as carbon reads it (encoding="utf-8"), so like a str.
+        case 0x55: // SHORT_BINSTRING
+          stack.push(this.unicode(this.byte(), at));
+          break;
+        case 0x54: // BINSTRING
+          stack.push(this.unicode(this.length4(at), at));
+          break;
         case 0x43: // SHORT_BINBYTES
           stack.push(this.text(this.byte()));
           break;
-        case 0x54: // BINSTRING
         case 0x42: // BINBYTES
           stack.push(this.text(this.length4(at)));
           break;
@@ -382,7 +387,6 @@ export class Unpickler {
     if (this.pos < this.blockEnd && to > this.blockEnd) throw this.malformed(this.pos, "an argument straddles the end of a FRAME");
   }
 
-
   private byte(): number {
     this.need(1);
     return this.buf[this.pos++];
@@ -440,7 +444,7 @@ export class Unpickler {
     return Number(v);
   }
 
-  /** `n` bytes of UTF-8 (str, Python 2 str, bytes: carbon decodes them all as UTF-8). */
+  /** `n` bytes as UTF-8; bytes that are not UTF-8 are kept apart (their point is bad, not the frame). */
   private text(n: number): string | NotUtf8 {
     this.need(n);
     const s = this.pos;
@@ -449,9 +453,10 @@ export class Unpickler {
   }
 
   /**
-   * A str: UTF-8 that Python itself refuses to unpickle when it is not
-   * (the whole frame fails there, so it does here). Python 2 str and bytes
-   * are data instead: bytes that are not UTF-8 make only their point bad.
+   * A str (or a Python 2 str, which carbon unpickles with encoding="utf-8"):
+   * UTF-8 that Python itself refuses to unpickle when it is not, so the whole
+   * frame fails here too. Only bytes (protocol 3 on) are data that may not be
+   * UTF-8, making just their point bad.
    */
   private unicode(n: number, at: number): string {
     const text = this.text(n);
@@ -460,7 +465,7 @@ export class Unpickler {
   }
 
   /** STRING: `'…'` or `"…"` with Python's escapes (`\\`, `\'`, `\n`, `\xhh`, `\ooo`…), then UTF-8. */
-  private quoted(at: number): string | NotUtf8 {
+  private quoted(at: number): string {
     const nl = this.buf.indexOf(NEWLINE, this.pos);
     this.checkBlock(nl + 1);
     if (nl < 0 || nl >= this.end) throw this.malformed(at, "STRING without its newline");
@@ -475,9 +480,9 @@ export class Unpickler {
     s++;
     e--;
     const slash = buf.indexOf(BACKSLASH, s);
-    if (slash < 0 || slash >= e) return decodeText(buf, s, e);
-    const bytes = unescapeBytes(buf, s, e, at);
-    return decodeText(bytes, 0, bytes.length);
+    const text = slash < 0 || slash >= e ? decodeText(buf, s, e) : decodeText(unescapeBytes(buf, s, e, at), 0, undefined);
+    if (text instanceof NotUtf8) throw this.malformed(at, "a STRING that is not UTF-8");
+    return text;
   }
 
   /** UNICODE: raw-unicode-escape, i.e. latin1 bytes with `\uXXXX` and `\UXXXXXXXX` for the rest. */
@@ -653,7 +658,8 @@ const latin1: (buf: Buffer, s: number, e: number) => string =
   typeof (Buffer.prototype as SliceBuffer).latin1Slice === "function" ? (buf, s, e) => (buf as SliceBuffer).latin1Slice!(s, e) : (buf, s, e) => buf.toString("latin1", s, e);
 
 /** `buf[s..e)` as UTF-8, or {@link NotUtf8}. All-ASCII (the norm) is a straight byte copy with nothing to validate. */
-function decodeText(buf: Buffer, s: number, e: number): string | NotUtf8 {
+function decodeText(buf: Buffer, s: number, end: number | undefined): string | NotUtf8 {
+  const e = end ?? buf.length;
   let high = 0;
   for (let k = s; k < e; k++) high |= buf[k];
   if (high < 0x80) return latin1(buf, s, e);
