@@ -9,19 +9,10 @@
  */
 import type { PointSink } from "../protocol.js";
 import type { PickleReason } from "./pickle-reasons.js";
-import { NotUtf8, Pair, Seq, type PickleValue } from "./unpickler.js";
+import { NotUtf8, Pair, Seq, Spaced, type PickleValue } from "./unpickler.js";
 
 /** A timestamp as text, as carbon reads it (`float()`): decimals and exponents, blanks around allowed. */
 const TIMESTAMP_TEXT = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-/** True when a name holds what a plaintext line could not carry in one: a blank or a line break. */
-function hasBlank(name: string): boolean {
-  for (let k = 0; k < name.length; k++) {
-    const c = name.charCodeAt(k);
-    if (c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return true;
-  }
-  return false;
-}
-
 /**
  * Hand every point of a decoded frame to `sink`.
  * @param maxNameLength - names longer than this (UTF-16 units) are bad, as plaintext bounds its lines.
@@ -42,16 +33,28 @@ export function emitPoints(top: PickleValue, sink: PointSink<PickleReason>, maxN
     }
     const name = el.a;
     const ts = datapoint.a;
-    const value = datapoint.b;
+    // Text with blanks is fine as a value (plaintext takes `foo bar` too), never as a name.
+    const value = datapoint.b instanceof Spaced ? datapoint.b.text : datapoint.b;
+    // The usual point first: a text name (without blanks: those are Spaced), a number timestamp and value, each tested once.
+    if (typeof name === "string" && typeof ts === "number" && typeof value === "number") {
+      if (name.length === 0 || name.length > maxNameLength) sink.bad("pickle_bad_name", excerpt(el));
+      else if (!(ts >= 0 && ts < 2 ** 53)) sink.bad("pickle_bad_timestamp", excerpt(el));
+      else sink.point(name, String(value), Math.trunc(ts) + 0);
+      continue;
+    }
     if (name instanceof NotUtf8 || value instanceof NotUtf8 || ts instanceof NotUtf8) {
       sink.bad("pickle_bad_utf8", excerpt(el));
+      continue;
+    }
+    if (name instanceof Spaced) {
+      sink.bad("pickle_bad_name", excerpt(el));
       continue;
     }
     if (typeof name !== "string" || (typeof value !== "string" && typeof value !== "number")) {
       sink.bad("pickle_bad_point", excerpt(el));
       continue;
     }
-    if (name.length === 0 || name.length > maxNameLength || hasBlank(name)) {
+    if (name.length === 0 || name.length > maxNameLength) {
       sink.bad("pickle_bad_name", excerpt(el));
       continue;
     }
@@ -75,8 +78,9 @@ function asPair(v: PickleValue): Pair | null {
 /** Whole seconds, or -1 when not a finite number >= 0 that truncates to a safe integer. */
 function timestampOf(ts: PickleValue): number {
   let x: number;
-  if (typeof ts === "number") x = ts;
-  else if (typeof ts === "string" && TIMESTAMP_TEXT.test(ts)) x = Number(ts);
+  const t = ts instanceof Spaced ? ts.text : ts;
+  if (typeof t === "number") x = t;
+  else if (typeof t === "string" && TIMESTAMP_TEXT.test(t)) x = Number(t);
   else return -1;
   if (!(x >= 0 && x < 2 ** 53)) return -1;
   return Math.trunc(x) + 0;
@@ -95,6 +99,7 @@ function render(v: PickleValue, out: { text: string }, depth: number): void {
   else if (typeof v === "number") out.text += String(v);
   else if (typeof v === "string") out.text += JSON.stringify(v.length > 200 ? v.slice(0, 200) : v);
   else if (v instanceof NotUtf8) out.text += `b${JSON.stringify(v.excerpt)}`;
+  else if (v instanceof Spaced) out.text += JSON.stringify(v.text.length > 200 ? v.text.slice(0, 200) : v.text);
   else if (depth > 4) out.text += "…";
   else if (v instanceof Pair) {
     out.text += "(";

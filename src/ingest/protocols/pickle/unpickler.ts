@@ -32,7 +32,19 @@ export const MAX_DEPTH = 32;
 
 /** Bytes or a str that are not UTF-8: kept apart so the point is counted as `pickle_bad_utf8`, not stored as U+FFFD. */
 export class NotUtf8 {
+  /** Not a container (every object value has a depth, so reading it needs no type test). */
+  readonly depth = 0;
   constructor(readonly excerpt: string) {}
+}
+
+/**
+ * Text holding a blank or line break (space, tab, CR, LF): found while the
+ * bytes are scanned anyway, so a name need not be scanned again to be
+ * refused. A value or timestamp is its text; a name cannot be one.
+ */
+export class Spaced {
+  readonly depth = 0;
+  constructor(readonly text: string) {}
 }
 
 /** A list or tuple. `depth`: 1 for one holding only scalars. */
@@ -56,10 +68,10 @@ export class Pair {
   ) {}
 }
 
-export type PickleValue = string | number | null | NotUtf8 | Seq | Pair;
+export type PickleValue = string | number | null | NotUtf8 | Spaced | Seq | Pair;
 
 /** The nesting depth of a value: 0 for a scalar. */
-const depthOf = (v: PickleValue): number => (v instanceof Pair || v instanceof Seq ? v.depth : 0);
+const depthOf = (v: PickleValue): number => (typeof v === "object" && v !== null ? v.depth : 0);
 
 /** Why a frame was refused. Thrown inside the decoder, caught by its caller (bad input is rare; the good path pays nothing for it). */
 export class PickleRefusal extends Error {
@@ -145,14 +157,16 @@ export class Unpickler {
     const stack = this.stack;
     stack.length = 0;
     this.marks.length = 0;
-    this.memo.length = 0;
     this.memoCount = 0;
     try {
       return this.run(end);
     } finally {
-      // Drop references to the frame and its values: a connection idles with nothing held.
+      // Drop references to the frame and its values: a connection idles with nothing held. The memo's
+      // slots are cleared, not freed, so the next frame does not regrow it; one grown by a big frame is freed.
       stack.length = 0;
-      this.memo.length = 0;
+      const memo = this.memo;
+      if (memo.length > MEMO_KEPT) memo.length = 0;
+      else memo.fill(undefined);
       this.buf = EMPTY;
     }
   }
@@ -445,7 +459,7 @@ export class Unpickler {
   }
 
   /** `n` bytes as UTF-8; bytes that are not UTF-8 are kept apart (their point is bad, not the frame). */
-  private text(n: number): string | NotUtf8 {
+  private text(n: number): string | NotUtf8 | Spaced {
     this.need(n);
     const s = this.pos;
     this.pos += n;
@@ -458,14 +472,14 @@ export class Unpickler {
    * frame fails here too. Only bytes (protocol 3 on) are data that may not be
    * UTF-8, making just their point bad.
    */
-  private unicode(n: number, at: number): string {
+  private unicode(n: number, at: number): string | Spaced {
     const text = this.text(n);
     if (text instanceof NotUtf8) throw this.malformed(at, "a str that is not UTF-8");
     return text;
   }
 
   /** STRING: `'…'` or `"…"` with Python's escapes (`\\`, `\'`, `\n`, `\xhh`, `\ooo`…), then UTF-8. */
-  private quoted(at: number): string {
+  private quoted(at: number): string | Spaced {
     const nl = this.buf.indexOf(NEWLINE, this.pos);
     this.checkBlock(nl + 1);
     if (nl < 0 || nl >= this.end) throw this.malformed(at, "STRING without its newline");
@@ -486,7 +500,12 @@ export class Unpickler {
   }
 
   /** UNICODE: raw-unicode-escape, i.e. latin1 bytes with `\uXXXX` and `\UXXXXXXXX` for the rest. */
-  private rawUnicode(at: number): string {
+  private rawUnicode(at: number): string | Spaced {
+    const text = this.rawUnicodeText(at);
+    return BLANK.test(text) ? new Spaced(text) : text;
+  }
+
+  private rawUnicodeText(at: number): string {
     const nl = this.buf.indexOf(NEWLINE, this.pos);
     this.checkBlock(nl + 1);
     if (nl < 0 || nl >= this.end) throw this.malformed(at, "UNICODE without its newline");
@@ -598,6 +617,8 @@ export class Unpickler {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Memo slots kept between frames: enough for carbon-relay's 500-point frames (three per point). */
+const MEMO_KEPT = 4096;
 
 const ESCAPES: Readonly<Record<string, number>> = { "\\": 0x5c, "'": 0x27, '"': 0x22, a: 0x07, b: 0x08, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09, v: 0x0b };
 
@@ -658,13 +679,23 @@ const latin1: (buf: Buffer, s: number, e: number) => string =
   typeof (Buffer.prototype as SliceBuffer).latin1Slice === "function" ? (buf, s, e) => (buf as SliceBuffer).latin1Slice!(s, e) : (buf, s, e) => buf.toString("latin1", s, e);
 
 /** `buf[s..e)` as UTF-8, or {@link NotUtf8}. All-ASCII (the norm) is a straight byte copy with nothing to validate. */
-function decodeText(buf: Buffer, s: number, end: number | undefined): string | NotUtf8 {
+function decodeText(buf: Buffer, s: number, end: number | undefined): string | NotUtf8 | Spaced {
   const e = end ?? buf.length;
   let high = 0;
-  for (let k = s; k < e; k++) high |= buf[k];
-  if (high < 0x80) return latin1(buf, s, e);
-  const text = buf.toString("utf8", s, e);
-  // Invalid UTF-8 always decodes to U+FFFD, so only then is a validating pass needed.
-  if (text.indexOf("\ufffd") >= 0 && !isUtf8(buf.subarray(s, e))) return new NotUtf8(buf.toString("utf8", s, Math.min(e, s + 200)));
-  return text;
+  let blank = false;
+  for (let k = s; k < e; k++) {
+    const c = buf[k];
+    high |= c;
+    if (c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) blank = true;
+  }
+  let text: string;
+  if (high < 0x80) text = latin1(buf, s, e);
+  else {
+    text = buf.toString("utf8", s, e);
+    // Invalid UTF-8 always decodes to U+FFFD, so only then is a validating pass needed.
+    if (text.indexOf("\ufffd") >= 0 && !isUtf8(buf.subarray(s, e))) return new NotUtf8(buf.toString("utf8", s, Math.min(e, s + 200)));
+  }
+  return blank ? new Spaced(text) : text;
 }
+
+const BLANK = /[ \t\r\n]/;
