@@ -24,54 +24,14 @@
  *
  * @module
  */
-import { isUtf8 } from "node:buffer";
 import type { PickleFrameReason } from "./pickle-reasons.js";
+import { decodeRawUnicodeEscape, decodeText, spacedIf, unescapeBytes } from "./pickle-text.js";
+import { depthOf, NotUtf8, Pair, Seq, type PickleValue, type Spaced } from "./pickle-values.js";
+
+export { NotUtf8, Pair, Seq, Spaced, type PickleValue } from "./pickle-values.js";
 
 /** Deepest nesting of MARKs and of containers; carbon's `[(name, (ts, value))]` is three. */
 export const MAX_DEPTH = 32;
-
-/** Bytes or a str that are not UTF-8: kept apart so the point is counted as `pickle_bad_utf8`, not stored as U+FFFD. */
-export class NotUtf8 {
-  /** Not a container (every object value has a depth, so reading it needs no type test). */
-  readonly depth = 0;
-  constructor(readonly excerpt: string) {}
-}
-
-/**
- * Text holding a blank or line break (space, tab, CR, LF): found while the
- * bytes are scanned anyway, so a name need not be scanned again to be
- * refused. A value or timestamp is its text; a name cannot be one.
- */
-export class Spaced {
-  readonly depth = 0;
-  constructor(readonly text: string) {}
-}
-
-/** A list or tuple. `depth`: 1 for one holding only scalars. */
-export class Seq {
-  constructor(
-    readonly items: PickleValue[],
-    readonly tuple: boolean,
-    public depth: number,
-  ) {}
-}
-
-/**
- * A 2-tuple: `(name, datapoint)` and `(timestamp, value)` are one each, so
- * carbon's points cost one object per tuple instead of an object and an array.
- */
-export class Pair {
-  constructor(
-    readonly a: PickleValue,
-    readonly b: PickleValue,
-    readonly depth: number,
-  ) {}
-}
-
-export type PickleValue = string | number | null | NotUtf8 | Spaced | Seq | Pair;
-
-/** The nesting depth of a value: 0 for a scalar. */
-const depthOf = (v: PickleValue): number => (typeof v === "object" && v !== null ? v.depth : 0);
 
 /** Why a frame was refused. Thrown inside the decoder, caught by its caller (bad input is rare; the good path pays nothing for it). */
 export class PickleRefusal extends Error {
@@ -487,14 +447,20 @@ export class Unpickler {
     let s = this.pos;
     let e = nl;
     this.pos = nl + 1;
-    // Python 2 leaves a trailing \r when a pickle crossed a Windows text file; it is stripped before the quotes are checked.
-    if (e > s && buf[e - 1] === 0x0d) e--;
     const q = buf[s];
     if (e - s < 2 || (q !== 0x27 && q !== 0x22) || buf[e - 1] !== q) throw this.malformed(at, "STRING argument not in matching quotes");
     s++;
     e--;
     const slash = buf.indexOf(BACKSLASH, s);
-    const text = slash < 0 || slash >= e ? decodeText(buf, s, e) : decodeText(unescapeBytes(buf, s, e, at), 0, undefined);
+    let bytes: Buffer | null = null;
+    if (slash >= 0 && slash < e) {
+      try {
+        bytes = unescapeBytes(buf, s, e);
+      } catch (err) {
+        throw this.malformed(at, `${(err as Error).message} in STRING`);
+      }
+    }
+    const text = bytes === null ? decodeText(buf, s, e) : decodeText(bytes, 0, undefined);
     if (text instanceof NotUtf8) throw this.malformed(at, "a STRING that is not UTF-8");
     return text;
   }
@@ -502,7 +468,7 @@ export class Unpickler {
   /** UNICODE: raw-unicode-escape, i.e. latin1 bytes with `\uXXXX` and `\UXXXXXXXX` for the rest. */
   private rawUnicode(at: number): string | Spaced {
     const text = this.rawUnicodeText(at);
-    return BLANK.test(text) ? new Spaced(text) : text;
+    return spacedIf(text);
   }
 
   private rawUnicodeText(at: number): string {
@@ -512,33 +478,11 @@ export class Unpickler {
     const raw = this.buf.toString("latin1", this.pos, nl);
     this.pos = nl + 1;
     if (raw.indexOf("\\") < 0) return raw;
-    let out = "";
-    let k = 0;
-    while (k < raw.length) {
-      const c = raw.charCodeAt(k);
-      if (c !== 0x5c) {
-        out += raw[k++];
-        continue;
-      }
-      // A run of backslashes: only the last one of an odd run starts an escape.
-      let run = 0;
-      while (raw.charCodeAt(k + run) === 0x5c) run++;
-      const next = raw[k + run];
-      if (run % 2 === 1 && (next === "u" || next === "U")) {
-        out += "\\".repeat(run - 1);
-        const digits = next === "u" ? 4 : 8;
-        const hex = raw.slice(k + run + 1, k + run + 1 + digits);
-        if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(hex)) throw this.malformed(at, "a truncated \\u escape in UNICODE");
-        const cp = Number.parseInt(hex, 16);
-        if (cp > 0x10ffff) throw this.malformed(at, "\\U escape beyond U+10FFFF in UNICODE");
-        out += String.fromCodePoint(cp);
-        k += run + 1 + digits;
-      } else {
-        out += "\\".repeat(run);
-        k += run;
-      }
+    try {
+      return decodeRawUnicodeEscape(raw);
+    } catch (err) {
+      throw this.malformed(at, `${(err as Error).message} in UNICODE`);
     }
-    return out;
   }
 
   private markTop(): number {
@@ -620,82 +564,7 @@ const EMPTY = Buffer.alloc(0);
 /** Memo slots kept between frames: enough for carbon-relay's 500-point frames (three per point). */
 const MEMO_KEPT = 4096;
 
-const ESCAPES: Readonly<Record<string, number>> = { "\\": 0x5c, "'": 0x27, '"': 0x22, a: 0x07, b: 0x08, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09, v: 0x0b };
-
-/** Python's `escape_decode` of `buf[s..e)`: the bytes a Python 2 str literal stands for. */
-function unescapeBytes(buf: Buffer, s: number, e: number, at: number): Buffer {
-  const out = Buffer.allocUnsafe(e - s);
-  let n = 0;
-  let k = s;
-  const fail = (m: string) => {
-    throw malformed(at, m);
-  };
-  while (k < e) {
-    const c = buf[k++];
-    if (c !== BACKSLASH) {
-      out[n++] = c;
-      continue;
-    }
-    if (k >= e) fail("STRING ends in a backslash");
-    const d = String.fromCharCode(buf[k]);
-    if (d === "\n") {
-      k++;
-    } else if (ESCAPES[d] !== undefined) {
-      out[n++] = ESCAPES[d];
-      k++;
-    } else if (d === "x") {
-      const hex = buf.toString("latin1", k + 1, Math.min(e, k + 3));
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) fail("a bad \\x escape in STRING");
-      out[n++] = Number.parseInt(hex, 16);
-      k += 3;
-    } else if (d >= "0" && d <= "7") {
-      let v = 0;
-      let digits = 0;
-      while (digits < 3 && k < e && buf[k] >= 0x30 && buf[k] <= 0x37) {
-        v = v * 8 + (buf[k] - 0x30);
-        k++;
-        digits++;
-      }
-      out[n++] = v & 0xff;
-    } else {
-      // Python keeps an unknown escape as written.
-      out[n++] = BACKSLASH;
-    }
-  }
-  return out.subarray(0, n);
-}
-
 function malformed(at: number, message: string): PickleRefusal {
   return new PickleRefusal("pickle_malformed", `malformed pickle: ${message}`, at, null);
 }
 
-/**
- * Node's own binding behind `toString("latin1", s, e)`, without the wrapper's
- * argument checks (a tenth of the decoder's time on short names); the public
- * call where a Node lacks it.
- */
-type SliceBuffer = Buffer & { latin1Slice?: (start: number, end: number) => string };
-const latin1: (buf: Buffer, s: number, e: number) => string =
-  typeof (Buffer.prototype as SliceBuffer).latin1Slice === "function" ? (buf, s, e) => (buf as SliceBuffer).latin1Slice!(s, e) : (buf, s, e) => buf.toString("latin1", s, e);
-
-/** `buf[s..e)` as UTF-8, or {@link NotUtf8}. All-ASCII (the norm) is a straight byte copy with nothing to validate. */
-function decodeText(buf: Buffer, s: number, end: number | undefined): string | NotUtf8 | Spaced {
-  const e = end ?? buf.length;
-  let high = 0;
-  let blank = false;
-  for (let k = s; k < e; k++) {
-    const c = buf[k];
-    high |= c;
-    if (c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) blank = true;
-  }
-  let text: string;
-  if (high < 0x80) text = latin1(buf, s, e);
-  else {
-    text = buf.toString("utf8", s, e);
-    // Invalid UTF-8 always decodes to U+FFFD, so only then is a validating pass needed.
-    if (text.indexOf("\ufffd") >= 0 && !isUtf8(buf.subarray(s, e))) return new NotUtf8(buf.toString("utf8", s, Math.min(e, s + 200)));
-  }
-  return blank ? new Spaced(text) : text;
-}
-
-const BLANK = /[ \t\r\n]/;
