@@ -6,7 +6,7 @@
  * @module
  */
 
-/** Bytes or a str that are not UTF-8: kept apart so the point is counted as `pickle_bad_utf8`, not stored as U+FFFD. */
+/** Bytes (protocol 3 on) that are not UTF-8: kept apart so their point is counted as `pickle_bad_utf8`, not stored as U+FFFD (a str that is not UTF-8 fails its frame instead, as in Python). */
 export class NotUtf8 {
   /** Not a container (every object value has a depth, so reading it needs no type test). */
   readonly depth = 0;
