@@ -204,6 +204,23 @@ describe("karbon --pickle and bad points", () => {
   }, 60_000);
 });
 
+describe("karbon --pickle and idle connections", () => {
+  it("closes a connection idle in the middle of a frame, counting it idle_partial, keeping its earlier frames", async () => {
+    const { db, config } = pickleSetup("TCP_IDLE_TIMEOUT: 0.5,");
+    const { k, pickle, metrics } = await startKarbon(config);
+    const points = relayBatch("idle", 40);
+    const f = frame(pickleBatch(relayBatch("idle.lost", 5), "python2"));
+    const c = await open(pickle);
+    c.socket.write(Buffer.concat([frame(pickleBatch(points, "python2")), f.subarray(0, 20)]));
+    await c.closed;
+    await eventually(async () => (await badCount(metrics, "idle_partial")) === 1, 5000, 50);
+    const want = sums(points);
+    await eventually(async () => JSON.stringify(await totals(db, Object.keys(want))) === JSON.stringify(want), 10_000, 100);
+    expect(await totals(db, ["c.idle.lost.n0"])).toEqual({ "c.idle.lost.n0": null });
+    expect(await k.stop()).toBe(0);
+  }, 60_000);
+});
+
 describe("torus start --pickle", () => {
   it("takes pickles in the same process as the query server", async () => {
     const { db, config } = pickleSetup();

@@ -9,6 +9,7 @@ import { existsSync, rmSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { StreamClose } from "../protocol.js";
+import { describeBadInput } from "../index.js";
 import { pickle } from "./index.js";
 import { frame, pickleBatch, type CarbonPoint, type Form } from "./pickle-encoder.case.js";
 import { MAX_DEPTH } from "./unpickler.js";
@@ -321,5 +322,12 @@ describe("pickle: hostile and broken input", () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe("describeBadInput", () => {
+  it("words each reason in its own protocol's terms", () => {
+    expect(describeBadInput("pickle_bad_name", '("a b", (1, 2))')).toBe('bad pickle (pickle_bad_name): the name is empty, holds a blank or line break, or is over MAX_LINE_LENGTH: "(\\"a b\\", (1, 2))"');
+    expect(describeBadInput("too_few_fields", "foo 12")).toMatch(/^bad line \(too_few_fields\): /);
   });
 });
