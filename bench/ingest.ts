@@ -5,7 +5,10 @@
  * reports every point received and every buffer flushed (then readable
  * from the store). Completeness is checked by reading the store back.
  *
- *   npm run build && npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3] [--workers 1]
+ *   npm run build && npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3] [--workers 1] [--protocol plaintext|pickle]
+ *
+ * `--protocol pickle` sends the same points to karbon's pickle port instead,
+ * as carbon-relay does: protocol-2 pickles of 500 points a frame.
  *
  * `--memory` prints where karbon's memory went. `--only <text>` runs the scenarios whose label contains the text. karbon
  * runs from dist/ (what ships); build first. KARBON_NODE_ARGS (e.g.
@@ -19,6 +22,7 @@ import { loadConfig } from "../src/config/index.js";
 import { buildRuntime } from "../src/runtime/runtime.js";
 import { StoreRegistry } from "../src/timeseries/index.js";
 import { ROOT, spawnCli, type Spawned } from "../test/helpers/processes.js";
+import { frame, pickleBatch, type CarbonPoint } from "../src/ingest/protocols/pickle/pickle-encoder.case.js";
 import { median, printTable } from "./bench-util.js";
 
 const arg = (name: string, dflt: number) => {
@@ -35,6 +39,24 @@ const MEMORY = process.argv.includes("--memory");
 const WORKERS = arg("workers", 1);
 /** `--only <text>`: run just the scenarios whose label contains it. */
 const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : "";
+/** `--protocol pickle`: the same points, pickled, to the pickle port. */
+const PROTOCOL = process.argv.includes("--protocol") ? process.argv[process.argv.indexOf("--protocol") + 1] : "plaintext";
+if (PROTOCOL !== "plaintext" && PROTOCOL !== "pickle") throw new Error(`--protocol: plaintext or pickle, not ${PROTOCOL}`);
+/** Points per pickle frame: carbon-relay's MAX_DATAPOINTS_PER_MESSAGE. */
+const PICKLE_BATCH = 500;
+
+/** One connection's lines as carbon-relay would send them: frames of protocol-2 pickles. */
+function picklePayload(lines: readonly string[]): Buffer {
+  const frames: Buffer[] = [];
+  for (let k = 0; k < lines.length; k += PICKLE_BATCH) {
+    const points: CarbonPoint[] = lines.slice(k, k + PICKLE_BATCH).map((l) => {
+      const [name, value, ts] = l.trimEnd().split(" ");
+      return { name, value: Number(value), timestamp: Number(ts) };
+    });
+    frames.push(frame(pickleBatch(points, "python2")));
+  }
+  return Buffer.concat(frames);
+}
 
 interface Scenario {
   label: string;
@@ -232,9 +254,9 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
     const payloads = Array.from({ length: CONNECTIONS }, (_, c) => {
       const parts: string[] = [];
       for (let i = c * per; i < Math.min(LINES, (c + 1) * per); i++) parts.push(sc.line(i, now));
-      return Buffer.from(parts.join(""));
+      return PROTOCOL === "pickle" ? picklePayload(parts) : Buffer.from(parts.join(""));
     });
-    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--workers", String(WORKERS), "--config", configPath], { TORUS_DATA: dir, ...(process.env.KARBON_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KARBON_NODE_OPTIONS } : {}) }, true, process.env.KARBON_NODE_ARGS?.split(" ") ?? []);
+    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--pickle", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--workers", String(WORKERS), "--config", configPath], { TORUS_DATA: dir, ...(process.env.KARBON_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KARBON_NODE_OPTIONS } : {}) }, true, process.env.KARBON_NODE_ARGS?.split(" ") ?? []);
     const log = await karbon.waitForLog("karbon listening");
     const cpu0 = cpuSeconds(karbon.proc.pid!);
     const t0 = process.hrtime.bigint();
@@ -242,7 +264,7 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
     let externalPeak = 0;
     let heapTotalPeak = 0;
     const mem: Record<string, number> = {};
-    await Promise.all(payloads.map((p) => send(log.tcp.port, p)));
+    await Promise.all(payloads.map((p) => send(PROTOCOL === "pickle" ? log.pickle.port : log.tcp.port, p)));
     const tSent = process.hrtime.bigint();
     for (;;) {
       const m = await metrics(log.metrics.port);
@@ -276,6 +298,6 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
 }
 
 const latency = await readableLatency();
-console.log(`\nkarbon ingest: ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
+console.log(`\nkarbon ingest (${PROTOCOL}): ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
 printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "store rows/line", "flushes", "completeness"], rows);
 console.log(`\nreceipt → readable in the store (default flush interval, 20 points): median ${median(latency).toFixed(0)} ms, max ${Math.max(...latency).toFixed(0)} ms`);

@@ -117,6 +117,7 @@ describe("describeListeners and dataLocations", () => {
     [{ http: { host: "localhost", port: 8080 }, carbonTcp: { host: "localhost", port: 2003 }, data: ["~/.local/share/torus"] }, "torus: queries on http://localhost:8080, Carbon on localhost:2003, data in ~/.local/share/torus"],
     [{ http: { host: "::1", port: 8080 } }, "torus: queries on http://[::1]:8080"],
     [{ carbonUdp: { host: "0.0.0.0", port: 2003 }, metrics: { host: "localhost", port: 9108 } }, "torus: Carbon on 0.0.0.0:2003 (UDP), metrics on http://localhost:9108/metrics"],
+    [{ carbonTcp: { host: "localhost", port: 2003 }, carbonPickle: { host: "0.0.0.0", port: 2004 } }, "torus: Carbon on localhost:2003, Carbon pickle on 0.0.0.0:2004"],
   ])("%j → %s", (listeners, line) => {
     expect(describeListeners("torus", listeners)).toBe(line);
   });

@@ -16,23 +16,26 @@ import { superviseWorkers, workerCount } from "./worker-supervisor.js";
 interface KarbonFlags {
   tcp: string;
   udp?: string;
+  pickle?: string;
   metrics?: string;
   config: string[];
   workers: string;
 }
 
-/** `karbon [--tcp H:P] [--udp H:P] [--metrics H:P] [--workers N] [--config F]...` */
+/** `karbon [--tcp H:P] [--udp H:P] [--pickle H:P] [--metrics H:P] [--workers N] [--config F]...` */
 export function karbonProgram(): Command {
   return new Command("karbon")
     .description("Karbon, a Carbon-replacement data collection server")
     .option("--tcp <host:port>", 'TCP binding, "host:port", ":port" or "port"', "localhost:2003")
     .option("--udp <host:port>", "also listen for Carbon plaintext over UDP")
+    .option("--pickle <host:port>", "also listen for Carbon pickle over TCP (Graphite's port is 2004, e.g. --pickle :2004)")
     .option("--metrics <host:port>", "serve Prometheus /metrics and /dead-letters on this HTTP port")
     .option("--workers <n>", "ingest in this many processes sharing the ports, one connection each (node:cluster)", "1")
     .option("--config <file>", "configuration module (.ts/.mts/.js/.mjs/.cjs); repeat for several", collect, [])
     .action(async (opts: KarbonFlags) => {
       const tcp = parseEndpoint(opts.tcp, "localhost", "--tcp");
       const udp = opts.udp ? parseEndpoint(opts.udp, "localhost", "--udp") : null;
+      const pickle = opts.pickle ? parseEndpoint(opts.pickle, "localhost", "--pickle") : null;
       const metrics = opts.metrics ? parseEndpoint(opts.metrics, "localhost", "--metrics") : null;
       const workers = workerCount(opts.workers);
       limitHeapGrowth();
@@ -49,6 +52,7 @@ export function karbonProgram(): Command {
           describeListeners("karbon", {
             carbonTcp: out.tcp && { host: tcp.host, port: out.tcp.port },
             carbonUdp: out.udp && udp && { host: udp.host, port: out.udp.port },
+            carbonPickle: out.pickle && pickle && { host: pickle.host, port: out.pickle.port },
             metrics: out.metrics && metrics && { host: metrics.host, port: out.metrics.port },
             data: dataLocations(config),
           }),
@@ -60,7 +64,7 @@ export function karbonProgram(): Command {
         return;
       }
       const worker = cluster.isWorker;
-      const server = karbonServer({ configFiles: opts.config, config, listeners: carbonListeners(tcp, udp), metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
+      const server = karbonServer({ configFiles: opts.config, config, listeners: carbonListeners(tcp, udp, pickle), metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
       // Before start: a signal sent as soon as "listening" is announced must find its handler.
       serveSignals(server, logger, { worker });
       const addresses = await server.start();

@@ -36,6 +36,7 @@ describe("loadConfig", () => {
     expect(config.flushInterval).toBe(250);
     expect(config.tcpIdleTimeoutMs).toBe(300_000);
     expect(config.maxConnections).toBe(1024);
+    expect(config.maxPickleFrame).toBe(1_048_576);
     expect(config.schemas[0].options.write_func?.("12")).toBe(12);
     // The timestamp window: a day ahead; behind, none, since "timers" keeps its hours for ever.
     expect(config.maxFuture).toBe(86_400);
@@ -118,6 +119,8 @@ describe("loadConfig", () => {
     ["text TCP_IDLE_TIMEOUT", `export const TCP_IDLE_TIMEOUT = "5m";`, /TCP_IDLE_TIMEOUT/],
     ["zero MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 0;`, /MAX_CONNECTIONS/],
     ["fractional MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 10.5;`, /MAX_CONNECTIONS/],
+    ["tiny MAX_PICKLE_FRAME", `export const MAX_PICKLE_FRAME = 10;`, /MAX_PICKLE_FRAME/],
+    ["fractional MAX_PICKLE_FRAME", `export const MAX_PICKLE_FRAME = 1000.5;`, /MAX_PICKLE_FRAME/],
     ["bad TIMEZONE", `export const TIMEZONE = "Mars/Olympus";`, /TIMEZONE: "Mars\/Olympus" is not an IANA time zone/],
     ["zero MAX_PARAMS", `export const MAX_PARAMS = 0;`, /MAX_PARAMS/],
     ["text QUERY_TIMEOUT", `export const QUERY_TIMEOUT = "5s";`, /QUERY_TIMEOUT/],

@@ -15,6 +15,8 @@ export interface Listeners {
   http?: Listener | null;
   carbonTcp?: Listener | null;
   carbonUdp?: Listener | null;
+  /** Carbon pickle (TCP). */
+  carbonPickle?: Listener | null;
   metrics?: Listener | null;
   /** Where the data lives (see {@link dataLocations}). */
   data?: readonly string[];
@@ -32,6 +34,7 @@ export function describeListeners(name: string, l: Listeners): string {
   if (l.carbonTcp && l.carbonUdp) parts.push(`Carbon on ${hostPort(l.carbonTcp)} (TCP) and ${hostPort(l.carbonUdp)} (UDP)`);
   else if (l.carbonTcp) parts.push(`Carbon on ${hostPort(l.carbonTcp)}`);
   else if (l.carbonUdp) parts.push(`Carbon on ${hostPort(l.carbonUdp)} (UDP)`);
+  if (l.carbonPickle) parts.push(`Carbon pickle on ${hostPort(l.carbonPickle)}`);
   if (l.metrics) parts.push(`metrics on http://${hostPort(l.metrics)}/metrics`);
   if (l.data && l.data.length > 0) parts.push(`data in ${l.data.join(", ")}`);
   return `${name}: ${parts.join(", ")}`;

@@ -15,6 +15,8 @@ export interface TorusServerOptions {
   http: Listener;
   /** Carbon plaintext over TCP in the same process (`torus start`); null serves queries and `/insert` only. */
   karbonTcp?: Listener | null;
+  /** Carbon pickle over TCP in the same process (`torus start --pickle`). */
+  karbonPickle?: Listener | null;
   logger: Logger;
   /** False: no `/series` response cache, whatever QUERY_CACHE says (`--no-cache`). */
   cache?: boolean;
@@ -41,10 +43,10 @@ export interface TorusServer {
  */
 export async function startTorusServer(options: TorusServerOptions): Promise<TorusServer> {
   // The page cache defaults of an ingesting process when karbon listens here too.
-  const host = new RuntimeHost({ configFiles: options.configFiles, config: options.config, logger: options.logger, role: options.karbonTcp ? "ingest" : "query" });
+  const host = new RuntimeHost({ configFiles: options.configFiles, config: options.config, logger: options.logger, role: options.karbonTcp || options.karbonPickle ? "ingest" : "query" });
   const { config } = await host.load();
   // With a plain start line, the one line below covers karbon's ports too.
-  const karbon = new Karbon({ runtime: host, listeners: carbonListeners(options.karbonTcp ?? null, null), logger: options.logger, announce: options.plainStart ? () => {} : undefined });
+  const karbon = new Karbon({ runtime: host, listeners: carbonListeners(options.karbonTcp ?? null, null, options.karbonPickle ?? null), logger: options.logger, announce: options.plainStart ? () => {} : undefined });
   const stopAll = async () => {
     try {
       return await karbon.stop();
@@ -84,10 +86,11 @@ export async function startTorusServer(options: TorusServerOptions): Promise<Tor
     },
   };
   options.onReady?.(server);
-  const fields = { http, karbon: karbonAddresses.tcp, schemas: config.schemas.length, files: config.files };
+  const fields = { http, karbon: karbonAddresses.tcp, ...(karbonAddresses.pickle ? { pickle: karbonAddresses.pickle } : {}), schemas: config.schemas.length, files: config.files };
   if (options.plainStart) {
     const carbonTcp = karbonAddresses.tcp && options.karbonTcp ? { host: options.karbonTcp.host, port: karbonAddresses.tcp.port } : null;
-    process.stderr.write(`${describeListeners("torus", { http: { host: options.http.host, port: http.port }, carbonTcp, data: dataLocations(config) })}\n`);
+    const carbonPickle = karbonAddresses.pickle && options.karbonPickle ? { host: options.karbonPickle.host, port: karbonAddresses.pickle.port } : null;
+    process.stderr.write(`${describeListeners("torus", { http: { host: options.http.host, port: http.port }, carbonTcp, carbonPickle, data: dataLocations(config) })}\n`);
   } else options.logger.info(fields, "torus listening");
   return server;
 }

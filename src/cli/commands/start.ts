@@ -23,6 +23,7 @@ interface StartOptions {
   config: string[];
   tcp: string;
   karbon: string;
+  pickle?: string;
 }
 
 /** `torus start`: query server and karbon in one process, sharing stores. */
@@ -32,9 +33,11 @@ export function startCommand(): Command {
     .option("--config <file>", "configuration module; repeat for several (default: examples/statsd.ts)", collect, [])
     .option("--tcp <host:port>", "HTTP query server binding", "localhost:8080")
     .option("--karbon <host:port>", "Carbon plaintext (TCP) binding", "localhost:2003")
+    .option("--pickle <host:port>", "also take Carbon pickle over TCP here (Graphite's port is 2004)")
     .action(async (opts: StartOptions) => {
       const http = parseEndpoint(opts.tcp, "localhost", "--tcp");
       const karbonTcp = parseEndpoint(opts.karbon, "localhost", "--karbon");
+      const karbonPickle = opts.pickle ? parseEndpoint(opts.pickle, "localhost", "--pickle") : null;
       let files = opts.config;
       if (files.length === 0) {
         const bundled = defaultConfigPath();
@@ -44,6 +47,6 @@ export function startCommand(): Command {
       const config = await loadConfig(files);
       const logger = createLogger("torus", config.debug);
       limitHeapGrowth();
-      await startTorusServer({ configFiles: files, config, http, karbonTcp, logger, plainStart: process.stderr.isTTY === true, onReady: (server) => serveSignals(server, logger) });
+      await startTorusServer({ configFiles: files, config, http, karbonTcp, karbonPickle, logger, plainStart: process.stderr.isTTY === true, onReady: (server) => serveSignals(server, logger) });
     });
 }

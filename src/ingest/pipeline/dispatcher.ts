@@ -2,8 +2,7 @@ import type { Runtime } from "../../runtime/runtime.js";
 import { TorusError, type WriteBatch } from "../../timeseries/index.js";
 import type { IngestLog } from "./ingest-log.js";
 import type { KarbonMetrics } from "../karbon-metrics.js";
-import type { BadLineReason, PlaintextSink } from "../protocols/plaintext/plaintext-parser.js";
-import { describeBadLine } from "../protocols/plaintext/plaintext-parser.js";
+import { describeBadInput, type BadInputReason, type PointSink } from "../protocols/index.js";
 
 /** Why every schema matching a point refused it. */
 export interface DispatchRejection {
@@ -27,9 +26,9 @@ export interface BatchSource {
 /**
  * Routes each point through schemas and aggregates (SPEC §4) into the write
  * buffers of their stores. One per loaded configuration; a reload builds a
- * new one. Also the sink the plaintext parser feeds.
+ * new one. Also the sink every protocol's decoder feeds.
  */
-export class Dispatcher implements PlaintextSink {
+export class Dispatcher implements PointSink<BadInputReason> {
   readonly runtime: Runtime;
   /** Points staged per schema and rollups emitted per rule, since this dispatcher was built. */
   readonly stored: Float64Array;
@@ -70,10 +69,10 @@ export class Dispatcher implements PlaintextSink {
     this.route(stat, value, timestamp);
   }
 
-  /** Parser callback: one bad line, counted and (DEBUG 2) logged. */
-  bad(reason: BadLineReason, excerpt: string): void {
+  /** Decoder callback: one bad line (or pickled point), counted and (DEBUG 2) logged. */
+  bad(reason: BadInputReason, excerpt: string): void {
     this.metrics.bad(reason);
-    this.log.skip(reason, describeBadLine(reason, excerpt));
+    this.log.skip(reason, describeBadInput(reason, excerpt));
   }
 
   /**

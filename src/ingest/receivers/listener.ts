@@ -1,7 +1,7 @@
 /**
  * A listener: a protocol on a transport at an address. Karbon opens one
  * receiver per listener; the CLI's `--tcp` and `--udp` are the plaintext
- * ones. A new protocol needs no change here, only its folder under
+ * ones, `--pickle` the pickle one. A new protocol needs no change here, only its folder under
  * `protocols/` and its entry in `protocols/index.ts`.
  *
  * @module
@@ -78,10 +78,11 @@ export function checkListeners(specs: readonly ListenerSpec[]): void {
 
 type Address = ListenerSpec["address"];
 
-/** Carbon's plaintext listeners, as `--tcp` and `--udp` name them (each null when off). */
-export function carbonListeners(tcp: Address | null, udp: Address | null): ListenerSpec[] {
+/** Carbon's listeners, as `--tcp`, `--udp` (plaintext) and `--pickle` name them (each null when off). */
+export function carbonListeners(tcp: Address | null, udp: Address | null, pickle: Address | null = null): ListenerSpec[] {
   const out: ListenerSpec[] = [];
   if (tcp) out.push({ name: "tcp", protocol: "plaintext", transport: "tcp", address: tcp });
   if (udp) out.push({ name: "udp", protocol: "plaintext", transport: "udp", address: udp });
+  if (pickle) out.push({ name: "pickle", protocol: "pickle", transport: "tcp", address: pickle });
   return out;
 }
