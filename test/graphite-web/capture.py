@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""
+Capture graphite-web's HTTP answers for the cases in cases.py over the data set in dataset.py, into
+fixtures/graphite-web.json (render-compare.test.ts replays them against torus; CI never runs this).
+
+Needs Debian's graphite-web, graphite-carbon, gunicorn, python3-whisper and faketime, and graphite-web 1.1.10's
+render/functions.py (the reference follows 1.1.10), e.g. from a clone of graphite-project/graphite-web:
+  git show 1.1.10:webapp/graphite/render/functions.py > /tmp/functions-1.1.10.py
+  GRAPHITE_FUNCTIONS=/tmp/functions-1.1.10.py /usr/bin/python3 test/graphite-web/capture.py
+
+Every case is asked of two graphite-web instances over the same whisper files: one serving 1.1.10's functions
+(the answer recorded) and the packaged 1.1.8 one; where they differ the 1.1.8 answer is kept beside it.
+"""
+import json, math, os, sys, time, urllib.error, urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from graphite_web import Stack  # noqa: E402
+import dataset  # noqa: E402
+from cases import CASES  # noqa: E402
+
+OUT = os.path.join(HERE, "fixtures", "graphite-web.json")
+
+# Where torus answers differently on purpose: asserted as described, not as graphite-web's answer.
+# "datapoints_as": torus's datapoints equal those of that other case (the series names stay this case's).
+DIFFERENCES = {
+    "mdp-counter": {
+        "reason": "maxDataPoints consolidates a count schema by sum by default (graphite-web averages counters)",
+        "datapoints_as": "mdp-counter-consolidateBy-sum",
+    },
+}
+
+
+def fetch(base, c):
+    data = c.get("body")
+    req = urllib.request.Request(base + c["path"], data=data.encode() if data is not None else None, method="POST" if data is not None else "GET")
+    if data is not None:
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as res:
+            status, ctype, text = res.status, res.headers.get("Content-Type", ""), res.read().decode()
+    except urllib.error.HTTPError as e:
+        status, ctype, text = e.code, e.headers.get("Content-Type", ""), e.read().decode(errors="replace")
+    out = {"status": status}
+    if c.get("status_only"):
+        return out
+    out["contentType"] = ctype.split(";")[0].strip()
+    if out["contentType"] == "application/json":
+        body = json.loads(text, parse_constant=lambda s: {"Infinity": "Infinity", "-Infinity": "-Infinity", "NaN": None}[s],
+                          parse_float=lambda s: encode_float(float(s)))
+        out["body"] = drop(body, c.get("drop", []))
+    else:
+        out["body"] = text
+    return out
+
+
+def encode_float(v):
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return v
+
+
+def drop(body, keys):
+    if not keys:
+        return body
+    if isinstance(body, list):
+        return [drop(b, keys) for b in body]
+    if isinstance(body, dict):
+        return {k: drop(v, keys) for k, v in body.items() if k not in keys}
+    return body
+
+
+def capture(stack, functions):
+    t0 = time.time()
+    base = stack.start_web(workers=2, functions_1110=functions)
+    started = time.time()
+    answers = {c["id"]: fetch(base, c) for c in CASES}
+    elapsed = time.time() - started
+    stack.stop_web()
+    # The fake clock runs from NOW while graphite-web is up: past a minute, "until=now" would move a step.
+    if elapsed > 50:
+        raise SystemExit("capture took %.0f s: the clock moved too far past NOW" % elapsed)
+    print("captured %d cases in %.1f s (start %.1f s)" % (len(answers), elapsed, started - t0), file=sys.stderr)
+    return answers
+
+
+def main():
+    functions = os.environ.get("GRAPHITE_FUNCTIONS")
+    if not functions or not os.path.exists(functions):
+        raise SystemExit("GRAPHITE_FUNCTIONS must name graphite-web 1.1.10's render/functions.py (see the header)")
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids)), "duplicate case ids"
+    data = dataset.points()
+    # carbon's clock starts a little before NOW so the newest point (at NOW) is not in its future.
+    with Stack(dataset.CARBON_SCHEMAS, dataset.CARBON_AGGREGATION, fake_now=dataset.NOW) as stack:
+        stack.fake_now = dataset.NOW - 30
+        stack.start_carbon()
+        lines = ["%s %r %d" % (name, v, t) for name, pts in sorted(data.items()) for (t, v) in pts]
+        stack.send(lines)
+        stack.wait_written(dataset.finest_archive_counts(data))
+        time.sleep(3)  # the last batch of old-only points
+        stack.stop_carbon()
+        stack.fake_now = dataset.NOW
+        v1110 = capture(stack, functions)
+        v118 = capture(stack, None)
+    cases = []
+    differing = 0
+    for c in CASES:
+        entry = {"id": c["id"], "request": {"method": "POST" if "body" in c else "GET", "path": c["path"]}}
+        if "body" in c:
+            entry["request"]["body"] = c["body"]
+        if c.get("status_only"):
+            entry["statusOnly"] = True
+        if c.get("drop"):
+            entry["dropped"] = c["drop"]
+        entry["response"] = v1110[c["id"]]
+        if v118[c["id"]] != v1110[c["id"]]:
+            differing += 1
+            entry["graphiteWeb118"] = v118[c["id"]]
+            entry["note"] = "graphite-web 1.1.8 answers differently (kept in graphiteWeb118); the response is 1.1.10's (reference section 9)"
+        if c["id"] in DIFFERENCES:
+            entry["torusDiffers"] = DIFFERENCES[c["id"]]
+        cases.append(entry)
+    missing = [k for k in DIFFERENCES if k not in ids]
+    assert not missing, missing
+    fixture = {
+        "generator": "GRAPHITE_FUNCTIONS=/tmp/functions-1.1.10.py /usr/bin/python3 test/graphite-web/capture.py "
+                     "(functions.py from `git show 1.1.10:webapp/graphite/render/functions.py` of graphite-project/graphite-web; "
+                     "needs apt-get install graphite-web graphite-carbon gunicorn python3-whisper faketime)",
+        "graphiteWeb": "Debian graphite-web 1.1.8 (gunicorn, 2 workers) serving graphite-web 1.1.10's render functions with master's "
+                       "_nonNegativeDelta null fix; carbon-cache 1.1.7 wrote the whisper files",
+        "now": dataset.NOW,
+        "clock": "carbon, graphite-web and torus all run with their wall clock starting at `now` (libfaketime; a Date.now shim for node)",
+        "carbon": {"storage-schemas.conf": dataset.CARBON_SCHEMAS, "storage-aggregation.conf": dataset.CARBON_AGGREGATION},
+        "torusSchemas": dataset.TORUS_SCHEMAS,
+        "data": {name: [[t, v] for (t, v) in pts] for name, pts in sorted(data.items())},
+        "cases": cases,
+    }
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w") as f:
+        json.dump(fixture, f, indent=None, separators=(",", ":"))
+        f.write("\n")
+    print("wrote %s: %d cases, %d where 1.1.8 differs" % (OUT, len(cases), differing), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
