@@ -37,7 +37,7 @@ aggregationMethod = average
 # The same retentions for torus: 1,440 minute buckets and 2,016 five-minute buckets.
 TORUS_SCHEMAS = {
     "counts": {"type": "count", "match": "\\.count$", "intervals": {"minute": {"step": 60, "steps": 1440}, "five": {"step": 300, "steps": 2016}}},
-    "gauges": {"type": "series", "match": ".", "intervals": {"minute": {"step": 60, "steps": 1440}, "five": {"step": 300, "steps": 2016}}},
+    "gauges": {"type": "series", "match": "^(?!.*\\.count$)", "intervals": {"minute": {"step": 60, "steps": 1440}, "five": {"step": 300, "steps": 2016}}},
 }
 
 GAUGES = [

@@ -1,0 +1,128 @@
+/**
+ * graphite-web's own answers (fixtures/graphite-web.json, captured by capture.py from Debian's graphite-web with
+ * 1.1.10's render functions over carbon-written whisper files) replayed against torus: a real karbon is fed the
+ * fixture's points over TCP, a real torus serves them, and every captured request must get the same answer.
+ * Values compare as numbers within a tight tolerance; names, order and timestamps exactly. A case torus answers
+ * differently on purpose carries `torusDiffers` in the fixture, and is held to that instead.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, reapChildren, sendTcp, spawnCli, type Spawned } from "../helpers/processes.js";
+import { compareBodies, splitTags, type Mismatch } from "./compare.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const FIXTURE = JSON.parse(readFileSync(join(HERE, "fixtures", "graphite-web.json"), "utf8")) as Fixture;
+const FAKE_CLOCK = join(HERE, "fake-clock.mjs");
+
+interface Answer {
+  status: number;
+  contentType?: string;
+  body?: unknown;
+}
+interface Case {
+  id: string;
+  request: { method: "GET" | "POST"; path: string; body?: string };
+  statusOnly?: boolean;
+  response: Answer;
+  torusDiffers?: { reason: string; datapoints_as?: string };
+}
+interface Fixture {
+  now: number;
+  torusSchemas: Record<string, { type: string; match: string; intervals: Record<string, { step: number; steps: number }> }>;
+  data: Record<string, Array<[number, number]>>;
+  cases: Case[];
+}
+
+const dir = mkdtempSync(join(tmpdir(), "torus-webcmp-"));
+let base = "";
+let torus: Spawned | undefined;
+const answers = new Map<string, Answer>();
+
+/** A torus config with the fixture's schemas on one SQLite file. */
+function writeConfig(): string {
+  const host = `sqlite:///${join(dir, "data.db")}`;
+  const schemas = Object.fromEntries(Object.entries(FIXTURE.torusSchemas).map(([name, s]) => [name, { ...s, host }]));
+  const file = join(dir, "torus.config.ts");
+  writeFileSync(file, `export const SCHEMAS = ${JSON.stringify(schemas, null, 2)};\nexport const FLUSH_INTERVAL = 100;\n`);
+  return file;
+}
+
+/** The node flags that start the process's wall clock at `now`, as graphite-web's was. */
+const clockAt = (now: number) => ({ nodeArgs: ["--import", FAKE_CLOCK], env: { TORUS_FAKE_NOW: String(now) } });
+
+async function ask(c: Case): Promise<Answer> {
+  const init: RequestInit = c.request.body === undefined ? {} : { method: "POST", body: c.request.body, headers: { "content-type": "application/x-www-form-urlencoded" } };
+  const res = await fetch(base + c.request.path, init);
+  const text = await res.text();
+  const contentType = (res.headers.get("content-type") ?? "").split(";")[0].trim();
+  let body: unknown = text;
+  if (contentType === "application/json") {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // compared as text: a mismatch shows it
+    }
+  }
+  return { status: res.status, contentType, body };
+}
+
+beforeAll(async () => {
+  const config = writeConfig();
+  // karbon's clock starts just before the newest point, as carbon's did.
+  const k = clockAt(FIXTURE.now - 30);
+  const karbon = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", config], k.env, false, k.nodeArgs);
+  const log = await karbon.waitForLog("karbon listening");
+  const lines = Object.entries(FIXTURE.data).flatMap(([name, points]) => points.map(([t, v]) => `${name} ${v} ${t}\n`));
+  await sendTcp(log.tcp.port, lines.join(""));
+  // SIGTERM flushes everything staged before karbon exits.
+  await new Promise((r) => setTimeout(r, 500));
+  expect(await karbon.stop()).toBe(0);
+
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const t = clockAt(FIXTURE.now);
+  torus = spawnCli("torus-main.ts", ["--config", config, "--tcp", `127.0.0.1:${port}`], t.env, false, t.nodeArgs);
+  await torus.waitForLog("torus listening");
+  // Every answer is taken at once, within a few seconds of the clock's start (as graphite-web's were).
+  for (const c of FIXTURE.cases) answers.set(c.id, await ask(c));
+}, 120_000);
+
+afterAll(async () => {
+  await torus?.stop();
+  await reapChildren();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const byId = new Map(FIXTURE.cases.map((c) => [c.id, c]));
+
+function expectNoMismatch(mismatches: Mismatch[], got: unknown): void {
+  if (mismatches.length) expect.fail(`${mismatches.slice(0, 5).map((m) => `${m.path}: graphite-web ${JSON.stringify(m.expected)}, torus ${JSON.stringify(m.actual)}`).join("\n")}\ntorus answered: ${JSON.stringify(got).slice(0, 600)}`);
+}
+
+describe("torus answers as graphite-web did (fixtures/graphite-web.json)", () => {
+  it.each(FIXTURE.cases.map((c) => [c.id, c] as const))("%s", (_id, c) => {
+    const got = answers.get(c.id)!;
+    expect(got.status).toBe(c.response.status);
+    if (c.statusOnly) return;
+    expect(got.contentType).toBe(c.response.contentType);
+    let expected = splitTags(c.response.body).body;
+    const actual = splitTags(got.body).body;
+    if (c.torusDiffers?.datapoints_as) {
+      // The documented difference: the datapoints of another case, the names of this one.
+      const other = splitTags(byId.get(c.torusDiffers.datapoints_as)!.response.body).body as Array<{ datapoints: unknown }>;
+      expected = (expected as Array<Record<string, unknown>>).map((s, i) => ({ ...s, datapoints: other[i].datapoints }));
+    }
+    expectNoMismatch(compareBodies(expected, actual), got.body);
+  });
+});
+
+describe("torus tags its series as graphite-web did", () => {
+  const tagged = FIXTURE.cases.filter((c) => !c.statusOnly && splitTags(c.response.body).tags !== null);
+  it.each(tagged.map((c) => [c.id, c] as const))("%s", (_id, c) => {
+    const got = answers.get(c.id)!;
+    expectNoMismatch(compareBodies(splitTags(c.response.body).tags, splitTags(got.body).tags), got.body);
+  });
+});
