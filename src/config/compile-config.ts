@@ -94,6 +94,8 @@ export interface Config {
   /** Seconds ahead of / behind now a point's timestamp may be (`maxPast` null: no bound). */
   readonly maxFuture: number;
   readonly maxPast: number | null;
+  /** torus: `""` or `/prefix`: where the Graphite API is served (URL_PREFIX). */
+  readonly urlPrefix: string;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -318,9 +320,20 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     listLimit: c.LIST_LIMIT ?? 10_000,
     maxFuture: c.MAX_FUTURE ?? 86_400,
     maxPast: c.MAX_PAST === undefined ? longestRetention(schemas) : c.MAX_PAST,
+    urlPrefix: urlPrefix(c.URL_PREFIX),
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };
+}
+
+/** `graphite/`, `/graphite` and `/graphite/` are all `/graphite`; empty or `/` is none. Only URL path characters. */
+function urlPrefix(value: string | undefined): string {
+  const trimmed = (value ?? "").replace(/^\/+|\/+$/g, "");
+  if (trimmed === "") return "";
+  if (!/^[A-Za-z0-9._~!$&'()*+,;=:@%/-]+$/.test(trimmed) || trimmed.includes("//")) {
+    invalid("URL_PREFIX", `${q(value)} is not a URL path (e.g. "/graphite")`, value);
+  }
+  return `/${trimmed}`;
 }
 
 export { ErrorCodes };

@@ -67,6 +67,7 @@ export const configShape = z
     LIST_LIMIT: z.number().int().min(1).optional(),
     MAX_FUTURE: z.number().int().min(0).optional(),
     MAX_PAST: z.number().int().min(1).nullable().optional(),
+    URL_PREFIX: z.string().optional(),
   })
   .passthrough();
 

@@ -107,6 +107,8 @@ export interface TorusConfig {
   MAX_FUTURE?: number;
   /** karbon and `/insert`: seconds behind now a timestamp may be; null: no bound. Default: the longest retention (step × steps) of the configured intervals, no bound if one keeps everything. */
   MAX_PAST?: number | null;
+  /** torus: path the Graphite API is served under (`/graphite`: `/graphite/render`, …), as graphite-web's URL_PREFIX. Default none. */
+  URL_PREFIX?: string;
 }
 
 /** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */

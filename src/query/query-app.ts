@@ -3,6 +3,10 @@ import { boundedServerFactory } from "../http/bounded-server.js";
 import type { Logger } from "../logging/logger.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { SeriesCache } from "./cache/series-cache.js";
+import { GRAPHITE_API_ROUTES, graphiteApi } from "./graphite-api/graphite-api.js";
+import type { NameSource, PointSource } from "./graphite-api/graphite-data.js";
+import { ListingNameSource } from "./graphite-api/listing-name-source.js";
+import { DirectPointSource } from "./graphite-api/points/direct-point-source.js";
 import { parseParams } from "./http/form-params.js";
 import { QueryMetrics } from "./http/query-metrics.js";
 import { installServerHooks } from "./http/server-hooks.js";
@@ -24,6 +28,8 @@ export interface QueryAppDeps {
   clock?: () => number;
   /** Keep `/series` responses in the response cache (bounded by QUERY_CACHE/QUERY_CACHE_MB); default true. */
   cache?: boolean;
+  /** What the Graphite API reads names and points through; defaults: a listing of every schema per request, points read from the stores. */
+  graphite?: { names?: NameSource; points?: PointSource };
 }
 
 /**
@@ -46,8 +52,16 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
     serverFactory: boundedServerFactory(initial.http, () => metrics.droppedConnections.inc()),
     routerOptions: { querystringParser: (text: string) => parseParams(text, maxParams()) },
   });
-  installServerHooks(app, { runtime: deps.runtime, metrics, logger: deps.logger ?? null, routes: [...SERIES_API_ROUTES, ...METRICS_API_ROUTES] });
+  // URL_PREFIX is read once, like the socket bounds: routes cannot move on a reload.
+  const prefix = initial.urlPrefix;
+  const graphiteRoutes = GRAPHITE_API_ROUTES.map((r) => r.replace(" /", ` ${prefix}/`));
+  installServerHooks(app, { runtime: deps.runtime, metrics, logger: deps.logger ?? null, routes: [...SERIES_API_ROUTES, ...METRICS_API_ROUTES, ...graphiteRoutes] });
   app.register(seriesApi, { runtime: deps.runtime, writer: deps.writer ?? null, cache: deps.cache === false ? null : new SeriesCache(metrics), clock });
   app.register(metricsApi, { metrics });
+  const names = deps.graphite?.names ?? new ListingNameSource(deps.runtime);
+  const points = deps.graphite?.points ?? new DirectPointSource();
+  // The prefix goes on a wrapping scope: given to graphiteApi itself it would reach its inner plugins twice.
+  app.register(async (scope) => scope.register(graphiteApi, { runtime: deps.runtime, clock, names, points }), { prefix });
+  app.addHook("onClose", async () => names.close());
   return app;
 }

@@ -47,10 +47,10 @@ describe("query plugins", () => {
   });
 
   it("answers an unknown path with a 404 listing every API's routes", async () => {
-    const { status, body } = await f.get("/render?target=a");
+    const { status, body } = await f.get("/nope?target=a");
     expect(status).toBe(404);
     expect(body).toEqual({
-      error: 'unknown command "GET /render" (have GET /series, DELETE /series, GET /list, GET /properties, POST /insert, GET /metrics)',
+      error: 'unknown command "GET /nope" (have GET /series, DELETE /series, GET /list, GET /properties, POST /insert, GET /metrics, GET|POST /render, GET /functions, GET /functions/<name>, GET /version)',
       code: "TORUS_ERR_QUERY_UNKNOWN_COMMAND",
     });
   });

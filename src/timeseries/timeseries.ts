@@ -97,7 +97,8 @@ export class Timeseries {
   readonly label: string;
   private readonly byName = new Map<string, Interval>();
   private readonly writeFunc: WriteFunc;
-  private readonly decodeValue: Decode;
+  /** Stored text (or a count's number) → the value users see: `read_func`, or the default conversion. */
+  readonly decodeValue: Decode;
   private readonly clock: () => number;
 
   constructor(store: Store, options: TimeseriesOptions) {

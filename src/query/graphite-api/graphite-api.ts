@@ -2,7 +2,10 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Runtime } from "../../runtime/runtime.js";
 import { findRoutes } from "./find-routes.js";
 import type { NameSource, PointSource } from "./graphite-data.js";
-import { renderRoutes } from "./render-routes.js";
+import { RENDER_ROUTES, renderRoutes } from "./render-routes.js";
+
+/** What the Graphite API serves, for the 404 message (each under URL_PREFIX when one is set). */
+export const GRAPHITE_API_ROUTES: readonly string[] = [...RENDER_ROUTES];
 
 export interface GraphiteApiOptions {
   /** The live runtime (a reload swaps it; every request reads the current one). */

@@ -1,0 +1,129 @@
+/**
+ * The `/render` bodies, written as graphite-web 1.1.10's render/views.py writes them: `json` (Python's
+ * `json.dumps` with its default separators, NaN as `null`, ±Infinity as `±1e9999`, so the body is strict
+ * JSON), `csv` (Excel dialect, one row per point, the time in the request's zone) and `raw`
+ * (`name,start,end,step|v1,v2,…`, Python reprs).
+ */
+import { consolidateForMaxDataPoints } from "../../graphite/consolidate.js";
+import { datapoints, pyFloat, type Series } from "../../graphite/series.js";
+import { zoneOffsetMs } from "../../time/time-parse.js";
+
+/** Python's `repr(float)`, fast for the common case (JS and Python agree on the digits between 1e-4 and 1e16). */
+export function pyRepr(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e-4 && a < 1e16) return Number.isInteger(v) ? `${v}.0` : String(v);
+  return pyFloat(v);
+}
+
+/** A value in render JSON: NaN is null; ±Infinity is ±1e9999, what graphite-web writes, and still valid JSON. */
+function jsonValue(v: number): string {
+  if (v !== v) return "null";
+  if (v === Infinity) return "1e9999";
+  if (v === -Infinity) return "-1e9999";
+  return pyRepr(v);
+}
+
+/** Python's `json.dumps` of a string: ASCII only, every character outside space..~ escaped. */
+export function pyJsonString(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+export interface JsonOptions {
+  maxDataPoints?: number;
+  noNullPoints?: boolean;
+  /** `pretty=1`: indented two spaces, as graphite-web. */
+  pretty?: boolean;
+}
+
+/** One output series: name, tags and its (consolidated) points. */
+interface Rendered {
+  target: string;
+  tags: Record<string, string>;
+  points: [number, number][];
+}
+
+function rendered(list: Series[], opts: JsonOptions): Rendered[] {
+  const out: Rendered[] = [];
+  const consolidated =
+    opts.maxDataPoints !== undefined
+      ? consolidateForMaxDataPoints(list, opts.maxDataPoints).map((c) => ({ series: c.series, points: c.timestamps.map((t, i): [number, number] => [c.series.values[i], t]) }))
+      : list.map((s) => ({ series: s, points: datapoints(s).map(([v, t]): [number, number] => [v === null ? Number.NaN : v, t]) }));
+  for (const { series, points } of consolidated) {
+    const kept = opts.noNullPoints ? points.filter(([v]) => v === v) : points;
+    if (opts.noNullPoints && kept.length === 0) continue;
+    out.push({ target: series.name, tags: series.tags, points: kept });
+  }
+  return out;
+}
+
+/** `format=json`: an array with one object per series, in target order. */
+export function renderJson(list: Series[], opts: JsonOptions = {}): string {
+  const series = rendered(list, opts);
+  if (opts.pretty) return prettyJson(series);
+  const parts: string[] = [];
+  for (const s of series) {
+    const tags = Object.entries(s.tags).map(([k, v]) => `${pyJsonString(k)}: ${pyJsonString(String(v))}`);
+    let points = "";
+    for (let i = 0; i < s.points.length; i++) {
+      const [v, t] = s.points[i];
+      points += `${i === 0 ? "" : ", "}[${jsonValue(v)}, ${t}]`;
+    }
+    parts.push(`{"target": ${pyJsonString(s.target)}, "tags": {${tags.join(", ")}}, "datapoints": [${points}]}`);
+  }
+  return `[${parts.join(", ")}]`;
+}
+
+function prettyJson(series: Rendered[]): string {
+  const INF = "\u0000inf\u0000";
+  const NINF = "\u0000-inf\u0000";
+  const value = series.map((s) => ({ target: s.target, tags: s.tags, datapoints: s.points.map(([v, t]) => [v !== v ? null : v === Infinity ? INF : v === -Infinity ? NINF : v, t]) }));
+  return JSON.stringify(value, null, 2).replaceAll(JSON.stringify(INF), "1e9999").replaceAll(JSON.stringify(NINF), "-1e9999");
+}
+
+const CSV_SPECIAL = /[",\r\n]/;
+
+/** A field as Python's csv writer (Excel dialect, QUOTE_MINIMAL) writes it. */
+function csvField(s: string): string {
+  return CSV_SPECIAL.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` of a Unix time in an IANA zone. */
+export function wallClock(t: number, tz: string): string {
+  const ms = t * 1000;
+  const d = new Date(ms + zoneOffsetMs(tz, ms));
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${String(d.getUTCFullYear()).padStart(4, "0")}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+/** `format=csv`: `name,YYYY-MM-DD HH:MM:SS,value` per point (an empty value for null), CRLF line ends. */
+export function renderCsv(list: Series[], tz: string): string {
+  let out = "";
+  for (const s of list) {
+    const name = csvField(s.name);
+    for (let i = 0; i < s.values.length; i++) {
+      const v = s.values[i];
+      out += `${name},${wallClock(s.start + i * s.step, tz)},${v !== v ? "" : pyFloatText(v)}\r\n`;
+    }
+  }
+  return out;
+}
+
+function pyFloatText(v: number): string {
+  if (v === Infinity) return "inf";
+  if (v === -Infinity) return "-inf";
+  return pyRepr(v);
+}
+
+/** `format=raw`: `name,start,end,step|v1,v2,…` per series, `None` for null. */
+export function renderRaw(list: Series[]): string {
+  let out = "";
+  for (const s of list) {
+    const values: string[] = new Array(s.values.length);
+    for (let i = 0; i < s.values.length; i++) {
+      const v = s.values[i];
+      values[i] = v !== v ? "None" : pyFloatText(v);
+    }
+    out += `${s.name},${Math.trunc(s.start)},${Math.trunc(s.end)},${Math.trunc(s.step)}|${values.join(",")}\n`;
+  }
+  return out;
+}
