@@ -91,6 +91,8 @@ export interface Config {
   readonly trustProxy: boolean | readonly string[];
   /** torus: most names one `/list` answer carries (LIST_LIMIT). */
   readonly listLimit: number;
+  /** torus: most names one `/metrics/find` or `/metrics/expand` walks (FIND_LIMIT). */
+  readonly findLimit: number;
   /** Seconds ahead of / behind now a point's timestamp may be (`maxPast` null: no bound). */
   readonly maxFuture: number;
   readonly maxPast: number | null;
@@ -318,6 +320,7 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     allowedOrigins,
     trustProxy: c.TRUST_PROXY ?? false,
     listLimit: c.LIST_LIMIT ?? 10_000,
+    findLimit: c.FIND_LIMIT ?? 100_000,
     maxFuture: c.MAX_FUTURE ?? 86_400,
     maxPast: c.MAX_PAST === undefined ? longestRetention(schemas) : c.MAX_PAST,
     urlPrefix: urlPrefix(c.URL_PREFIX),

@@ -65,6 +65,7 @@ export const configShape = z
     ALLOWED_ORIGINS: z.array(z.string().min(1)).optional(),
     TRUST_PROXY: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
     LIST_LIMIT: z.number().int().min(1).optional(),
+    FIND_LIMIT: z.number().int().min(1).optional(),
     MAX_FUTURE: z.number().int().min(0).optional(),
     MAX_PAST: z.number().int().min(1).nullable().optional(),
     URL_PREFIX: z.string().optional(),

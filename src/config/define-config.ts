@@ -103,6 +103,8 @@ export interface TorusConfig {
   TRUST_PROXY?: boolean | readonly string[];
   /** torus: most names one `/list` answer carries (then it pages). Default 10,000. */
   LIST_LIMIT?: number;
+  /** torus: most names one `/metrics/find` or `/metrics/expand` walks; more are left out of the answer. Default 100,000. */
+  FIND_LIMIT?: number;
   /** karbon and `/insert`: seconds ahead of now a timestamp may be. Default 86,400 (a day). */
   MAX_FUTURE?: number;
   /** karbon and `/insert`: seconds behind now a timestamp may be; null: no bound. Default: the longest retention (step × steps) of the configured intervals, no bound if one keeps everything. */

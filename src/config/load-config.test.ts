@@ -144,12 +144,13 @@ describe("loadConfig", () => {
       allowedOrigins: [],
       trustProxy: false,
       listLimit: 10_000,
+      findLimit: 100_000,
     });
     const set = await loadConfig([
       file(
         "mjs",
         `export default { MAX_PARAMS: 50, QUERY_TIMEOUT: 0.5, HTTP_REQUEST_TIMEOUT: 2, HTTP_IDLE_TIMEOUT: 3, HTTP_KEEP_ALIVE_TIMEOUT: 1.5, HTTP_MAX_CONNECTIONS: 7,
-          ALLOW_GET_INSERT: true, ALLOWED_ORIGINS: ["https://Grafana.example.com:8443", "*"], TRUST_PROXY: ["10.0.0.1", "::1"], LIST_LIMIT: 9 };`,
+          ALLOW_GET_INSERT: true, ALLOWED_ORIGINS: ["https://Grafana.example.com:8443", "*"], TRUST_PROXY: ["10.0.0.1", "::1"], LIST_LIMIT: 9, FIND_LIMIT: 11 };`,
       ),
     ]);
     expect(set).toMatchObject({
@@ -160,6 +161,7 @@ describe("loadConfig", () => {
       allowedOrigins: ["https://grafana.example.com:8443", "*"],
       trustProxy: ["10.0.0.1", "::1"],
       listLimit: 9,
+      findLimit: 11,
     });
   });
 

@@ -5,7 +5,6 @@ import type { Runtime } from "../runtime/runtime.js";
 import { SeriesCache } from "./cache/series-cache.js";
 import { GRAPHITE_API_ROUTES, graphiteApi } from "./graphite-api/graphite-api.js";
 import type { NameSource, PointSource } from "./graphite-api/graphite-data.js";
-import { ListingNameSource } from "./graphite-api/listing-name-source.js";
 import { DirectPointSource } from "./graphite-api/points/direct-point-source.js";
 import { parseParams } from "./http/form-params.js";
 import { QueryMetrics } from "./http/query-metrics.js";
@@ -13,6 +12,8 @@ import { installServerHooks } from "./http/server-hooks.js";
 import { METRICS_API_ROUTES, metricsApi } from "./metrics-api/metrics-api.js";
 import type { PointWriter } from "./point-writer.js";
 import { SERIES_API_ROUTES, seriesApi } from "./series-api/series-api.js";
+import { FIND_API_ROUTES } from "./graphite-api/find-routes.js";
+import { StoreNameSource } from "./graphite-api/store-name-source.js";
 
 
 /** What the query app is built from; it never opens stores or listens itself. */
@@ -28,9 +29,12 @@ export interface QueryAppDeps {
   clock?: () => number;
   /** Keep `/series` responses in the response cache (bounded by QUERY_CACHE/QUERY_CACHE_MB); default true. */
   cache?: boolean;
-  /** What the Graphite API reads names and points through; defaults: a listing of every schema per request, points read from the stores. */
+  /** What the Graphite API reads; `names` defaults to the stores' names, refreshed in the background (closed with the app), points to the stores. */
   graphite?: { names?: NameSource; points?: PointSource };
 }
+
+/** Until the read path is wired: every point read fails. */
+const NO_POINTS: PointSource = { read: () => Promise.reject(new Error("no point source")) };
 
 /**
  * The query server (SPEC §5) as a Fastify app that is never listening: the
@@ -54,14 +58,14 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   });
   // URL_PREFIX is read once, like the socket bounds: routes cannot move on a reload.
   const prefix = initial.urlPrefix;
-  const graphiteRoutes = GRAPHITE_API_ROUTES.map((r) => r.replace(" /", ` ${prefix}/`));
+  const graphiteRoutes = [...GRAPHITE_API_ROUTES, ...FIND_API_ROUTES].map((r) => r.replace(" /", ` ${prefix}/`));
   installServerHooks(app, { runtime: deps.runtime, metrics, logger: deps.logger ?? null, routes: [...SERIES_API_ROUTES, ...METRICS_API_ROUTES, ...graphiteRoutes] });
   app.register(seriesApi, { runtime: deps.runtime, writer: deps.writer ?? null, cache: deps.cache === false ? null : new SeriesCache(metrics), clock });
   app.register(metricsApi, { metrics });
-  const names = deps.graphite?.names ?? new ListingNameSource(deps.runtime);
+  const names = deps.graphite?.names ?? new StoreNameSource({ runtime: deps.runtime, logger: deps.logger ?? null, registry: metrics.registry });
+  if (deps.graphite?.names === undefined) app.addHook("onClose", () => names.close());
   const points = deps.graphite?.points ?? new DirectPointSource();
   // The prefix goes on a wrapping scope: given to graphiteApi itself it would reach its inner plugins twice.
   app.register(async (scope) => scope.register(graphiteApi, { runtime: deps.runtime, clock, names, points }), { prefix });
-  app.addHook("onClose", async () => names.close());
   return app;
 }

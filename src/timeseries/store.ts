@@ -4,6 +4,12 @@ import type { WriteBatch } from "./write-batch.js";
 export { TYPE_NAMES, type Namespace, type Row, type TypeName } from "./cells.js";
 import type { Namespace, Row } from "./cells.js";
 
+/** What `listAfter` returns. */
+export interface NameListing {
+  readonly names: string[];
+  readonly next: number;
+}
+
 /** `{ interval: { first, last } }` bucket starts of what a name has stored. */
 export type Properties = Record<string, { first: number; last: number }>;
 
@@ -30,6 +36,13 @@ export interface Store {
   read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]>;
   /** Sorted names that have data in this namespace. */
   list(ns: Namespace): Promise<string[]>;
+  /**
+   * Optional: the names with data in this namespace that were first stored
+   * after the listing that returned `after` (0: every name, unsorted), and
+   * the cursor to pass next time. Lets a reader keep a name list current
+   * without listing everything again.
+   */
+  listAfter?(ns: Namespace, after: number): Promise<NameListing>;
   properties(ns: Namespace, name: string): Promise<Properties>;
   delete(ns: Namespace, name: string): Promise<void>;
   deleteAll(ns: Namespace): Promise<void>;

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { StoreError } from "../../errors.js";
 import type { Cells } from "../../cells.js";
-import type { Namespace, Properties, Row, Store, TypeName } from "../../store.js";
+import type { NameListing, Namespace, Properties, Row, Store, TypeName } from "../../store.js";
 import { typeDef } from "../../types/index.js";
 import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
@@ -189,6 +189,25 @@ export class SqliteStore implements Store {
       return rows.sort();
     } catch (err) {
       this.fail("list", err);
+    }
+  }
+
+  /**
+   * Names ids only grow (an INTEGER PRIMARY KEY assigned inside serialized
+   * write transactions), so "first stored after" is "id above the last
+   * cursor". The cursor is read first: a name committed between the two
+   * statements is listed now and again next time, never missed.
+   */
+  async listAfter(ns: Namespace, after: number): Promise<NameListing> {
+    try {
+      const scope = this.scope(ns.prefix);
+      const next = scope.stmt("maxNameId", () => `SELECT COALESCE(MAX(id), 0) FROM ${scope.table("names")}`).pluck().get() as number;
+      const names = scope.stmt(`listAfter:${ns.type}`, () =>
+        `SELECT n.name FROM ${scope.table("names")} n WHERE n.id > ? AND n.id <= ? AND EXISTS (SELECT 1 FROM ${scope.table(`${ns.type}_keys`)} k WHERE k.name_id = n.id)`,
+      ).pluck().all(after, next) as string[];
+      return { names, next };
+    } catch (err) {
+      this.fail("listAfter", err);
     }
   }
 

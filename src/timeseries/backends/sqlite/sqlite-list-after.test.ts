@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { WriteBatch } from "../../write-batch.js";
+import { Timeseries } from "../../timeseries.js";
+import { SqliteStore } from "./sqlite-store.js";
+
+const NOW = Date.UTC(2026, 2, 1, 12, 0, 0) / 1000;
+const INTERVALS = { minute: { step: 60, steps: 100 } };
+
+describe("sqlite listAfter", () => {
+  const dir = mkdtempSync(join(tmpdir(), "torus-list-after-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function write(ts: Timeseries, names: string[]): Promise<void> {
+    const batch = new WriteBatch();
+    for (const name of names) ts.stage(batch, name, 1, NOW);
+    await ts.store.write(batch);
+  }
+
+  it("lists every name from 0, then only the names first stored since, by this connection or another", async () => {
+    const file = `sqlite:///${join(dir, "names.db")}`;
+    const reader = new SqliteStore(file);
+    const other = new SqliteStore(file);
+    const counts = new Timeseries(reader, { type: "count", intervals: INTERVALS, clock: () => NOW });
+    const theirCounts = new Timeseries(other, { type: "count", intervals: INTERVALS, clock: () => NOW });
+    const gauges = new Timeseries(other, { type: "gauge", intervals: INTERVALS, clock: () => NOW });
+    const scoped = new Timeseries(other, { type: "count", prefix: "p", intervals: INTERVALS, clock: () => NOW });
+    try {
+      const empty = await reader.listAfter(counts.ns, 0);
+      expect(empty.names).toEqual([]);
+
+      await write(counts, ["a.b", "a.c"]);
+      const first = await reader.listAfter(counts.ns, 0);
+      expect(first.names.sort()).toEqual(["a.b", "a.c"]);
+      expect(await reader.listAfter(counts.ns, first.next)).toEqual({ names: [], next: first.next });
+
+      // Rewriting a known name adds nothing; a new name from another connection is listed once.
+      await write(theirCounts, ["a.b", "x.y"]);
+      const second = await reader.listAfter(counts.ns, first.next);
+      expect(second.names).toEqual(["x.y"]);
+      expect(second.next).toBeGreaterThan(first.next);
+
+      // Another type's names (same prefix) are not this namespace's; another prefix is another table.
+      await write(gauges, ["g.only"]);
+      await write(scoped, ["p.only"]);
+      const third = await reader.listAfter(counts.ns, second.next);
+      expect(third.names).toEqual([]);
+      expect((await reader.listAfter(gauges.ns, 0)).names).toEqual(["g.only"]);
+      expect((await reader.listAfter(scoped.ns, 0)).names).toEqual(["p.only"]);
+
+      // From 0 it is the same set as list().
+      expect((await reader.listAfter(counts.ns, 0)).names.sort()).toEqual(await reader.list(counts.ns));
+    } finally {
+      await reader.close();
+      await other.close();
+    }
+  });
+});
