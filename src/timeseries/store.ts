@@ -13,6 +13,26 @@ export interface NameListing {
 /** `{ interval: { first, last } }` bucket starts of what a name has stored. */
 export type Properties = Record<string, { first: number; last: number }>;
 
+/** Buckets of one interval that changed: bucket starts first..last, inclusive. */
+export interface ChangedRange {
+  readonly interval: string;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** The answer of `Store.changesSince`. */
+export interface Changes {
+  /** Where the next call starts from. */
+  readonly cursor: number;
+  /**
+   * Bucket ranges written, deleted or expired after the cursor given (a
+   * range may cover buckets that did not change); null when anything in the
+   * namespace may have changed: a first call, a delete, or a cursor older
+   * than what the store still remembers.
+   */
+  readonly changes: readonly ChangedRange[] | null;
+}
+
 /**
  * A storage backend. It knows five merge primitives (add, add to a cell, add
  * a member, append, keep newest) and nothing of transforms, condensing or
@@ -54,5 +74,13 @@ export interface Store {
    * any other. Readers cache results under it; a store without one is never cached.
    */
   changeToken?(): string;
+  /**
+   * Optional: which buckets of a namespace changed since `cursor` (null: the
+   * first call), by this process or any other. Recorded in the same
+   * transaction as each write, so a reader that asks before it reads and
+   * re-reads what is reported never misses a change. Readers keep buckets
+   * in memory under it; a store without one is read every time.
+   */
+  changesSince?(ns: Namespace, cursor: number | null): Promise<Changes>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { StoreError } from "../../errors.js";
 import type { Cells } from "../../cells.js";
-import type { NameListing, Namespace, Properties, Row, Store, TypeName } from "../../store.js";
+import type { Changes, NameListing, Namespace, Properties, Row, Store, TypeName } from "../../store.js";
 import { typeDef } from "../../types/index.js";
 import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
@@ -10,6 +10,7 @@ import { BLOCK_BUCKETS, READ_COLUMNS, UPSERT } from "./sqlite-schema.js";
 import { RangeTable, Scope, type Fresh, type Range, type Statement } from "./sqlite-scope.js";
 import { blocksBetween, byBucket, rowsOf, storedBlocks, type KeyRow } from "./sqlite-read-rows.js";
 import { CHUNK, RowWriter, sortedCells } from "./sqlite-write-rows.js";
+import { Journal, TouchedBuckets, changesSince } from "./sqlite-changes.js";
 import { WriterThread } from "./sqlite-writer-thread.js";
 import { sqlitePath } from "./sqlite-url.js";
 
@@ -35,6 +36,8 @@ export class SqliteStore implements Store {
   private readonly dataVersion: Statement;
   /** Bumped on each of this connection's writes, deletes and expiries: the other half of the change token. */
   private changes = 0;
+  /** Writes the change journal (see sqlite-changes.ts) inside each write's transaction. */
+  private readonly journal = new Journal();
 
   /**
    * `client_config`: `cache_mb` (page cache, default 64), `busy_timeout` (ms,
@@ -114,20 +117,25 @@ export class SqliteStore implements Store {
       const iv = part.intervals[i];
       const { id: ivId, blockSeconds } = scope.internInterval(iv.name, iv.step.seconds * BLOCK_BUCKETS, fresh);
       const blocks = new Set<number>();
+      const touched = new TouchedBuckets(iv.step.seconds);
       for (const [nameId, perInterval] of byId) {
         const cells = perInterval[i];
         if (!cells || cells.size === 0) continue;
         let first = Infinity;
+        let last = -Infinity;
         let lastBlock = -Infinity;
         for (const sub of cells.keys()) {
           const bucket = iv.bucketOf(sub);
           const block = Math.floor(bucket / blockSeconds);
           if (bucket < first) first = bucket;
+          if (bucket > last) last = bucket;
           if (block > lastBlock) lastBlock = block;
           blocks.add(block);
         }
         this.extendRange(scope, type, ranges, nameId, ivId, first, lastBlock, fresh);
+        touched.add(first, last, () => [...cells.keys()].map((sub) => iv.bucketOf(sub)));
       }
+      for (const [first, last] of touched.ranges()) this.journal.range(scope, type, ivId, first, last);
       // A batch usually spans one or two blocks: emit block by block. A wide backfill goes in name order instead
       // (still correct, only less local) rather than rescanning every cell once per block.
       const ordered = blocks.size <= 4 ? [...blocks].sort((a, b) => a - b) : [Number.NaN];
@@ -251,6 +259,7 @@ export class SqliteStore implements Store {
           for (const b of storedBlocks(next, k.ivId, Math.floor(k.first / k.blockSeconds), k.lastBlock)) del.run(k.ivId, b, nameId);
         }
         scope.stmt(`deleteKeys:${ns.type}`, () => `DELETE FROM ${scope.table(`${ns.type}_keys`)} WHERE name_id = ?`).run(nameId);
+        this.journal.everything(scope, ns.type);
       }).immediate();
       scope.ranges.clear();
       this.writer?.forget();
@@ -266,6 +275,7 @@ export class SqliteStore implements Store {
       const scope = this.scope(ns.prefix);
       this.handle.transaction(() => {
         this.handle.exec(`DELETE FROM ${scope.table(ns.type)}; DELETE FROM ${scope.table(`${ns.type}_keys`)};`);
+        this.journal.everything(scope, ns.type);
       }).immediate();
       scope.ranges.clear();
       this.writer?.forget();
@@ -317,6 +327,7 @@ export class SqliteStore implements Store {
           if (first === null) drop.run(k.nameId, iv.id);
           else setFirst.run(first, k.nameId, iv.id);
         }
+        this.journal.range(scope, ns.type, iv.id, Number.MIN_SAFE_INTEGER, before - 1);
       }).immediate();
       scope.ranges.clear();
       this.writer?.forget();
@@ -334,6 +345,16 @@ export class SqliteStore implements Store {
 
   changeToken(): string {
     return `${this.dataVersion.get() as number}.${this.changes}`;
+  }
+
+  async changesSince(ns: Namespace, cursor: number | null): Promise<Changes> {
+    try {
+      const scope = this.scope(ns.prefix);
+      // One read transaction: the journal's bounds and its rows from the same snapshot.
+      return this.handle.transaction(() => changesSince(scope, ns.type, cursor))();
+    } catch (err) {
+      this.fail("changes", err);
+    }
   }
 
   /** Drop what this process believes about stored ranges (another connection deleted or expired data). */
