@@ -95,3 +95,11 @@ export function splitTags(body: unknown): { body: unknown; tags: unknown[] | nul
     tags: body.map((s) => (s as Record<string, unknown>).tags ?? null),
   };
 }
+
+/** `body` without the given keys at any depth (what capture.py's "drop" did to graphite-web's answer). */
+export function dropKeys(body: unknown, keys: readonly string[]): unknown {
+  if (keys.length === 0) return body;
+  if (Array.isArray(body)) return body.map((b) => dropKeys(b, keys));
+  if (isObject(body)) return Object.fromEntries(Object.entries(body).filter(([k]) => !keys.includes(k)).map(([k, v]) => [k, dropKeys(v, keys)]));
+  return body;
+}
