@@ -167,8 +167,9 @@ async function startTorus(dir: string, db: string): Promise<{ url: string; proc:
   writeFileSync(
     config,
     `export const SCHEMAS = ${JSON.stringify({ app: { type: "gauge", host, match: "^app\\.", intervals }, names: { type: "gauge", host, match: "^f\\.", intervals } })};\n` +
-      // The first two rows read 1,000 × 1,440 points: more than the default bound of 100,000 a request may read.
-      `export const MAX_BUCKETS = 2_000_000;\n`,
+      // The first two rows read 1,000 series × 1,440 points: more than the default bounds of one request
+      // (100 stat names, 100,000 points), which graphite-web does not have.
+      `export const MAX_BUCKETS = 2_000_000;\nexport const MAX_STATS = 10_000;\n`,
   );
   const port = await new Promise<number>((resolve) => {
     const srv = createServer().listen(0, "127.0.0.1", () => {

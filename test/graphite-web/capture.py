@@ -31,6 +31,13 @@ DIFFERENCES = {
 }
 
 
+# Why 1.1.8's answer differs, where it is not the moving-window change (reference section 9).
+NOTES_118 = {
+    "fn-31 nonNegativeDerivative(counters.bytes.total,999)": "1.1.8 and 1.1.10 both raise on a null with maxValue (a 500); "
+    "the response is master's fix, which the reference follows (section 9)",
+}
+
+
 def fetch(base, c):
     data = c.get("body")
     req = urllib.request.Request(base + c["path"], data=data.encode() if data is not None else None, method="POST" if data is not None else "GET")
@@ -117,7 +124,8 @@ def main():
         if v118[c["id"]] != v1110[c["id"]]:
             differing += 1
             entry["graphiteWeb118"] = v118[c["id"]]
-            entry["note"] = "graphite-web 1.1.8 answers differently (kept in graphiteWeb118); the response is 1.1.10's (reference section 9)"
+            entry["note"] = NOTES_118.get(c["id"], "graphite-web 1.1.8 answers differently (kept in graphiteWeb118); the response is 1.1.10's: "
+                                          "the moving-window functions include the current point from 1.1.10 on (reference section 9)")
         if c["id"] in DIFFERENCES:
             entry["torusDiffers"] = DIFFERENCES[c["id"]]
         cases.append(entry)

@@ -1,3 +1,4 @@
+/* global process */
 /**
  * Preloaded (`node --import`) into karbon and torus by the graphite-web side-by-side test: the wall clock starts
  * at TORUS_FAKE_NOW (unix seconds) and runs on from there, as libfaketime does for carbon and graphite-web, so
