@@ -51,6 +51,14 @@ describe("loadConfig", () => {
     expect(c.maxPast).toBeNull();
   });
 
+  it("reads URL_PREFIX as one leading slash and no trailing one; none by default", async () => {
+    const prefixOf = async (body: string) => (await loadConfig([file("mjs", body)])).urlPrefix;
+    expect(await prefixOf(``)).toBe("");
+    expect(await prefixOf(`export const URL_PREFIX = "/";`)).toBe("");
+    expect(await prefixOf(`export const URL_PREFIX = "graphite";`)).toBe("/graphite");
+    expect(await prefixOf(`export const URL_PREFIX = "/tools/graphite/";`)).toBe("/tools/graphite");
+  });
+
   it.each([
     ["mjs", `export const SCHEMAS = { a: { match: "a", intervals: { m: { step: 60 } } } };`],
     ["cjs", `module.exports = { SCHEMAS: { a: { match: "a", intervals: { m: { step: 60 } } } } };`],
@@ -125,6 +133,8 @@ describe("loadConfig", () => {
     ["TRUST_PROXY as a string", `export const TRUST_PROXY = "yes";`, /TRUST_PROXY/],
     ["a TRUST_PROXY entry that is no address", `export const TRUST_PROXY = ["10.0.0.1", "proxy.local"];`, /TRUST_PROXY\[1\]: "proxy.local" is not an IP address/],
     ["zero LIST_LIMIT", `export const LIST_LIMIT = 0;`, /LIST_LIMIT/],
+    ["a URL_PREFIX with a query", `export const URL_PREFIX = "/g?x=1";`, /URL_PREFIX: "\/g\?x=1" is not a URL path/],
+    ["a URL_PREFIX that is no string", `export const URL_PREFIX = 1;`, /URL_PREFIX/],
     ["syntax error", `export const SCHEMAS = {`, /cannot load/],
     ["throws at load", `throw new Error("boom at load");`, /cannot load: .*boom at load/],
   ];

@@ -87,11 +87,13 @@ export function createSeries(init: SeriesInit): Series {
 export function parseTags(name: string): Record<string, string> {
   const i = name.indexOf(";");
   if (i < 0) return { name };
-  const tags: Record<string, string> = { name: name.slice(0, i) };
+  const tags: Record<string, string> = {};
   for (const part of name.slice(i + 1).split(";")) {
     const eq = part.indexOf("=");
     if (eq > 0) tags[part.slice(0, eq)] = part.slice(eq + 1);
   }
+  // Last, as graphite-web's TaggedSeries.parse adds it: render JSON lists the tags in this order.
+  tags.name = name.slice(0, i);
   return tags;
 }
 

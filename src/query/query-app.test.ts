@@ -243,7 +243,7 @@ describe("bad input", () => {
     ["bad boolean", "/series?stat=c.a&format=json&condense=maybe", 400, /condense: expected true\/false\/1\/0\/yes\/no, got "maybe"/],
     ["bad collapse", "/series?stat=c.a&collapse=2", 400, /collapse: expected true\/false/],
     ["empty name in a join", "/series?stat=sum(c.a,)", 400, /empty stat name/],
-    ["unknown command", "/render?target=x", 404, /unknown command "GET \/render"/],
+    ["unknown command", "/graphite?target=x", 404, /unknown command "GET \/graphite"/],
     ["properties without stat", "/properties", 400, /missing parameter "stat"/],
     ["list of an unknown schema", "/list?schema=nope", 404, /unknown schema "nope"/],
     ["insert without value", "POST /insert?stat=c.a", 400, /missing parameter "value"/],

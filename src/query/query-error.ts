@@ -1,3 +1,4 @@
+import { ERROR_CATALOGUE, type ErrorEntry } from "../errors/catalogue.js";
 import { QueryError, QueryErrorCodes } from "../errors/query-error.js";
 import { ErrorCodes, StoreError, TorusError } from "../timeseries/index.js";
 
@@ -30,7 +31,7 @@ export function classifyError(err: unknown): { status: number; code: string; mes
   if (err instanceof StoreError) return { status: 500, code: err.code, message: STORE_FAILED_MESSAGE, detail: err.message };
   if (err instanceof TorusError && USER_CODES.has(err.code)) return { status: 400, code: err.code, message: err.message };
   // Every Graphite code (a target, a time, a pattern, a function's arguments) is the request's mistake.
-  if (err instanceof TorusError && err.code.startsWith("TORUS_ERR_GRAPHITE_")) return { status: 400, code: err.code, message: err.message };
+  if (err instanceof TorusError && (ERROR_CATALOGUE as Record<string, ErrorEntry>)[err.code]?.area === "graphite") return { status: 400, code: err.code, message: err.message };
   const fastify = err as { statusCode?: number; code?: string; message?: string };
   if (typeof fastify?.statusCode === "number" && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     return { status: fastify.statusCode, code: fastify.code ?? QueryErrorCodes.BAD_PARAMETER, message: String(fastify.message) };

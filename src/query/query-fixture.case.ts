@@ -2,9 +2,9 @@ import { pino } from "pino";
 import type { FastifyInstance } from "fastify";
 import { compileConfig, type Config } from "../config/index.js";
 import { Karbon } from "../ingest/karbon.js";
-import { buildRuntime, fixedRuntime } from "../runtime/runtime.js";
+import { buildRuntime, fixedRuntime, type Runtime } from "../runtime/runtime.js";
 import { StoreRegistry } from "../timeseries/index.js";
-import { buildQueryApp } from "./query-app.js";
+import { buildQueryApp, type QueryAppDeps } from "./query-app.js";
 import { pointWriter } from "./point-writer.js";
 
 /** A pinned "now" in the middle of an hour, so minute and hour buckets are easy to compute by hand. */
@@ -58,7 +58,8 @@ export interface Fixture {
   post(url: string): Promise<{ status: number; body: any; text: string }>;
 }
 
-export async function fixture(extra: Record<string, unknown> = {}): Promise<Fixture> {
+/** `graphite`: the Graphite API's sources, built over the fixture's runtime (default: the query app's own). */
+export async function fixture(extra: Record<string, unknown> = {}, graphite?: (runtime: Runtime) => QueryAppDeps["graphite"]): Promise<Fixture> {
   const config = compileConfig(fixtureExports(extra));
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
@@ -66,7 +67,7 @@ export async function fixture(extra: Record<string, unknown> = {}): Promise<Fixt
   const runtime = await buildRuntime(config, registry);
   const karbon = new Karbon({ runtime: fixedRuntime(runtime), logger, clock: () => NOW });
   await karbon.start();
-  const app = buildQueryApp({ runtime: () => runtime, writer: pointWriter(karbon), logger, clock: () => NOW });
+  const app = buildQueryApp({ runtime: () => runtime, writer: pointWriter(karbon), logger, clock: () => NOW, graphite: graphite?.(runtime) });
   const request = async (method: "GET" | "POST", url: string) => {
     const res = await app.inject({ method, url });
     let body: any = null;

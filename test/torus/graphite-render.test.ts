@@ -54,11 +54,15 @@ beforeAll(async () => {
   // Enough names that one glob matches more than MAX_STATS.
   for (let n = 0; n < 150; n++) lines.push(`app.many.n${n} 1 ${base + 7}`);
   await sendTcp(port, `${lines.join("\n")}\n`);
+  // Stored and findable through /render itself (a name index may refresh in the background): the last
+  // names sent, and the last minute's points.
+  const last = MINUTES[MINUTES.length - 1];
   await eventually(async () => {
-    const { body } = await getJson(`${base_url}/list?schema=latency`);
-    return JSON.stringify(body).includes("app.web3.latency") && JSON.stringify(body).includes("app.many.n149");
+    const targets = ["app.many.n149", "app.web3.latency", "stats_counts.web3.logins"].map((t) => `target=${t}`).join("&");
+    // Points of the last two minutes (no login is sent in minute 9).
+    const { status, body } = await getJson(`${base_url}/render?${targets}&from=${last - 61}&until=${last}&format=json`);
+    return status === 200 && body.length === 3 && body[1].datapoints[1][0] === latency(2, 9) && body[2].datapoints[0][0] === logins(2, 8);
   }, 20_000);
-  await eventually(async () => JSON.stringify((await getJson(`${base_url}/list?schema=counts`)).body).includes("stats_counts.web3.logins"), 20_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -90,6 +94,24 @@ describe("Grafana's Graphite data source against karbon + torus", () => {
     expect(r.status).toBe(200);
     const s = Math.floor((now - from) / 2);
     expect(r.text).toBe(`[{"target": "100.0 A", "tags": {"name": "100.0"}, "datapoints": [[100.0, ${from}], [100.0, ${from + s}], [100.0, ${from + 2 * s}]]}]`);
+  });
+
+  it("backend-mode health check: the unwrapped constantLine with maxDataPoints=100", async () => {
+    const r = await render(form([["target", "constantLine(100)"], ["from", now - 3600], ["until", now], ["format", "json"], ["maxDataPoints", 100]]));
+    expect(r.status).toBe(200);
+    expect(r.body.map((s: any) => [s.target, s.datapoints.length])).toEqual([["100.0", 3]]);
+  });
+
+  it("the editor opening: /functions as strict JSON Grafana can parse, /version as semver", async () => {
+    const res = await fetch(`${base_url}/functions`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toMatch(/\bInfinity\b|\bNaN\b/);
+    const list = JSON.parse(text);
+    expect(list.aliasSub.group).toBe("Alias");
+    expect(list.movingAverage.params[1]).toMatchObject({ name: "windowSize", required: true });
+    const version = await fetch(`${base_url}/version`);
+    expect(await version.text()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it("a panel of several targets, Grafana 12 wrapping and absolute from/until, maxDataPoints a panel width", async () => {

@@ -42,7 +42,11 @@ describe("evaluateTargets", () => {
     const out = await evaluateTargets(["x.*", "sumSeries(x.*)", "  "], opts(fetchPath));
     expect(out.map((s) => s.name)).toEqual(["x.a", "x.b", "sumSeries(x.*)"]);
     expect(valuesOf(out[2])).toEqual(expected(1).map((v, i) => v + expected(10)[i]));
-    expect(calls).toEqual([["x.*", FROM, UNTIL], ["x.*", FROM, UNTIL]]);
+    // The same path over the same range is read once per request.
+    expect(calls).toEqual([["x.*", FROM, UNTIL]]);
+    const again = await evaluateTargets(["asPercent(x.*,sumSeries(x.*))"], opts(fetchPath));
+    expect(again.map((s) => s.name)).toEqual(["asPercent(x.a,sumSeries(x.*))", "asPercent(x.b,sumSeries(x.*))"]);
+    expect(calls).toHaveLength(2);
   });
 
   it("a pipe is the nested call", async () => {
@@ -80,7 +84,7 @@ describe("evaluateTargets", () => {
     expect(valuesOf(out[1])).toEqual(expected(30));
     const over = await evaluateTargets(["template(x.$n, n='a')"], opts(fetchPath, { template: { n: "b" } }));
     expect(over[0].name).toBe("x.b");
-    expect(calls.map((c) => c[0])).toEqual(["x.a", "x.b", "x.b"]);
+    expect(calls.map((c) => c[0])).toEqual(["x.a", "x.b", "x.b"]); // three requests: nothing shared between them
   });
 
   it("an unknown function is refused before anything is fetched", async () => {

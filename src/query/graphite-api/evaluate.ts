@@ -35,6 +35,8 @@ type Replacements = Map<string, string | number>;
 interface Shared {
   opts: EvaluateOptions;
   state: { xFilesFactor: number };
+  /** Each (path, range) is read once per request, as graphite-web's prefetch does: later uses get copies. */
+  fetched: Map<string, Promise<Series[]>>;
 }
 
 /**
@@ -42,7 +44,7 @@ interface Shared {
  * parse, a function that does not exist or refuses its arguments is an error (the HTTP layer's 400).
  */
 export async function evaluateTargets(targets: readonly string[], opts: EvaluateOptions): Promise<Series[]> {
-  const shared: Shared = { opts, state: { xFilesFactor: opts.xFilesFactor } };
+  const shared: Shared = { opts, state: { xFilesFactor: opts.xFilesFactor }, fetched: new Map() };
   const out: Series[] = [];
   for (const target of targets) {
     if (target.trim() === "") continue;
@@ -110,7 +112,11 @@ function evaluatePath(shared: Shared, text: string, from: number, until: number,
       expression = expression.replaceAll(`$${name}`, typeof value === "string" ? value : pyText(value));
     }
   }
-  return shared.opts.fetchPath(expression, from, until);
+  const key = `${from}\u0000${until}\u0000${expression}`;
+  let read = shared.fetched.get(key);
+  if (read === undefined) shared.fetched.set(key, (read = shared.opts.fetchPath(expression, from, until)));
+  // Functions never write into their inputs' values, but may set fields on the series objects they are given.
+  return read.then((list) => list.map((x) => ({ ...x, tags: { ...x.tags } })));
 }
 
 /** Python's str() of a template literal: an int plainly, a float as repr. */

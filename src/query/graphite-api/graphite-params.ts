@@ -37,7 +37,7 @@ export class GraphiteParams {
   }
 
   /** Every value, URL values first. */
-  getList(name: string): string[] {
+  all(name: string): string[] {
     return this.values.get(name) ?? [];
   }
 

@@ -246,10 +246,9 @@ export async function readOriginCells(origins: readonly SeriesOrigin[], from: nu
       const first = g.iv.bucketOf(g.start);
       const last = g.iv.bucketOf(g.end - g.step);
       const rows = await waitForStore(g.schema.store.read(g.schema.series.ns, g.names, g.iv.name, first, last), g.schema, ms);
-      // With sub-buckets the points are the subs: keep the rows whose sub lies in the range.
-      const timeOf = g.iv.resolution ? (r: Row) => r[1] : (r: Row) => r[0];
+      // A row's point is its sub-bucket (the bucket itself when the interval has no resolution).
       g.at.forEach((at, i) => {
-        out[at] = (rows[i] ?? []).filter((r) => timeOf(r) >= g.start && timeOf(r) < g.end);
+        out[at] = (rows[i] ?? []).filter((r) => r[1] >= g.start && r[1] < g.end);
       });
     }),
   );

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createSeries, pyFloat } from "../../graphite/series.js";
@@ -41,6 +42,8 @@ describe("renderJson", () => {
     expect(renderJson([s])).toBe('[{"target": "a.b", "tags": {"name": "a.b"}, "datapoints": [[1.0, 60], [null, 120], [1e9999, 180], [-1e9999, 240], [2.5, 300]]}]');
     expect(JSON.parse(renderJson([s]))[0].datapoints[2][0]).toBe(Infinity);
     expect(renderJson([])).toBe("[]");
+    // graphite-web's `if any(data)`: only series without values, no objects at all.
+    expect(renderJson([createSeries({ name: "e", start: 60, step: 60, values: [] })])).toBe("[]");
   });
 
   it("pretty: two-space indent, still strict", () => {
@@ -48,6 +51,18 @@ describe("renderJson", () => {
     expect(text).toContain('\n  {\n    "target": "a.b"');
     expect(text).not.toMatch(/Infinity|NaN/);
     expect(JSON.parse(text)[0].datapoints[1]).toEqual([null, 120]);
+  });
+
+  it("any values: the body is JSON whose datapoints are the series' points (1e9999 reads back as Infinity)", () => {
+    const value = fc.oneof(fc.double(), fc.constant(Number.NaN), fc.constant(-0));
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 30 }), fc.integer({ min: 0, max: 2e9 }), fc.integer({ min: 1, max: 3600 }), (values, start, step) => {
+        const series = createSeries({ name: "x", start, step, values: Float64Array.from(values) });
+        const parsed = JSON.parse(renderJson([series]));
+        const want = values.map((v, i) => [Number.isNaN(v) ? null : v, start + i * step]);
+        expect(parsed[0].datapoints).toEqual(want);
+      }),
+    );
   });
 
   it("noNullPoints keeps non-null points and drops a series left empty", () => {
@@ -74,4 +89,33 @@ describe("csv and raw", () => {
     const s = createSeries({ name: "a", start: 60, end: 240, step: 60, values: [1, null, 0.5] });
     expect(renderRaw([s, s])).toBe("a,60,240,60|1.0,None,0.5\na,60,240,60|1.0,None,0.5\n");
   });
+});
+
+describe("graphite-web's own writers (fixtures/render-views.json, from test/graphite-oracle/render-views.py)", () => {
+  interface Case {
+    format: "json" | "csv" | "raw";
+    series: number[];
+    options: { maxDataPoints?: number; noNullPoints?: boolean; jsonp?: string; tz?: string };
+    contentType: string;
+    body: string;
+  }
+  const fixture = JSON.parse(readFileSync(new URL("./fixtures/render-views.json", import.meta.url), "utf8")) as {
+    series: Array<{ name: string; start: number; end: number; step: number; values: Array<number | string | null> }>;
+    cases: Case[];
+  };
+  const decode = (v: number | string | null) => (v === "inf" ? Infinity : v === "-inf" ? -Infinity : (v as number | null));
+  const build = (which: number[]) => which.map((i) => fixture.series[i]).map((s) => createSeries({ ...s, values: s.values.map(decode) }));
+  for (const c of fixture.cases) {
+    it(`${c.format} ${JSON.stringify(c.options)}: the same text`, () => {
+      const list = build(c.series);
+      let body: string;
+      if (c.format === "csv") body = renderCsv(list, c.options.tz ?? "UTC");
+      else if (c.format === "raw") body = renderRaw(list);
+      else {
+        body = renderJson(list, { maxDataPoints: c.options.maxDataPoints, noNullPoints: c.options.noNullPoints });
+        if (c.options.jsonp) body = `${c.options.jsonp}(${body})`;
+      }
+      expect(body).toBe(c.body);
+    });
+  }
 });

@@ -5,7 +5,7 @@
  * (`name,start,end,step|v1,v2,…`, Python reprs).
  */
 import { consolidateForMaxDataPoints } from "../../graphite/consolidate.js";
-import { datapoints, pyFloat, type Series } from "../../graphite/series.js";
+import { pyFloat, type Series } from "../../graphite/series.js";
 import { zoneOffsetMs } from "../../time/time-parse.js";
 
 /** Python's `repr(float)`, fast for the common case (JS and Python agree on the digits between 1e-4 and 1e16). */
@@ -35,48 +35,86 @@ export interface JsonOptions {
   pretty?: boolean;
 }
 
-/** One output series: name, tags and its (consolidated) points. */
+/** One output series: its (consolidated) values, point `i` at `start + i·step`; with `keep`, only those points. */
 interface Rendered {
   target: string;
   tags: Record<string, string>;
-  points: [number, number][];
+  values: Float64Array;
+  count: number;
+  start: number;
+  step: number;
+  keep?: number[];
 }
 
 function rendered(list: Series[], opts: JsonOptions): Rendered[] {
-  const out: Rendered[] = [];
-  const consolidated =
+  const all: Rendered[] =
     opts.maxDataPoints !== undefined
-      ? consolidateForMaxDataPoints(list, opts.maxDataPoints).map((c) => ({ series: c.series, points: c.timestamps.map((t, i): [number, number] => [c.series.values[i], t]) }))
-      : list.map((s) => ({ series: s, points: datapoints(s).map(([v, t]): [number, number] => [v === null ? Number.NaN : v, t]) }));
-  for (const { series, points } of consolidated) {
-    const kept = opts.noNullPoints ? points.filter(([v]) => v === v) : points;
-    if (opts.noNullPoints && kept.length === 0) continue;
-    out.push({ target: series.name, tags: series.tags, points: kept });
+      ? consolidateForMaxDataPoints(list, opts.maxDataPoints).map(({ series, timestamps }) => ({
+          target: series.name,
+          tags: series.tags,
+          values: series.values,
+          count: Math.min(series.values.length, timestamps.length),
+          start: timestamps.length ? timestamps[0] : series.start,
+          step: series.step,
+        }))
+      : list.map((s) => ({
+          target: s.name,
+          tags: s.tags,
+          values: s.values,
+          // graphite-web's datapoints(): values paired with start, start+step, … up to end inclusive.
+          count: s.step > 0 ? Math.max(0, Math.min(s.values.length, Math.floor((s.end - s.start) / s.step) + 1)) : s.values.length,
+          start: s.start,
+          step: s.step,
+        }));
+  if (!opts.noNullPoints) return all;
+  const out: Rendered[] = [];
+  for (const r of all) {
+    const keep: number[] = [];
+    for (let i = 0; i < r.count; i++) if (r.values[i] === r.values[i]) keep.push(i);
+    if (keep.length > 0) out.push({ ...r, keep });
   }
   return out;
 }
 
-/** `format=json`: an array with one object per series, in target order. */
+/**
+ * `format=json`: an array with one object per series, in target order. The series of a panel share
+ * their timestamps, so each grid's `, <t>]` texts are made once per answer.
+ */
 export function renderJson(list: Series[], opts: JsonOptions = {}): string {
+  // graphite-web's `if any(data)`: series without a single value make an empty answer.
+  if (!list.some((s) => s.values.length > 0)) return "[]";
   const series = rendered(list, opts);
   if (opts.pretty) return prettyJson(series);
-  const parts: string[] = [];
-  for (const s of series) {
-    const tags = Object.entries(s.tags).map(([k, v]) => `${pyJsonString(k)}: ${pyJsonString(String(v))}`);
+  const grids = new Map<string, string[]>();
+  let out = "[";
+  for (let n = 0; n < series.length; n++) {
+    const s = series[n];
+    const key = `${s.start}:${s.step}`;
+    let times = grids.get(key);
+    if (times === undefined) grids.set(key, (times = []));
+    for (let i = times.length; i < s.count; i++) times.push(`, ${s.start + i * s.step}]`);
+    let tags = "";
+    for (const [k, v] of Object.entries(s.tags)) tags += `${tags ? ", " : ""}${pyJsonString(k)}: ${pyJsonString(String(v))}`;
     let points = "";
-    for (let i = 0; i < s.points.length; i++) {
-      const [v, t] = s.points[i];
-      points += `${i === 0 ? "" : ", "}[${jsonValue(v)}, ${t}]`;
-    }
-    parts.push(`{"target": ${pyJsonString(s.target)}, "tags": {${tags.join(", ")}}, "datapoints": [${points}]}`);
+    const { values, keep } = s;
+    if (keep) for (let j = 0; j < keep.length; j++) points += (j === 0 ? "[" : ", [") + jsonValue(values[keep[j]]) + times[keep[j]];
+    else for (let i = 0; i < s.count; i++) points += (i === 0 ? "[" : ", [") + jsonValue(values[i]) + times[i];
+    out += `${n === 0 ? "" : ", "}{"target": ${pyJsonString(s.target)}, "tags": {${tags}}, "datapoints": [${points}]}`;
   }
-  return `[${parts.join(", ")}]`;
+  return `${out}]`;
 }
 
 function prettyJson(series: Rendered[]): string {
   const INF = "\u0000inf\u0000";
   const NINF = "\u0000-inf\u0000";
-  const value = series.map((s) => ({ target: s.target, tags: s.tags, datapoints: s.points.map(([v, t]) => [v !== v ? null : v === Infinity ? INF : v === -Infinity ? NINF : v, t]) }));
+  const value = series.map((s) => {
+    const datapoints: unknown[] = [];
+    for (const i of s.keep ?? Array.from({ length: s.count }, (_, k) => k)) {
+      const v = s.values[i];
+      datapoints.push([v !== v ? null : v === Infinity ? INF : v === -Infinity ? NINF : v, s.start + i * s.step]);
+    }
+    return { target: s.target, tags: s.tags, datapoints };
+  });
   return JSON.stringify(value, null, 2).replaceAll(JSON.stringify(INF), "1e9999").replaceAll(JSON.stringify(NINF), "-1e9999");
 }
 

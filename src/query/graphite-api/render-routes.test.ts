@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MINUTE, NOW, fixture, type Fixture } from "../query-fixture.case.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import { ListingNameSource } from "./listing-name-source.js";
+
+// Names listed afresh on every request: what was just inserted is findable at once.
+const listing = (runtime: Runtime) => ({ names: new ListingNameSource(() => runtime) });
 
 // Points of the fixture's minute interval (step 60): the whisper range (from, until] with until = NOW.
 const M = MINUTE(NOW);
@@ -8,7 +13,7 @@ const range = `from=${FROM}&until=${NOW}&now=${NOW}`;
 
 let f: Fixture;
 beforeAll(async () => {
-  f = await fixture({ MAX_STATS: 20 });
+  f = await fixture({ MAX_STATS: 20 }, listing);
   await f.send([
     ["c.a", 3, NOW - 120],
     ["c.a", 4, NOW - 60],
@@ -254,7 +259,7 @@ describe("/functions and /version", () => {
 
 describe("URL_PREFIX", () => {
   it("serves the Graphite API under the prefix and leaves /series at the root", async () => {
-    const g = await fixture({ URL_PREFIX: "graphite/" });
+    const g = await fixture({ URL_PREFIX: "graphite/" }, listing);
     try {
       await g.send([["c.a", 3, NOW - 120]]);
       const r = await g.get(`/graphite/render?target=c.a&${range}`);

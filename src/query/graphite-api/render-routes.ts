@@ -53,7 +53,7 @@ export const renderRoutes: FastifyPluginAsync<GraphiteApiOptions> = async (app, 
   const render = async (req: FastifyRequest, reply: FastifyReply) => {
     const runtime = deps.runtime();
     const params = GraphiteParams.of(req, runtime.config.maxParams);
-    const targets = params.getList("target").length > 0 ? params.getList("target") : params.getList("target[]");
+    const targets = params.all("target").length > 0 ? params.all("target") : params.all("target[]");
     const format = parseFormat(params);
     const maxDataPoints = parseMaxDataPoints(params.get("maxDataPoints"));
     const xFilesFactor = parseXFilesFactor(params.get("xFilesFactor"));
