@@ -60,9 +60,10 @@ export interface Store {
    * Optional: the names with data in this namespace that were first stored
    * after the listing that returned `after` (0: every name, unsorted), and
    * the cursor to pass next time. Lets a reader keep a name list current
-   * without listing everything again.
+   * without listing everything again. With `limit`, at most that many
+   * names: a page, the next one starting at `next`.
    */
-  listAfter?(ns: Namespace, after: number): Promise<NameListing>;
+  listAfter?(ns: Namespace, after: number, limit?: number): Promise<NameListing>;
   properties(ns: Namespace, name: string): Promise<Properties>;
   delete(ns: Namespace, name: string): Promise<void>;
   deleteAll(ns: Namespace): Promise<void>;

@@ -1,16 +1,15 @@
 /**
  * The find endpoints over a real app and a real SQLite store, checked
- * against a model of graphite-web 1.1.10's find view written here from its
- * source (metrics/views.py and the standard finder): every stored name is
- * matched node by node with a glob turned into a regular expression, and
- * the answer is built the way the view builds it.
+ * against a model of graphite-web 1.1.10's find view (test/helpers/find-model.ts).
  */
-import type { FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileConfig } from "../../config/index.js";
 import { buildRuntime, type Runtime } from "../../runtime/runtime.js";
 import { StoreRegistry, WriteBatch } from "../../timeseries/index.js";
 import { buildQueryApp } from "../query-app.js";
+import { findModel, treeModel } from "../../../test/helpers/find-model.js";
+import { findRoutes } from "./find-routes.js";
 import { StoreNameSource } from "./store-name-source.js";
 
 const NOW = 1_800_000_000;
@@ -30,102 +29,8 @@ const NAMES = [
   "disk.used;dc=east",
 ];
 
-/** Brace expansion, then fnmatch per node (reference §3.1). */
-function globToRegExps(node: string): RegExp[] {
-  const expand = (s: string): string[] => {
-    const open = s.indexOf("{");
-    if (open === -1) return [s];
-    let depth = 0;
-    for (let i = open; i < s.length; i++) {
-      if (s[i] === "{") depth++;
-      else if (s[i] === "}" && --depth === 0) {
-        const inner = s.slice(open + 1, i);
-        const parts: string[] = [];
-        let d = 0;
-        let start = 0;
-        for (let j = 0; j < inner.length; j++) {
-          if (inner[j] === "{") d++;
-          else if (inner[j] === "}") d--;
-          else if (inner[j] === "," && d === 0) {
-            parts.push(inner.slice(start, j));
-            start = j + 1;
-          }
-        }
-        parts.push(inner.slice(start));
-        return parts.flatMap((p) => expand(s.slice(0, open) + p + s.slice(i + 1)));
-      }
-    }
-    return [s];
-  };
-  return expand(node).map((p) => {
-    let re = "";
-    for (let i = 0; i < p.length; i++) {
-      const c = p[i];
-      if (c === "*") re += ".*";
-      else if (c === "?") re += ".";
-      else if (c === "[") {
-        const close = p.indexOf("]", i + 1);
-        let set = p.slice(i + 1, close);
-        if (set.startsWith("!")) set = `^${set.slice(1)}`;
-        re += `[${set}]`;
-        i = close;
-      } else re += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    }
-    return new RegExp(`^${re}$`);
-  });
-}
-
-interface ModelNode {
-  path: string;
-  name: string;
-  isLeaf: boolean;
-}
-
-/** The finder's nodes for a query: for each matching path, its branch node first, then its leaf node; sorted by name (stable). */
-function modelFind(query: string, leavesOnly = false): ModelNode[] {
-  const names = NAMES.filter((n) => !n.includes(";"));
-  const pattern = query.split(".").map(globToRegExps);
-  const depth = pattern.length;
-  const paths = new Map<string, { leaf: boolean; branch: boolean }>();
-  for (const name of names) {
-    const parts = name.split(".");
-    if (parts.length < depth) continue;
-    const prefix = parts.slice(0, depth);
-    if (!prefix.every((p, i) => pattern[i].some((re) => re.test(p)))) continue;
-    const path = prefix.join(".");
-    const seen = paths.get(path) ?? { leaf: false, branch: false };
-    if (parts.length === depth) seen.leaf = true;
-    else seen.branch = true;
-    paths.set(path, seen);
-  }
-  const nodes: ModelNode[] = [];
-  for (const path of [...paths.keys()].sort()) {
-    const name = path.split(".").pop()!;
-    const { leaf, branch } = paths.get(path)!;
-    if (branch && !leavesOnly) nodes.push({ path, name, isLeaf: false });
-    if (leaf) nodes.push({ path, name, isLeaf: true });
-  }
-  return nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-function modelTree(query: string, opts: { wildcards?: boolean; leavesOnly?: boolean } = {}) {
-  const nodes = modelFind(query, opts.leavesOnly);
-  const base = query.includes(".") ? query.slice(0, query.lastIndexOf(".") + 1) : "";
-  const out: unknown[] = [];
-  const branch = { allowChildren: 1, expandable: 1, leaf: 0 };
-  const leaf = { allowChildren: 0, expandable: 0, leaf: 1 };
-  if (nodes.length > 1 && opts.wildcards) out.push({ text: "*", id: `${base}*`, ...(nodes.some((n) => !n.isLeaf) ? branch : leaf) });
-  const found = new Set<string>();
-  const bs: unknown[] = [];
-  const ls: unknown[] = [];
-  for (const n of nodes) {
-    if (found.has(n.name)) continue;
-    found.add(n.name);
-    const text = decodeURIComponent(n.name.replaceAll("+", " "));
-    (n.isLeaf ? ls : bs).push({ text, id: base + n.name, ...(n.isLeaf ? leaf : branch) });
-  }
-  return [...out, ...bs, ...ls];
-}
+const modelFind = (query: string, leavesOnly = false) => findModel(NAMES, query, leavesOnly);
+const modelTree = (query: string, opts: { wildcards?: boolean; leavesOnly?: boolean } = {}) => treeModel(NAMES, query, opts);
 
 let app: FastifyInstance;
 let runtime: Runtime;
@@ -196,6 +101,14 @@ describe("/metrics/find treejson", () => {
     expect((await call("POST", "/metrics/find?query=servers.*", "query=test.*")).body).toEqual(modelTree("test.*"));
   });
 
+  it("a form body with a charset, and the trailing-slash paths graphite-web serves", async () => {
+    const res = await app.inject({ method: "POST", url: "/metrics/find", payload: "query=servers.{web1,db1}.cpu.*", headers: { "content-type": "application/x-www-form-urlencoded; charset=UTF-8" } });
+    expect(JSON.parse(res.body)).toEqual(modelTree("servers.{web1,db1}.cpu.*"));
+    expect((await call("GET", "/metrics/find/?query=servers.*")).body).toEqual(modelTree("servers.*"));
+    expect((await call("POST", "/metrics/", "query=servers.*")).body).toEqual(modelTree("servers.*"));
+    expect((await call("GET", "/metrics/expand/?query=top")).body).toEqual({ results: ["top"] });
+  });
+
   it("leaves tagged names out", async () => {
     expect((await call("GET", "/metrics/find?query=disk.*")).body).toEqual([]);
   });
@@ -236,6 +149,20 @@ describe("/metrics/find other formats", () => {
     expect(prom.status).toBe(200);
     expect(prom.text).toContain("torus_requests_total");
     expect(prom.text).toMatch(/torus_requests_total\{command="find",status="200"\} \d+/);
+  });
+});
+
+describe("under a URL prefix", () => {
+  it("GET <prefix>/metrics is find, with or without the query in the URL", async () => {
+    const prefixed = Fastify();
+    await prefixed.register(findRoutes, { prefix: "/graphite", runtime: () => runtime, clock: () => NOW, names, points: { read: async () => [] } });
+    try {
+      expect(JSON.parse((await prefixed.inject("/graphite/metrics?query=servers.*")).body)).toEqual(modelTree("servers.*"));
+      expect(JSON.parse((await prefixed.inject("/graphite/metrics/find?query=test.*")).body)).toEqual(modelTree("test.*"));
+      expect((await prefixed.inject("/graphite/metrics")).statusCode).not.toBe(404);
+    } finally {
+      await prefixed.close();
+    }
   });
 });
 

@@ -32,17 +32,17 @@ class WrappedStore implements Store {
   down = false;
   delayMs = 0;
   changeToken?: () => string;
-  listAfter?: (ns: Namespace, after: number) => Promise<{ names: string[]; next: number }>;
+  listAfter?: (ns: Namespace, after: number, limit?: number) => Promise<{ names: string[]; next: number }>;
 
   constructor(private readonly inner: Store, opts: { token?: boolean | string; incremental?: boolean }) {
     if (opts.token === true) this.changeToken = () => inner.changeToken!();
     else if (typeof opts.token === "string") this.changeToken = () => opts.token as string;
     if (opts.incremental) {
-      this.listAfter = async (ns, after) => {
+      this.listAfter = async (ns, after, limit) => {
         this.lists++;
         if (after === 0) this.fullLists++;
         if (this.down) throw new Error("store is down");
-        return inner.listAfter!(ns, after);
+        return inner.listAfter!(ns, after, limit);
       };
     }
   }

@@ -59,6 +59,9 @@ interface Group {
 
 class ListingTimeout extends Error {}
 
+/** Names per `listAfter` page (about 15 ms of work for SQLite). */
+const PAGE = 20_000;
+
 function metric<T>(registry: Registry | null | undefined, name: string, make: (registers: Registry[]) => T): T {
   const known = registry?.getSingleMetric(name);
   return (known as T | undefined) ?? make(registry ? [registry] : []);
@@ -74,6 +77,8 @@ export class StoreNameSource implements NameSource {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
+  private fullCount = 0;
+  private incrementalCount = 0;
   private readonly firstPass: Promise<void>;
   private firstPassDone!: () => void;
   private readonly refreshes: Counter<"kind">;
@@ -109,6 +114,19 @@ export class StoreNameSource implements NameSource {
     this.timer = null;
     this.firstPassDone();
     await this.running;
+  }
+
+  /** Make the next check list every store in full, whatever the pacing says (benchmarks, tests). */
+  forceFullListing(): void {
+    for (const g of this.groups.values()) {
+      g.nextFullAt = 0;
+      g.token = undefined;
+    }
+  }
+
+  /** Full and incremental listings done so far (all groups). */
+  listings(): { full: number; incremental: number } {
+    return { full: this.fullCount, incremental: this.incrementalCount };
   }
 
   /** One check of every listing, then the next is scheduled. */
@@ -168,10 +186,9 @@ export class StoreNameSource implements NameSource {
         const gap = Math.max(this.checkMs, cost / this.share);
         g.nextFullAt = started + (incremental && token !== undefined ? Math.max(this.fullEveryMs, gap) : gap);
       } else if (incremental && g.cursor !== null) {
-        const listing = await this.bounded(g, g.store.listAfter!(g.ns, g.cursor));
-        if (listing.names.length > 0) this.names.add(listing.names, g.key);
-        g.cursor = listing.next;
+        g.cursor = await this.pages(g, g.cursor, (names) => void this.names.add(names, g.key));
         this.refreshes.labels("incremental").inc();
+        this.incrementalCount++;
       } else {
         return; // no cheap way: wait for the paced full listing (the token stays old, so it is seen then)
       }
@@ -190,13 +207,33 @@ export class StoreNameSource implements NameSource {
 
   private async full(g: Group, incremental: boolean): Promise<void> {
     if (incremental) {
-      const listing = await this.bounded(g, g.store.listAfter!(g.ns, 0));
-      await this.names.replaceAsync(g.key, listing.names);
-      g.cursor = listing.next;
+      const all: string[] = [];
+      const cursor = await this.pages(g, 0, (names) => {
+        for (const name of names) all.push(name);
+      });
+      await this.names.replaceAsync(g.key, all);
+      g.cursor = cursor;
     } else {
       await this.names.replaceAsync(g.key, await this.bounded(g, g.store.list(g.ns)));
     }
     this.refreshes.labels("full").inc();
+    this.fullCount++;
+  }
+
+  /**
+   * `listAfter` page by page from `after`, each page handed to `take`, the
+   * event loop turning between pages: one query reading a million names
+   * would hold it for most of a second. Returns the cursor after the last page.
+   */
+  private async pages(g: Group, after: number, take: (names: string[]) => void): Promise<number> {
+    let cursor = after;
+    for (;;) {
+      const page = await this.bounded(g, g.store.listAfter!(g.ns, cursor, PAGE));
+      if (page.names.length > 0) take(page.names);
+      cursor = page.next;
+      if (page.names.length < PAGE || this.closed) return cursor;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /** The listing, or a ListingTimeout after `timeoutMs`; a timed-out listing blocks its group until it settles. */

@@ -52,6 +52,26 @@ describe("sqlite listAfter", () => {
 
       // From 0 it is the same set as list().
       expect((await reader.listAfter(counts.ns, 0)).names.sort()).toEqual(await reader.list(counts.ns));
+
+      // Pages: every name once, in the order stored, and the last page's cursor is the full listing's.
+      const more = Array.from({ length: 25 }, (_, i) => `m.n${i}`);
+      await write(counts, more);
+      const whole = await reader.listAfter(counts.ns, 0);
+      const paged: string[] = [];
+      let cursor = 0;
+      let pages = 0;
+      for (;;) {
+        const page = await reader.listAfter(counts.ns, cursor, 10);
+        expect(page.names.length).toBeLessThanOrEqual(10);
+        paged.push(...page.names);
+        cursor = page.next;
+        pages++;
+        if (page.names.length < 10) break;
+      }
+      expect(paged).toEqual(whole.names);
+      expect(new Set(paged).size).toBe(paged.length);
+      expect(pages).toBe(Math.floor(whole.names.length / 10) + 1);
+      expect(cursor).toBe(whole.next);
     } finally {
       await reader.close();
       await other.close();

@@ -203,17 +203,19 @@ export class SqliteStore implements Store {
   /**
    * Names ids only grow (an INTEGER PRIMARY KEY assigned inside serialized
    * write transactions), so "first stored after" is "id above the last
-   * cursor". The cursor is read first: a name committed between the two
-   * statements is listed now and again next time, never missed.
+   * cursor". The newest id is read first: a name committed between the two
+   * statements is listed now and again next time, never missed. A page
+   * (`limit`) ends at the last id it holds.
    */
-  async listAfter(ns: Namespace, after: number): Promise<NameListing> {
+  async listAfter(ns: Namespace, after: number, limit?: number): Promise<NameListing> {
     try {
       const scope = this.scope(ns.prefix);
-      const next = scope.stmt("maxNameId", () => `SELECT COALESCE(MAX(id), 0) FROM ${scope.table("names")}`).pluck().get() as number;
-      const names = scope.stmt(`listAfter:${ns.type}`, () =>
-        `SELECT n.name FROM ${scope.table("names")} n WHERE n.id > ? AND n.id <= ? AND EXISTS (SELECT 1 FROM ${scope.table(`${ns.type}_keys`)} k WHERE k.name_id = n.id)`,
-      ).pluck().all(after, next) as string[];
-      return { names, next };
+      const newest = scope.stmt("maxNameId", () => `SELECT COALESCE(MAX(id), 0) FROM ${scope.table("names")}`).pluck().get() as number;
+      const rows = scope.stmt(`listAfter:${ns.type}`, () =>
+        `SELECT n.id, n.name FROM ${scope.table("names")} n WHERE n.id > ? AND n.id <= ? AND EXISTS (SELECT 1 FROM ${scope.table(`${ns.type}_keys`)} k WHERE k.name_id = n.id) ORDER BY n.id LIMIT ?`,
+      ).raw(true).all(after, newest, limit ?? -1) as Array<[number, string]>;
+      const full = limit !== undefined && rows.length >= limit;
+      return { names: rows.map((r) => r[1]), next: full ? rows[rows.length - 1][0] : Math.max(after, newest) };
     } catch (err) {
       this.fail("listAfter", err);
     }
