@@ -73,6 +73,8 @@ export interface Config {
   /** `/series` response cache bounds: entries (0: off) and bytes. */
   readonly queryCache: number;
   readonly queryCacheBytes: number;
+  /** POINT_WINDOW_MB in bytes: the Graphite API's in-memory window of points (0: read the stores every time). */
+  readonly pointWindowBytes: number;
   /** Most stat names one `/series` request reads (MAX_STATS). */
   readonly maxStats: number;
   /** Most bytes of one `/series` response (MAX_RESPONSE_MB). */
@@ -306,6 +308,7 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     timezone: c.TIMEZONE ?? "UTC",
     queryCache: c.QUERY_CACHE ?? 10_000,
     queryCacheBytes: Math.round((c.QUERY_CACHE_MB ?? 64) * 1024 * 1024),
+    pointWindowBytes: Math.round((c.POINT_WINDOW_MB ?? 256) * 1024 * 1024),
     maxStats: c.MAX_STATS ?? 100,
     maxResponseBytes: Math.round((c.MAX_RESPONSE_MB ?? 32) * 1024 * 1024),
     maxParams: c.MAX_PARAMS ?? 1000,

@@ -53,6 +53,7 @@ export const configShape = z
     TIMEZONE: z.string().min(1).optional(),
     QUERY_CACHE: z.number().int().min(0).optional(),
     QUERY_CACHE_MB: z.number().min(0).optional(),
+    POINT_WINDOW_MB: z.number().min(0).optional(),
     MAX_STATS: z.number().int().min(1).optional(),
     MAX_RESPONSE_MB: z.number().positive().finite().optional(),
     MAX_PARAMS: z.number().int().min(1).optional(),

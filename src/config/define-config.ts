@@ -79,6 +79,8 @@ export interface TorusConfig {
   QUERY_CACHE?: number;
   /** torus: most megabytes of response text the cache keeps. Default 64. */
   QUERY_CACHE_MB?: number;
+  /** torus: most megabytes of recent points the Graphite API keeps in memory per process (0 disables). Default 256. */
+  POINT_WINDOW_MB?: number;
   /** torus: most stat names one `/series` request reads (each name of a join counts). Default 100. */
   MAX_STATS?: number;
   /** torus: most megabytes of one `/series` response. Default 32. */

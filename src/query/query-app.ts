@@ -5,7 +5,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import { SeriesCache } from "./cache/series-cache.js";
 import { GRAPHITE_API_ROUTES, graphiteApi } from "./graphite-api/graphite-api.js";
 import type { NameSource, PointSource } from "./graphite-api/graphite-data.js";
-import { DirectPointSource } from "./graphite-api/points/direct-point-source.js";
+import { windowedPoints } from "./graphite-api/points/windowed-point-source.js";
 import { parseParams } from "./http/form-params.js";
 import { QueryMetrics } from "./http/query-metrics.js";
 import { installServerHooks } from "./http/server-hooks.js";
@@ -29,12 +29,9 @@ export interface QueryAppDeps {
   clock?: () => number;
   /** Keep `/series` responses in the response cache (bounded by QUERY_CACHE/QUERY_CACHE_MB); default true. */
   cache?: boolean;
-  /** What the Graphite API reads; `names` defaults to the stores' names, refreshed in the background (closed with the app), points to the stores. */
+  /** What the Graphite API reads; `names` defaults to the stores' names, refreshed in the background (closed with the app), points to a window of recent points kept in memory (POINT_WINDOW_MB). */
   graphite?: { names?: NameSource; points?: PointSource };
 }
-
-/** Until the read path is wired: every point read fails. */
-const NO_POINTS: PointSource = { read: () => Promise.reject(new Error("no point source")) };
 
 /**
  * The query server (SPEC §5) as a Fastify app that is never listening: the
@@ -64,7 +61,8 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   app.register(metricsApi, { metrics });
   const names = deps.graphite?.names ?? new StoreNameSource({ runtime: deps.runtime, logger: deps.logger ?? null, registry: metrics.registry });
   if (deps.graphite?.names === undefined) app.addHook("onClose", () => names.close());
-  const points = deps.graphite?.points ?? new DirectPointSource();
+  const points = deps.graphite?.points ?? windowedPoints(deps.runtime);
+  app.addHook("onClose", async () => points.clear?.());
   // The prefix goes on a wrapping scope: given to graphiteApi itself it would reach its inner plugins twice.
   app.register(async (scope) => scope.register(graphiteApi, { runtime: deps.runtime, clock, names, points }), { prefix });
   return app;

@@ -42,11 +42,15 @@ export async function storesUnderTest(): Promise<StoreUnderTest[]> {
 /** `minute`: plain minute buckets; `hour`: hour buckets with minute sub-buckets. No retention, so old points stay. */
 export const INTERVALS = { minute: { step: 60 }, hour: { step: "1h", resolution: 60 } } as const;
 
-/** One schema per type (`<type>s`, matching `<type>.`) under prefixes unique to this run. */
-export async function pointRuntime(url: string, tag: string, intervals: Record<string, unknown> = INTERVALS): Promise<Runtime> {
+/** Configuration exports: one schema per type (`<type>s`, matching `<type>.`) under prefixes unique to this run. */
+export function pointExports(url: string, tag: string, intervals: Record<string, unknown> = INTERVALS): Record<string, unknown> {
   const run = `gw${tag}${process.pid}${Date.now().toString(36)}`;
-  const SCHEMAS = Object.fromEntries(TYPE_NAMES.map((type) => [`${type}s`, { type, match: `^${type}\\.`, prefix: `${run}${type}`, host: url, intervals }]));
-  return buildRuntime(compileConfig({ SCHEMAS }), new StoreRegistry());
+  return { SCHEMAS: Object.fromEntries(TYPE_NAMES.map((type) => [`${type}s`, { type, match: `^${type}\\.`, prefix: `${run}${type}`, host: url, intervals }])) };
+}
+
+/** The runtime of `pointExports`, on its own store clients. */
+export async function pointRuntime(url: string, tag: string, intervals: Record<string, unknown> = INTERVALS): Promise<Runtime> {
+  return buildRuntime(compileConfig(pointExports(url, tag, intervals)), new StoreRegistry());
 }
 
 export function schemaOf(runtime: Runtime, type: TypeName): RuntimeSchema {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileConfig } from "../../../config/index.js";
 import type { Runtime, RuntimeSchema } from "../../../runtime/runtime.js";
 import { SqliteStore } from "../../../timeseries/backends/sqlite/sqlite-store.js";
 import { JOURNAL_KEEP } from "../../../timeseries/backends/sqlite/sqlite-changes.js";
@@ -11,7 +12,7 @@ import { shouldRun } from "../../../timeseries/testing/must-run.js";
 import type { PointRead } from "../graphite-data.js";
 import { DirectPointSource } from "./direct-point-source.js";
 import { dropAll, pointRuntime, schemaOf, storesUnderTest } from "./point-fixture.case.js";
-import { WindowedPointSource } from "./windowed-point-source.js";
+import { WindowedPointSource, windowedPoints } from "./windowed-point-source.js";
 
 const HOUR = 3600;
 const START = 1_800_000_000 - (1_800_000_000 % HOUR);
@@ -187,3 +188,30 @@ for (const target of (await storesUnderTest()).filter((t) => t.label !== "sqlite
     });
   });
 }
+
+describe("POINT_WINDOW_MB", () => {
+  it("sets the bound in megabytes (default 256); a negative or non-number is refused naming it", () => {
+    expect(compileConfig({ SCHEMAS: {} }).pointWindowBytes).toBe(256 * 1024 * 1024);
+    expect(compileConfig({ SCHEMAS: {}, POINT_WINDOW_MB: 1.5 }).pointWindowBytes).toBe(1.5 * 1024 * 1024);
+    expect(() => compileConfig({ SCHEMAS: {}, POINT_WINDOW_MB: -1 })).toThrow(/POINT_WINDOW_MB/);
+    expect(() => compileConfig({ SCHEMAS: {}, POINT_WINDOW_MB: "lots" })).toThrow(/POINT_WINDOW_MB/);
+  });
+
+  it("0 keeps nothing: every read goes to the store, answers unchanged; the bound is read on each request", async () => {
+    const url = "sqlite:///:memory:";
+    const reader = await pointRuntime(url, "winmb", INTERVALS);
+    try {
+      let config = { ...reader.config, pointWindowBytes: 0 };
+      const source = windowedPoints(() => ({ ...reader, config }));
+      const ts = schemaOf(reader, "count").series;
+      await ts.insert("count.a", 2, START + 30);
+      await expectSame(source, readsAt(reader, "count", START + 60), "off");
+      expect(source.size).toBe(0);
+      config = { ...reader.config, pointWindowBytes: 1 << 20 };
+      await expectSame(source, readsAt(reader, "count", START + 60), "on");
+      expect(source.size).toBeGreaterThan(0);
+    } finally {
+      await dropAll(reader);
+    }
+  });
+});

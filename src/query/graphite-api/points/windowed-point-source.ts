@@ -8,19 +8,22 @@
  * Bounded by bytes, least recently used first out. Stores without a journal
  * are read directly every time.
  */
-import type { Interval, Namespace, Store } from "../../../timeseries/index.js";
+import type { Runtime } from "../../../runtime/runtime.js";
+import type { Interval, Store, Timeseries } from "../../../timeseries/index.js";
 import type { NamePoints, PointRead, PointSource } from "../graphite-data.js";
 import { DirectPointSource } from "./direct-point-source.js";
 import { pointGrid } from "./point-grid.js";
 import { fillPoints } from "./rows-to-points.js";
 
 export interface WindowedPointSourceOptions {
-  /** Most bytes of points kept (all names together); 0 keeps nothing (every read is direct). */
-  maxBytes: number;
+  /** Most bytes of points kept (all names together), or a function read on each request; 0 keeps nothing (every read is direct). */
+  maxBytes: number | (() => number);
   /** Reads for stores without a change journal, and reads too large to keep. */
   direct?: PointSource;
 }
 
+/** Points of room an entry's array keeps past its extent (at least; a quarter of it when larger). */
+const SLACK = 64;
 /** Bytes counted per entry besides its points and name. */
 const ENTRY_OVERHEAD = 96;
 /** A changed-range log this long is trimmed to what cached names still need. */
@@ -78,7 +81,11 @@ class NsState {
   readonly groups = new Map<string, Group>();
 }
 
-/** The cached points of one name: buckets first..last, `values[i]` the point of calendar index `lo + i`. */
+/**
+ * The cached points of one name: buckets first..last, `values[i]` the point
+ * of calendar index `lo + i`. The array has room past `last`, so a window
+ * sliding on grows in place for a while instead of being copied each minute.
+ */
 interface Entry {
   readonly key: string;
   readonly group: Group;
@@ -101,8 +108,13 @@ interface Plan {
 
 export class WindowedPointSource implements PointSource {
   private readonly direct: PointSource;
-  private readonly maxBytes: number;
-  private stores = new WeakMap<Store, Map<string, NsState>>();
+  private readonly limit: () => number;
+  /**
+   * Per schema view (its namespace, intervals and read_func): a reload builds
+   * new ones, so points decoded under an old configuration are never served;
+   * their entries age out of the LRU.
+   */
+  private schemas = new WeakMap<Timeseries, NsState>();
   /** Every entry, least recently used first. */
   private readonly lru = new Map<string, Entry>();
   private bytes = 0;
@@ -111,7 +123,8 @@ export class WindowedPointSource implements PointSource {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: WindowedPointSourceOptions) {
-    this.maxBytes = options.maxBytes;
+    const max = options.maxBytes;
+    this.limit = typeof max === "function" ? max : () => max;
     this.direct = options.direct ?? new DirectPointSource();
   }
 
@@ -123,13 +136,14 @@ export class WindowedPointSource implements PointSource {
   clear(): void {
     this.lru.clear();
     this.bytes = 0;
-    this.stores = new WeakMap();
+    this.schemas = new WeakMap();
   }
 
   read(read: PointRead): Promise<NamePoints[]> {
     const store = read.schema.store;
     const grid = pointGrid(read.interval, read.first, read.last);
-    if (typeof store.changesSince !== "function" || this.maxBytes <= 0 || read.names.length === 0 || grid.length <= 0 || read.names.length * grid.length * 8 > this.maxBytes / 2) {
+    const max = this.limit();
+    if (typeof store.changesSince !== "function" || max <= 0 || read.names.length === 0 || grid.length <= 0 || read.names.length * grid.length * 8 > max / 2) {
       return this.direct.read(read);
     }
     const run = this.queue.then(() => this.windowed(read, store));
@@ -137,12 +151,9 @@ export class WindowedPointSource implements PointSource {
     return run;
   }
 
-  private nsState(store: Store, ns: Namespace): NsState {
-    let byNs = this.stores.get(store);
-    if (!byNs) this.stores.set(store, (byNs = new Map()));
-    const key = `${ns.type}\u0000${ns.prefix}`;
-    let state = byNs.get(key);
-    if (!state) byNs.set(key, (state = new NsState()));
+  private nsState(ts: Timeseries): NsState {
+    let state = this.schemas.get(ts);
+    if (!state) this.schemas.set(ts, (state = new NsState()));
     return state;
   }
 
@@ -156,7 +167,7 @@ export class WindowedPointSource implements PointSource {
     const ts = read.schema.series;
     const ns = ts.ns;
     const iv = read.interval;
-    const state = this.nsState(store, ns);
+    const state = this.nsState(ts);
     // The journal first, the data after: what is read is at least as new as the cursor.
     const { cursor, changes } = await store.changesSince!(ns, state.cursor);
     if (changes === null) {
@@ -217,13 +228,17 @@ export class WindowedPointSource implements PointSource {
       e.epoch = group.epoch;
     }
 
+    // Copies (callers may write into their arrays), all in one allocation: a thousand small ones cost more than the copying.
     const byName = new Map<string, NamePoints>();
-    for (const name of unique) {
-      const e = this.lru.get(`${group.id}\u0000${name}`)!;
+    const all = new Float64Array(unique.length * grid.length);
+    for (let k = 0; k < unique.length; k++) {
+      const e = this.lru.get(`${group.id}\u0000${unique[k]}`)!;
       const from = grid.firstIndex - e.lo;
-      byName.set(name, { start: grid.start, step: grid.step, values: e.values.slice(from, from + grid.length) });
+      const values = all.subarray(k * grid.length, (k + 1) * grid.length);
+      values.set(e.values.subarray(from, from + grid.length));
+      byName.set(unique[k], { start: grid.start, step: grid.step, values });
     }
-    this.evictOverBudget();
+    this.evictOverBudget(this.limit());
     return read.names.map((name) => byName.get(name)!);
   }
 
@@ -244,16 +259,21 @@ export class WindowedPointSource implements PointSource {
   /**
    * The entry's new extent and what to read into it: the request's buckets
    * it lacks, and the buckets changed since it was refreshed. The extent
-   * grows to cover the request; when the union would be more than twice the
-   * request (a window sliding on for hours) it starts at the request instead.
+   * grows to cover the request while it fits the entry's array; when it does
+   * not (a window that slid on for hours) it starts at the request instead.
    */
   private plan(iv: Interval, group: Group, entry: Entry | undefined, first: number, last: number, length: number): Plan {
+    void length;
     if (!entry) return { first, last, reads: [[first, last]] };
     let nf = Math.min(first, entry.first);
     let nl = Math.max(last, entry.last);
-    if (pointGrid(iv, nf, nl).length > 2 * length + 64) {
-      nf = first;
-      nl = last;
+    const grown = pointGrid(iv, nf, nl);
+    if (grown.firstIndex < entry.lo || grown.firstIndex + grown.length > entry.lo + entry.values.length) {
+      if (first > entry.first) nf = first;
+      if (pointGrid(iv, nf, nl).length > 2 * length + SLACK) {
+        nf = first;
+        nl = last;
+      }
     }
     const of = Math.max(nf, entry.first);
     const ol = Math.min(nl, entry.last);
@@ -285,10 +305,17 @@ export class WindowedPointSource implements PointSource {
     const old = this.lru.get(key);
     if (old && old.first === plan.first && old.last === plan.last) return old;
     const grid = pointGrid(iv, plan.first, plan.last);
-    const values = new Float64Array(grid.length).fill(Number.NaN);
+    if (old && grid.firstIndex >= old.lo && grid.firstIndex + grid.length <= old.lo + old.values.length) {
+      // Grows inside its array: the new points are read by the plan (which fills them), nothing moves.
+      old.first = plan.first;
+      old.last = plan.last;
+      return old;
+    }
+    const values = new Float64Array(grid.length + Math.max(SLACK, grid.length >> 2)).fill(Number.NaN);
     if (old) {
-      const from = Math.max(grid.firstIndex, old.lo);
-      const to = Math.min(grid.firstIndex + grid.length, old.lo + old.values.length);
+      const kept = pointGrid(iv, old.first, old.last);
+      const from = Math.max(grid.firstIndex, kept.firstIndex);
+      const to = Math.min(grid.firstIndex + grid.length, kept.firstIndex + kept.length);
       if (from < to) values.set(old.values.subarray(from - old.lo, to - old.lo), from - grid.firstIndex);
       this.evict(old);
     }
@@ -326,9 +353,9 @@ export class WindowedPointSource implements PointSource {
     g.reset();
   }
 
-  private evictOverBudget(): void {
+  private evictOverBudget(max: number): void {
     for (const e of this.lru.values()) {
-      if (this.bytes <= this.maxBytes) break;
+      if (this.bytes <= max) break;
       this.evict(e);
     }
   }
@@ -340,4 +367,9 @@ function nextBucket(iv: Interval, bucket: number): number {
 
 function prevBucket(iv: Interval, bucket: number): number {
   return iv.step.start(iv.step.index(bucket) - 1);
+}
+
+/** The query server's default: a window bounded by POINT_WINDOW_MB of the configuration in use. */
+export function windowedPoints(runtime: () => Runtime): WindowedPointSource {
+  return new WindowedPointSource({ maxBytes: () => runtime().config.pointWindowBytes });
 }

@@ -55,3 +55,31 @@ export function byBucket(rows: Row[]): Row[] {
   return rows;
 }
 
+
+/**
+ * Rows of a read of many names (`ROW_COLUMNS`: name id first) into one array
+ * per asked name, in its order (`undefined`: a name never stored). Rows
+ * come per block, then name, then bucket, so each name's rows keep their
+ * order (series: arrival) across the blocks.
+ */
+export function rowsByName(ids: ReadonlyArray<number | undefined>, rows: ReadonlyArray<ReadonlyArray<number | string>>): Row[][] {
+  const byId = new Map<number, Row[]>();
+  for (const id of ids) if (id !== undefined && !byId.has(id)) byId.set(id, []);
+  for (const r of rows) {
+    const bucket = r[1] as number;
+    const row: Row = r.length === 4 ? [bucket, bucket + (r[2] as number), r[3]] : [bucket, bucket + (r[2] as number), r[3], r[4] as number];
+    byId.get(r[0] as number)!.push(row);
+  }
+  for (const list of byId.values()) byBucket(list);
+  // A name asked twice gets its own array each time: callers may change what they get.
+  const handed = new Set<Row[]>();
+  return ids.map((id) => {
+    if (id === undefined) return [];
+    const list = byId.get(id)!;
+    if (!handed.has(list)) {
+      handed.add(list);
+      return list;
+    }
+    return list.map((row) => [...row] as Row);
+  });
+}

@@ -72,3 +72,15 @@ export const READ_COLUMNS: Record<TypeName, string> = {
   set: "json_group_array(bucket), json_group_array(sub), json_group_array(member)",
   series: "json_group_array(bucket), json_group_array(sub), json_group_array(value)",
 };
+
+/**
+ * Plain SELECT list of a read of many names at once (see ROW_COLUMNS' use in
+ * SqliteStore.read): the name id, then the columns of READ_COLUMNS, row by row.
+ */
+export const ROW_COLUMNS: Record<TypeName, string> = {
+  count: "name_id, bucket, sub, value",
+  gauge: "name_id, bucket, sub, value, ts",
+  histogram: "name_id, bucket, sub, member, n",
+  set: "name_id, bucket, sub, member",
+  series: "name_id, bucket, sub, value",
+};
