@@ -22,8 +22,14 @@ from cases import CASES  # noqa: E402
 OUT = os.path.join(HERE, "fixtures", "graphite-web.json")
 
 # Where torus answers differently on purpose: asserted as described, not as graphite-web's answer.
-# "datapoints_as": torus's datapoints equal those of that other case (the series names stay this case's).
+# "datapoints_as": torus's datapoints equal those of that other case (the series names stay this case's);
+# "status": torus answers with that status and a {"error", "code"} body instead.
 DIFFERENCES = {
+    "truncated-target": {
+        "reason": "a target with unbalanced parentheses is a 400 naming the position; graphite-web reads the text up to "
+                  "where parsing stopped as a path (`sumSeries`), which matches nothing (reference section 1.8 allows rejecting it)",
+        "status": 400,
+    },
     "mdp-counter": {
         "reason": "maxDataPoints consolidates a count schema by sum by default (graphite-web averages counters)",
         "datapoints_as": "mdp-counter-consolidateBy-sum",
@@ -32,9 +38,12 @@ DIFFERENCES = {
 
 
 # Why 1.1.8's answer differs, where it is not the moving-window change (reference section 9).
+# Keyed by the function call a case's id ends with.
+MAXVALUE_NULL = ("1.1.8 and 1.1.10 both raise on a null with maxValue (a 500); the response is master's fix, which the reference "
+                 "follows (section 9)")
 NOTES_118 = {
-    "fn-31 nonNegativeDerivative(counters.bytes.total,999)": "1.1.8 and 1.1.10 both raise on a null with maxValue (a 500); "
-    "the response is master's fix, which the reference follows (section 9)",
+    "nonNegativeDerivative(counters.bytes.total,999)": MAXVALUE_NULL,
+    "perSecond(counters.bytes.total,999)": MAXVALUE_NULL,
 }
 
 
@@ -124,7 +133,7 @@ def main():
         if v118[c["id"]] != v1110[c["id"]]:
             differing += 1
             entry["graphiteWeb118"] = v118[c["id"]]
-            entry["note"] = NOTES_118.get(c["id"], "graphite-web 1.1.8 answers differently (kept in graphiteWeb118); the response is 1.1.10's: "
+            entry["note"] = NOTES_118.get(c["id"].split(" ", 1)[-1], "graphite-web 1.1.8 answers differently (kept in graphiteWeb118); the response is 1.1.10's: "
                                           "the moving-window functions include the current point from 1.1.10 on (reference section 9)")
         if c["id"] in DIFFERENCES:
             entry["torusDiffers"] = DIFFERENCES[c["id"]]

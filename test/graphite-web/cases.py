@@ -193,12 +193,38 @@ FUNCS = [
     "substr(servers.web1.cpu.user,1,3)",
     "constantLine(100)",
     "aliasSub(constantLine(100),\"(^.*$)\",\"\\1 A\")",
+    # More of each group
+    "sumSeries(servers.*.cpu.user,servers.web1.cpu.user)",
+    "asPercent(servers.*.cpu.user,50)",
+    "asPercent(servers.*.cpu.*,None,1)",
+    "countSeries()",
+    "perSecond(counters.bytes.total,999)",
+    "integralByInterval(counters.requests.count,'10min')",
+    "summarize(test.a.cpu,'1h','avg')",
+    "hitcount(counters.requests.count,'5min',true)",
+    "timeShift(servers.web1.cpu.user,'1d')",
+    "highest(servers.*.cpu.*,2,'max')",
+    "lowest(servers.*.cpu.*,2,'current')",
+    "sortByMinima(servers.*.cpu.user)",
+    "sortBy(servers.*.cpu.*,'max',true)",
+    "removeAbovePercentile(test.a.cpu,50)",
+    "removeBelowPercentile(test.a.cpu,50)",
+    "minimumBelow(servers.*.cpu.*,1)",
+    "aliasByTags(servers.*.cpu.user,1,'name')",
+    "constantLine(0.5)",
+    "aliasByNode(servers.web1.cpu.user,7)",
+    "stddevSeries(servers.*.cpu.user)|aliasSub('^(.*)$','sd')",
     # Pipes and nesting
     "servers.*.cpu.user|sumSeries()|scale(2)",
     "aliasByNode(movingAverage(app.*.latency,10),1)",
 ]
 for i, f in enumerate(FUNCS):
     case("fn-%02d %s" % (i, f), render(f))
+case("grafana-panel-wrapped", "/render", body="target=%s&target=%s&from=%d&until=%d&format=json&maxDataPoints=120&%s" % (
+    q('aliasSub(servers.*.cpu.user, "(^.*$)", "\\1 A")'), q('aliasSub(sumSeries(app.*.latency), "(^.*$)", "\\1 B")'), NOW - 10800, NOW, N))
+case("mdp-xFilesFactor", render("servers.web1.cpu.user", H3, "&maxDataPoints=20&xFilesFactor=0.9"))
+case("duplicate-targets", "/render?target=servers.*.cpu.user&target=servers.web1.cpu.user&%s&%s&format=json" % (M20, N))
+case("truncated-target", render("sumSeries(test.a.cpu"))
 case("fn-movingAverage-3h-mdp", render("aliasByNode(movingAverage(app.*.latency,10),1)", H3, "&maxDataPoints=50"))
 case("fn-grafana-health", "/render", body="target=%s&from=%d&until=%d&format=json&maxDataPoints=300&%s" % (q('aliasSub(constantLine(100), "(^.*$)", "\\1 A")'), NOW - 3600, NOW, N))
 
@@ -223,6 +249,10 @@ for cid, query, extra in [
     ("find-completer-leaf", "test.a*", "&format=completer"),
     ("find-completer-root", "*", "&format=completer"),
     ("find-json", "test.*", "&format=json"),
+    ("find-leaf-exact", "test.a.cpu", ""),
+    ("find-two-wildcards", "*.*", ""),
+    ("find-leaves-only-deep", "servers.web1.cpu.*", "&leavesOnly=1"),
+    ("find-treejson-explicit", "app.*", "&format=treejson"),
     ("find-from-until", "servers.*.cpu.*", "&from=%d&until=%d" % (NOW - 3600, NOW)),
 ]:
     opts = {"drop": ["intervals"]} if "format=json" in extra else {}
