@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, reapChildren, sendTcp, spawnCli, type Spawned } from "../helpers/processes.js";
+import { eventually, freePort, reapChildren, sendTcp, spawnCli, type Spawned } from "../helpers/processes.js";
 import { compareBodies, dropKeys, splitTags, type Mismatch } from "./compare.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -88,6 +88,9 @@ beforeAll(async () => {
   const t = clockAt(FIXTURE.now);
   torus = spawnCli("torus-main.ts", ["--config", config, "--tcp", `127.0.0.1:${port}`], t.env, false, t.nodeArgs);
   await torus.waitForLog("torus listening");
+  // The name index loads in the background: wait until it holds every name karbon stored.
+  const names = Object.keys(FIXTURE.data).sort();
+  await eventually(async () => JSON.stringify(await (await fetch(`${base}/metrics/index.json`)).json()) === JSON.stringify(names), 20_000);
   // Every answer is taken at once, within a few seconds of the clock's start (as graphite-web's were).
   for (const c of FIXTURE.cases) answers.set(c.id, await ask(c));
 }, 120_000);
