@@ -54,6 +54,7 @@ case("post-merges-query", "/render?target=test.a.cpu&%s" % N, body="target=test.
 # ---- formats ----
 case("csv", render("servers.web{1,2}.cpu.user", extra="", fmt="csv"))
 case("raw", render("servers.web{1,2}.cpu.user", extra="", fmt="raw"))
+case("csv-tz", render("servers.web1.cpu.user", extra="&tz=America/New_York", fmt="csv"))
 case("csv-gappy", render("gappy.g", fmt="csv"))
 case("raw-function", render("sumSeries(servers.*.cpu.user)", fmt="raw"))
 case("jsonp", render("test.a.cpu", extra="&jsonp=cb"))
@@ -77,6 +78,15 @@ for cid, rng in [
     ("time-swapped", "from=%d&until=%d" % (NOW, NOW - 600)),
     ("time-2d-coarse-archive", "from=%d&until=%d" % (NOW - 2 * 86400, NOW)),
     ("time-yyyymmdd-coarse", "from=20261126&until=%d" % NOW),
+    ("time-tz-hhmm-yyyymmdd", "from=23:00_20261126&until=23:30_20261126&tz=Europe/Berlin"),
+    ("time-midnight", "from=midnight&until=now"),
+    ("time-yesterday-to-midnight", "from=yesterday&until=midnight"),
+    ("time-mmddyy", "from=11/26/26&until=now"),
+    ("time-month-day", "from=nov26&until=now"),
+    ("time-1w-clamped", "from=-1w&until=now"),
+    ("time-8d-clamped", "from=-8d&until=now"),
+    ("time-before-retention", "from=-10d&until=-9d"),
+    ("time-future-range", "from=%2B1h&until=%2B2h"),
     ("time-20h-fine-archive", "from=%d&until=%d" % (NOW - 20 * 3600, NOW - 19 * 3600)),
 ]:
     case(cid, "/render?target=servers.web1.cpu.user&%s&%s&format=json" % (rng, N))
