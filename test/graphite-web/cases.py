@@ -103,6 +103,8 @@ case("mdp-mixed-lengths", "/render?target=test.a.cpu&target=timeShift(test.b.cpu
 case("mdp-counter", render("counters.requests.count", H3, "&maxDataPoints=20"))
 case("mdp-counter-consolidateBy-sum", render("consolidateBy(counters.requests.count,'sum')", H3, "&maxDataPoints=20"))
 case("mdp-coarse-archive", "/render?target=servers.web1.cpu.user&from=%d&until=%d&%s&format=json&maxDataPoints=100" % (NOW - 2 * 86400, NOW, N))
+case("mdp-0", render("servers.web1.cpu.user", H1, "&maxDataPoints=0"))
+case("mdp-negative", render("servers.web1.cpu.user", H1, "&maxDataPoints=-1"))
 case("mdp-csv-ignored", render("servers.web1.cpu.user", H3, "&maxDataPoints=10", fmt="csv"))
 
 # ---- functions ----
@@ -288,5 +290,13 @@ for cid, path in [
     ("err-empty-range", "/render?target=test.a.cpu&from=%d&until=%d&%s&format=json" % (NOW - 600, NOW - 600, N)),
     ("err-divide-two-divisors", render("divideSeries(servers.web1.cpu.user,servers.*.cpu.system)")),
     ("err-find-no-query", "/metrics/find"),
+    ("err-mdp-abc", render("test.a.cpu", extra="&maxDataPoints=abc")),
+    ("err-extra-paren", render("sumSeries(test.a.cpu))")),
+    ("err-arg-type", render("scale(test.a.cpu,'x')")),
+    ("err-missing-arg", render("scale(test.a.cpu)")),
+    ("err-too-many-args", render("absolute(test.a.cpu,1,2)")),
+    ("err-asPercent-lengths", render("asPercent(servers.*.cpu.user,group(test.a.cpu,test.b.cpu))")),
+    ("err-bad-interval", render("summarize(test.a.cpu,'5x')")),
+    ("err-unknown-aggfunc", render("aggregate(servers.*.cpu.user,'nosuch')")),
 ]:
     case(cid, path, status_only=True)
