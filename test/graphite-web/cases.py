@@ -300,3 +300,14 @@ for cid, path in [
     ("err-unknown-aggfunc", render("aggregate(servers.*.cpu.user,'nosuch')")),
 ]:
     case(cid, path, status_only=True)
+
+# ---- under URL_PREFIX (graphite-web and torus both configured with "/graphite") ----
+PREFIX = "/graphite"
+case("prefix-render", PREFIX + render("servers.*.cpu.user"), prefix=PREFIX)
+case("prefix-render-post", PREFIX + "/render", body="target=sumSeries(test.*.cpu)&%s&%s&format=json&maxDataPoints=5" % (M20, N), prefix=PREFIX)
+case("prefix-find", PREFIX + "/metrics/find?query=servers.*", prefix=PREFIX)
+case("prefix-find-post", PREFIX + "/metrics/find", body="query=test.*", prefix=PREFIX)
+case("prefix-expand", PREFIX + "/metrics/expand?query=app.*", prefix=PREFIX)
+case("prefix-index-json", PREFIX + "/metrics/index.json", prefix=PREFIX)
+case("prefix-root-render-missing", render("test.a.cpu"), prefix=PREFIX, status_only=True)
+case("prefix-root-find-missing", "/metrics/find?query=*", prefix=PREFIX, status_only=True)

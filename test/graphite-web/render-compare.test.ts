@@ -26,6 +26,8 @@ interface Case {
   id: string;
   request: { method: "GET" | "POST"; path: string; body?: string };
   statusOnly?: boolean;
+  /** Asked of a torus configured with this URL_PREFIX (graphite-web had the same). */
+  urlPrefix?: string;
   /** Keys removed from graphite-web's answer (they carry the wall clock): removed from torus's too. */
   dropped?: string[];
   response: Answer;
@@ -39,17 +41,32 @@ interface Fixture {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "torus-webcmp-"));
-let base = "";
-let torus: Spawned | undefined;
+const servers: Spawned[] = [];
+/** The base URL of the torus for each URL_PREFIX ("" for none). */
+const bases = new Map<string, string>();
 const answers = new Map<string, Answer>();
 
-/** A torus config with the fixture's schemas on one SQLite file. */
-function writeConfig(): string {
+/** A torus config with the fixture's schemas on one SQLite file (and a URL_PREFIX). */
+function writeConfig(prefix = ""): string {
   const host = `sqlite:///${join(dir, "data.db")}`;
   const schemas = Object.fromEntries(Object.entries(FIXTURE.torusSchemas).map(([name, s]) => [name, { ...s, host }]));
-  const file = join(dir, "torus.config.ts");
-  writeFileSync(file, `export const SCHEMAS = ${JSON.stringify(schemas, null, 2)};\nexport const FLUSH_INTERVAL = 100;\n`);
+  const file = join(dir, `torus${prefix.replace(/\W/g, "_")}.config.ts`);
+  writeFileSync(file, `export const SCHEMAS = ${JSON.stringify(schemas, null, 2)};\nexport const FLUSH_INTERVAL = 100;\n${prefix ? `export const URL_PREFIX = ${JSON.stringify(prefix)};\n` : ""}`);
   return file;
+}
+
+/** torus on the stored data under a URL prefix, its clock started at the fixture's `now`; resolves with its base URL once every name is findable. */
+async function startTorus(prefix: string): Promise<string> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t = clockAt(FIXTURE.now);
+  const torus = spawnCli("torus-main.ts", ["--config", writeConfig(prefix), "--tcp", `127.0.0.1:${port}`], t.env, false, t.nodeArgs);
+  servers.push(torus);
+  await torus.waitForLog("torus listening");
+  // The name index loads in the background: wait until it holds every name karbon stored.
+  const names = Object.keys(FIXTURE.data).sort();
+  await eventually(async () => JSON.stringify(await (await fetch(`${url}${prefix}/metrics/index.json`)).json()) === JSON.stringify(names), 20_000);
+  return url;
 }
 
 /** The node flags that start the process's wall clock at `now`, as graphite-web's was. */
@@ -57,7 +74,7 @@ const clockAt = (now: number) => ({ nodeArgs: ["--import", FAKE_CLOCK], env: { T
 
 async function ask(c: Case): Promise<Answer> {
   const init: RequestInit = c.request.body === undefined ? {} : { method: "POST", body: c.request.body, headers: { "content-type": "application/x-www-form-urlencoded" } };
-  const res = await fetch(base + c.request.path, init);
+  const res = await fetch(bases.get(c.urlPrefix ?? "")! + c.request.path, init);
   const text = await res.text();
   const contentType = (res.headers.get("content-type") ?? "").split(";")[0].trim();
   let body: unknown = text;
@@ -83,20 +100,13 @@ beforeAll(async () => {
   await new Promise((r) => setTimeout(r, 500));
   expect(await karbon.stop()).toBe(0);
 
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const t = clockAt(FIXTURE.now);
-  torus = spawnCli("torus-main.ts", ["--config", config, "--tcp", `127.0.0.1:${port}`], t.env, false, t.nodeArgs);
-  await torus.waitForLog("torus listening");
-  // The name index loads in the background: wait until it holds every name karbon stored.
-  const names = Object.keys(FIXTURE.data).sort();
-  await eventually(async () => JSON.stringify(await (await fetch(`${base}/metrics/index.json`)).json()) === JSON.stringify(names), 20_000);
+  for (const prefix of new Set(["", ...FIXTURE.cases.map((c) => c.urlPrefix ?? "")])) bases.set(prefix, await startTorus(prefix));
   // Every answer is taken at once, within a few seconds of the clock's start (as graphite-web's were).
   for (const c of FIXTURE.cases) answers.set(c.id, await ask(c));
 }, 120_000);
 
 afterAll(async () => {
-  await torus?.stop();
+  for (const s of servers) await s.stop();
   await reapChildren();
   rmSync(dir, { recursive: true, force: true });
 });
