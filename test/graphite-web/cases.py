@@ -265,6 +265,10 @@ for cid, query, extra in [
     ("find-two-wildcards", "*.*", ""),
     ("find-leaves-only-deep", "servers.web1.cpu.*", "&leavesOnly=1"),
     ("find-treejson-explicit", "app.*", "&format=treejson"),
+    ("find-below-leaf", "servers.web1.cpu.user.*", ""),
+    ("find-trailing-dot", "servers.", ""),
+    ("find-nested-braces", "servers.{web{1,2},nosuch}.cpu", ""),
+    ("find-completer-empty", "nosuch*", "&format=completer"),
     ("find-from-until", "servers.*.cpu.*", "&from=%d&until=%d" % (NOW - 3600, NOW)),
 ]:
     opts = {"drop": ["intervals"]} if "format=json" in extra else {}
@@ -280,6 +284,12 @@ case("expand-group", "/metrics/expand?query=test.*&query=servers.web1.*&groupByE
 case("expand-leaves-only", "/metrics/expand?query=test.*&leavesOnly=1")
 case("expand-braces", "/metrics/expand?query=servers.{web1,web2}.cpu.system")
 case("index-json", "/metrics/index.json")
+case("expand-no-match", "/metrics/expand?query=nosuch.*")
+case("expand-leaf", "/metrics/expand?query=test.a.cpu")
+case("expand-from-until", "/metrics/expand?query=counters.*&from=%d&until=%d" % (NOW - 3600, NOW))
+case("render-no-target", "/render?%s&%s&format=json" % (M20, N))
+case("render-empty-target", "/render?target=&%s&%s&format=json" % (M20, N))
+case("no-null-points-function", render("keepLastValue(gappy.g,1)", extra="&noNullPoints=1"))
 
 # ---- errors (status only) ----
 for cid, path in [
