@@ -37,6 +37,7 @@ function configFor(file: string) {
 interface ServerReport {
   port: number;
   names: number;
+  rssCold: number;
   rssBefore: number;
   rssAfter: number;
   heapBefore: number;
@@ -56,8 +57,15 @@ function settle(): NodeJS.MemoryUsage {
 async function serve(file: string): Promise<void> {
   const runtime = await buildRuntime(configFor(file), new StoreRegistry());
   const schema = runtime.schemas[0];
-  // Open the store's tables and caches before the baseline.
-  await schema.store.listAfter!(schema.series.ns, Number.MAX_SAFE_INTEGER);
+  // The baseline has read every name once too, so SQLite's page cache (up to
+  // cache_mb, 64 MB) is as full as after the index's first listing: the
+  // difference is the index. `rssCold` is before any listing.
+  const cold = settle();
+  for (let after = 0; ; ) {
+    const page = await schema.store.listAfter!(schema.series.ns, after, 20_000);
+    after = page.next;
+    if (page.names.length < 20_000) break;
+  }
   const before = settle();
   const metrics = new QueryMetrics();
   let t = performance.now();
@@ -88,7 +96,7 @@ async function serve(file: string): Promise<void> {
       process.send!({ refreshed: true });
     }
   });
-  const report: ServerReport = { port, names: names.index().size(), rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapUsed, heapAfter: after.heapUsed, firstListingMs, fullListingMs, idleCheckMs };
+  const report: ServerReport = { port, names: names.index().size(), rssCold: cold.rss, rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapUsed, heapAfter: after.heapUsed, firstListingMs, fullListingMs, idleCheckMs };
   process.send!(report);
 }
 
@@ -175,7 +183,8 @@ async function main(): Promise<void> {
     printTable(
       ["server memory", "without index MB", "with index MB", "bytes/name"],
       [
-        ["RSS", mb(report.rssBefore), mb(report.rssAfter), Math.round((report.rssAfter - report.rssBefore) / report.names)],
+        ["RSS (names read once before, page cache warm)", mb(report.rssBefore), mb(report.rssAfter), Math.round((report.rssAfter - report.rssBefore) / report.names)],
+        ["RSS (from a cold start)", mb(report.rssCold), mb(report.rssAfter), Math.round((report.rssAfter - report.rssCold) / report.names)],
         ["heap used", mb(report.heapBefore), mb(report.heapAfter), Math.round((report.heapAfter - report.heapBefore) / report.names)],
       ],
     );

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findModel, treeModel } from "../helpers/find-model.js";
-import { eventually, freePort, getJson, sendTcp, spawnCli, type Proc } from "./helpers.js";
+import { eventually, freePort, sendTcp, spawnCli, type Proc } from "./helpers.js";
 
 const NAMES = [
   "servers.web1.cpu.user",

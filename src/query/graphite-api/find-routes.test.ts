@@ -109,6 +109,11 @@ describe("/metrics/find treejson", () => {
     expect((await call("GET", "/metrics/expand/?query=top")).body).toEqual({ results: ["top"] });
   });
 
+  it("a JSON body (Grafana's backend mode) is read like a form", async () => {
+    const res = await app.inject({ method: "POST", url: "/metrics/find?from=-1h", payload: JSON.stringify({ query: "servers.*" }), headers: { "content-type": "application/json" } });
+    expect(JSON.parse(res.body)).toEqual(modelTree("servers.*"));
+  });
+
   it("leaves tagged names out", async () => {
     expect((await call("GET", "/metrics/find?query=disk.*")).body).toEqual([]);
   });

@@ -46,6 +46,8 @@ interface Group {
   readonly ns: Namespace;
   /** The token seen when the index last caught up with the store (undefined: never, or no token). */
   token: string | undefined;
+  /** The token seen when the last full listing began (a full listing is only due if it moved since). */
+  fullToken: string | undefined;
   /** `listAfter`'s cursor after the last listing; null before the first full listing. */
   cursor: number | null;
   listed: boolean;
@@ -121,6 +123,7 @@ export class StoreNameSource implements NameSource {
     for (const g of this.groups.values()) {
       g.nextFullAt = 0;
       g.token = undefined;
+      g.fullToken = undefined;
     }
   }
 
@@ -167,7 +170,7 @@ export class StoreNameSource implements NameSource {
       const known = this.groups.get(key);
       // A reload may open the store again under the same URL: follow the new client.
       if (known && known.store === store) continue;
-      this.groups.set(key, { key, store, ns, token: undefined, cursor: null, listed: false, attempted: false, nextFullAt: 0, failing: false, stuck: null });
+      this.groups.set(key, { key, store, ns, token: undefined, fullToken: undefined, cursor: null, listed: false, attempted: false, nextFullAt: 0, failing: false, stuck: null });
     }
   }
 
@@ -176,10 +179,12 @@ export class StoreNameSource implements NameSource {
     const started = performance.now();
     try {
       const token = g.store.changeToken?.();
-      if (g.listed && token !== undefined && token === g.token) return;
+      const fullDue = !g.listed || (started >= g.nextFullAt && (token === undefined || token !== g.fullToken));
+      if (!fullDue && g.listed && token !== undefined && token === g.token) return;
       const incremental = typeof g.store.listAfter === "function";
-      if (!g.listed || started >= g.nextFullAt) {
+      if (fullDue) {
         await this.full(g, incremental);
+        g.fullToken = token;
         const cost = performance.now() - started;
         this.lastFullSeconds.set(cost / 1000);
         // Next full listing no sooner than cost/share after this one began.
