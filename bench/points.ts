@@ -11,7 +11,10 @@
  * again), and warm with a write between reads (another connection writes the
  * newest minute of all 1,000 stats, as karbon's flush does, and the window
  * slides to it); a 20-stat × 1,440 panel; one stat × 60 points. Every
- * windowed answer is checked equal to the direct one once per row.
+ * windowed answer is checked equal to the direct one once per row. Beside
+ * the wall-clock medians, the medians of CPU time (user + system of this
+ * process: the reads are synchronous, so on an idle machine the two agree,
+ * while on a busy one the CPU figure is the steadier).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +26,19 @@ import type { PointRead, PointSource } from "../src/query/graphite-api/graphite-
 import { buildRuntime } from "../src/runtime/runtime.js";
 import { SqliteStore } from "../src/timeseries/backends/sqlite/sqlite-store.js";
 import { StoreRegistry, Timeseries, WriteBatch } from "../src/timeseries/index.js";
-import { median, printTable, timeMs } from "./bench-util.js";
+import { median, printTable } from "./bench-util.js";
+
+/** Wall-clock and CPU milliseconds of one call. */
+async function timed(fn: () => unknown): Promise<[number, number]> {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await fn();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  return [wall, (cpu.user + cpu.system) / 1000];
+}
+
+const medians = (samples: Array<[number, number]>): [number, number] => [median(samples.map((s) => s[0])), median(samples.map((s) => s[1]))];
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 15;
 const NAMES = 1_000;
@@ -54,7 +69,7 @@ const direct = new DirectPointSource();
 const day = (last: number, some = names): PointRead => ({ schema, interval: minute, names: some, first: last - (DAY - 1) * 60, last });
 
 /** Checks the two answers agree, then times `runs` reads; `between` runs before each timed read (untimed). */
-async function row(label: string, source: PointSource, read: () => PointRead, between?: () => Promise<void>): Promise<number> {
+async function row(label: string, source: PointSource, read: () => PointRead, between?: () => Promise<void>): Promise<[number, number]> {
   const want = await direct.read(read());
   const got = await source.read(read());
   for (let i = 0; i < want.length; i++) {
@@ -62,12 +77,12 @@ async function row(label: string, source: PointSource, read: () => PointRead, be
     const b = got[i].values;
     if (a.length !== b.length || a.some((v, j) => !Object.is(v, b[j]))) throw new Error(`${label}: windowed and direct answers differ for ${read().names[i]}`);
   }
-  const times: number[] = [];
+  const times: Array<[number, number]> = [];
   for (let r = 0; r < runs; r++) {
     if (between) await between();
-    times.push(await timeMs(() => source.read(read())));
+    times.push(await timed(() => source.read(read())));
   }
-  return median(times);
+  return medians(times);
 }
 
 let last = NOW;
@@ -80,25 +95,24 @@ const slide = async () => {
 };
 const coldRuns = Math.max(3, Math.ceil(runs / 3));
 const rows: Array<Array<string | number>> = [];
-const add = async (label: string, target: string, d: () => Promise<number>, w: () => Promise<number>) => {
-  const dm = await d();
-  const wm = await w();
-  rows.push([label, dm, wm, dm / wm, target]);
+const add = async (label: string, target: string, d: () => Promise<[number, number]>, w: () => Promise<[number, number]>) => {
+  const [dm, dc] = await d();
+  const [wm, wc] = await w();
+  rows.push([label, dm, wm, dm / wm, dc, wc, target]);
 };
 
 await add(
   "1,000 × 1,440, cold",
   "",
   async () => {
-    const saved = runs;
-    const t: number[] = [];
-    for (let r = 0; r < Math.min(saved, coldRuns); r++) t.push(await timeMs(() => direct.read(day(last))));
-    return median(t);
+    const t: Array<[number, number]> = [];
+    for (let r = 0; r < coldRuns; r++) t.push(await timed(() => direct.read(day(last))));
+    return medians(t);
   },
   async () => {
-    const t: number[] = [];
-    for (let r = 0; r < coldRuns; r++) t.push(await timeMs(() => new WindowedPointSource({ maxBytes: 256 << 20 }).read(day(last))));
-    return median(t);
+    const t: Array<[number, number]> = [];
+    for (let r = 0; r < coldRuns; r++) t.push(await timed(() => new WindowedPointSource({ maxBytes: 256 << 20 }).read(day(last))));
+    return medians(t);
   },
 );
 const warm = new WindowedPointSource({ maxBytes: 256 << 20 });
@@ -110,7 +124,7 @@ const one: () => PointRead = () => ({ schema, interval: minute, names: [names[7]
 await add("1 × 60, warm", "≤ 0.5 (whole request)", () => row("direct 1", direct, one), () => row("warm 1", warm, one));
 
 console.log(`points read path, SQLite, ${NAMES.toLocaleString("en-US")} count stats × ${DAY.toLocaleString("en-US")} minutes; median of ${runs} runs (cold: ${coldRuns}), ms\n`);
-printTable(["read", "direct", "windowed", "speed-up", "target"], rows);
+printTable(["read", "direct", "windowed", "speed-up", "direct CPU", "windowed CPU", "target"], rows);
 console.log(`\nwindow: ${(warm.size / 1048576).toFixed(1)} MB kept`);
 
 await writerStore.close();

@@ -20,6 +20,13 @@ export interface ChangedRange {
   readonly last: number;
 }
 
+/** One name's rows as columns (`Store.readColumns`): sub-bucket starts, each row's `a`, and `b` for types that have one. */
+export interface RowColumns {
+  readonly subs: ArrayLike<number>;
+  readonly a: ArrayLike<number | string>;
+  readonly b?: ArrayLike<number>;
+}
+
 /** The answer of `Store.changesSince`. */
 export interface Changes {
   /** Where the next call starts from. */
@@ -54,6 +61,12 @@ export interface Store {
    * gauge `[bucket, sub, value, ts]`.
    */
   read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]>;
+  /**
+   * Optional: the rows `read` gives, as columns per name (no array per row),
+   * for readers that fold each row into its sub-bucket and need no bucket
+   * order (series rows still in arrival order within a sub-bucket).
+   */
+  readColumns?(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<RowColumns[]>;
   /** Sorted names that have data in this namespace. */
   list(ns: Namespace): Promise<string[]>;
   /**

@@ -1,6 +1,6 @@
 import type { NamePoints, PointRead, PointSource } from "../graphite-data.js";
 import { pointGrid } from "./point-grid.js";
-import { fillPoints } from "./rows-to-points.js";
+import { readPoints } from "./rows-to-points.js";
 
 /**
  * Points read straight from the schema's store on every request: one store
@@ -15,11 +15,9 @@ export class DirectPointSource implements PointSource {
     if (read.names.length === 0) return [];
     if (grid.length <= 0) return read.names.map(empty);
     const ts = read.schema.series;
-    const rows = await read.schema.store.read(ts.ns, read.names, read.interval.name, read.first, read.last);
-    return rows.map((nameRows) => {
-      const points = empty();
-      fillPoints(ts.type, ts.decodeValue, grid.cal, grid.firstIndex, nameRows, points.values);
-      return points;
-    });
+    const points = read.names.map(empty);
+    const values = points.map((p) => p.values);
+    await readPoints(read.schema.store, ts.ns, ts.type, ts.decodeValue, read.names, read.interval.name, read.first, read.last, grid.cal, values.map(() => grid.firstIndex), values);
+    return points;
   }
 }

@@ -13,7 +13,7 @@ import type { Interval, Store, Timeseries } from "../../../timeseries/index.js";
 import type { NamePoints, PointRead, PointSource } from "../graphite-data.js";
 import { DirectPointSource } from "./direct-point-source.js";
 import { pointGrid } from "./point-grid.js";
-import { fillPoints } from "./rows-to-points.js";
+import { readPoints } from "./rows-to-points.js";
 
 export interface WindowedPointSourceOptions {
   /** Most bytes of points kept (all names together), or a function read on each request; 0 keeps nothing (every read is direct). */
@@ -190,15 +190,13 @@ export class WindowedPointSource implements PointSource {
     // Plan each distinct name; names needing the same reads share one store read per range.
     const unique = [...new Set(read.names)];
     const plans = new Map<string, { plan: Plan; names: string[] }>();
-    const planOf = new Map<string, Plan>();
     for (const name of unique) {
       const entry = this.entry(group, name);
-      const plan = this.plan(iv, group, entry, read.first, read.last, grid.length);
+      const plan = this.plan(iv, group, entry, read.first, read.last);
       const key = `${plan.first},${plan.last}:${plan.reads.join(";")}:${entry ? `${entry.first},${entry.last}` : "-"}`;
       let same = plans.get(key);
       if (!same) plans.set(key, (same = { plan, names: [] }));
       same.names.push(name);
-      planOf.set(name, plan);
     }
 
     const touched: Entry[] = [];
@@ -208,14 +206,10 @@ export class WindowedPointSource implements PointSource {
         touched.push(...entries);
         for (const [first, last] of plan.reads) {
           if (last < first) continue;
-          const rows = await store.read(ns, names, iv.name, first, last);
+          // What is read replaces what was kept: clear the range first (a point may be gone, after an expiry).
           const span = pointGrid(iv, first, last);
-          for (let k = 0; k < entries.length; k++) {
-            const e = entries[k];
-            const from = span.firstIndex - e.lo;
-            e.values.fill(Number.NaN, from, from + span.length);
-            fillPoints(ts.type, ts.decodeValue, span.cal, e.lo, rows[k], e.values);
-          }
+          for (const e of entries) e.values.fill(Number.NaN, span.firstIndex - e.lo, span.firstIndex - e.lo + span.length);
+          await readPoints(store, ns, ts.type, ts.decodeValue, names, iv.name, first, last, span.cal, entries.map((e) => e.lo), entries.map((e) => e.values));
         }
       }
     } catch (err) {
@@ -262,15 +256,14 @@ export class WindowedPointSource implements PointSource {
    * grows to cover the request while it fits the entry's array; when it does
    * not (a window that slid on for hours) it starts at the request instead.
    */
-  private plan(iv: Interval, group: Group, entry: Entry | undefined, first: number, last: number, length: number): Plan {
-    void length;
+  private plan(iv: Interval, group: Group, entry: Entry | undefined, first: number, last: number): Plan {
     if (!entry) return { first, last, reads: [[first, last]] };
     let nf = Math.min(first, entry.first);
     let nl = Math.max(last, entry.last);
     const grown = pointGrid(iv, nf, nl);
     if (grown.firstIndex < entry.lo || grown.firstIndex + grown.length > entry.lo + entry.values.length) {
       if (first > entry.first) nf = first;
-      if (pointGrid(iv, nf, nl).length > 2 * length + SLACK) {
+      if (pointGrid(iv, nf, nl).length > 2 * pointGrid(iv, first, last).length + SLACK) {
         nf = first;
         nl = last;
       }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ChangedRange } from "../../store.js";
 import { Timeseries } from "../../timeseries.js";
-import { JOURNAL_KEEP } from "./sqlite-changes.js";
+import fc from "fast-check";
+import { JOURNAL_KEEP, TouchedBuckets } from "./sqlite-changes.js";
 import { SqliteStore } from "./sqlite-store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-journal-"));
@@ -96,6 +97,19 @@ describe("SQLite change journal (Store.changesSince)", () => {
     expect(rows).toBeLessThanOrEqual(JOURNAL_KEEP + 256 * 2);
   });
 
+  it("each prefix's journal stays bounded when one connection writes several in turn", async () => {
+    const one = new Timeseries(a, { type: "count", prefix: "jp1", intervals: { minute: { step: 60 } }, clock: () => NOW });
+    const two = new Timeseries(a, { type: "count", prefix: "jp2", intervals: { minute: { step: 60 } }, clock: () => NOW });
+    for (let i = 0; i < JOURNAL_KEEP + 600; i++) {
+      await one.insert("x", 1, NOW - (i % 7) * 60);
+      await two.insert("x", 1, NOW - (i % 7) * 60);
+    }
+    for (const table of ["jp1changes", "jp2changes"]) {
+      const rows = a.handle.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get() as number;
+      expect(rows, table).toBeLessThanOrEqual(JOURNAL_KEEP + 256);
+    }
+  });
+
   it("a write that fails leaves no journal row behind", async () => {
     const cursor = (await a.changesSince(tsA.ns, null)).cursor;
     const bad = new Timeseries(a, { type: "histogram", prefix: "j", intervals: INTERVALS, clock: () => NOW });
@@ -107,5 +121,32 @@ describe("SQLite change journal (Store.changesSince)", () => {
       a.handle.exec("DROP TRIGGER fail_hist");
     }
     expect((await a.changesSince(tsA.ns, cursor)).cursor).toBe(cursor);
+  });
+});
+
+describe("TouchedBuckets: the ranges one batch records per interval", () => {
+  const touched = (names: number[][]) => {
+    const t = new TouchedBuckets(60);
+    for (const buckets of names) t.add(Math.min(...buckets), Math.max(...buckets), () => buckets);
+    return t.ranges();
+  };
+
+  it("a backfill of a day per name is one range; a late point beside new ones two; scattered points one covering range", () => {
+    const day = Array.from({ length: 1440 }, (_, i) => NOW + i * 60);
+    expect(touched([day, day, day])).toEqual([[NOW, NOW + 1439 * 60]]);
+    expect(touched([[NOW - 5 * 3600, NOW], [NOW]])).toEqual([[NOW - 5 * 3600, NOW - 5 * 3600], [NOW, NOW]]);
+    const scattered = Array.from({ length: 40 }, (_, i) => NOW + i * 7200);
+    expect(touched([scattered])).toEqual([[NOW, NOW + 39 * 7200]]);
+  });
+
+  it("property: every bucket added is inside a range, and ranges are sorted and apart", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.integer({ min: -3000, max: 3000 }), { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 30 }), (names) => {
+        const buckets = names.map((ns) => ns.map((k) => NOW + k * 60));
+        const ranges = touched(buckets);
+        for (const b of buckets.flat()) expect(ranges.some(([f, l]) => f <= b && b <= l)).toBe(true);
+        for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBeGreaterThan(ranges[i - 1][1] + 60);
+      }),
+    );
   });
 });

@@ -26,10 +26,19 @@ export class TouchedBuckets {
 
   constructor(private readonly stepSeconds: number) {}
 
-  /** One name's buckets: first..last, or each of `buckets()` when they spread wide. */
+  /** One name's buckets: first..last, or the runs of `buckets()` when they spread wide (a late point beside new ones). */
   add(first: number, last: number, buckets: () => Iterable<number>): void {
     if (last - first <= SPAN_STEPS * this.stepSeconds) return this.push(first, last);
-    for (const b of buckets()) this.push(b, b);
+    // Runs of consecutive buckets: a backfill of a day of minutes is one range, not 1,440.
+    const sorted = Float64Array.from(buckets()).sort();
+    const runs: number[] = [sorted[0], sorted[0]];
+    for (let i = 1; i < sorted.length; i++) {
+      const b = sorted[i];
+      if (b <= runs[runs.length - 1] + this.stepSeconds) runs[runs.length - 1] = Math.max(runs[runs.length - 1], b);
+      else runs.push(b, b);
+    }
+    if (runs.length / 2 > MAX_RANGES) return this.push(first, last);
+    for (let i = 0; i < runs.length; i += 2) this.push(runs[i], runs[i + 1]);
   }
 
   private push(first: number, last: number): void {
@@ -56,7 +65,8 @@ export class TouchedBuckets {
 
 /** Writes journal rows inside the caller's transaction, and prunes now and then. */
 export class Journal {
-  private writes = 0;
+  /** Journal writes per prefix: each prefix's table is pruned on its own count, whatever the others do. */
+  private readonly writes = new WeakMap<Scope, number>();
 
   /** Buckets first..last of one interval changed. */
   range(scope: Scope, type: TypeName, intervalId: number, first: number, last: number): void {
@@ -75,7 +85,9 @@ export class Journal {
   }
 
   private prune(scope: Scope): void {
-    if (++this.writes % PRUNE_EVERY !== 0) return;
+    const n = (this.writes.get(scope) ?? 0) + 1;
+    this.writes.set(scope, n);
+    if (n % PRUNE_EVERY !== 0) return;
     scope.stmt("journal:prune", () => `DELETE FROM ${scope.table("changes")} WHERE seq <= (SELECT MAX(seq) FROM ${scope.table("changes")}) - ${JOURNAL_KEEP}`).run();
   }
 }

@@ -1,5 +1,5 @@
 /** Helpers of SQLite reads, deletes and expiry: block lists, stored blocks, and rows from aggregate reads. */
-import type { Row } from "../../store.js";
+import type { Row, RowColumns } from "../../store.js";
 import type { Statement } from "./sqlite-scope.js";
 
 export function blocksBetween(first: number, last: number, blockSeconds: number): string {
@@ -81,5 +81,33 @@ export function rowsByName(ids: ReadonlyArray<number | undefined>, rows: Readonl
       return list;
     }
     return list.map((row) => [...row] as Row);
+  });
+}
+
+/** Columns from the JSON arrays of one aggregate column read (see POINT_COLUMNS). */
+export function columnsOf(columns: readonly string[]): RowColumns {
+  const subs = JSON.parse(columns[0]) as number[];
+  const a = JSON.parse(columns[1]) as Array<number | string>;
+  return columns.length === 2 ? { subs, a } : { subs, a, b: JSON.parse(columns[2]) as number[] };
+}
+
+/** Rows of a read of many names (`ROW_COLUMNS`: name id first) as columns per asked name, in its order. */
+export function columnsByName(ids: ReadonlyArray<number | undefined>, rows: ReadonlyArray<ReadonlyArray<number | string>>): RowColumns[] {
+  const byId = new Map<number, { subs: number[]; a: Array<number | string>; b: number[] }>();
+  for (const id of ids) if (id !== undefined && !byId.has(id)) byId.set(id, { subs: [], a: [], b: [] });
+  for (const r of rows) {
+    const c = byId.get(r[0] as number)!;
+    c.subs.push((r[1] as number) + (r[2] as number));
+    c.a.push(r[3]);
+    if (r.length === 5) c.b.push(r[4] as number);
+  }
+  // A name asked twice gets columns of its own each time: callers may change what they get.
+  const handed = new Set<number>();
+  return ids.map((id) => {
+    if (id === undefined) return { subs: [], a: [] };
+    const c = byId.get(id)!;
+    const own = handed.has(id) ? { subs: c.subs.slice(), a: c.a.slice(), b: c.b.slice() } : c;
+    handed.add(id);
+    return own.b.length > 0 ? own : { subs: own.subs, a: own.a };
   });
 }

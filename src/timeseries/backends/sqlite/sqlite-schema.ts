@@ -84,3 +84,16 @@ export const ROW_COLUMNS: Record<TypeName, string> = {
   set: "name_id, bucket, sub, member",
   series: "name_id, bucket, sub, value",
 };
+
+/**
+ * Aggregate SELECT list of a column read (`Store.readColumns`): sub-bucket
+ * starts, then `a` and `b`, one JSON array each: one array fewer than
+ * READ_COLUMNS, and no array per row on the JavaScript side.
+ */
+export const POINT_COLUMNS: Record<TypeName, string> = {
+  count: "json_group_array(bucket + sub), json_group_array(value)",
+  gauge: "json_group_array(bucket + sub), json_group_array(value), json_group_array(ts)",
+  histogram: "json_group_array(bucket + sub), json_group_array(member), json_group_array(n)",
+  set: "json_group_array(bucket + sub), json_group_array(member)",
+  series: "json_group_array(bucket + sub), json_group_array(value)",
+};

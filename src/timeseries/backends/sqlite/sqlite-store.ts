@@ -1,14 +1,14 @@
 import Database from "better-sqlite3";
 import { StoreError } from "../../errors.js";
 import type { Cells } from "../../cells.js";
-import type { Changes, NameListing, Namespace, Properties, Row, Store, TypeName } from "../../store.js";
+import type { Changes, NameListing, Namespace, Properties, Row, RowColumns, Store, TypeName } from "../../store.js";
 import { typeDef } from "../../types/index.js";
 import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
-import { BLOCK_BUCKETS, READ_COLUMNS, ROW_COLUMNS, UPSERT } from "./sqlite-schema.js";
+import { BLOCK_BUCKETS, POINT_COLUMNS, READ_COLUMNS, ROW_COLUMNS, UPSERT } from "./sqlite-schema.js";
 import { RangeTable, Scope, type Fresh, type Range, type Statement } from "./sqlite-scope.js";
-import { blockList, blocksBetween, byBucket, rowsByName, rowsOf, storedBlocks, type KeyRow } from "./sqlite-read-rows.js";
+import { blockList, blocksBetween, byBucket, columnsByName, columnsOf, rowsByName, rowsOf, storedBlocks, type KeyRow } from "./sqlite-read-rows.js";
 import { CHUNK, RowWriter, sortedCells } from "./sqlite-write-rows.js";
 import { Journal, TouchedBuckets, changesSince } from "./sqlite-changes.js";
 import { WriterThread } from "./sqlite-writer-thread.js";
@@ -180,15 +180,7 @@ export class SqliteStore implements Store {
       const firstBlock = Math.floor(first / iv.blockSeconds);
       const lastBlock = Math.floor(last / iv.blockSeconds);
       if (names.length > 1 && lastBlock - firstBlock < MANY_NAMES_BLOCKS) {
-        // Many names, few buckets (a refresh of the newest minute of a thousand names): one statement, one seek per
-        // name and block inside SQLite, instead of a statement per name.
-        const ids = names.map((name) => scope.lookupName(name));
-        const many = scope.stmt(`readMany:${ns.type}`, () =>
-          `SELECT ${ROW_COLUMNS[ns.type]} FROM ${scope.table(ns.type)}
-           WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id IN (SELECT value FROM json_each(?)) AND bucket BETWEEN ? AND ?`,
-        ).raw(true);
-        const known = [...new Set(ids.filter((id): id is number => id !== undefined))];
-        const rows = known.length === 0 ? [] : (many.all(iv.id, blockList(firstBlock, lastBlock), JSON.stringify(known), first, last) as Array<Array<number | string>>);
+        const { ids, rows } = this.readMany(scope, ns.type, names, iv.id, firstBlock, lastBlock, first, last);
         return rowsByName(ids, rows);
       }
       const stmt = scope.stmt(`read:${ns.type}`, () =>
@@ -199,6 +191,47 @@ export class SqliteStore implements Store {
       return names.map((name) => {
         const nameId = scope.lookupName(name);
         return nameId === undefined ? [] : byBucket(rowsOf(stmt.get(iv.id, blocks, nameId, first, last) as string[]));
+      });
+    } catch (err) {
+      this.fail("read", err);
+    }
+  }
+
+  /**
+   * Many names, few buckets (a refresh of the newest minute of a thousand names): one statement, one seek per
+   * name and block inside SQLite, instead of a statement per name. Rows as ROW_COLUMNS, name id first.
+   */
+  private readMany(scope: Scope, type: TypeName, names: readonly string[], ivId: number, firstBlock: number, lastBlock: number, first: number, last: number) {
+    const ids = names.map((name) => scope.lookupName(name));
+    const many = scope.stmt(`readMany:${type}`, () =>
+      `SELECT ${ROW_COLUMNS[type]} FROM ${scope.table(type)}
+       WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id IN (SELECT value FROM json_each(?)) AND bucket BETWEEN ? AND ?`,
+    ).raw(true);
+    const known = [...new Set(ids.filter((id): id is number => id !== undefined))];
+    const rows = known.length === 0 ? [] : (many.all(ivId, blockList(firstBlock, lastBlock), JSON.stringify(known), first, last) as Array<Array<number | string>>);
+    return { ids, rows };
+  }
+
+  async readColumns(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<RowColumns[]> {
+    try {
+      const scope = this.scope(ns.prefix);
+      const iv = scope.lookupInterval(interval);
+      const none = (): RowColumns => ({ subs: [], a: [] });
+      if (!iv) return names.map(none);
+      const firstBlock = Math.floor(first / iv.blockSeconds);
+      const lastBlock = Math.floor(last / iv.blockSeconds);
+      if (names.length > 1 && lastBlock - firstBlock < MANY_NAMES_BLOCKS) {
+        const { ids, rows } = this.readMany(scope, ns.type, names, iv.id, firstBlock, lastBlock, first, last);
+        return columnsByName(ids, rows);
+      }
+      const stmt = scope.stmt(`readColumns:${ns.type}`, () =>
+        `SELECT ${POINT_COLUMNS[ns.type]} FROM ${scope.table(ns.type)}
+         WHERE interval_id = ? AND block IN (SELECT value FROM json_each(?)) AND name_id = ? AND bucket BETWEEN ? AND ?`,
+      ).raw(true);
+      const blocks = blocksBetween(first, last, iv.blockSeconds);
+      return names.map((name) => {
+        const nameId = scope.lookupName(name);
+        return nameId === undefined ? none() : columnsOf(stmt.get(iv.id, blocks, nameId, first, last) as string[]);
       });
     } catch (err) {
       this.fail("read", err);
