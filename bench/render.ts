@@ -247,11 +247,12 @@ async function main(): Promise<void> {
         `1 client: ≥ 5 requests or ${RUN_S} s; 8 clients: ${RUN_S} s or 2 requests each at the 1-client median, ≤ 60 s (node ${process.version})\n`,
     );
     printTable(
-      ["request", "graphite-web median ms", "p99 ms", "8 clients req/s", "torus median ms", "p99 ms", "8 clients req/s", "median ratio", "req/s ratio", "target", "errors"],
+      ["request", "graphite-web median ms", "p99 ms", "8 clients req/s", "torus median ms", "p99 ms", "8 clients req/s", "median ratio", "req/s ratio", "target", "errors", "response KB"],
       ROWS.map((row, i) => {
         const w = webRows[i];
         const t = torusRows[i];
-        return [row.request, w.median, w.p99, w.rps, t.median, t.p99, t.rps, `1/${fmt(w.median / t.median)}`, `${fmt(t.rps / w.rps)}×`, row.target, `${w.errors}/${t.errors}`];
+        const kb = (m: Measured) => (m.bytes ? fmt(m.bytes / 1024) : "-");
+        return [row.request, w.median, w.p99, w.rps, t.median, t.p99, t.rps, `1/${fmt(w.median / t.median)}`, `${fmt(t.rps / w.rps)}×`, row.target, `${w.errors}/${t.errors}`, `${kb(w)}/${kb(t)}`];
       }),
     );
   } finally {

@@ -213,7 +213,8 @@ class Stack:
                     del pending[name]
             time.sleep(0.3)
         if pending:
-            raise SystemExit("carbon did not write: %r" % sorted(pending.items())[:5])
+            log = open(os.path.join(self.logs, "carbon.out")).read()[-3000:]
+            raise SystemExit("carbon did not write: %r\n%s" % (sorted(pending.items())[:5], log))
 
     # ---- graphite-web -----------------------------------------------------------
     def start_web(self, workers=2, functions_1110=None, url_prefix=""):
