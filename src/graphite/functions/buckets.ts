@@ -3,7 +3,7 @@ import { derive, NULL, type Series } from "../series.js";
 import { checkPoints, getAggFunc, parseInterval } from "./agg.js";
 import { argError } from "./errors.js";
 import { opt, req, seriesList } from "./params.js";
-import { defineFunction, refetch } from "./registry.js";
+import { defineFunction, refetch, type EvalContext } from "./registry.js";
 
 function positiveInterval(text: string, fn: string, param: string): number {
   const v = Math.abs(parseInterval(text, fn, param));
@@ -11,10 +11,19 @@ function positiveInterval(text: string, fn: string, param: string): number {
   return v;
 }
 
+/** Charges the buckets of every series' grid [start, end) before any is made (RENDER_MAX_POINTS). */
+function chargeBuckets(ctx: EvalContext, fn: string, list: Series[], interval: number, grid: (s: Series) => { start: number; end: number }): void {
+  let total = 0;
+  for (const s of list) {
+    const g = grid(s);
+    total += Math.max(0, Math.ceil((g.end - g.start) / interval));
+  }
+  checkPoints(ctx, fn, "intervalString", total);
+}
+
 /** graphite-web's `_summarizeValues`: buckets [b, b+interval) from `start`, func over non-null values. */
 function summarizeValues(s: Series, func: string, interval: number, start: number, end: number, fn: string): { values: Float64Array; end: number } {
   const agg = getAggFunc(func, fn);
-  checkPoints(fn, "intervalString", (end - start) / interval);
   const buckets = new Map<number, number[]>();
   for (let i = 0; i < s.values.length; i++) {
     const v = s.values[i];
@@ -39,12 +48,18 @@ defineFunction({
   group: "Transform",
   description: "Buckets of the given interval with func (default sum); epoch-aligned unless alignToFrom.",
   params: [seriesList, req("intervalString", "interval"), opt("func", "aggFunc", "sum"), opt("alignToFrom", "boolean", false)],
-  impl: (_ctx, list: Series[], intervalString: string, func: string, alignToFrom: boolean) => {
+  chargesOutput: true,
+  impl: (ctx, list: Series[], intervalString: string, func: string, alignToFrom: boolean) => {
     const interval = positiveInterval(intervalString, "summarize", "intervalString");
     getAggFunc(func, "summarize");
-    return list.map((s) => {
+    const grid = (s: Series) => {
       const start = alignToFrom ? s.start : s.start - (s.start % interval);
-      let end = alignToFrom ? s.end : s.end - (s.end % interval) + interval;
+      return { start, end: alignToFrom ? s.end : s.end - (s.end % interval) + interval };
+    };
+    chargeBuckets(ctx, "summarize", list, interval, grid);
+    return list.map((s) => {
+      const { start } = grid(s);
+      let { end } = grid(s);
       const r = summarizeValues(s, func, interval, start, end, "summarize");
       if (alignToFrom) end = r.end;
       const out = derive(s, r.values, `summarize(${s.name}, "${intervalString}", "${func}"${alignToFrom ? ", true" : ""})`, {
@@ -64,6 +79,7 @@ defineFunction({
   group: "Transform",
   description: "summarize with buckets aligned to the series start (alignTo re-fetches aligned to a unit).",
   params: [seriesList, req("intervalString", "interval"), opt("func", "aggFunc", "sum"), opt("alignTo", "string", null)],
+  chargesOutput: true,
   impl: async (ctx, list: Series[], intervalString: string, func: string, alignTo: string | null) => {
     const interval = positiveInterval(intervalString, "smartSummarize", "intervalString");
     getAggFunc(func, "smartSummarize");
@@ -71,6 +87,7 @@ defineFunction({
       const from = alignStart(ctx.from, alignTo);
       list = await refetch(ctx, list, from, ctx.until);
     }
+    chargeBuckets(ctx, "smartSummarize", list, interval, (s) => s);
     return list.map((s) => {
       const r = summarizeValues(s, func, interval, s.start, s.end, "smartSummarize");
       const out = derive(s, r.values, `smartSummarize(${s.name}, "${intervalString}", "${func}")`, { end: r.end, step: interval });
@@ -109,6 +126,7 @@ defineFunction({
   group: "Transform",
   description: "Estimates hits per bucket: each value × seconds of overlap; buckets aligned to the end.",
   params: [seriesList, req("intervalString", "interval"), opt("alignToInterval", "boolean", false)],
+  chargesOutput: true,
   impl: async (ctx, list: Series[], intervalString: string, alignToInterval: boolean) => {
     const interval = Math.trunc(positiveInterval(intervalString, "hitcount", "intervalString"));
     if (alignToInterval) {
@@ -121,10 +139,12 @@ defineFunction({
         end: s.start + Math.floor((s.end - s.start) / interval) * interval + interval,
       }));
     }
+    let total = 0;
+    for (const s of list) total += Math.ceil((s.end - s.start) / interval);
+    checkPoints(ctx, "hitcount", "intervalString", total);
     return list.map((s) => {
       const step = Math.trunc(s.step);
       const count = Math.ceil((s.end - s.start) / interval);
-      checkPoints("hitcount", "intervalString", count);
       const buckets: number[][] = Array.from({ length: count }, () => []);
       const newStart = Math.trunc(s.end - count * interval);
       for (let i = 0; i < s.values.length; i++) {

@@ -6,7 +6,7 @@ import { opt, req } from "./params.js";
 import { defineFunction, type EvalContext } from "./registry.js";
 
 function generated(ctx: EvalContext, fn: string, name: string, step: number, f: (t: number) => number): Series {
-  checkPoints(fn, "step", (ctx.until - ctx.from) / step);
+  checkPoints(ctx, fn, "step", Math.ceil((ctx.until - ctx.from) / step));
   const values: number[] = [];
   for (let t = ctx.from; t < ctx.until; t += step) values.push(f(t));
   return { ...createSeries({ name, start: ctx.from, end: ctx.until, step, values }), xFilesFactor: ctx.xFilesFactor ?? 0 };
@@ -18,6 +18,7 @@ defineFunction({
   group: "Transform",
   description: "sin(t)·amplitude over the request range.",
   params: [req("name", "string"), opt("amplitude", "integer", 1), opt("step", "integer", 60)],
+  chargesOutput: true,
   impl: (ctx, name: string, amplitude: number, step: number) => {
     if (step <= 0) throw argError("sinFunction", "step", `must be positive, got ${step}`);
     return [generated(ctx, "sinFunction", name, step, (t) => Math.sin(t) * amplitude)];
@@ -30,6 +31,7 @@ defineFunction({
   group: "Transform",
   description: "The timestamp itself as the value, over the request range.",
   params: [req("name", "string"), opt("step", "integer", 60)],
+  chargesOutput: true,
   impl: (ctx, name: string, step: number) => {
     if (step <= 0) throw argError("timeFunction", "step", `must be positive, got ${step}`);
     return [generated(ctx, "timeFunction", name, step, (t) => t)];
@@ -42,6 +44,7 @@ defineFunction({
   group: "Special",
   description: "A random walk from 0 over the request range.",
   params: [req("name", "string"), opt("step", "integer", 60)],
+  chargesOutput: true,
   impl: (ctx, name: string, step: number) => {
     if (step <= 0) throw argError("randomWalkFunction", "step", `must be positive, got ${step}`);
     let current = 0;

@@ -116,9 +116,10 @@ defineFunction({
   group: "Calculate",
   description: "A line y = t over the request range (one point a minute), named name.",
   params: [req("name", "string")],
+  chargesOutput: true,
   impl: (ctx, name: string) => {
     const step = 60;
-    checkPoints("identity", "name", (ctx.until - ctx.from) / step);
+    checkPoints(ctx, "identity", "name", Math.ceil((ctx.until - ctx.from) / step));
     const values: number[] = [];
     for (let t = ctx.from; t < ctx.until; t += step) values.push(t);
     return [createSeries({ name, start: ctx.from, end: ctx.until, step, values, pathExpression: `identity("${name}")` })];
