@@ -100,7 +100,9 @@ defineFunction({
       const r = derive(series, analysis.predictions.slice(skip), `holtWintersForecast(${series.name})`, {
         start: series.start + previewSeconds,
       });
+      // holtWintersAnalysis marks the re-read series' own tags dict with both of its outputs.
       r.tags.holtWintersForecast = "1";
+      r.tags.holtWintersDeviation = "1";
       return r;
     }),
 });
@@ -116,7 +118,8 @@ async function bands(ctx: EvalContext, list: Series[], delta: number, bootstrap:
       upper[i] = forecast[i] + delta * deviation[i];
       lower[i] = forecast[i] - delta * deviation[i];
     }
-    // graphite-web mutates one tags dict for both bands, so each carries both markers.
+    // graphite-web mutates one tags dict (the re-read series', already marked by holtWintersAnalysis) for
+    // both bands, so each carries every marker.
     const make = (name: string, values: Float64Array): Series => {
       const s = createSeries({
         name,
@@ -125,7 +128,7 @@ async function bands(ctx: EvalContext, list: Series[], delta: number, bootstrap:
         step: series.step,
         values,
         pathExpression: series.pathExpression,
-        tags: { ...series.tags, holtWintersConfidenceUpper: "1", holtWintersConfidenceLower: "1" },
+        tags: { ...series.tags, holtWintersForecast: "1", holtWintersDeviation: "1", holtWintersConfidenceUpper: "1", holtWintersConfidenceLower: "1" },
       });
       return { ...s, xFilesFactor: series.xFilesFactor };
     };
