@@ -34,13 +34,15 @@ function summarizeValues(s: Series, func: string, interval: number, start: numbe
     if (list) list.push(v);
     else buckets.set(b, [v]);
   }
-  const out: number[] = [];
+  // Allocated once at the size charged (chargeBuckets), not grown point by point.
+  const out = new Float64Array(Math.max(0, Math.ceil((end - start) / interval)));
   let t = start;
+  let k = 0;
   for (; t < end; t += interval) {
     const list = buckets.get(t);
-    out.push(list ? agg(list) : NULL);
+    out[k++] = list ? agg(list) : NULL;
   }
-  return { values: Float64Array.from(out), end: t };
+  return { values: k === out.length ? out : out.slice(0, k), end: t };
 }
 
 defineFunction({
@@ -145,7 +147,14 @@ defineFunction({
     return list.map((s) => {
       const step = Math.trunc(s.step);
       const count = Math.ceil((s.end - s.start) / interval);
-      const buckets: number[][] = Array.from({ length: count }, () => []);
+      // Sums in arrival order (Python's sum of the bucket's list, as floats), and whether a bucket got any:
+      // two typed arrays rather than a list per bucket, so the points charged are what is allocated.
+      const sums = new Float64Array(count);
+      const got = new Uint8Array(count);
+      const add = (j: number, x: number) => {
+        sums[j] += x;
+        got[j] = 1;
+      };
       const newStart = Math.trunc(s.end - count * interval);
       for (let i = 0; i < s.values.length; i++) {
         const v = s.values[i];
@@ -160,14 +169,15 @@ defineFunction({
           em = interval;
         }
         if (sb === eb) {
-          if (sb >= 0) buckets[sb].push(v * (em - sm));
+          if (sb >= 0) add(sb, v * (em - sm));
         } else {
-          if (sb >= 0) buckets[sb].push(v * (interval - sm));
-          for (let j = sb + 1; j < eb; j++) if (j >= 0) buckets[j].push(v * interval);
-          if (em > 0) buckets[eb].push(v * em);
+          if (sb >= 0) add(sb, v * (interval - sm));
+          for (let j = sb + 1; j < eb; j++) if (j >= 0) add(j, v * interval);
+          if (em > 0) add(eb, v * em);
         }
       }
-      const values = Float64Array.from(buckets, (b) => (b.length ? b.reduce((a, x) => a + x, 0) : NULL));
+      const values = sums;
+      for (let j = 0; j < count; j++) if (!got[j]) values[j] = NULL;
       const out = derive(s, values, `hitcount(${s.name}, "${intervalString}"${alignToInterval ? ", true" : ""})`, {
         start: newStart,
         step: interval,

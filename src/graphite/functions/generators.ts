@@ -6,9 +6,10 @@ import { opt, req } from "./params.js";
 import { defineFunction, type EvalContext } from "./registry.js";
 
 function generated(ctx: EvalContext, fn: string, name: string, step: number, f: (t: number) => number): Series {
-  checkPoints(ctx, fn, "step", Math.ceil((ctx.until - ctx.from) / step));
-  const values: number[] = [];
-  for (let t = ctx.from; t < ctx.until; t += step) values.push(f(t));
+  const n = Math.max(0, Math.ceil((ctx.until - ctx.from) / step));
+  checkPoints(ctx, fn, "step", n);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = f(ctx.from + i * step);
   return { ...createSeries({ name, start: ctx.from, end: ctx.until, step, values }), xFilesFactor: ctx.xFilesFactor ?? 0 };
 }
 

@@ -121,9 +121,10 @@ defineFunction({
   chargesOutput: true,
   impl: (ctx, name: string) => {
     const step = 60;
-    checkPoints(ctx, "identity", "name", Math.ceil((ctx.until - ctx.from) / step));
-    const values: number[] = [];
-    for (let t = ctx.from; t < ctx.until; t += step) values.push(t);
+    const n = Math.max(0, Math.ceil((ctx.until - ctx.from) / step));
+    checkPoints(ctx, "identity", "name", n);
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = ctx.from + i * step;
     return [createSeries({ name, start: ctx.from, end: ctx.until, step, values, pathExpression: `identity("${name}")` })];
   },
 });
