@@ -257,6 +257,16 @@ describe("output bounds: one budget of points per request (RENDER_MAX_POINTS)", 
     await expect(call(ctx, "timeFunction", ["t", 1])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS" });
   });
 
+  it("holtWintersForecast charges its analysis of the re-read week before making it", async () => {
+    // A week of bootstrap at one point a minute, plus the range: 10,090 points read, five working arrays of them.
+    const ctx = { ...context({ "m.x": (from, until) => [series("m.x", new Array((until - from) / 60).fill(1), from)] }), budget: new RenderBudget(10, 50_000) };
+    const list = [series("m.x", new Array(10).fill(1))];
+    await expect(call(ctx, "holtWintersForecast", [list])).rejects.toMatchObject({
+      code: "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS",
+      message: expect.stringMatching(/^holtWintersForecast: argument "bootstrapInterval": this request would make 50450 or more points/),
+    });
+  });
+
   it("other functions' new values are charged when they return; values passed through are not", async () => {
     const list = [series("a", new Array(400).fill(2))];
     const budget = new RenderBudget(10, 1000);

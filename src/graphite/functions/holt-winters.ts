@@ -3,7 +3,7 @@
  * season = `seasonality` seconds // step), bootstrapped from `bootstrapInterval` before the range.
  */
 import { createSeries, derive, NULL, type Series } from "../series.js";
-import { parseInterval } from "./agg.js";
+import { checkPoints, parseInterval } from "./agg.js";
 import { areaBetweenSeries } from "./special.js";
 import { opt, seriesList } from "./params.js";
 import { defineFunction, refetch, type EvalContext, type ParamDef } from "./registry.js";
@@ -82,7 +82,13 @@ interface Preview {
 async function previews(ctx: EvalContext, list: Series[], bootstrap: string, seasonality: string, fn: string): Promise<Preview[]> {
   const previewSeconds = parseInterval(bootstrap, fn, "bootstrapInterval");
   const seasonSeconds = parseInterval(seasonality, fn, "seasonality");
-  return (await refetch(ctx, list, ctx.from - previewSeconds, ctx.until)).map((series) => ({
+  const read = await refetch(ctx, list, ctx.from - previewSeconds, ctx.until);
+  // The analysis keeps five arrays the size of each re-read series (a week of bootstrap by default):
+  // charged before they are made, as the outputs are when the function returns.
+  let working = 0;
+  for (const s of read) working += 5 * s.values.length;
+  checkPoints(ctx, fn, "bootstrapInterval", working);
+  return read.map((series) => ({
     series,
     analysis: analyse(series, seasonSeconds),
     skip: Math.floor(previewSeconds / series.step),
