@@ -79,6 +79,10 @@ export interface Config {
   readonly pointWindowBytes: number;
   /** Most stat names one `/series` request reads (MAX_STATS). */
   readonly maxStats: number;
+  /** Most series names one `/render` request matches (RENDER_MAX_SERIES). */
+  readonly renderMaxSeries: number;
+  /** Most points one `/render` request reads or makes, summed over its targets (RENDER_MAX_POINTS). */
+  readonly renderMaxPoints: number;
   /** Most bytes of one `/series` response (MAX_RESPONSE_MB). */
   readonly maxResponseBytes: number;
   /** torus: most parameters in a query string or body (MAX_PARAMS). */
@@ -313,6 +317,8 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     queryCacheBytes: Math.round((c.QUERY_CACHE_MB ?? 64) * 1024 * 1024),
     pointWindowBytes: Math.round((c.POINT_WINDOW_MB ?? 256) * 1024 * 1024),
     maxStats: c.MAX_STATS ?? 100,
+    renderMaxSeries: c.RENDER_MAX_SERIES ?? 10_000,
+    renderMaxPoints: c.RENDER_MAX_POINTS ?? 20_000_000,
     maxResponseBytes: Math.round((c.MAX_RESPONSE_MB ?? 32) * 1024 * 1024),
     maxParams: c.MAX_PARAMS ?? 1000,
     queryTimeoutMs: Math.round((c.QUERY_TIMEOUT ?? 5) * 1000),

@@ -56,6 +56,8 @@ export const configShape = z
     QUERY_CACHE_MB: z.number().min(0).optional(),
     POINT_WINDOW_MB: z.number().min(0).optional(),
     MAX_STATS: z.number().int().min(1).optional(),
+    RENDER_MAX_SERIES: z.number().int().min(1).optional(),
+    RENDER_MAX_POINTS: z.number().int().min(1).optional(),
     MAX_RESPONSE_MB: z.number().positive().finite().optional(),
     MAX_PARAMS: z.number().int().min(1).optional(),
     QUERY_TIMEOUT: seconds.optional(),

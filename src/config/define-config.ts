@@ -85,6 +85,10 @@ export interface TorusConfig {
   POINT_WINDOW_MB?: number;
   /** torus: most stat names one `/series` request reads (each name of a join counts). Default 100. */
   MAX_STATS?: number;
+  /** torus: most series names one `/render` request matches, summed over its targets. Default 10,000. */
+  RENDER_MAX_SERIES?: number;
+  /** torus: most points one `/render` request reads or makes in functions (8 bytes each), summed over its targets. Default 20,000,000. */
+  RENDER_MAX_POINTS?: number;
   /** torus: most megabytes of one `/series` response. Default 32. */
   MAX_RESPONSE_MB?: number;
   /** torus: most parameters in one query string or request body. Default 1,000. */

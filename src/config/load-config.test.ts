@@ -196,6 +196,13 @@ describe("query bounds and macros are checked at load", () => {
     expect([set.maxStats, set.maxResponseBytes]).toEqual([7, 512 * 1024]);
   });
 
+  it("/render bounds: RENDER_MAX_SERIES 10,000 and RENDER_MAX_POINTS 20,000,000 by default; both settable", async () => {
+    const d = await loadConfig([file("mjs", schemas)]);
+    expect([d.renderMaxSeries, d.renderMaxPoints]).toEqual([10_000, 20_000_000]);
+    const set = await loadConfig([file("mjs", `${schemas}export const RENDER_MAX_SERIES = 500; export const RENDER_MAX_POINTS = 720000;`)]);
+    expect([set.renderMaxSeries, set.renderMaxPoints]).toEqual([500, 720_000]);
+  });
+
   it("a macro using every field it may set loads", async () => {
     const body = `${schemas}export const TRANSFORMS = { half: (v) => v / 2 };
       export const MACROS = { all: { transform: ["sum", "half", (v) => v], fetch: () => 1, process_row: (d) => d, condense: true, join_rows: (r) => r[0], collapse: () => 1,
@@ -208,6 +215,9 @@ describe("query bounds and macros are checked at load", () => {
     ["MAX_STATS 0", `export const MAX_STATS = 0;`, /MAX_STATS/],
     ["fractional MAX_STATS", `export const MAX_STATS = 2.5;`, /MAX_STATS/],
     ["text MAX_STATS", `export const MAX_STATS = "many";`, /MAX_STATS/],
+    ["RENDER_MAX_SERIES 0", `export const RENDER_MAX_SERIES = 0;`, /RENDER_MAX_SERIES/],
+    ["fractional RENDER_MAX_POINTS", `export const RENDER_MAX_POINTS = 1.5;`, /RENDER_MAX_POINTS/],
+    ["text RENDER_MAX_POINTS", `export const RENDER_MAX_POINTS = "lots";`, /RENDER_MAX_POINTS/],
     ["MAX_RESPONSE_MB 0", `export const MAX_RESPONSE_MB = 0;`, /MAX_RESPONSE_MB/],
     ["negative MAX_RESPONSE_MB", `export const MAX_RESPONSE_MB = -1;`, /MAX_RESPONSE_MB/],
     ["infinite MAX_RESPONSE_MB", `export const MAX_RESPONSE_MB = Infinity;`, /MAX_RESPONSE_MB/],

@@ -237,6 +237,16 @@ export const ERROR_CATALOGUE = {
     meaning: "A render function that reads its input again over another range (timeShift, timeStack) was evaluated without a way to fetch.",
     fix: "Use the function through `/render`, where series are read from the stores.",
   },
+  TORUS_ERR_GRAPHITE_TOO_MANY_SERIES: {
+    area: "graphite",
+    meaning: "A `/render` request whose paths match more names, summed over its targets, than RENDER_MAX_SERIES.",
+    fix: "Narrow the wildcards, split the panel, or raise RENDER_MAX_SERIES.",
+  },
+  TORUS_ERR_GRAPHITE_TOO_MANY_POINTS: {
+    area: "graphite",
+    meaning: "A `/render` request that would read or make more points (names × points read, plus every render function's new values, summed over its targets) than RENDER_MAX_POINTS; refused before they are read or allocated.",
+    fix: "Use a shorter range, a larger `summarize`/`hitcount` interval or fewer series, or raise RENDER_MAX_POINTS.",
+  },
 
   // The command line (src/cli).
   TORUS_ERR_USAGE: {

@@ -80,6 +80,19 @@ describe("NameIndex.find", () => {
     expect(ix.find("m.*", { limit: 1_000 }).truncated).toBe(false);
   });
 
+  it("a name stored by several schemas counts once towards the limit", () => {
+    const ix = new NameIndex();
+    const names = Array.from({ length: 10 }, (_, i) => `m.n${i}`);
+    ix.replace("minutely", names);
+    ix.replace("hourly", [...names, "m.n9.deep"]);
+    const exact = ix.find("m.*", { limit: 10 });
+    expect(exact.truncated).toBe(false);
+    expect(exact.nodes.map((n) => n.path)).toEqual([...names].sort());
+    // The leaf of one schema is a branch in the other: one entry with both flags.
+    expect(exact.nodes.find((n) => n.path === "m.n9")).toMatchObject({ leaf: true, branch: true });
+    expect(ix.find("m.*", { limit: 9 })).toMatchObject({ truncated: true, nodes: { length: 9 } });
+  });
+
   it("refuses a pattern whose braces explode", () => {
     expect(() => index.find(`a.${"{0,1,2,3,4,5,6,7,8,9}".repeat(5)}`)).toThrow(PathPatternError);
   });

@@ -424,23 +424,14 @@ export class NameIndex {
     const limit = options.limit ?? Infinity;
     const nodes = splitPath(pattern.replaceAll("\\", "")).map((n) => compileNodePattern(n));
     const found: FindNode[] = [];
+    // The same path from several schemas is one entry (flags joined), and counts once towards the limit.
+    const at = this.tries.size > 1 ? new Map<string, number>() : null;
     let truncated = false;
     for (const trie of this.tries.values()) {
-      if (walk(trie.root, nodes, found, limit)) truncated = true;
+      if (walk(trie.root, nodes, found, limit, at)) truncated = true;
       if (truncated) break;
     }
-    let result: FindNode[];
-    if (this.tries.size > 1) {
-      // The same path from several schemas: one entry, flags joined.
-      const byPath = new Map<string, FindNode>();
-      for (const f of found) {
-        const seen = byPath.get(f.path);
-        byPath.set(f.path, seen === undefined ? f : { path: f.path, name: f.name, leaf: seen.leaf || f.leaf, branch: seen.branch || f.branch });
-      }
-      result = [...byPath.values()].sort(byNameThenNodes);
-    } else {
-      result = sortByName(found);
-    }
+    const result = at ? found.sort(byNameThenNodes) : sortByName(found);
     return { nodes: result, truncated };
   }
 
@@ -460,8 +451,11 @@ export class NameIndex {
   }
 }
 
-/** Walk one trie level by level; returns true when `limit` was reached. */
-function walk(root: TrieNode, pattern: readonly NodePattern[], found: FindNode[], limit: number): boolean {
+/**
+ * Walk one trie level by level; returns true when `limit` was reached. With `at` (path → index in
+ * `found`), a path found before is merged into its entry instead of added.
+ */
+function walk(root: TrieNode, pattern: readonly NodePattern[], found: FindNode[], limit: number, at: Map<string, number> | null): boolean {
   let frontier: TrieNode[] = [root];
   let prefixes: string[] = [""];
   const last = pattern.length - 1;
@@ -485,10 +479,19 @@ function walk(root: TrieNode, pattern: readonly NodePattern[], found: FindNode[]
   for (let f = 0; f < frontier.length; f++) {
     const node = frontier[f];
     for (const i of matchChildren(node, pattern[last])) {
-      if (found.length >= limit) return true;
       const kid = childKid(node, i);
       const name = childName(node, i);
-      found.push({ path: prefixes[f] + name, name, leaf: kid === null || kid.leaf, branch: kid !== null });
+      const path = prefixes[f] + name;
+      const leaf = kid === null || kid.leaf;
+      const seen = at?.get(path);
+      if (seen !== undefined) {
+        const prev = found[seen];
+        found[seen] = { path, name, leaf: prev.leaf || leaf, branch: prev.branch || kid !== null };
+        continue;
+      }
+      if (found.length >= limit) return true;
+      at?.set(path, found.length);
+      found.push({ path, name, leaf, branch: kid !== null });
     }
   }
   return false;

@@ -164,8 +164,18 @@ describe("printTarget", () => {
     ["f(a\\=b)", "f(a\\=b)"], // an escaped "=" stays escaped, or it would read as a keyword argument
     ["a\\(b.{c,d}", "a\\(b.\\{c\\,d\\}"],
     ["f(1e6, -2.50, INF, None, FALSE)", "f(1e6,-2.50,INF,None,false)"],
+    // A path that would read as a number without its escaped dot keeps it escaped, as an argument or a keyword's value.
+    ["sumSeries(a)|sumSeries(0\\.9)", "sumSeries(sumSeries(a),0\\.9)"],
+    ["f(x=9\\.9, y=-1\\.5e3)", "f(x=9\\.9,y=-1\\.5e3)"],
+    ["0\\.9|f()", "0.9|f()"], // piped first, it reads as a path anyway
   ])("%j prints as %j", (target, printed) => {
     expect(printTarget(parseTarget(target))).toBe(printed);
+  });
+
+  it("an escaped dot makes a number-like argument a path, and printing keeps it one", () => {
+    const ast = parseTarget("f(a,0\\.9)");
+    expect(shape(ast)).toEqual({ call: "f", args: [{ path: "a" }, { path: "0.9" }] });
+    expect(shape(parseTarget(printTarget(ast)))).toEqual(shape(ast));
   });
 });
 

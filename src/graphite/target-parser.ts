@@ -517,11 +517,15 @@ function printPath(text: string): string {
 
 /**
  * Whether a path printed as an argument would read back as a literal
- * (`true`, `None`, `inf`, `5`, `1e3`): only a piped path (`5|scale(2)`) can
- * be such a path, and it has to be printed piped again.
+ * (`true`, `None`, `inf`, `5`, `1e3`). Such a path comes from a pipe
+ * (`5|scale(2)`), printed piped again, or from an escaped dot (`f(a,0\.9)`:
+ * graphite-web takes the longest reading, and `0` alone is no argument
+ * there), printed with its dots escaped again (see `printArgPath`).
  */
+const NUMBER_TEXT = new RegExp(`^(?:${NUMBER.source})$`);
+
 function readsAsLiteral(text: string): boolean {
-  if (new RegExp(`^${NUMBER.source}$`).test(text)) return true;
+  if (NUMBER_TEXT.test(text)) return true;
   const lower = text.toLowerCase();
   return ["true", "false", "none", "inf"].some((w) => lower.startsWith(w) && !KEYWORD_CHAR.test(text[w.length] ?? ""));
 }
@@ -540,10 +544,15 @@ function printArgs(node: CallNode, from: number): string {
   return parts.join(",");
 }
 
+/** A path in any position: a number-like text with a dot (`0.9`) keeps its dots escaped, or it would read back as a number. */
+function printArgPath(text: string): string {
+  return text.includes(".") && NUMBER_TEXT.test(text) ? text.replaceAll(".", "\\.") : printPath(text);
+}
+
 function printNode(node: TargetNode): string {
   switch (node.kind) {
     case "path":
-      return printPath(node.text);
+      return printArgPath(node.text);
     case "string":
       return node.quote + node.value + node.quote;
     case "number":

@@ -20,7 +20,7 @@ export const SCHEMAS = {
   latency: { type: "gauge", match: "^app\\\\.", host, prefix: "g", intervals: { minute: { step: 60, steps: 1440 } } },
 };
 export const FLUSH_INTERVAL = 50;
-export const MAX_STATS = 100;
+export const RENDER_MAX_SERIES = 100;
 `,
 );
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
       if (logins(i, k) > 0) lines.push(`stats_counts.${h}.logins ${logins(i, k)} ${t + 7}`);
     }),
   );
-  // Enough names that one glob matches more than MAX_STATS.
+  // Enough names that one glob matches more than RENDER_MAX_SERIES.
   for (let n = 0; n < 150; n++) lines.push(`app.many.n${n} 1 ${base + 7}`);
   await sendTcp(port, `${lines.join("\n")}\n`);
   // Stored and findable through /render itself (a name index may refresh in the background): the last
@@ -182,7 +182,7 @@ describe("bad input against the running server: a 400 with {error, code}, never 
     ["maxDataPoints=0", [["target", "app.web1.latency"], ["maxDataPoints", 0]], "TORUS_ERR_QUERY_BAD_PARAMETER"],
     ["maxDataPoints=-1", [["target", "app.web1.latency"], ["maxDataPoints", -1]], "TORUS_ERR_QUERY_BAD_PARAMETER"],
     ["maxDataPoints=abc", [["target", "app.web1.latency"], ["maxDataPoints", "abc"]], "TORUS_ERR_QUERY_BAD_PARAMETER"],
-    ["a glob matching more names than MAX_STATS", [["target", "sumSeries(app.many.*)"]], "TORUS_ERR_QUERY_TOO_MANY_STATS"],
+    ["a glob matching more names than RENDER_MAX_SERIES", [["target", "sumSeries(app.many.*)"]], "TORUS_ERR_GRAPHITE_TOO_MANY_SERIES"],
     ["a 1 MB target", [["target", `${"app.web1.".repeat(100_000)}latency`]], "TORUS_ERR_GRAPHITE_TARGET_TOO_LONG"],
   ];
   for (const [what, params, code] of cases) {

@@ -2,6 +2,7 @@
  * Shared helpers of the function groups: graphite-web's "safe" row aggregators (§5.3 null rules), the aggFunc
  * names and aliases, xFilesFactor row checks, and interval strings as function arguments (`'5min'`, `'-1d'`).
  */
+import { RenderBudget } from "./budget.js";
 import { maxOf, minOf, NULL, type Series } from "../series.js";
 import { argError } from "./errors.js";
 
@@ -193,13 +194,11 @@ export function dateArg(
 }
 
 /**
- * The most points one function may produce per series. graphite-web has no bound and will happily
- * allocate `summarize(x, '1s')` over a year (31M points); a user's typo must not take the server down.
+ * Charges `points` a function is about to make to the request's budget (RENDER_MAX_POINTS), before it
+ * allocates them: graphite-web has no bound and will happily allocate `summarize(x, '1s')` over a year
+ * for every series of a glob; a user's typo must not take the server down. Without a budget in the
+ * context (a function called on its own), the call is bounded alone by the default.
  */
-export const MAX_OUTPUT_POINTS = 5_000_000;
-
-export function checkPoints(fn: string, param: string, points: number): void {
-  if (points > MAX_OUTPUT_POINTS) {
-    throw argError(fn, param, `would produce ${Math.ceil(points)} points per series (at most ${MAX_OUTPUT_POINTS}); use a larger interval or a shorter range`);
-  }
+export function checkPoints(ctx: { budget?: RenderBudget }, fn: string, param: string, points: number): void {
+  (ctx.budget ?? new RenderBudget()).takeOutput(points, fn, param);
 }

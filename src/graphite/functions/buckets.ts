@@ -3,7 +3,7 @@ import { derive, NULL, type Series } from "../series.js";
 import { checkPoints, getAggFunc, parseInterval } from "./agg.js";
 import { argError } from "./errors.js";
 import { opt, req, seriesList } from "./params.js";
-import { defineFunction, refetch } from "./registry.js";
+import { defineFunction, refetch, type EvalContext } from "./registry.js";
 
 function positiveInterval(text: string, fn: string, param: string): number {
   const v = Math.abs(parseInterval(text, fn, param));
@@ -11,10 +11,19 @@ function positiveInterval(text: string, fn: string, param: string): number {
   return v;
 }
 
+/** Charges the buckets of every series' grid [start, end) before any is made (RENDER_MAX_POINTS). */
+function chargeBuckets(ctx: EvalContext, fn: string, list: Series[], interval: number, grid: (s: Series) => { start: number; end: number }): void {
+  let total = 0;
+  for (const s of list) {
+    const g = grid(s);
+    total += Math.max(0, Math.ceil((g.end - g.start) / interval));
+  }
+  checkPoints(ctx, fn, "intervalString", total);
+}
+
 /** graphite-web's `_summarizeValues`: buckets [b, b+interval) from `start`, func over non-null values. */
 function summarizeValues(s: Series, func: string, interval: number, start: number, end: number, fn: string): { values: Float64Array; end: number } {
   const agg = getAggFunc(func, fn);
-  checkPoints(fn, "intervalString", (end - start) / interval);
   const buckets = new Map<number, number[]>();
   for (let i = 0; i < s.values.length; i++) {
     const v = s.values[i];
@@ -25,13 +34,15 @@ function summarizeValues(s: Series, func: string, interval: number, start: numbe
     if (list) list.push(v);
     else buckets.set(b, [v]);
   }
-  const out: number[] = [];
+  // Allocated once at the size charged (chargeBuckets), not grown point by point.
+  const out = new Float64Array(Math.max(0, Math.ceil((end - start) / interval)));
   let t = start;
+  let k = 0;
   for (; t < end; t += interval) {
     const list = buckets.get(t);
-    out.push(list ? agg(list) : NULL);
+    out[k++] = list ? agg(list) : NULL;
   }
-  return { values: Float64Array.from(out), end: t };
+  return { values: k === out.length ? out : out.slice(0, k), end: t };
 }
 
 defineFunction({
@@ -39,12 +50,18 @@ defineFunction({
   group: "Transform",
   description: "Buckets of the given interval with func (default sum); epoch-aligned unless alignToFrom.",
   params: [seriesList, req("intervalString", "interval"), opt("func", "aggFunc", "sum"), opt("alignToFrom", "boolean", false)],
-  impl: (_ctx, list: Series[], intervalString: string, func: string, alignToFrom: boolean) => {
+  chargesOutput: true,
+  impl: (ctx, list: Series[], intervalString: string, func: string, alignToFrom: boolean) => {
     const interval = positiveInterval(intervalString, "summarize", "intervalString");
     getAggFunc(func, "summarize");
-    return list.map((s) => {
+    const grid = (s: Series) => {
       const start = alignToFrom ? s.start : s.start - (s.start % interval);
-      let end = alignToFrom ? s.end : s.end - (s.end % interval) + interval;
+      return { start, end: alignToFrom ? s.end : s.end - (s.end % interval) + interval };
+    };
+    chargeBuckets(ctx, "summarize", list, interval, grid);
+    return list.map((s) => {
+      const { start } = grid(s);
+      let { end } = grid(s);
       const r = summarizeValues(s, func, interval, start, end, "summarize");
       if (alignToFrom) end = r.end;
       const out = derive(s, r.values, `summarize(${s.name}, "${intervalString}", "${func}"${alignToFrom ? ", true" : ""})`, {
@@ -64,6 +81,7 @@ defineFunction({
   group: "Transform",
   description: "summarize with buckets aligned to the series start (alignTo re-fetches aligned to a unit).",
   params: [seriesList, req("intervalString", "interval"), opt("func", "aggFunc", "sum"), opt("alignTo", "string", null)],
+  chargesOutput: true,
   impl: async (ctx, list: Series[], intervalString: string, func: string, alignTo: string | null) => {
     const interval = positiveInterval(intervalString, "smartSummarize", "intervalString");
     getAggFunc(func, "smartSummarize");
@@ -71,6 +89,7 @@ defineFunction({
       const from = alignStart(ctx.from, alignTo);
       list = await refetch(ctx, list, from, ctx.until);
     }
+    chargeBuckets(ctx, "smartSummarize", list, interval, (s) => s);
     return list.map((s) => {
       const r = summarizeValues(s, func, interval, s.start, s.end, "smartSummarize");
       const out = derive(s, r.values, `smartSummarize(${s.name}, "${intervalString}", "${func}")`, { end: r.end, step: interval });
@@ -109,6 +128,7 @@ defineFunction({
   group: "Transform",
   description: "Estimates hits per bucket: each value × seconds of overlap; buckets aligned to the end.",
   params: [seriesList, req("intervalString", "interval"), opt("alignToInterval", "boolean", false)],
+  chargesOutput: true,
   impl: async (ctx, list: Series[], intervalString: string, alignToInterval: boolean) => {
     const interval = Math.trunc(positiveInterval(intervalString, "hitcount", "intervalString"));
     if (alignToInterval) {
@@ -121,11 +141,20 @@ defineFunction({
         end: s.start + Math.floor((s.end - s.start) / interval) * interval + interval,
       }));
     }
+    let total = 0;
+    for (const s of list) total += Math.ceil((s.end - s.start) / interval);
+    checkPoints(ctx, "hitcount", "intervalString", total);
     return list.map((s) => {
       const step = Math.trunc(s.step);
       const count = Math.ceil((s.end - s.start) / interval);
-      checkPoints("hitcount", "intervalString", count);
-      const buckets: number[][] = Array.from({ length: count }, () => []);
+      // Sums in arrival order (Python's sum of the bucket's list, as floats), and whether a bucket got any:
+      // two typed arrays rather than a list per bucket, so the points charged are what is allocated.
+      const sums = new Float64Array(count);
+      const got = new Uint8Array(count);
+      const add = (j: number, x: number) => {
+        sums[j] += x;
+        got[j] = 1;
+      };
       const newStart = Math.trunc(s.end - count * interval);
       for (let i = 0; i < s.values.length; i++) {
         const v = s.values[i];
@@ -140,14 +169,15 @@ defineFunction({
           em = interval;
         }
         if (sb === eb) {
-          if (sb >= 0) buckets[sb].push(v * (em - sm));
+          if (sb >= 0) add(sb, v * (em - sm));
         } else {
-          if (sb >= 0) buckets[sb].push(v * (interval - sm));
-          for (let j = sb + 1; j < eb; j++) if (j >= 0) buckets[j].push(v * interval);
-          if (em > 0) buckets[eb].push(v * em);
+          if (sb >= 0) add(sb, v * (interval - sm));
+          for (let j = sb + 1; j < eb; j++) if (j >= 0) add(j, v * interval);
+          if (em > 0) add(eb, v * em);
         }
       }
-      const values = Float64Array.from(buckets, (b) => (b.length ? b.reduce((a, x) => a + x, 0) : NULL));
+      const values = sums;
+      for (let j = 0; j < count; j++) if (!got[j]) values[j] = NULL;
       const out = derive(s, values, `hitcount(${s.name}, "${intervalString}"${alignToInterval ? ", true" : ""})`, {
         start: newStart,
         step: interval,

@@ -53,7 +53,8 @@ function fastWindow(func: string, values: Float64Array, points: number, out: Flo
     return true;
   }
   if (func === "median") {
-    const buf = new Float64Array(Math.max(1, points));
+    // A window wider than the series holds at most the series (a huge windowSize must not allocate it).
+    const buf = new Float64Array(Math.max(1, Math.min(points, values.length)));
     for (let k = 0; k < n; k++) {
       const hi = k + points + 1;
       let c = 0;

@@ -8,7 +8,9 @@ export type GraphiteFunctionErrorCode =
   | "TORUS_ERR_GRAPHITE_ARG_TYPE"
   | "TORUS_ERR_GRAPHITE_ARG_VALUE"
   | "TORUS_ERR_GRAPHITE_UNKNOWN_KEYWORD"
-  | "TORUS_ERR_GRAPHITE_NO_FETCH";
+  | "TORUS_ERR_GRAPHITE_NO_FETCH"
+  | "TORUS_ERR_GRAPHITE_TOO_MANY_SERIES"
+  | "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS";
 
 /** A user's mistake in a target: the HTTP layer answers 400 with `message`. Its codes are rows of src/errors/catalogue.ts. */
 export class GraphiteFunctionError extends TorusError {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createSeries, type Series } from "../series.js";
-import { callFunction, GraphiteFunctionError, type ArgValue, type EvalContext } from "./index.js";
+import { callFunction, GraphiteFunctionError, RenderBudget, type ArgValue, type EvalContext } from "./index.js";
 
 const T0 = 1795737600;
 const vals = (s: Series[]) => s.map((x) => Array.from(x.values, (v) => (v !== v ? null : v)));
@@ -208,17 +208,80 @@ describe("wide lists (a glob matching 100,000 names)", () => {
   });
 });
 
-describe("output bounds", () => {
-  it("summarize to 1s buckets over a year is refused, not allocated", async () => {
-    const year = series("y", [1, 2], T0, 86400 * 182);
-    const err = await call(context(), "summarize", [[{ ...year, end: T0 + 365 * 86400 }], "1s"]).catch((e: unknown) => e);
+describe("output bounds: one budget of points per request (RENDER_MAX_POINTS)", () => {
+  const DAY = 86400;
+  /** `n` hourly series over `days` days, as a glob would read them. */
+  const hourly = (n: number, days: number) =>
+    Array.from({ length: n }, (_, i) => ({ ...series(`h.s${i}`, new Array(days * 24).fill(1), T0, 3600), end: T0 + days * DAY }));
+
+  it("summarize(100 hourly series, '1s') over 40 days is refused before anything is allocated", async () => {
+    const list = hourly(100, 40);
+    const budget = new RenderBudget();
+    budget.adopt(list);
+    const before = process.memoryUsage().arrayBuffers;
+    const started = performance.now();
+    const err = await call({ ...context(), budget }, "summarize", [list, "1s"]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GraphiteFunctionError);
-    expect((err as Error).message).toMatch(/^summarize: argument "intervalString": would produce 31536\d+ points per series \(at most 5000000\)/);
+    expect(err).toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS" });
+    // 100 series × (40 days of seconds + the bucket graphite-web adds at the end), each alone under 5,000,000.
+    expect((err as Error).message).toMatch(new RegExp(`^summarize: argument "intervalString": this request would make ${100 * (40 * DAY + 1)} or more points .*maximum of 20000000 per request \\(RENDER_MAX_POINTS\\)`));
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
   });
-  it("timeFunction with step 1 over ten years is refused", async () => {
-    const ctx = { ...context(), until: T0 + 10 * 365 * 86400 };
-    await expect(call(ctx, "timeFunction", ["t", 1])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_ARG_VALUE" });
+
+  it("the same summarize fits a budget just large enough, and the budget then holds exactly its buckets", async () => {
+    const list = hourly(3, 2);
+    // Epoch-aligned buckets run one past the series' end, as graphite-web's do.
+    const buckets = 2 * DAY + 1;
+    const budget = new RenderBudget(10, 3 * buckets);
+    const out = await call({ ...context(), budget }, "summarize", [list, "1s"]);
+    expect(out.map((s) => s.values.length)).toEqual([buckets, buckets, buckets]);
+    expect(budget.points).toBe(3 * buckets);
+    // One more point anywhere in the request is over.
+    await expect(call({ ...context(), budget }, "sinFunction", ["x", 1, 600])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS" });
   });
+
+  it("generators share the request's budget: a second sinFunction over it is refused, one just under passes", async () => {
+    // T0..T0+600 at step 1: 600 points each.
+    const budget = new RenderBudget(10, 1199);
+    const ctx = { ...context(), budget };
+    expect((await call(ctx, "sinFunction", ["a", 1, 1]))[0].values.length).toBe(600);
+    await expect(call(ctx, "timeFunction", ["b", 1])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS", message: expect.stringMatching(/^timeFunction: argument "step": this request would make 1200 or more points/) });
+    const roomy = { ...context(), budget: new RenderBudget(10, 1200) };
+    await call(roomy, "sinFunction", ["a", 1, 1]);
+    expect((await call(roomy, "timeFunction", ["b", 1]))[0].values.length).toBe(600);
+  });
+
+  it("timeFunction with step 1 over ten years is refused without a budget too (the default bound, per call)", async () => {
+    const ctx = { ...context(), until: T0 + 10 * 365 * DAY };
+    await expect(call(ctx, "timeFunction", ["t", 1])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS" });
+  });
+
+  it("holtWintersForecast charges its analysis of the re-read week before making it", async () => {
+    // A week of bootstrap at one point a minute, plus the range: 10,090 points read, five working arrays of them.
+    const ctx = { ...context({ "m.x": (from, until) => [series("m.x", new Array((until - from) / 60).fill(1), from)] }), budget: new RenderBudget(10, 50_000) };
+    const list = [series("m.x", new Array(10).fill(1))];
+    await expect(call(ctx, "holtWintersForecast", [list])).rejects.toMatchObject({
+      code: "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS",
+      message: expect.stringMatching(/^holtWintersForecast: argument "bootstrapInterval": this request would make 50450 or more points/),
+    });
+  });
+
+  it("other functions' new values are charged when they return; values passed through are not", async () => {
+    const list = [series("a", new Array(400).fill(2))];
+    const budget = new RenderBudget(10, 1000);
+    budget.adopt(list);
+    const ctx = { ...context(), budget };
+    const scaled = await call(ctx, "scale", [list, 3]);
+    expect(budget.points).toBe(400);
+    // alias keeps the values: nothing new.
+    await call(ctx, "alias", [scaled, "x"]);
+    expect(budget.points).toBe(400);
+    await call(ctx, "offset", [scaled, 1]);
+    expect(budget.points).toBe(800);
+    await expect(call(ctx, "absolute", [scaled])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS", message: expect.stringMatching(/^absolute: this request made 1200 or more points/) });
+  });
+
   it("None for a required argument or one of many is refused", async () => {
     await expect(call(context(), "upper", [[series("a.b", [1])], null])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_ARG_TYPE" });
     await expect(call(context(), "scale", [[series("a.b", [1])], null])).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_ARG_TYPE" });

@@ -3,7 +3,7 @@
  * season = `seasonality` seconds // step), bootstrapped from `bootstrapInterval` before the range.
  */
 import { createSeries, derive, NULL, type Series } from "../series.js";
-import { parseInterval } from "./agg.js";
+import { checkPoints, parseInterval } from "./agg.js";
 import { areaBetweenSeries } from "./special.js";
 import { opt, seriesList } from "./params.js";
 import { defineFunction, refetch, type EvalContext, type ParamDef } from "./registry.js";
@@ -82,7 +82,13 @@ interface Preview {
 async function previews(ctx: EvalContext, list: Series[], bootstrap: string, seasonality: string, fn: string): Promise<Preview[]> {
   const previewSeconds = parseInterval(bootstrap, fn, "bootstrapInterval");
   const seasonSeconds = parseInterval(seasonality, fn, "seasonality");
-  return (await refetch(ctx, list, ctx.from - previewSeconds, ctx.until)).map((series) => ({
+  const read = await refetch(ctx, list, ctx.from - previewSeconds, ctx.until);
+  // The analysis keeps five arrays the size of each re-read series (a week of bootstrap by default):
+  // charged before they are made, as the outputs are when the function returns.
+  let working = 0;
+  for (const s of read) working += 5 * s.values.length;
+  checkPoints(ctx, fn, "bootstrapInterval", working);
+  return read.map((series) => ({
     series,
     analysis: analyse(series, seasonSeconds),
     skip: Math.floor(previewSeconds / series.step),
@@ -100,7 +106,9 @@ defineFunction({
       const r = derive(series, analysis.predictions.slice(skip), `holtWintersForecast(${series.name})`, {
         start: series.start + previewSeconds,
       });
+      // holtWintersAnalysis marks the re-read series' own tags dict with both of its outputs.
       r.tags.holtWintersForecast = "1";
+      r.tags.holtWintersDeviation = "1";
       return r;
     }),
 });
@@ -116,7 +124,8 @@ async function bands(ctx: EvalContext, list: Series[], delta: number, bootstrap:
       upper[i] = forecast[i] + delta * deviation[i];
       lower[i] = forecast[i] - delta * deviation[i];
     }
-    // graphite-web mutates one tags dict for both bands, so each carries both markers.
+    // graphite-web mutates one tags dict (the re-read series', already marked by holtWintersAnalysis) for
+    // both bands, so each carries every marker.
     const make = (name: string, values: Float64Array): Series => {
       const s = createSeries({
         name,
@@ -125,7 +134,7 @@ async function bands(ctx: EvalContext, list: Series[], delta: number, bootstrap:
         step: series.step,
         values,
         pathExpression: series.pathExpression,
-        tags: { ...series.tags, holtWintersConfidenceUpper: "1", holtWintersConfidenceLower: "1" },
+        tags: { ...series.tags, holtWintersForecast: "1", holtWintersDeviation: "1", holtWintersConfidenceUpper: "1", holtWintersConfidenceLower: "1" },
       });
       return { ...s, xFilesFactor: series.xFilesFactor };
     };

@@ -40,4 +40,4 @@ export {
   type ParamDef,
 } from "./registry.js";
 export { GraphiteFunctionError, type GraphiteFunctionErrorCode } from "./errors.js";
-export { MAX_OUTPUT_POINTS } from "./agg.js";
+export { DEFAULT_RENDER_MAX_POINTS, DEFAULT_RENDER_MAX_SERIES, RenderBudget } from "./budget.js";

@@ -7,6 +7,7 @@
 import type { Row } from "../../timeseries/store.js";
 import type { Series, SeriesOrigin } from "../series.js";
 export type { SeriesOrigin } from "../series.js";
+import type { RenderBudget } from "./budget.js";
 import { GraphiteFunctionError } from "./errors.js";
 
 /** An evaluated argument: a series list, a number, a string, a boolean or Python's `None`. */
@@ -42,6 +43,11 @@ export interface EvalContext {
    * origin, rows as `Store.read` gives them, for the buckets whose points lie in (from, until].
    */
   readCells?: (origins: readonly SeriesOrigin[], from: number, until: number) => Promise<Row[][]>;
+  /**
+   * The request's bound on points read and made (RENDER_MAX_POINTS), shared by every call of the request.
+   * None: each call is bounded alone by the default.
+   */
+  budget?: RenderBudget;
 }
 
 export type ParamType =
@@ -103,6 +109,11 @@ export interface FunctionDef {
   impl: Impl;
   /** Other names for the same function (`sum` for `sumSeries`); they are listed separately in `/functions`. */
   aliases?: string[];
+  /**
+   * The implementation charges the points it makes to `ctx.budget` itself, before allocating them (a grid
+   * of its own: summarize, the generators). Otherwise its new value arrays are charged when it returns.
+   */
+  chargesOutput?: boolean;
 }
 
 const registry = new Map<string, FunctionDef>();
@@ -239,7 +250,12 @@ export async function callFunction(
       throw new GraphiteFunctionError("TORUS_ERR_GRAPHITE_UNKNOWN_KEYWORD", `${name}: unknown argument "${k}"`);
     }
   }
-  return def.impl(ctx, ...args);
+  const out = await def.impl(ctx, ...args);
+  if (ctx.budget) {
+    if (def.chargesOutput) ctx.budget.adopt(out);
+    else ctx.budget.chargeNew(out, name);
+  }
+  return out;
 }
 
 function pyDefault(v: string | number | boolean | null): string {

@@ -45,17 +45,19 @@ function defineOption(name: string, params: ReturnType<typeof req>[], apply: (s:
   });
 }
 
-const withOption = (s: Series, key: string, value: string | number | boolean, name?: string): Series => {
+/** Sets `options[key]`; with `tag`, also graphite-web's `tags[key]` (secondYAxis, dashed, drawAsInfinite). */
+const withOption = (s: Series, key: string, value: string | number | boolean, name?: string, tag?: string): Series => {
   const r = derive(s, s.values, name, { keepPath: true });
   r.options = { ...(r.options ?? {}), [key]: value };
+  if (tag !== undefined) r.tags[key] = tag;
   return r;
 };
 
 defineOption("color", [req("theColor", "string")], (s, c: string) => withOption(s, "color", c));
 defineOption("lineWidth", [req("width", "float")], (s, w: number) => withOption(s, "lineWidth", w));
-defineOption("secondYAxis", [], (s) => withOption(s, "secondYAxis", true, `secondYAxis(${s.name})`));
-defineOption("dashed", [opt("dashLength", "integer", 5, { anyNumber: true })], (s, d: number) => withOption(s, "dashed", d, `dashed(${s.name}, ${formatG(d)})`));
-defineOption("drawAsInfinite", [], (s) => withOption(s, "drawAsInfinite", true, `drawAsInfinite(${s.name})`));
+defineOption("secondYAxis", [], (s) => withOption(s, "secondYAxis", true, `secondYAxis(${s.name})`, "1"));
+defineOption("dashed", [opt("dashLength", "integer", 5, { anyNumber: true })], (s, d: number) => withOption(s, "dashed", d, `dashed(${s.name}, ${formatG(d)})`, pyArg(d)));
+defineOption("drawAsInfinite", [], (s) => withOption(s, "drawAsInfinite", true, `drawAsInfinite(${s.name})`, "1"));
 defineOption("alpha", [req("alpha", "float")], (s, a: number) => withOption(s, "alpha", a));
 defineFunction({
   name: "stacked",
@@ -116,11 +118,13 @@ defineFunction({
   group: "Calculate",
   description: "A line y = t over the request range (one point a minute), named name.",
   params: [req("name", "string")],
+  chargesOutput: true,
   impl: (ctx, name: string) => {
     const step = 60;
-    checkPoints("identity", "name", (ctx.until - ctx.from) / step);
-    const values: number[] = [];
-    for (let t = ctx.from; t < ctx.until; t += step) values.push(t);
+    const n = Math.max(0, Math.ceil((ctx.until - ctx.from) / step));
+    checkPoints(ctx, "identity", "name", n);
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = ctx.from + i * step;
     return [createSeries({ name, start: ctx.from, end: ctx.until, step, values, pathExpression: `identity("${name}")` })];
   },
 });

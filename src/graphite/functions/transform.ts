@@ -1,5 +1,5 @@
 /** Transform functions (reference §6.2): per-series value rewrites, derivatives, running sums, null filling. */
-import { derive, formatD, formatG, maxOf, NULL, pyArg, round6, type Series } from "../series.js";
+import { derive, formatD, formatG, maxOf, NULL, pyArg, pyFloat, round6, type Series } from "../series.js";
 import { parseInterval } from "./agg.js";
 import { argError } from "./errors.js";
 import { opt, req, seriesList } from "./params.js";
@@ -45,9 +45,10 @@ defineMap("absolute", "Absolute value of each point.", [], (v) => Math.abs(v), (
 defineMap("squareRoot", "Square root of each point; negative values give null.", [], (v) => (v < 0 ? NULL : Math.sqrt(v)), (s) => `squareRoot(${s.name})`);
 defineMap("invert", "1/v; 0 gives null.", [], (v) => (v === 0 ? NULL : 1 / v), (s) => `invert(${s.name})`);
 defineMap("pow", "v to the power factor; invalid results give null.", [["factor", "float"]], (v, [k]) => nanIfBad(Math.pow(v, k)), (s, [k]) => `pow(${s.name},${formatG(k)})`, ([k]) => pyArg(k));
-defineMap("exp", "e to the power v.", [], (v) => Math.exp(v), (s) => `exp(${s.name})`);
-defineMap("sigmoid", "1/(1+e^-v).", [], (v) => 1 / (1 + Math.exp(-v)), (s) => `sigmoid(${s.name})`);
-defineMap("logit", "log(v/(1−v)); v outside (0,1) gives null.", [], (v) => (v <= 0 || v >= 1 ? NULL : Math.log(v / (1 - v))), (s) => `logit(${s.name})`);
+// graphite-web tags these three with a word, not 1.
+defineMap("exp", "e to the power v.", [], (v) => Math.exp(v), (s) => `exp(${s.name})`, () => "e");
+defineMap("sigmoid", "1/(1+e^-v).", [], (v) => 1 / (1 + Math.exp(-v)), (s) => `sigmoid(${s.name})`, () => "sigmoid");
+defineMap("logit", "log(v/(1−v)); v outside (0,1) gives null.", [], (v) => (v <= 0 || v >= 1 ? NULL : Math.log(v / (1 - v))), (s) => `logit(${s.name})`, () => "logit");
 
 function defineSimple(
   name: string,
@@ -65,9 +66,11 @@ function defineSimple(
   });
 }
 
-defineSimple("isNonNull", "1 for a non-null value, 0 for null.", [], (_c, s) =>
-  derive(s, Float64Array.from(s.values, (v) => (v === v ? 1 : 0)), `isNonNull(${s.name})`),
-);
+defineSimple("isNonNull", "1 for a non-null value, 0 for null.", [], (_c, s) => {
+  const r = derive(s, Float64Array.from(s.values, (v) => (v === v ? 1 : 0)), `isNonNull(${s.name})`);
+  r.tags.isNonNull = "1";
+  return r;
+});
 
 defineSimple("scaleToSeconds", "v·seconds/step, rounded to 6 decimals.", [req("seconds", "float")], (_c, s, seconds: number) => {
   const factor = seconds / s.step;
@@ -93,7 +96,10 @@ defineFunction({
 defineSimple("offsetToZero", "Subtracts the series minimum from every value.", [], (_c, s) => {
   let min = Infinity;
   for (const v of s.values) if (v === v && v < min) min = v;
-  return derive(s, mapValues(s, (v) => v - min), `offsetToZero(${s.name})`);
+  const r = derive(s, mapValues(s, (v) => v - min), `offsetToZero(${s.name})`);
+  // str() of graphite-web's safeMin: a stored value is a float; None when every value is null.
+  r.tags.offsetToZero = min === Infinity ? "None" : pyFloat(min);
+  return r;
 });
 
 defineSimple("minMax", "(v−min)/(max−min), 0 when the range is 0.", [], (_c, s) => {
@@ -117,7 +123,9 @@ defineFunction({
       const p = precision ?? 0;
       const k = Math.pow(10, p);
       const name = precision ? `round(${s.name},${formatG(Math.trunc(precision))})` : `round(${s.name})`;
-      return derive(s, mapValues(s, (v) => pyRound(v * k) / k), name);
+      const r = derive(s, mapValues(s, (v) => pyRound(v * k) / k), name);
+      r.tags.round = pyArg(precision || 0);
+      return r;
     }),
 });
 

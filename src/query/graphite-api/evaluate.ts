@@ -4,7 +4,7 @@
  * fetched, a call run through the function registry with its own context, `template()` substituting
  * `$name` in the paths below it.
  */
-import { callFunction, getFunction, GraphiteFunctionError, type ArgValue, type EvalContext } from "../../graphite/functions/index.js";
+import { callFunction, getFunction, GraphiteFunctionError, type ArgValue, type EvalContext, type RenderBudget } from "../../graphite/functions/index.js";
 import { pyFloat, type Series, type SeriesOrigin } from "../../graphite/series.js";
 import { parseTarget, type CallNode, type TargetNode } from "../../graphite/target-parser.js";
 import type { Row } from "../../timeseries/index.js";
@@ -26,6 +26,8 @@ export interface EvaluateOptions {
   /** Parses a `date` argument the way from/until are parsed. */
   parseTime?: (text: string) => number;
   readCells?: (origins: readonly SeriesOrigin[], from: number, until: number) => Promise<Row[][]>;
+  /** The request's bound on points read and made by functions (RENDER_MAX_POINTS); none: each call is bounded alone. */
+  budget?: RenderBudget;
 }
 
 /** Literal values of a template(): positional ones under "1", "2", …, keyword ones by name. */
@@ -66,6 +68,7 @@ function callContext(shared: Shared, from: number, until: number, refetch?: Eval
     maxDataPoints: opts.maxDataPoints,
     parseTime: opts.parseTime,
     readCells: opts.readCells,
+    budget: opts.budget,
     get xFilesFactor() {
       return state.xFilesFactor;
     },

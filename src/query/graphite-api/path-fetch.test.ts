@@ -95,25 +95,25 @@ describe("fetchPath", () => {
     expect(old.start).toBe(NOW - 400 * DAY - ((NOW - 400 * DAY) % DAY) + DAY);
   });
 
-  it("MAX_STATS and MAX_BUCKETS are charged before any read", async () => {
+  it("RENDER_MAX_SERIES and RENDER_MAX_POINTS are charged before any read", async () => {
     const names = Array.from({ length: 50 }, (_, i) => `t.n${i}.x`);
     const few = deps({ timers: names }, new RenderBudget(10, 1_000_000));
-    await expect(fetchPath("t.*.x", NOW - 600, NOW, few.d)).rejects.toMatchObject({ status: 400, code: "TORUS_ERR_QUERY_TOO_MANY_STATS" });
+    await expect(fetchPath("t.*.x", NOW - 600, NOW, few.d)).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_SERIES", message: expect.stringMatching(/RENDER_MAX_SERIES/) });
     expect(few.reads).toEqual([]);
     const small = deps({ timers: names }, new RenderBudget(100, 400));
     // 50 names × 10 points = 500 > 400.
-    await expect(fetchPath("t.*.x", NOW - 600, NOW, small.d)).rejects.toMatchObject({ status: 400, code: "TORUS_ERR_QUERY_TOO_MANY_BUCKETS" });
+    await expect(fetchPath("t.*.x", NOW - 600, NOW, small.d)).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_POINTS", message: expect.stringMatching(/RENDER_MAX_POINTS/) });
     expect(small.reads).toEqual([]);
     // 100,000 names under one glob: the find stops at the budget's limit, the answer is a quick 400.
     const many = deps({ timers: Array.from({ length: 100_000 }, (_, i) => `t.m${i}.x`) }, new RenderBudget(100, 1_000_000));
     const started = performance.now();
-    await expect(fetchPath("t.*.x", NOW - 600, NOW, many.d)).rejects.toMatchObject({ code: "TORUS_ERR_QUERY_TOO_MANY_STATS" });
+    await expect(fetchPath("t.*.x", NOW - 600, NOW, many.d)).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_SERIES" });
     expect(performance.now() - started).toBeLessThan(100);
     expect(many.reads).toEqual([]);
     // The budget is per request: two fetches of 30 names pass 50 together.
     const shared = deps({ timers: names }, new RenderBudget(50, 1_000_000));
     await fetchPath("t.n1*.x", NOW - 600, NOW, shared.d);
-    await expect(fetchPath("t.*.x", NOW - 600, NOW, shared.d)).rejects.toMatchObject({ code: "TORUS_ERR_QUERY_TOO_MANY_STATS" });
+    await expect(fetchPath("t.*.x", NOW - 600, NOW, shared.d)).rejects.toMatchObject({ code: "TORUS_ERR_GRAPHITE_TOO_MANY_SERIES" });
   });
 });
 

@@ -12,10 +12,10 @@
 import { defaultConsolidation } from "../../graphite/consolidate.js";
 import { alignRange, clampFetchRange } from "../../graphite/graphite-time.js";
 import { compareNames } from "../../graphite/path-glob.js";
+import { RenderBudget } from "../../graphite/functions/budget.js";
 import { NULL, parseTags, type Series, type SeriesOrigin } from "../../graphite/series.js";
 import type { Runtime, RuntimeSchema } from "../../runtime/runtime.js";
 import type { Calendar, Interval, Row } from "../../timeseries/index.js";
-import { QueryError, QueryErrorCodes } from "../query-error.js";
 import { waitForStore } from "../resolve/store-wait.js";
 import type { NameSource, PointSource } from "./graphite-data.js";
 
@@ -60,55 +60,15 @@ export function chooseRenderInterval(schema: RuntimeSchema, from: number, now: n
 }
 
 /**
- * What one request may read, summed over every path it fetches (refetches by movingAverage, timeShift, …
- * included): names against MAX_STATS and names × points against MAX_BUCKETS. Taken before any store is
- * read, so a glob over 100,000 names or a `timeStack` of a thousand copies is a 400, not a hang.
+ * What one request may read and make (RENDER_MAX_SERIES, RENDER_MAX_POINTS), summed over every path it
+ * fetches (refetches by movingAverage, timeShift, … included) and every function's new values. Reads are
+ * charged before any store is asked, so a glob over 100,000 names or a `timeStack` of a thousand copies is
+ * a 400, not a hang.
  */
-export class RenderBudget {
-  names = 0;
-  points = 0;
+export { RenderBudget };
 
-  constructor(
-    readonly maxNames: number,
-    readonly maxPoints: number,
-  ) {}
-
-  static of(runtime: Runtime): RenderBudget {
-    return new RenderBudget(runtime.config.maxStats, runtime.config.maxBuckets);
-  }
-
-  /** How many more names a find may return before the request is refused (the find's limit). */
-  remainingNames(): number {
-    return Math.max(0, this.maxNames - this.names);
-  }
-
-  takeNames(n: number, expression: string): void {
-    this.names += n;
-    if (this.names > this.maxNames) {
-      throw new QueryError(
-        400,
-        QueryErrorCodes.TOO_MANY_STATS,
-        `target: ${JSON.stringify(clip(expression))} and the paths before it match ${this.names} or more names, more than the configured maximum of ${this.maxNames} per request (MAX_STATS); narrow the wildcards`,
-        "target",
-      );
-    }
-  }
-
-  takePoints(n: number, expression: string): void {
-    this.points += n;
-    if (this.points > this.maxPoints) {
-      throw new QueryError(
-        400,
-        QueryErrorCodes.TOO_MANY_BUCKETS,
-        `target: ${JSON.stringify(clip(expression))}: this request reads ${this.points} or more points (names × points, summed over its paths), more than the configured maximum of ${this.maxPoints} (MAX_BUCKETS); use a shorter range or fewer series`,
-        "target",
-      );
-    }
-  }
-}
-
-function clip(s: string): string {
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+export function renderBudget(runtime: Runtime): RenderBudget {
+  return new RenderBudget(runtime.config.renderMaxSeries, runtime.config.renderMaxPoints);
 }
 
 export interface PathFetchDeps {
@@ -203,7 +163,9 @@ export async function fetchPath(expression: string, from: number, until: number,
       });
     }),
   );
-  return parts.flat().sort((a, b) => compareNames(a.name, b.name));
+  const out = parts.flat().sort((a, b) => compareNames(a.name, b.name));
+  deps.budget.adopt(out);
+  return out;
 }
 
 /** The points at start, start+step, … before end, taken from what the source returned (NaN where it has none). */

@@ -13,7 +13,7 @@ const range = `from=${FROM}&until=${NOW}&now=${NOW}`;
 
 let f: Fixture;
 beforeAll(async () => {
-  f = await fixture({ MAX_STATS: 20 }, listing);
+  f = await fixture({ RENDER_MAX_SERIES: 20 }, listing);
   await f.send([
     ["c.a", 3, NOW - 120],
     ["c.a", 4, NOW - 60],
@@ -208,12 +208,21 @@ describe("/render bad input: a 400 naming the problem, never a 500", () => {
     expect(body).toEqual([]);
   });
 
-  it("a glob matching more names than MAX_STATS is a bounded 400", async () => {
+  it("a glob matching more names than RENDER_MAX_SERIES is a bounded 400; the bound is over the whole request", async () => {
     await f.send(Array.from({ length: 25 }, (_, i): [string, number, number] => [`c.many.n${i}`, 1, NOW - 60]));
     const { status, body } = await f.get(`/render?target=c.many.*&${range}`);
     expect(status).toBe(400);
-    expect(body.code).toBe("TORUS_ERR_QUERY_TOO_MANY_STATS");
-    expect(body.error).toMatch(/MAX_STATS/);
+    expect(body.code).toBe("TORUS_ERR_GRAPHITE_TOO_MANY_SERIES");
+    expect(body.error).toMatch(/"c.many.\*" and the paths before it match \d+ or more names, more than the configured maximum of 20 per request \(RENDER_MAX_SERIES\)/);
+    // 11 + 6 + 3 names: exactly the bound passes; one more name in another target does not. MAX_STATS (100) is not involved.
+    const twenty = `target=c.many.n1*&target=c.many.n2*&target=c.many.n[345]&${range}`;
+    const ok = await f.get(`/render?${twenty}`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toHaveLength(20);
+    const over = await f.get(`/render?${twenty}&target=c.a`);
+    expect(over.status).toBe(400);
+    expect(over.body.code).toBe("TORUS_ERR_GRAPHITE_TOO_MANY_SERIES");
+    expect(over.body.error).toMatch(/RENDER_MAX_SERIES/);
   });
 
   it("a 1 MB target is refused before it is parsed", async () => {
@@ -273,5 +282,36 @@ describe("URL_PREFIX", () => {
     } finally {
       await g.close();
     }
+  });
+});
+
+describe("/render RENDER_MAX_POINTS: points read and made, summed over the request", () => {
+  let g: Fixture;
+  beforeAll(async () => {
+    // Five points per series over the test range: two reads fit, a third, or a function's new values, do not.
+    g = await fixture({ RENDER_MAX_POINTS: 10, MAX_BUCKETS: 1, MAX_STATS: 1 }, listing);
+    await g.send([["c.a", 3, NOW - 120], ["c.b", 10, NOW - 60], ["g.x", 5, NOW - 120]]);
+  });
+  afterAll(() => g.close());
+
+  it("just at the bound passes (MAX_STATS and MAX_BUCKETS, the /series bounds, do not apply)", async () => {
+    const { status, body } = await g.get(`/render?target=c.a&target=c.b&${range}`);
+    expect(status).toBe(200);
+    expect(body.map((s: any) => s.datapoints.length)).toEqual([5, 5]);
+    // An alias makes no new values.
+    expect((await g.get(`/render?target=alias(c.a,'x')&target=c.b&${range}`)).status).toBe(200);
+  });
+
+  it.each([
+    ["a third read", `target=c.a&target=c.b&target=g.x`, /reads 15 or more points/],
+    ["a read, a read and a function's new values", `target=c.b&target=scale(c.a,2)`, /^scale: this request made 15 or more points/],
+    ["summarize to seconds, refused before it allocates", `target=summarize(c.a,'1s')`, /^summarize: argument "intervalString": this request would make \d+ or more points/],
+    ["a generator after two reads", `target=c.a&target=c.b&target=sinFunction('s',1,60)`, /^sinFunction: argument "step": this request would make 15 or more points/],
+  ])("over the bound is a 400 naming RENDER_MAX_POINTS: %s", async (_label, targets, message) => {
+    const { status, body } = await g.get(`/render?${targets}&${range}`);
+    expect(status).toBe(400);
+    expect(body.code).toBe("TORUS_ERR_GRAPHITE_TOO_MANY_POINTS");
+    expect(body.error).toMatch(message);
+    expect(body.error).toMatch(/more than the configured maximum of 10 per request \(RENDER_MAX_POINTS\)/);
   });
 });

@@ -6,7 +6,7 @@ import { QueryErrorCodes, badParameter } from "../query-error.js";
 import { evaluateTargets } from "./evaluate.js";
 import type { GraphiteApiOptions } from "./graphite-api.js";
 import { GraphiteParams } from "./graphite-params.js";
-import { RenderBudget, fetchPath, readOriginCells, type PathFetchDeps } from "./path-fetch.js";
+import { fetchPath, renderBudget, readOriginCells, type PathFetchDeps } from "./path-fetch.js";
 import { renderCsv, renderJson, renderRaw } from "./render-format.js";
 
 /** What graphite-web reports as its version; Grafana's Graphite data source reads it (setting 1.1). */
@@ -61,13 +61,15 @@ export const renderRoutes: FastifyPluginAsync<GraphiteApiOptions> = async (app, 
     if (jsonp !== undefined && !JSONP.test(jsonp)) throw badParameter("jsonp", `expected a JavaScript function name, got ${quote(jsonp.slice(0, 80))}`);
     const range = parseTimeRange({ from: params.get("from"), until: params.get("until"), now: params.get("now"), tz: params.get("tz") }, deps.clock(), runtime.config.timezone);
     if (targets.some((t) => t.trim() !== "")) await deps.names.ready();
-    const fetchDeps: PathFetchDeps = { runtime, names: deps.names, points: deps.points, now: range.now, budget: RenderBudget.of(runtime), xFilesFactor };
+    const budget = renderBudget(runtime);
+    const fetchDeps: PathFetchDeps = { runtime, names: deps.names, points: deps.points, now: range.now, budget, xFilesFactor };
     const series = await evaluateTargets(targets, {
       from: range.from,
       until: range.until,
       now: range.now,
       xFilesFactor,
       maxDataPoints,
+      budget,
       template: templateParams(params),
       fetchPath: (expression, from, until) => fetchPath(expression, from, until, fetchDeps),
       parseTime: (text) => parseGraphiteTime(text, { now: range.now, tz: range.tz }, "date"),
