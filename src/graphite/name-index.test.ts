@@ -5,6 +5,23 @@ import { PathPatternError, compilePathPattern } from "./path-glob.js";
 
 /** The model: every prefix at the pattern's depth, filtered with the glob matcher, flags from the name set. */
 function bruteForce(names: Iterable<string>, pattern: string): FindNode[] {
+  const parts = pattern.split(".");
+  if (parts.length < 2 || parts[parts.length - 1] !== "") return plainFind(names, pattern);
+  // A trailing dot names each matched branch itself.
+  return plainFind(names, parts.slice(0, -1).join("."))
+    .filter((n) => n.branch)
+    .map((n) => ({ path: `${n.path}.`, name: "", leaf: false, branch: true }))
+    .sort((a, b) => nodewise(a.path, b.path));
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const nodewise = (a: string, b: string) => {
+  const [pa, pb] = [a.split("."), b.split(".")];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) if (pa[i] !== pb[i]) return cmp(pa[i], pb[i]);
+  return pa.length - pb.length;
+};
+
+function plainFind(names: Iterable<string>, pattern: string): FindNode[] {
   const all = new Set(names);
   const depth = pattern.split(".").length;
   const matcher = compilePathPattern(pattern);
@@ -17,12 +34,6 @@ function bruteForce(names: Iterable<string>, pattern: string): FindNode[] {
     const branch = [...all].some((n) => n.startsWith(`${path}.`));
     out.set(path, { path, name: parts[depth - 1], leaf: all.has(path), branch });
   }
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const nodewise = (a: string, b: string) => {
-    const [pa, pb] = [a.split("."), b.split(".")];
-    for (let i = 0; i < Math.min(pa.length, pb.length); i++) if (pa[i] !== pb[i]) return cmp(pa[i], pb[i]);
-    return pa.length - pb.length;
-  };
   return [...out.values()].sort((a, b) => cmp(a.name, b.name) || nodewise(a.path, b.path));
 }
 
@@ -63,6 +74,13 @@ describe("NameIndex.find", () => {
     expect(got.truncated).toBe(false);
     expect(got.nodes.map((n) => [n.path, n.leaf && n.branch ? "both" : n.leaf ? "leaf" : "branch"])).toEqual(expected);
     expect(got.nodes).toEqual(bruteForce(NAMES, pattern));
+  });
+
+  it("answers a trailing dot with each matched branch itself, named \"\" (graphite-web's finder does)", () => {
+    expect(index.find("servers.").nodes).toEqual([{ path: "servers.", name: "", leaf: false, branch: true }]);
+    expect(index.find("servers.*.").nodes.map((n) => n.path)).toEqual(["servers.web1.", "servers.web2.", "servers.web3."]);
+    expect(index.find("app.latency.").nodes).toEqual([]); // a leaf has no branch to name
+    expect(index.find("nope.").nodes).toEqual([]);
   });
 
   it("sorts by name, as graphite-web, not by path", () => {

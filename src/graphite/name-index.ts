@@ -422,13 +422,16 @@ export class NameIndex {
    */
   find(pattern: string, options: FindOptions = {}): FindResult {
     const limit = options.limit ?? Infinity;
-    const nodes = splitPath(pattern.replaceAll("\\", "")).map((n) => compileNodePattern(n));
+    const parts = splitPath(pattern.replaceAll("\\", ""));
+    const nodes = parts.map((n) => compileNodePattern(n));
+    // graphite-web answers a trailing dot (`servers.`) with each matched branch itself, named "".
+    const emptyLast = parts.length > 1 && parts[parts.length - 1] === "";
     const found: FindNode[] = [];
     // The same path from several schemas is one entry (flags joined), and counts once towards the limit.
     const at = this.tries.size > 1 ? new Map<string, number>() : null;
     let truncated = false;
     for (const trie of this.tries.values()) {
-      if (walk(trie.root, nodes, found, limit, at)) truncated = true;
+      if (walk(trie.root, nodes, found, limit, at, emptyLast)) truncated = true;
       if (truncated) break;
     }
     const result = at ? found.sort(byNameThenNodes) : sortByName(found);
@@ -455,7 +458,7 @@ export class NameIndex {
  * Walk one trie level by level; returns true when `limit` was reached. With `at` (path → index in
  * `found`), a path found before is merged into its entry instead of added.
  */
-function walk(root: TrieNode, pattern: readonly NodePattern[], found: FindNode[], limit: number, at: Map<string, number> | null): boolean {
+function walk(root: TrieNode, pattern: readonly NodePattern[], found: FindNode[], limit: number, at: Map<string, number> | null, emptyLast = false): boolean {
   let frontier: TrieNode[] = [root];
   let prefixes: string[] = [""];
   const last = pattern.length - 1;
@@ -475,6 +478,16 @@ function walk(root: TrieNode, pattern: readonly NodePattern[], found: FindNode[]
     if (nextNodes.length === 0) return false;
     frontier = nextNodes;
     prefixes = nextPrefixes;
+  }
+  if (emptyLast) {
+    for (let f = 0; f < frontier.length; f++) {
+      const path = prefixes[f];
+      if (at?.has(path)) continue;
+      if (found.length >= limit) return true;
+      at?.set(path, found.length);
+      found.push({ path, name: "", leaf: false, branch: true });
+    }
+    return false;
   }
   for (let f = 0; f < frontier.length; f++) {
     const node = frontier[f];

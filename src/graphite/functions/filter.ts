@@ -1,5 +1,5 @@
 /** Filter Series, Filter Data and Sorting (reference §6.4). */
-import { derive, formatG, minOf, NULL, nonNull, type Series } from "../series.js";
+import { derive, formatG, minOf, NULL, nonNull, pyFloat, type Series } from "../series.js";
 import { getAggFunc, type RowFunc } from "./agg.js";
 import { argError } from "./errors.js";
 import { pyRegex, pyReplacer } from "./pyregex.js";
@@ -154,7 +154,8 @@ defineFunction({
   },
 });
 
-function defineRemove(name: string, test: (v: number, bound: number) => boolean, bound: (s: Series, n: number) => number): void {
+/** `percentileTag`: graphite-web's percentile variants run nPercentile on each series, which leaves its `nPercentile` tag (the float as Python prints it). */
+function defineRemove(name: string, test: (v: number, bound: number) => boolean, bound: (s: Series, n: number) => number, percentileTag = false): void {
   defineFunction({
     name,
     group: "Filter Data",
@@ -165,7 +166,8 @@ function defineRemove(name: string, test: (v: number, bound: number) => boolean,
       for (const s of list) {
         const b = bound(s, n);
         const values = Float64Array.from(s.values, (v) => (v === v && b === b && test(v, b) ? NULL : v));
-        out.push(derive(s, values, `${name}(${s.name}, ${formatG(n)})`));
+        const tags = percentileTag ? { ...s.tags, nPercentile: pyFloat(n) } : undefined;
+        out.push(derive(s, values, `${name}(${s.name}, ${formatG(n)})`, { tags }));
       }
       return out;
     },
@@ -173,8 +175,8 @@ function defineRemove(name: string, test: (v: number, bound: number) => boolean,
 }
 defineRemove("removeAboveValue", (v, b) => v > b, (_s, n) => n);
 defineRemove("removeBelowValue", (v, b) => v < b, (_s, n) => n);
-defineRemove("removeAbovePercentile", (v, b) => v > b, (s, n) => percentile(s.values, n));
-defineRemove("removeBelowPercentile", (v, b) => v < b, (s, n) => percentile(s.values, n));
+defineRemove("removeAbovePercentile", (v, b) => v > b, (s, n) => percentile(s.values, n), true);
+defineRemove("removeBelowPercentile", (v, b) => v < b, (s, n) => percentile(s.values, n), true);
 
 function defineSort(name: string, f: RowFunc, descending: boolean, description: string): void {
   defineFunction({
