@@ -178,10 +178,8 @@ async function startTorus(dir: string, db: string): Promise<{ url: string; proc:
   const intervals = { minute: { step: 60, steps: MINUTES } };
   writeFileSync(
     config,
-    `export const SCHEMAS = ${JSON.stringify({ app: { type: "gauge", host, match: "^app\\.", intervals }, names: { type: "gauge", host, match: "^f\\.", intervals } })};\n` +
-      // The first two rows read 1,000 series × 1,440 points (movingAverage reads its window before the range too):
-      // more than the default bounds of one request (100 stat names, 100,000 points), which graphite-web does not have.
-      `export const MAX_BUCKETS = 20_000_000;\nexport const MAX_STATS = 10_000;\n`,
+    // The render defaults (RENDER_MAX_SERIES, RENDER_MAX_POINTS) hold every row's reads.
+    `export const SCHEMAS = ${JSON.stringify({ app: { type: "gauge", host, match: "^app\\.", intervals }, names: { type: "gauge", host, match: "^f\\.", intervals } })};\n`,
   );
   const port = await new Promise<number>((resolve) => {
     const srv = createServer().listen(0, "127.0.0.1", () => {
