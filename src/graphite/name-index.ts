@@ -430,11 +430,15 @@ export class NameIndex {
     // The same path from several schemas is one entry (flags joined), and counts once towards the limit.
     const at = this.tries.size > 1 ? new Map<string, number>() : null;
     let truncated = false;
+    // Tries that matched something: with one, `found` is already in walk order and only needs bucketing by name.
+    let contributed = 0;
     for (const trie of this.tries.values()) {
+      const before = found.length;
       if (walk(trie.root, nodes, found, limit, at, emptyLast)) truncated = true;
+      if (found.length > before) contributed++;
       if (truncated) break;
     }
-    const result = at ? found.sort(byNameThenNodes) : sortByName(found);
+    const result = contributed > 1 ? found.sort(byNameThenNodes) : sortByName(found);
     return { nodes: result, truncated };
   }
 
