@@ -7,6 +7,19 @@ import type { Namespace, Row } from "./cells.js";
 /** `{ interval: { first, last } }` bucket starts of what a name has stored. */
 export type Properties = Record<string, { first: number; last: number }>;
 
+/** What a store that forwards points instead of keeping them (a relay) reports for metrics. */
+export interface RelayStats {
+  /** Points delivered (written and held on an open connection for the confirmation time). */
+  readonly sent: number;
+  /** Points held: waiting to be written, or written and not yet counted sent. */
+  readonly queued: number;
+  /** Points written again after their connection failed. */
+  readonly resent: number;
+  /** Points not forwarded, by reason. */
+  readonly dropped: Readonly<Record<string, number>>;
+  readonly connected: boolean;
+}
+
 /**
  * A storage backend. It knows five merge primitives (add, add to a cell, add
  * a member, append, keep newest) and nothing of transforms, condensing or
@@ -41,5 +54,7 @@ export interface Store {
    * any other. Readers cache results under it; a store without one is never cached.
    */
   changeToken?(): string;
+  /** Only on a relay: its points are forwarded, and reads of it are refused (TORUS_ERR_RELAY_READ). */
+  relayStats?(): RelayStats;
   close(): Promise<void>;
 }
