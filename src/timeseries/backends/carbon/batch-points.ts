@@ -51,6 +51,7 @@ export class BatchPoints {
   points(batch: WriteBatch, drop: (reason: DropReason, n: number) => void): RelayPoint[] {
     const out: RelayPoint[] = [];
     const now = this.clock();
+    this.evict(now);
     for (const part of batch.parts.values()) {
       const i = finest(part.intervals);
       const type = part.ns.type;
