@@ -62,9 +62,9 @@ describe("what a relay forwards of a batch", () => {
 
   it("drops what Carbon cannot hold: text values and names with spaces, counted by reason", () => {
     const s = schema("series");
-    const out = convert(fresh(), batchOf(s, [["ok", "1", T], ["ok", "warm", T], ["has space", 1, T], ["has space", 2, T]]));
+    const out = convert(fresh(), batchOf(s, [["ok", "1", T], ["ok", "warm", T], ["has space", 1, T], ["has space", 2, T], ["bell\u0007", 3, T]]));
     expect(out.points).toEqual([["ok", T, 1]]);
-    expect(out.dropped).toEqual({ not_numeric: 1, bad_name: 2 });
+    expect(out.dropped).toEqual({ not_numeric: 1, bad_name: 3 });
   });
 
   it("forgets a bucket's running total past the horizon, and past the most buckets kept", () => {

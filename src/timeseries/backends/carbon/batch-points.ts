@@ -151,7 +151,7 @@ function finest(intervals: readonly Interval[]): number {
 
 /** Carbon splits a line on whitespace and a pickle name is a metric path: no spaces or control characters. */
 function goodName(name: string): boolean {
-  return name.length > 0 && !/[\s\u0000-\u001f\u007f]/.test(name);
+  return name.length > 0 && !/[\s\p{Cc}]/u.test(name);
 }
 
 function push(out: RelayPoint[], name: string, ts: number, value: number, drop: (reason: DropReason, n: number) => void): void {
