@@ -59,7 +59,7 @@ export const ERROR_CATALOGUE = {
   TORUS_ERR_UNSUPPORTED_URL: {
     area: "library",
     meaning: "A store URL whose scheme no backend serves.",
-    fix: "Use sqlite://, redis://, redis-cluster://, postgresql:// or mysql://.",
+    fix: "Use sqlite://, redis://, redis-cluster://, postgresql:// or mysql:// to store, carbon:// or carbon+pickle:// to relay.",
   },
   TORUS_ERR_UNKNOWN_INTERVAL: {
     area: "library",
@@ -75,6 +75,11 @@ export const ERROR_CATALOGUE = {
     area: "library",
     meaning: "A store failed: down, unreachable, slow, or it refused a write or a read.",
     fix: "Check that the store named in the server log is running and reachable with the configured URL and credentials; ingest keeps retryable batches and retries.",
+  },
+  TORUS_ERR_RELAY_READ: {
+    area: "library",
+    meaning: "400: a read (`/series`, `/list`, `/properties`, a delete) of a schema whose store is a relay (`carbon://`, `carbon+pickle://`): its points are forwarded to Carbon, not kept.",
+    fix: "Read the points from the Carbon host the schema relays to, or ask another schema (`schema=`) that stores them.",
   },
 
   // The configuration (src/config).

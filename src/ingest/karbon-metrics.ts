@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { RelayStats } from "../timeseries/index.js";
 
 /**
  * karbon's self-metrics. The hot path bumps plain numbers; prom-client
@@ -23,6 +24,8 @@ export class KarbonMetrics {
   /** Rows a store refused for good (isolated from their flush and dropped), by store and reason. */
   readonly rejectedRows: Counter<"store" | "reason">;
   private readonly depth = new Map<string, () => number>();
+  /** Relay stores (carbon://, carbon+pickle://) by URL, read at scrape time. */
+  private readonly relays = new Map<string, () => RelayStats>();
   /** TCP connections refused, by reason (`max_connections`, `accept_error`), and closed for idleness. */
   readonly connectionsRefused = new Map<string, number>();
   connectionsIdleClosed = 0;
@@ -85,6 +88,46 @@ export class KarbonMetrics {
         for (const [store, read] of depth) this.set({ store }, read());
       },
     });
+    const relays = this.relays;
+    const perRelay = (name: string, help: string, read: (s: RelayStats) => number, kind: "counter" | "gauge") => {
+      if (kind === "gauge") {
+        new Gauge<"store">({
+          name,
+          help,
+          labelNames: ["store"],
+          registers: [this.registry],
+          collect() {
+            this.reset();
+            for (const [store, stats] of relays) this.set({ store }, read(stats()));
+          },
+        });
+      } else {
+        new Counter<"store">({
+          name,
+          help,
+          labelNames: ["store"],
+          registers: [this.registry],
+          collect() {
+            this.reset();
+            for (const [store, stats] of relays) this.inc({ store }, read(stats()));
+          },
+        });
+      }
+    };
+    perRelay("karbon_relay_points_sent_total", "Points a relay store delivered to Carbon (written and held on an open connection), by store", (s) => s.sent, "counter");
+    perRelay("karbon_relay_points_resent_total", "Points a relay store wrote again after their connection failed, by store", (s) => s.resent, "counter");
+    perRelay("karbon_relay_points_queued", "Points a relay store holds: waiting, or written and not yet counted sent, by store", (s) => s.queued, "gauge");
+    perRelay("karbon_relay_connected", "1 while a relay store is connected to its Carbon receiver, by store", (s) => (s.connected ? 1 : 0), "gauge");
+    new Counter<"store" | "reason">({
+      name: "karbon_relay_points_dropped_total",
+      help: "Points a relay store could not forward, by store and reason (not_numeric, bad_name, shutdown)",
+      labelNames: ["store", "reason"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [store, stats] of relays) for (const [reason, n] of Object.entries(stats().dropped)) this.inc({ store, reason }, n);
+      },
+    });
     this.flushSeconds = new Histogram({
       name: "karbon_flush_seconds",
       help: "Time to write one flush to its store",
@@ -122,5 +165,9 @@ export class KarbonMetrics {
 
   watchBuffer(store: string, rows: () => number): void {
     this.depth.set(store, rows);
+  }
+
+  watchRelay(store: string, stats: () => RelayStats): void {
+    this.relays.set(store, stats);
   }
 }

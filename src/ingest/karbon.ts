@@ -132,6 +132,8 @@ export class Karbon implements WritePath {
         });
         buffer.start();
         this.buffers.set(s.store, buffer);
+        const relay = s.store.relayStats?.bind(s.store);
+        if (relay) this.metrics.watchRelay(s.store.url, relay);
       }
     }
     const old = this.dispatcher;

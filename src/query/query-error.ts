@@ -13,6 +13,7 @@ const USER_CODES = new Set<string>([
   ErrorCodes.UNKNOWN_TRANSFORM,
   ErrorCodes.BAD_INTERVAL,
   ErrorCodes.BAD_RESOLUTION,
+  ErrorCodes.RELAY_READ,
 ]);
 
 /** What a client is told of a failure on our side: no hosts, paths, users or driver text (those go to the log). */

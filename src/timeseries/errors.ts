@@ -23,6 +23,7 @@ export const ErrorCodes = {
   UNKNOWN_INTERVAL: "TORUS_ERR_UNKNOWN_INTERVAL",
   UNKNOWN_TRANSFORM: "TORUS_ERR_UNKNOWN_TRANSFORM",
   STORE: "TORUS_ERR_STORE",
+  RELAY_READ: "TORUS_ERR_RELAY_READ",
 } as const satisfies Record<string, TorusErrorCode>;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -40,6 +40,19 @@ export interface Changes {
   readonly changes: readonly ChangedRange[] | null;
 }
 
+/** What a store that forwards points instead of keeping them (a relay) reports for metrics. */
+export interface RelayStats {
+  /** Points delivered (written and held on an open connection for the confirmation time). */
+  readonly sent: number;
+  /** Points held: waiting to be written, or written and not yet counted sent. */
+  readonly queued: number;
+  /** Points written again after their connection failed. */
+  readonly resent: number;
+  /** Points not forwarded, by reason. */
+  readonly dropped: Readonly<Record<string, number>>;
+  readonly connected: boolean;
+}
+
 /**
  * A storage backend. It knows five merge primitives (add, add to a cell, add
  * a member, append, keep newest) and nothing of transforms, condensing or
@@ -96,5 +109,7 @@ export interface Store {
    * in memory under it; a store without one is read every time.
    */
   changesSince?(ns: Namespace, cursor: number | null): Promise<Changes>;
+  /** Only on a relay: its points are forwarded, and reads of it are refused (TORUS_ERR_RELAY_READ). */
+  relayStats?(): RelayStats;
   close(): Promise<void>;
 }

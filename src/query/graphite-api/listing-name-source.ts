@@ -20,7 +20,8 @@ export class ListingNameSource implements NameSource {
   async ready(): Promise<void> {
     const runtime = this.runtime();
     const index = new NameIndex();
-    const lists = await Promise.all(runtime.schemas.map((s) => waitForStore(s.series.list(), s, runtime.config.queryTimeoutMs)));
+    // A relay keeps no names: it lists none.
+    const lists = await Promise.all(runtime.schemas.map((s) => (s.store.relayStats ? [] : waitForStore(s.series.list(), s, runtime.config.queryTimeoutMs))));
     runtime.schemas.forEach((s, i) => index.replace(s.compiled.name, lists[i]));
     this.current = index;
   }

@@ -1,4 +1,5 @@
 import type { RuntimeSchema } from "../../runtime/runtime.js";
+import { ErrorCodes, TorusError } from "../../timeseries/index.js";
 import { QueryError, QueryErrorCodes } from "../query-error.js";
 
 /**
@@ -14,7 +15,20 @@ export function waitForStore<T>(work: Promise<T>, schema: RuntimeSchema | null |
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(storeTimeout(schema, ms)), ms);
   });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([work.catch((err) => Promise.reject(namingSchema(err, schema))), expired]).finally(() => clearTimeout(timer));
+}
+
+/** A relay's refusal names its store; the client asked by schema, so name that too. */
+function namingSchema(err: unknown, schema: RuntimeSchema): unknown {
+  return err instanceof TorusError && err.code === ErrorCodes.RELAY_READ ? relayReadError(schema) : err;
+}
+
+/** The 400 for reading (or deleting from) a schema whose store is a relay. */
+export function relayReadError(schema: RuntimeSchema): TorusError {
+  return new TorusError(ErrorCodes.RELAY_READ, `schema ${JSON.stringify(schema.compiled.name)} relays to Carbon (${schema.store.url}): its points are forwarded, not kept, so they cannot be read here (read them from the Carbon host)`, {
+    field: "schema",
+    value: schema.compiled.name,
+  });
 }
 
 export function storeTimeout(schema: RuntimeSchema, ms: number): QueryError {

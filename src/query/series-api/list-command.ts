@@ -76,6 +76,8 @@ async function allNames(params: Params, runtime: Runtime): Promise<string[]> {
   const asked = new Set<string>();
   const lists: Array<Promise<string[]>> = [];
   for (const s of runtime.schemas) {
+    // A relay keeps no names: listing everything leaves it out (naming it with schema= is a 400).
+    if (s.store.relayStats) continue;
     const key = `${s.store.url}\u0000${s.series.ns.prefix}\u0000${s.series.ns.type}`;
     if (asked.has(key)) continue;
     asked.add(key);

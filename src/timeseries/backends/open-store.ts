@@ -21,6 +21,9 @@ const BACKENDS: Record<string, () => Promise<StoreFactory>> = {
   rediss: async () => (await import("./redis/redis-store.js")).openRedisStore,
   "redis-cluster": async () => (await import("./redis/redis-store.js")).openRedisStore,
   "rediss-cluster": async () => (await import("./redis/redis-store.js")).openRedisStore,
+  // Relays: points forwarded to a Carbon receiver, not stored.
+  carbon: async () => (await import("./carbon/carbon-store.js")).openCarbonRelayStore,
+  "carbon+pickle": async () => (await import("./carbon/carbon-store.js")).openCarbonRelayStore,
 };
 
 /** Schemes kairos had that this version leaves out on purpose. */
