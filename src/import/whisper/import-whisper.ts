@@ -85,7 +85,14 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
   const series = schema.series;
   const targets: Array<{ iv: Interval; index: number }> = [];
   if (options.interval !== undefined && options.interval !== null) {
-    const iv = series.interval(options.interval);
+    const iv = series.intervals.find((i) => i.name === options.interval);
+    if (!iv) {
+      throw new TorusError(
+        ErrorCodes.UNKNOWN_INTERVAL,
+        `--interval: schema ${quote(options.schema)} has no interval ${quote(options.interval)} (its intervals: ${series.intervals.map((i) => i.name).join(", ")})`,
+        { field: "--interval", value: options.interval },
+      );
+    }
     targets.push({ iv, index: series.intervals.indexOf(iv) });
   } else {
     series.intervals.forEach((iv, index) => targets.push({ iv, index }));
