@@ -80,7 +80,7 @@ export function importWhisperCommand(): Command {
               process.stderr.write(`torus import-whisper: ${r.path}: ${r.error}; skipped\n`);
             }
             bar?.increment(1, { points, errors });
-            if (flags.verbose && r.error === undefined) {
+            if (flags.verbose && r.error === undefined && !r.unmatched) {
               process.stdout.write(`${flags.dryRun ? "would import" : "imported"} ${r.name}: ${r.points} points${r.skipped ? `, ${r.skipped} skipped` : ""}\n`);
             }
           },
@@ -89,7 +89,8 @@ export function importWhisperCommand(): Command {
         const rate = summary.seconds > 0 ? Math.round(summary.points / summary.seconds) : summary.points;
         process.stdout.write(
           `${summary.dryRun ? "dry run: would import" : "imported"} ${summary.files} files, ${summary.points} points into ${flags.schema} ` +
-            `in ${summary.seconds.toFixed(2)} s (${rate} points/s); ${summary.skipped} points skipped, ${summary.errors.length} files with errors\n`,
+            `in ${summary.seconds.toFixed(2)} s (${rate} points/s); ${summary.skipped} points skipped, ${summary.errors.length} files with errors` +
+            `${summary.unmatched ? `, ${summary.unmatched} files not matched by the schema (left alone)` : ""}\n`,
         );
         for (const iv of summary.intervalsWithoutArchive) {
           process.stdout.write(`interval ${JSON.stringify(iv)}: no archive's step divides it, nothing written there\n`);

@@ -39,6 +39,8 @@ export interface FileReport {
   points: number;
   /** Points left out: outside --start/--end, past an interval's retention, or a value the schema refuses. */
   skipped: number;
+  /** The schema's `match` does not find the file's name: left alone. */
+  unmatched?: boolean;
   /** Why the file was skipped, if it was. */
   error?: string;
   header?: WhisperHeader;
@@ -46,6 +48,8 @@ export interface FileReport {
 
 export interface ImportSummary {
   files: number;
+  /** Files whose names the schema does not match, left alone (import them into their own schema). */
+  unmatched: number;
   points: number;
   skipped: number;
   errors: Array<{ path: string; error: string }>;
@@ -108,7 +112,7 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
 
   const sources = await findWhisperFiles(options.paths, options.root ?? undefined);
   options.onPlan?.(sources.length);
-  const summary: ImportSummary = { files: 0, points: 0, skipped: 0, errors: [], intervalsWithoutArchive: [], seconds: 0, dryRun: Boolean(options.dryRun) };
+  const summary: ImportSummary = { files: 0, unmatched: 0, points: 0, skipped: 0, errors: [], intervalsWithoutArchive: [], seconds: 0, dryRun: Boolean(options.dryRun) };
   const served = targets.map(() => false);
   const seen = new Map<string, string>();
 
@@ -146,6 +150,12 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
 
   const importOne = async (src: WhisperSource) => {
     const report: FileReport = { path: src.path, name: src.name, points: 0, skipped: 0 };
+    if (!schema.compiled.matches(src.name)) {
+      report.unmatched = true;
+      summary.unmatched++;
+      options.onFile?.(report);
+      return;
+    }
     try {
       const earlier = seen.get(src.name);
       if (earlier !== undefined) throw new WhisperFormatError(`name ${quote(src.name)} was already imported from ${earlier}`);
