@@ -21,9 +21,9 @@ export function torusProgram(): Command {
   program.addCommand(webCommand());
   program.addCommand(queryCommand());
   program.addCommand(migrateCommand());
-  program.addCommand(importWhisperCommand());
   program.addCommand(schemaDebugCommand());
   program.addCommand(schemaTestCommand());
+  program.addCommand(importWhisperCommand());
   return program;
 }
 

@@ -1,4 +1,12 @@
 import { spawnSync } from "node:child_process";
+import { shouldRun } from "../../src/timeseries/testing/must-run.js";
+
+const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+
+/** Debian's python3-whisper (whisper-create/update/fetch and the module); with CI=true never skipped. */
+export const WHISPER_TOOLS = shouldRun("whisper import", has("whisper-fetch") && has("whisper-create") && has("whisper-update"), "python3-whisper is not installed", "apt-get install -y python3-whisper.");
+/** Debian's graphite-carbon (carbon-cache). */
+export const CARBON_CACHE = shouldRun("carbon-cache import", has("carbon-cache") && WHISPER_TOOLS, "graphite-carbon is not installed", "apt-get install -y graphite-carbon.");
 
 /** Run a program to completion; its stdout, or an error with its stderr. */
 export function run(cmd: string, args: readonly string[], input?: string): string {

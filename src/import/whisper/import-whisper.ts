@@ -25,7 +25,7 @@ export interface ImportWhisperOptions {
   /** Files read at once. Default 4. */
   concurrency?: number;
   dryRun?: boolean;
-  /** Rows staged before a write to the store. Default 50,000. */
+  /** Rows staged before a write to the store. Default 500,000: fewer, larger transactions rewrite fewer pages (SQLite measured). */
   batchRows?: number;
   onPlan?: (files: number) => void;
   onFile?: (report: FileReport) => void;
@@ -108,7 +108,7 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
   const writeFunc: WriteFunc = schema.compiled.options.write_func ?? long_or_float;
   const type = series.type;
   const isCount = type.name === "count";
-  const batchRows = Math.max(1, options.batchRows ?? 50_000);
+  const batchRows = Math.max(1, options.batchRows ?? 500_000);
 
   const sources = await findWhisperFiles(options.paths, options.root ?? undefined);
   options.onPlan?.(sources.length);
