@@ -108,6 +108,7 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
   const writeFunc: WriteFunc = schema.compiled.options.write_func ?? long_or_float;
   const type = series.type;
   const isCount = type.name === "count";
+  const named = options.interval !== undefined && options.interval !== null;
   const batchRows = Math.max(1, options.batchRows ?? 500_000);
 
   const sources = await findWhisperFiles(options.paths, options.root ?? undefined);
@@ -171,7 +172,7 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
         const sub = iv.resolution ?? iv.step;
         const plan = planPoints(buf, header, until, sub);
         if (!plan) {
-          if (targets.length === 1) {
+          if (named) {
             throw new WhisperFormatError(
               `no archive's step (${header.archives.map((a) => describeSeconds(a.secondsPerPoint)).join(", ")}) divides interval ${quote(iv.name)}'s ${sub.gregorian ? String(sub.spec) : describeSeconds(sub.seconds)} buckets`,
             );
@@ -188,15 +189,13 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
             report.skipped++;
             continue;
           }
-          let written;
           try {
-            written = toWritten(writeFunc, values[p]);
+            // write_func may refuse a value, a count may overflow its bucket: that point is skipped, not the file.
+            type.stage(cells, iv.subOf(t), toWritten(writeFunc, values[p]), t);
+            report.points++;
           } catch {
             report.skipped++;
-            continue;
           }
-          type.stage(cells, iv.subOf(t), written, t);
-          report.points++;
         }
         if (cells.size === 0) continue;
         if (isCount && !options.dryRun) await countDifference(src.name, iv, cells);
