@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
 import { buildRuntime, type Runtime } from "../../src/runtime/runtime.js";
 import { StoreRegistry } from "../../src/timeseries/index.js";
-import { runBin } from "../helpers/processes.js";
+import { BUILT, ROOT, runBin } from "../helpers/processes.js";
 import { WHISPER_TOOLS, fetchArchive, run } from "./whisper-tools.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-import-whisper-"));
@@ -176,6 +176,29 @@ describe.runIf(WHISPER_TOOLS)("torus import-whisper on files written by Debian's
     expect(r.stderr).toMatch(/^torus: --schema: schema "timers" stores histogram, which adds on every write/);
     r = await importWhisper("--schema", "nope", odd);
     expect([r.code, r.stderr]).toEqual([1, `torus: --schema: unknown schema "nope" (have gauges, window, dry, counts, members, timers, any)\n`]);
+  });
+
+  it("draws a progress bar on a terminal, and none into a pipe", () => {
+    // A real pseudo-terminal from python3's pty module: stdout is a TTY there.
+    const pty = `
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    sys.stdout.buffer.write(data)
+os.waitpid(pid, 0)
+`;
+    const entry = BUILT ? [join(ROOT, "bin", "torus")] : ["--import", "tsx", join(ROOT, "src", "cli", "torus-main.ts")];
+    const out = run("python3", ["-c", pty, process.execPath, ...entry, "import-whisper", "--config", config, "--schema", "dry", "--dry-run", tree]);
+    expect(out).toMatch(/importing .* 2\/2 files \| [1-9]\d* points \| 0 errors/);
+    expect(out).toMatch(/dry run: would import 2 files/);
   });
 
   it("gives usage mistakes exit 2", async () => {
