@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -18,8 +18,11 @@ describe("whisper file names", () => {
     writeFileSync(join(dir, "w", "servers", "web1", "cpu.wsp"), "");
     writeFileSync(join(dir, "w", "servers", "web1", "notes.txt"), "");
     writeFileSync(join(dir, "w", "top.wsp"), "");
-    expect((await findWhisperFiles([join(dir, "w")])).map((s) => s.name)).toEqual(["servers.web1.cpu", "top"]);
+    symlinkSync(join(dir, "w", "top.wsp"), join(dir, "w", "linked.wsp"));
+    symlinkSync(join(dir, "w"), join(dir, "w", "servers", "loop"));
+    expect((await findWhisperFiles([join(dir, "w")])).map((s) => s.name)).toEqual(["linked", "servers.web1.cpu", "top"]);
     expect((await findWhisperFiles([join(dir, "w", "servers")])).map((s) => s.name)).toEqual(["web1.cpu"]);
+    await expect(findWhisperFiles([join(dir, "nope")])).rejects.toThrow(`${join(dir, "nope")}: no such file or directory`);
     expect((await findWhisperFiles([join(dir, "w", "servers", "web1", "cpu.wsp")])).map((s) => s.name)).toEqual(["cpu"]);
     expect((await findWhisperFiles([join(dir, "w", "servers", "web1", "cpu.wsp")], join(dir, "w"))).map((s) => s.name)).toEqual(["servers.web1.cpu"]);
   });

@@ -1,5 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { ErrorCodes, TorusError } from "../../timeseries/index.js";
 
 export interface WhisperSource {
   /** The file on disk. */
@@ -15,8 +16,8 @@ export function metricName(relativePath: string): string {
 
 /**
  * Every whisper file under the given paths, sorted by name within each
- * path: a directory is walked for `*.wsp` (symbolic links to directories
- * are not followed, so a loop cannot run forever); a file is taken as it
+ * path: a directory is walked for `*.wsp` (a symbolic link to a file is
+ * taken, one to a directory is not followed, so a loop cannot run forever); a file is taken as it
  * is, whatever its extension. Names are relative to `root` when given,
  * else to the directory given (or, for a file, its own directory).
  */
@@ -24,7 +25,10 @@ export async function findWhisperFiles(paths: readonly string[], root?: string):
   const out: WhisperSource[] = [];
   for (const p of paths) {
     const full = resolve(p);
-    const info = await stat(full);
+    const info = await stat(full).catch((err: NodeJS.ErrnoException) => {
+      const why = err.code === "ENOENT" ? "no such file or directory" : err.code === "EACCES" ? "permission denied" : err.message;
+      throw new TorusError(ErrorCodes.BAD_OPTION, `${p}: ${why}`, { field: "path", value: p });
+    });
     if (info.isDirectory()) {
       const base = root !== undefined ? resolve(root) : full;
       const found: string[] = [];
@@ -43,6 +47,6 @@ async function walk(dir: string, found: string[]): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) await walk(p, found);
-    else if (entry.isFile() && entry.name.endsWith(".wsp")) found.push(p);
+    else if (entry.name.endsWith(".wsp") && (entry.isFile() || (entry.isSymbolicLink() && (await stat(p).catch(() => null))?.isFile()))) found.push(p);
   }
 }
