@@ -104,6 +104,32 @@ describe.runIf(WHISPER_TOOLS)("torus import-whisper on files written by Debian's
     }
   });
 
+  it("leaves out the stale slots of an earlier lap, as whisper.fetch does", async () => {
+    // python3-whisper writes two laps of a ten-slot ring at moments it is told are "now"; the second lap
+    // rewrites only some slots, so the others hold lap-one timestamps, partly still in the window and partly stale.
+    const laps = join(dir, "laps");
+    mkdirSync(laps, { recursive: true });
+    const file = join(laps, "ring.wsp");
+    const T = NOW - (NOW % 60) - 7200;
+    const script = `
+import json, sys, whisper
+path, T = sys.argv[1], int(sys.argv[2])
+whisper.create(path, [(60, 10)], aggregationMethod="last")
+whisper.update_many(path, [(T - k * 60, k + 0.5) for k in range(10)], now=T)
+now = T + 300
+whisper.update_many(path, [(T + 120, 100.25), (T + 300, 200.5)], now=now)
+(start, end, step), values = whisper.fetch(path, now - 600, now, now=now)
+print(json.dumps([[start + i * step, v] for i, v in enumerate(values) if v is not None]))
+`;
+    const want = new Map<number, number>(JSON.parse(run("/usr/bin/python3", ["-c", script, file, String(T)])));
+    // Lap one's T-240..T survive beside lap two's two points; T-540..T-300 are stale.
+    expect([...want.keys()].sort()).toEqual([T - 240, T - 180, T - 120, T - 60, T, T + 120, T + 300]);
+    const r = await importWhisper("--schema", "any", "--interval", "m1", laps);
+    expect(r.code, r.stderr).toBe(0);
+    await openRuntime();
+    expect(await stored("any", "ring", "m1")).toEqual(want);
+  });
+
   it("keeps --start..--end only, and --interval only", async () => {
     const start = NOW - 3600;
     const end = NOW - 1800;
