@@ -72,5 +72,5 @@ for (let r = 0; r < runs; r++) {
 rows.push(["median", files, files * POINTS, "", Math.round(median(rates))]);
 console.log(`${files} files × 1 archive × ${POINTS} points into a SQLite ${type} schema (files generated in ${generated.toFixed(1)} s; concurrency ${concurrency})\n`);
 printTable(["", "files", "points", "seconds", "points/s"], rows);
-console.log(`\ntarget: ≥ 500,000 points/s`);
+console.log(`\npeak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; target: ≥ 500,000 points/s`);
 rmSync(dir, { recursive: true, force: true });
