@@ -24,7 +24,7 @@ const missing = join(dir, "missing.ts");
 // A store that cannot open: its folder does not exist.
 const storeDown = join(dir, "store-down.mjs");
 writeFileSync(storeDown, `export const SCHEMAS = { c: { type: "count", host: "sqlite:///${join(dir, "no", "such", "x.db")}", match: "^c\\.", intervals: { minute: { step: 60 } } } };\n`);
-const COMMANDS = "start, web, query, migrate, schema-debug, schema-test";
+const COMMANDS = "start, web, query, migrate, schema-debug, schema-test, import-whisper";
 
 let busy: Server;
 let busyPort = 0;

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { importWhisperCommand } from "./commands/import-whisper.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { queryCommand } from "./commands/query.js";
 import { schemaDebugCommand } from "./commands/schema-debug.js";
@@ -22,6 +23,7 @@ export function torusProgram(): Command {
   program.addCommand(migrateCommand());
   program.addCommand(schemaDebugCommand());
   program.addCommand(schemaTestCommand());
+  program.addCommand(importWhisperCommand());
   return program;
 }
 
