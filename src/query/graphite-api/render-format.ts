@@ -89,6 +89,7 @@ export function renderJsonBytes(list: Series[], opts: JsonOptions = {}): Buffer 
   let size = 2;
   for (const s of series) size += 96 + s.target.length * 2 + (s.keep ? s.keep.length : s.count) * 24;
   const out = new JsonBytes(size);
+  const grids = new Map<string, { bytes: Buffer; at: Int32Array }>();
   out.byte(0x5b);
   for (let n = 0; n < series.length; n++) {
     const s = series[n];
@@ -97,6 +98,9 @@ export function renderJsonBytes(list: Series[], opts: JsonOptions = {}): Buffer 
     out.text(`${n > 0 ? ", " : ""}{"target": ${pyJsonString(s.target)}, "tags": {${tags}}, "datapoints": [`);
     const { values, keep, start, step } = s;
     const count = keep ? keep.length : s.count;
+    const key = `${start}:${step}`;
+    let grid = grids.get(key);
+    if (grid === undefined || grid.at.length - 1 < s.count) grids.set(key, (grid = timeGrid(start, step, s.count)));
     for (let j = 0; j < count; j++) {
       const i = keep ? keep[j] : j;
       const v = values[i];
@@ -110,15 +114,28 @@ export function renderJsonBytes(list: Series[], opts: JsonOptions = {}): Buffer 
       else if (v === Infinity) out.text("1e9999");
       else if (v === -Infinity) out.text("-1e9999");
       else out.float(v);
-      out.buf[out.pos++] = 0x2c;
-      out.buf[out.pos++] = 0x20;
-      out.int(start + i * step);
-      out.buf[out.pos++] = 0x5d;
+      // ", <t>]" copied from the grid's bytes, made once per answer.
+      const b = out.buf;
+      for (let c = grid.at[i], e = grid.at[i + 1]; c < e; c++) b[out.pos++] = grid.bytes[c];
     }
     out.text("]}");
   }
   out.byte(0x5d);
   return out.bytes();
+}
+
+/** The `, <t>]` texts of points 0 … count−1 of a grid, as bytes: point i's are bytes at[i] … at[i+1]. */
+function timeGrid(start: number, step: number, count: number): { bytes: Buffer; at: Int32Array } {
+  const out = new JsonBytes(count * 14 + 16);
+  const at = new Int32Array(count + 1);
+  for (let i = 0; i < count; i++) {
+    at[i] = out.pos;
+    out.text(", ");
+    out.int(start + i * step);
+    out.byte(0x5d);
+  }
+  at[count] = out.pos;
+  return { bytes: out.bytes(), at };
 }
 
 function prettyJson(series: Rendered[]): string {
