@@ -7,20 +7,13 @@
 import { consolidateForMaxDataPoints } from "../../graphite/consolidate.js";
 import { pyFloat, type Series } from "../../graphite/series.js";
 import { zoneOffsetMs } from "../../time/time-parse.js";
+import { JsonBytes } from "./json-bytes.js";
 
 /** Python's `repr(float)`, fast for the common case (JS and Python agree on the digits between 1e-4 and 1e16). */
 export function pyRepr(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e-4 && a < 1e16) return Number.isInteger(v) ? `${v}.0` : String(v);
   return pyFloat(v);
-}
-
-/** A value in render JSON: NaN is null; ±Infinity is ±1e9999, what graphite-web writes, and still valid JSON. */
-function jsonValue(v: number): string {
-  if (v !== v) return "null";
-  if (v === Infinity) return "1e9999";
-  if (v === -Infinity) return "-1e9999";
-  return pyRepr(v);
 }
 
 /** Python's `json.dumps` of a string: ASCII only, every character outside space..~ escaped. */
@@ -77,32 +70,72 @@ function rendered(list: Series[], opts: JsonOptions): Rendered[] {
 }
 
 /**
- * `format=json`: an array with one object per series, in target order. The series of a panel share
- * their timestamps, so each grid's `, <t>]` texts are made once per answer.
+ * `format=json`: an array with one object per series, in target order, as text (see `renderJsonBytes`).
  */
 export function renderJson(list: Series[], opts: JsonOptions = {}): string {
+  const body = renderJsonBytes(list, opts);
+  return typeof body === "string" ? body : body.toString("latin1");
+}
+
+/**
+ * `format=json` as the bytes sent: written point by point into one buffer (the text is ASCII, every
+ * string through `pyJsonString`), so a large answer makes no string per point.
+ */
+export function renderJsonBytes(list: Series[], opts: JsonOptions = {}): Buffer | string {
   // graphite-web's `if any(data)`: series without a single value make an empty answer.
   if (!list.some((s) => s.values.length > 0)) return "[]";
   const series = rendered(list, opts);
   if (opts.pretty) return prettyJson(series);
-  const grids = new Map<string, string[]>();
-  const parts: string[] = new Array(series.length);
+  let size = 2;
+  for (const s of series) size += 96 + s.target.length * 2 + (s.keep ? s.keep.length : s.count) * 24;
+  const out = new JsonBytes(size);
+  const grids = new Map<string, { bytes: Buffer; at: Int32Array }>();
+  out.byte(0x5b);
   for (let n = 0; n < series.length; n++) {
     const s = series[n];
-    const key = `${s.start}:${s.step}`;
-    let times = grids.get(key);
-    if (times === undefined) grids.set(key, (times = []));
-    for (let i = times.length; i < s.count; i++) times.push(`, ${s.start + i * s.step}]`);
     let tags = "";
     for (const [k, v] of Object.entries(s.tags)) tags += `${tags ? ", " : ""}${pyJsonString(k)}: ${pyJsonString(String(v))}`;
-    // One short string per point, joined once: far cheaper than growing one string point by point.
-    const { values, keep } = s;
-    const points: string[] = new Array(keep ? keep.length : s.count);
-    if (keep) for (let j = 0; j < keep.length; j++) points[j] = "[" + jsonValue(values[keep[j]]) + times[keep[j]];
-    else for (let i = 0; i < s.count; i++) points[i] = "[" + jsonValue(values[i]) + times[i];
-    parts[n] = `{"target": ${pyJsonString(s.target)}, "tags": {${tags}}, "datapoints": [${points.join(", ")}]}`;
+    out.text(`${n > 0 ? ", " : ""}{"target": ${pyJsonString(s.target)}, "tags": {${tags}}, "datapoints": [`);
+    const { values, keep, start, step } = s;
+    const count = keep ? keep.length : s.count;
+    const key = `${start}:${step}`;
+    let grid = grids.get(key);
+    if (grid === undefined || grid.at.length - 1 < s.count) grids.set(key, (grid = timeGrid(start, step, s.count)));
+    for (let j = 0; j < count; j++) {
+      const i = keep ? keep[j] : j;
+      const v = values[i];
+      out.room(64);
+      if (j > 0) {
+        out.buf[out.pos++] = 0x2c;
+        out.buf[out.pos++] = 0x20;
+      }
+      out.buf[out.pos++] = 0x5b;
+      if (v !== v) out.text("null");
+      else if (v === Infinity) out.text("1e9999");
+      else if (v === -Infinity) out.text("-1e9999");
+      else out.float(v);
+      // ", <t>]" copied from the grid's bytes, made once per answer.
+      const b = out.buf;
+      for (let c = grid.at[i], e = grid.at[i + 1]; c < e; c++) b[out.pos++] = grid.bytes[c];
+    }
+    out.text("]}");
   }
-  return `[${parts.join(", ")}]`;
+  out.byte(0x5d);
+  return out.bytes();
+}
+
+/** The `, <t>]` texts of points 0 … count−1 of a grid, as bytes: point i's are bytes at[i] … at[i+1]. */
+function timeGrid(start: number, step: number, count: number): { bytes: Buffer; at: Int32Array } {
+  const out = new JsonBytes(count * 14 + 16);
+  const at = new Int32Array(count + 1);
+  for (let i = 0; i < count; i++) {
+    at[i] = out.pos;
+    out.text(", ");
+    out.int(start + i * step);
+    out.byte(0x5d);
+  }
+  at[count] = out.pos;
+  return { bytes: out.bytes(), at };
 }
 
 function prettyJson(series: Rendered[]): string {

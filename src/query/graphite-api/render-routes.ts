@@ -7,7 +7,7 @@ import { evaluateTargets } from "./evaluate.js";
 import type { GraphiteApiOptions } from "./graphite-api.js";
 import { GraphiteParams } from "./graphite-params.js";
 import { fetchPath, renderBudget, readOriginCells, type PathFetchDeps } from "./path-fetch.js";
-import { renderCsv, renderJson, renderRaw } from "./render-format.js";
+import { renderCsv, renderJsonBytes, renderRaw } from "./render-format.js";
 
 /** What graphite-web reports as its version; Grafana's Graphite data source reads it (setting 1.1). */
 export const GRAPHITE_VERSION = "1.1.10";
@@ -77,8 +77,8 @@ export const renderRoutes: FastifyPluginAsync<GraphiteApiOptions> = async (app, 
     });
     if (format === "csv") return reply.type("text/csv").send(renderCsv(series, range.tz));
     if (format === "raw") return reply.type("text/plain").send(renderRaw(series));
-    const body = renderJson(series, { maxDataPoints, noNullPoints: params.has("noNullPoints"), pretty: Boolean(params.get("pretty")) });
-    if (jsonp !== undefined) return reply.type("text/javascript").send(`${jsonp}(${body})`);
+    const body = renderJsonBytes(series, { maxDataPoints, noNullPoints: params.has("noNullPoints"), pretty: Boolean(params.get("pretty")) });
+    if (jsonp !== undefined) return reply.type("text/javascript").send(`${jsonp}(${typeof body === "string" ? body : body.toString("latin1")})`);
     return reply.type("application/json").send(body);
   };
   for (const path of ["/render", "/render/"]) {
