@@ -2,7 +2,7 @@
  * Graphite render API benchmark (issue 16's Targets table): graphite-web and torus measured in the same run on
  * the same data.
  *
- *   npx tsx bench/render.ts [--quick]
+ *   npx tsx bench/render.ts [--quick] [--workers N] [--only torus|graphite-web] [--row N]
  *
  * graphite-web: Debian's graphite-web 1.1.8 under gunicorn (2 workers), over whisper files written directly
  * with python3-whisper (bench/render-graphite-web.py): app.<i>.latency, 1,000 series × 1,440 minute points
@@ -39,6 +39,9 @@ const flag = (name: string) => {
 };
 const ONLY = flag("--only");
 const ROW = flag("--row");
+/** `--workers N`: torus serves from N processes (graphite-web runs 2 gunicorn workers). */
+const WORKERS = Number(flag("--workers") ?? 1);
+if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`--workers: a whole number ≥ 1, not ${flag("--workers")}`);
 
 /** The same values bench/render-graphite-web.py writes into whisper. */
 const value = (i: number, m: number) => ((i * 7 + m * 3) % 97) + 0.5;
@@ -189,7 +192,7 @@ async function startTorus(dir: string, db: string): Promise<{ url: string; proc:
   });
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli", "torus-main.ts"), "--tcp", `127.0.0.1:${port}`, "--config", config], { cwd: ROOT, stdio: ["ignore", "ignore", openSync(join(dir, "torus.log"), "w")] });
+  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli", "torus-main.ts"), "--tcp", `127.0.0.1:${port}`, "--config", config, "--workers", String(WORKERS)], { cwd: ROOT, stdio: ["ignore", "ignore", openSync(join(dir, "torus.log"), "w")] });
   // Ready when find sees the last names written (the index loads in the background): 100 children under the last node.
   const last = `f.l1_${Math.floor((TORUS_NAMES - 1) / 10000)}.l2_99.*`;
   for (;;) {
@@ -241,7 +244,7 @@ async function main(): Promise<void> {
     }
     console.log(
       `\nGraphite render API, 2 cores: graphite-web 1.1.8 (Debian, gunicorn 2 workers, ${SERIES.toLocaleString("en-US")} whisper series × ${MINUTES} minute points, ${WEB_NAMES.toLocaleString("en-US")} names; built in ${webBuild} s) ` +
-        `and torus (1 process, SQLite, the same series, ${TORUS_NAMES.toLocaleString("en-US")} names; store built in ${build.toFixed(1)} s, find ready ${ready.toFixed(1)} s after start, RSS ${rss.toFixed(0)} MB after the run); ` +
+        `and torus (${WORKERS === 1 ? "1 process" : `${WORKERS} workers; RSS of the primary only`}, SQLite, the same series, ${TORUS_NAMES.toLocaleString("en-US")} names; store built in ${build.toFixed(1)} s, find ready ${ready.toFixed(1)} s after start, RSS ${rss.toFixed(0)} MB after the run); ` +
         `1 client: ≥ 5 requests or ${RUN_S} s; 8 clients: ${RUN_S} s or 2 requests each at the 1-client median, ≤ 60 s (node ${process.version})\n`,
     );
     printTable(
