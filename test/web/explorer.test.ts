@@ -11,6 +11,9 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, eventually, freePort, getJson, sendTcp, spawnCli, type Proc } from "../torus/helpers.js";
 
+/** What the page exposes for tests (src/web/main.ts); these callbacks run in the browser. */
+declare const window: { torus: { state: { targets: string[]; from: string; until: string; refresh: string }; series: string[]; data: Array<Array<number | null>>; draws: number; error: string } };
+
 const SHOTS = join(ROOT, ".artifacts", "web");
 const dir = mkdtempSync(join(tmpdir(), "torus-web-"));
 const config = join(dir, "torus.config.mjs");
@@ -79,7 +82,7 @@ describe("the web explorer", () => {
     const v = await view();
     expect(v.series).toEqual(["app.web1.latency"]);
     const [times, values] = v.data;
-    const byTime = new Map(times.map((t, j) => [t, values[j]]));
+    const byTime = new Map(times.map((t, j) => [t, values[j]] as const));
     for (const [k, t] of MINUTES.entries()) expect(byTime.get(t), `minute ${k}`).toBe(latency(0, k));
     expect(await page.locator("#legend tbody tr").count()).toBe(1);
     expect(await page.locator("#legend tbody td").nth(2).textContent()).toBe(String(latency(0, 0)));
