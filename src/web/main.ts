@@ -157,7 +157,7 @@ function setupSearch(): void {
   let pending: ReturnType<typeof setTimeout> | null = null;
   input.addEventListener("input", () => {
     if (pending) clearTimeout(pending);
-    pending = setTimeout(() => void loadLevel(tree, input.value.trim() === "" ? "*" : searchQuery(input.value), treeDeps).catch(showError), 150);
+    pending = setTimeout(() => void loadLevel(tree, input.value.trim() === "" ? "*" : searchQuery(input.value), treeDeps, input.value.trim() !== "").catch(showError), 150);
   });
   input.addEventListener("keydown", (e) => {
     if (e.key !== "ArrowDown") return;

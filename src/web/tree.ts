@@ -8,12 +8,12 @@ export interface TreeDeps {
 }
 
 /** One node's row; names are set as text, never markup. */
-function row(node: FindNode, deps: TreeDeps): HTMLLIElement {
+function row(node: FindNode, deps: TreeDeps, full: boolean): HTMLLIElement {
   const li = document.createElement("li");
   li.setAttribute("role", "treeitem");
   li.dataset.path = node.id;
   const label = document.createElement("span");
-  label.textContent = node.text;
+  label.textContent = full ? node.id : node.text;
   label.tabIndex = -1;
   if (node.leaf) {
     li.dataset.leaf = "1";
@@ -22,11 +22,11 @@ function row(node: FindNode, deps: TreeDeps): HTMLLIElement {
   return li.appendChild(label), li;
 }
 
-/** Fill `ul` with the children of `prefix` (`""` for the top): one level, read when opened. */
-export async function loadLevel(ul: HTMLUListElement, query: string, deps: TreeDeps): Promise<void> {
+/** Fill `ul` with what `query` matches: one level, read when opened; search results show full names. */
+export async function loadLevel(ul: HTMLUListElement, query: string, deps: TreeDeps, full = false): Promise<void> {
   const nodes = await find(query);
   const frag = document.createDocumentFragment();
-  for (const n of nodes) frag.appendChild(row(n, deps));
+  for (const n of nodes) frag.appendChild(row(n, deps, full));
   ul.replaceChildren(frag);
 }
 
