@@ -39,3 +39,10 @@ export function render(targets: readonly string[], from: string, until: string, 
 }
 
 export const functions = () => getJson<Record<string, FunctionDef>>("functions", new URLSearchParams());
+
+/** A stat's stored data per bucket, from `/series` (at the server's root: it is not under URL_PREFIX). */
+export function seriesData(stat: string, from: string, until: string): Promise<Array<{ datapoints: unknown }>> {
+  const p = new URLSearchParams({ stat, start: from, format: "json" });
+  if (until !== "now") p.set("end", until);
+  return getJson<Array<{ datapoints: unknown }>>(`${location.origin}/series`, p);
+}

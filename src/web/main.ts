@@ -1,6 +1,7 @@
 import type uPlot from "uplot";
 import "./style.css";
-import { ServerError, Unreachable, functions, render, type RenderSeries } from "./api.js";
+import { ServerError, Unreachable, functions, render, seriesData, type RenderSeries } from "./api.js";
+import { PERCENTILES, cellPercentile, drawHeatmap, toColumns } from "./heatmap.js";
 import { alignSeries, colorOf, drawChart } from "./chart.js";
 import { formatValue, seriesStats } from "./legend-stats.js";
 import { loadLevel, searchQuery, wireTree, type TreeDeps } from "./tree.js";
@@ -10,7 +11,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const PRESETS = ["1h", "6h", "1d", "7d", "30d"];
 
 /** What tests (and the curious) read: the chart's data as drawn, and how many draws finished. */
-interface PageView { state: ViewState; series: string[]; data: Array<Array<number | null>>; draws: number; error: string }
+interface PageView { state: ViewState; series: string[]; data: Array<Array<number | null>>; draws: number; error: string; heatmap: { times: number[]; percentiles: Record<string, Array<number | null>> } | null }
 declare global {
   interface Window { torus: PageView }
 }
@@ -19,7 +20,7 @@ let state = readState(location.search);
 let chart: uPlot | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
 let drawn: { series: RenderSeries[]; data: uPlot.AlignedData } | null = null;
-window.torus = { state, series: [], data: [], draws: 0, error: "" };
+window.torus = { state, series: [], data: [], draws: 0, error: "", heatmap: null };
 
 function save(): void {
   history.replaceState(null, "", writeState(state));
@@ -93,11 +94,30 @@ async function refresh(): Promise<void> {
   const mine = ++generation;
   $("error").textContent = "";
   window.torus.error = "";
+  void refreshHeatmap(mine);
   if (state.targets.length === 0) return draw([]);
   try {
     const series = await render(state.targets, state.from, state.until, Math.max(100, $("chart").clientWidth));
     $("banner").hidden = true;
     if (mine === generation) draw(series);
+  } catch (err) {
+    if (mine === generation) showError(err);
+  }
+}
+
+async function refreshHeatmap(mine: number): Promise<void> {
+  const canvas = $("heatmap") as HTMLCanvasElement;
+  canvas.hidden = state.heatmap === "";
+  ($("heatmap-input") as HTMLInputElement).value = state.heatmap;
+  if (state.heatmap === "") return void (window.torus.heatmap = null);
+  try {
+    const [first] = await seriesData(state.heatmap, state.from, state.until);
+    if (mine !== generation) return;
+    const columns = toColumns(first?.datapoints);
+    drawHeatmap(canvas, columns);
+    const percentiles: Record<string, Array<number | null>> = {};
+    for (const p of PERCENTILES) percentiles[`p${p}`] = columns.map((c) => cellPercentile(c.cells, p));
+    window.torus.heatmap = { times: columns.map((c) => c.t), percentiles };
   } catch (err) {
     if (mine === generation) showError(err);
   }
@@ -187,6 +207,11 @@ function setup(): void {
     if (input.value.trim() === "") return;
     state = { ...state, targets: [...state.targets, input.value.trim()] };
     input.value = "";
+    changed();
+  });
+  $("heatmap-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    state = { ...state, heatmap: ($("heatmap-input") as HTMLInputElement).value.trim() };
     changed();
   });
   // Light and dark follow the system; the chart's colours are read when it is drawn.

@@ -1,5 +1,5 @@
 /** The whole view, kept in the page's query string so a URL shares it. */
-export interface ViewState { targets: string[]; from: string; until: string; refresh: "off" | "10s" | "1min" }
+export interface ViewState { targets: string[]; from: string; until: string; refresh: "off" | "10s" | "1min"; heatmap: string }
 
 const REFRESH = ["off", "10s", "1min"] as const;
 
@@ -10,6 +10,7 @@ export function readState(search: string): ViewState {
     targets: p.getAll("target").filter((t) => t.trim() !== ""),
     from: p.get("from") || "-1h",
     until: p.get("until") || "now",
+    heatmap: p.get("heatmap") ?? "",
     refresh: (REFRESH as readonly string[]).includes(refresh ?? "") ? (refresh as ViewState["refresh"]) : "off",
   };
 }
@@ -20,6 +21,7 @@ export function writeState(s: ViewState): string {
   p.set("from", s.from);
   p.set("until", s.until);
   if (s.refresh !== "off") p.set("refresh", s.refresh);
+  if (s.heatmap !== "") p.set("heatmap", s.heatmap);
   return `?${p}`;
 }
 

@@ -12,14 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, eventually, freePort, getJson, sendTcp, spawnCli, type Proc } from "../torus/helpers.js";
 
 /** What the page exposes for tests (src/web/main.ts); these callbacks run in the browser. */
-declare const window: { torus: { state: { targets: string[]; from: string; until: string; refresh: string }; series: string[]; data: Array<Array<number | null>>; draws: number; error: string } };
+declare const window: { torus: { state: { targets: string[]; from: string; until: string; refresh: string }; series: string[]; data: Array<Array<number | null>>; draws: number; error: string; heatmap: { times: number[]; percentiles: Record<string, Array<number | null>> } | null } };
 
 const SHOTS = join(ROOT, ".artifacts", "web");
 const dir = mkdtempSync(join(tmpdir(), "torus-web-"));
 const config = join(dir, "torus.config.mjs");
 writeFileSync(
   config,
-  `export const SCHEMAS = { latency: { type: "gauge", match: "^app\\\\.", host: ${JSON.stringify(`sqlite:///${join(dir, "data.db")}`)}, prefix: "g", intervals: { minute: { step: 60, steps: 1440 } } } };
+  `export const SCHEMAS = { latency: { type: "gauge", match: "^app\\\\.", host: ${JSON.stringify(`sqlite:///${join(dir, "data.db")}`)}, prefix: "g", intervals: { minute: { step: 60, steps: 1440 } } },
+  timers: { type: "histogram", match: "^timers\\.", host: ${JSON.stringify(`sqlite:///${join(dir, "data.db")}`)}, prefix: "h", intervals: { minute: { step: 60, steps: 1440 } } } };
 export const FLUSH_INTERVAL = 50;
 `,
 );
@@ -29,6 +30,10 @@ const base = now - (now % 60) - 1200;
 /** Twenty minutes of points for two hosts; one stat name that would be markup if it were run. */
 const MINUTES = Array.from({ length: 20 }, (_, k) => base + 60 * k);
 const latency = (i: number, k: number) => 10 * (i + 1) + k;
+/** Timer values per minute k: 1..(10 + k) ms, so each minute's percentiles differ. */
+const TIMINGS = (k: number) => Array.from({ length: 10 + k }, (_, j) => j + 1);
+/** The nearest-rank percentile of a list, computed here from the values sent. */
+const rankPercentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.max(1, Math.ceil((p / 100) * values.length)) - 1];
 const EVIL = `app.<img>"'<b>x`;
 
 let torus: Proc;
@@ -46,10 +51,14 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${http}/`;
   const lines = ["web1", "web2"].flatMap((h, i) => MINUTES.map((t, k) => `app.${h}.latency ${latency(i, k)} ${t + 5}`));
   lines.push(`${EVIL} 1 ${base + 5}`);
+  // Resent until stored, so each cell counts every send alike: the percentiles do not change.
+  MINUTES.forEach((t, k) => TIMINGS(k).forEach((v) => lines.push(`timers.web.ms ${v} ${t + 5}`)));
   await eventually(async () => {
     await sendTcp(carbon, `${lines.join("\n")}\n`).catch(() => undefined);
     const { status, body } = await getJson(`${url}render?target=app.web2.latency&from=${base - 60}&until=${now}&format=json`);
-    return status === 200 && body.length === 1 && body[0].datapoints.some((p: [number | null, number]) => p[0] === latency(1, 19));
+    if (!(status === 200 && body.length === 1 && body[0].datapoints.some((p: [number | null, number]) => p[0] === latency(1, 19)))) return false;
+    const timers = await getJson(`${url}render?target=timers.web.ms&from=${base - 60}&until=${now}&format=json`);
+    return timers.status === 200 && timers.body.length === 1 && timers.body[0].datapoints.some((p: [number | null, number]) => p[0] !== null && p[1] === MINUTES[19]);
   }, 20_000);
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
@@ -136,6 +145,20 @@ describe("the web explorer", () => {
     expect(await page.locator("#tree img, #tree b").count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, "4-tree.png") });
     // The bad target's 400 is the one console error the browser logs (a failed request).
+    expect(errors.filter((e) => !e.includes("400"))).toEqual([]);
+  });
+
+  it("draws a histogram's cells as a heatmap with p50/p90/p99 computed from the cells", async () => {
+    await page.goto(`${url}?from=${base - 60}&until=${now}&heatmap=timers.web.ms`);
+    await page.waitForFunction(() => window.torus.heatmap !== null && window.torus.heatmap.times.length > 0);
+    const heat = (await view()).heatmap!;
+    for (const [k, t] of MINUTES.entries()) {
+      const i = heat.times.indexOf(t);
+      expect(i, `minute ${k}`).toBeGreaterThanOrEqual(0);
+      for (const p of [50, 90, 99]) expect(heat.percentiles[`p${p}`][i], `p${p} of minute ${k}`).toBe(rankPercentile(TIMINGS(k), p));
+    }
+    expect(await page.locator("#heatmap").isVisible()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, "5-heatmap.png") });
     expect(errors.filter((e) => !e.includes("400"))).toEqual([]);
   });
 });
