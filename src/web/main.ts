@@ -11,7 +11,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const PRESETS = ["1h", "6h", "1d", "7d", "30d"];
 
 /** What tests (and the curious) read: the chart's data as drawn, and how many draws finished. */
-interface PageView { state: ViewState; series: string[]; data: Array<Array<number | null>>; draws: number; error: string; heatmap: { times: number[]; percentiles: Record<string, Array<number | null>> } | null }
+interface PageView { state: ViewState; series: string[]; data: Array<Array<number | null>>; draws: number; drawMs: number; error: string; heatmap: { times: number[]; percentiles: Record<string, Array<number | null>> } | null }
 declare global {
   interface Window { torus: PageView }
 }
@@ -20,7 +20,7 @@ let state = readState(location.search);
 let chart: uPlot | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
 let drawn: { series: RenderSeries[]; data: uPlot.AlignedData } | null = null;
-window.torus = { state, series: [], data: [], draws: 0, error: "", heatmap: null };
+window.torus = { state, series: [], data: [], draws: 0, drawMs: 0, error: "", heatmap: null };
 
 function save(): void {
   history.replaceState(null, "", writeState(state));
@@ -124,6 +124,7 @@ async function refreshHeatmap(mine: number): Promise<void> {
 }
 
 function draw(series: RenderSeries[]): void {
+  const started = performance.now();
   const data = alignSeries(series);
   drawn = { series, data };
   chart = drawChart($("chart"), series, data, (from, until) => ((state = { ...state, from: String(from), until: String(until) }), changed()), chart);
@@ -147,6 +148,7 @@ function draw(series: RenderSeries[]): void {
   );
   window.torus.series = series.map((s) => s.target);
   window.torus.data = data.map((col) => Array.from(col as ArrayLike<number | null>));
+  window.torus.drawMs = performance.now() - started;
   window.torus.draws++;
 }
 

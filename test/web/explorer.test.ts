@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, eventually, freePort, getJson, sendTcp, spawnCli, type Proc } from "../torus/helpers.js";
 
 /** What the page exposes for tests (src/web/main.ts); these callbacks run in the browser. */
-declare const window: { torus: { state: { targets: string[]; from: string; until: string; refresh: string }; series: string[]; data: Array<Array<number | null>>; draws: number; error: string; heatmap: { times: number[]; percentiles: Record<string, Array<number | null>> } | null } };
+declare const window: { torus: { state: { targets: string[]; from: string; until: string; refresh: string }; series: string[]; data: Array<Array<number | null>>; draws: number; drawMs: number; error: string; heatmap: { times: number[]; percentiles: Record<string, Array<number | null>> } | null } };
 
 const SHOTS = join(ROOT, ".artifacts", "web");
 const dir = mkdtempSync(join(tmpdir(), "torus-web-"));
@@ -20,6 +20,7 @@ const config = join(dir, "torus.config.mjs");
 writeFileSync(
   config,
   `export const SCHEMAS = { latency: { type: "gauge", match: "^app\\\\.", host: ${JSON.stringify(`sqlite:///${join(dir, "data.db")}`)}, prefix: "g", intervals: { minute: { step: 60, steps: 1440 } } },
+  users: { type: "set", match: "^users\\.", host: ${JSON.stringify(`sqlite:///${join(dir, "data.db")}`)}, prefix: "u", intervals: { minute: { step: 60, steps: 1440 } } },
   timers: { type: "histogram", match: "^timers\\.", host: ${JSON.stringify(`sqlite:///${join(dir, "data.db")}`)}, prefix: "h", intervals: { minute: { step: 60, steps: 1440 } } } };
 export const FLUSH_INTERVAL = 50;
 `,
@@ -53,6 +54,8 @@ beforeAll(async () => {
   lines.push(`${EVIL} 1 ${base + 5}`);
   // Resent until stored, so each cell counts every send alike: the percentiles do not change.
   MINUTES.forEach((t, k) => TIMINGS(k).forEach((v) => lines.push(`timers.web.ms ${v} ${t + 5}`)));
+  // Minute k sees members 100..100 + (k % 4), each twice.
+  MINUTES.forEach((t, k) => [0, 1].forEach(() => Array.from({ length: (k % 4) + 1 }, (_, j) => lines.push(`users.web ${100 + j} ${t + 5}`))));
   await eventually(async () => {
     await sendTcp(carbon, `${lines.join("\n")}\n`).catch(() => undefined);
     const { status, body } = await getJson(`${url}render?target=app.web2.latency&from=${base - 60}&until=${now}&format=json`);
@@ -160,5 +163,28 @@ describe("the web explorer", () => {
     expect(await page.locator("#heatmap").isVisible()).toBe(true);
     await page.screenshot({ path: join(SHOTS, "5-heatmap.png") });
     expect(errors.filter((e) => !e.includes("400"))).toEqual([]);
+  });
+
+  it("plots a set's distinct count per minute", async () => {
+    await page.goto(`${url}?target=${encodeURIComponent("distinctCount(users.web)")}&from=${base - 60}&until=${now}`);
+    await page.waitForFunction(() => window.torus.series.length === 1 || window.torus.error !== "", undefined, { timeout: 10_000 });
+    expect((await view()).error).toBe("");
+    const [times, values] = (await view()).data;
+    for (const [k, t] of MINUTES.entries()) expect(values[times.indexOf(t)], `minute ${k}`).toBe((k % 4) + 1);
+    await page.screenshot({ path: join(SHOTS, "6-distinct-count.png") });
+  });
+
+  it("draws 10 series of 1,440 points in under 100 ms once their data is in", async () => {
+    const targets = Array.from({ length: 10 }, (_, i) => `target=${encodeURIComponent(`timeFunction("t${i}", 60)`)}`).join("&");
+    // Wide enough that maxDataPoints (the chart's width) keeps every point.
+    const wide = await browser.newPage({ viewport: { width: 2000, height: 800 } });
+    await wide.goto(`${url}?${targets}&from=-1d&until=now`);
+    await wide.waitForFunction(() => window.torus.series.length === 10);
+    const v = await wide.evaluate(() => window.torus);
+    expect(v.data[1].length).toBeGreaterThanOrEqual(1440);
+    console.log(`10 x ${v.data[1].length} points drawn in ${v.drawMs.toFixed(1)} ms`);
+    expect(v.drawMs).toBeLessThan(100);
+    await wide.screenshot({ path: join(SHOTS, "7-ten-series.png") });
+    await wide.close();
   });
 });
