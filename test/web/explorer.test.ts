@@ -14,6 +14,9 @@ import { ROOT, eventually, freePort, getJson, sendTcp, spawnCli, type Proc } fro
 /** What the page exposes for tests (src/web/main.ts); these callbacks run in the browser. */
 declare const window: { torus: { state: { targets: string[]; from: string; until: string; refresh: string }; series: string[]; data: Array<Array<number | null>>; draws: number; drawMs: number; error: string; heatmap: { times: number[]; percentiles: Record<string, Array<number | null>> } | null } };
 
+declare const document: { querySelector(s: string): { click(): void } | null; querySelectorAll(s: string): { length: number } };
+declare function requestAnimationFrame(callback: () => void): number;
+
 const SHOTS = join(ROOT, ".artifacts", "web");
 const dir = mkdtempSync(join(tmpdir(), "torus-web-"));
 const config = join(dir, "torus.config.mjs");
@@ -52,6 +55,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${http}/`;
   const lines = ["web1", "web2"].flatMap((h, i) => MINUTES.map((t, k) => `app.${h}.latency ${latency(i, k)} ${t + 5}`));
   lines.push(`${EVIL} 1 ${base + 5}`);
+  for (let n = 0; n < 1000; n++) lines.push(`app.many.n${String(n).padStart(4, "0")} 1 ${base + 5}`);
   // Resent until stored, so each cell counts every send alike: the percentiles do not change.
   MINUTES.forEach((t, k) => TIMINGS(k).forEach((v) => lines.push(`timers.web.ms ${v} ${t + 5}`)));
   // Minute k sees members 100..100 + (k % 4), each twice.
@@ -186,5 +190,19 @@ describe("the web explorer", () => {
     expect(v.drawMs).toBeLessThan(100);
     await wide.screenshot({ path: join(SHOTS, "7-ten-series.png") });
     await wide.close();
+  });
+
+  it("expands a level of 1,000 children in under 100 ms", async () => {
+    await page.goto(url);
+    await page.locator('#tree li[data-path="app"] > span').click();
+    await page.locator('#tree li[data-path="app.many"] > span').waitFor();
+    const ms = await page.evaluate(async () => {
+      const started = performance.now();
+      document.querySelector('#tree li[data-path="app.many"] > span')!.click();
+      while (document.querySelectorAll('#tree li[data-path^="app.many."]').length < 1000) await new Promise((r) => requestAnimationFrame(r));
+      return performance.now() - started;
+    });
+    console.log(`1,000 children shown in ${ms.toFixed(1)} ms`);
+    expect(ms).toBeLessThan(100);
   });
 });
