@@ -14,6 +14,8 @@ import type { PointWriter } from "./point-writer.js";
 import { SERIES_API_ROUTES, seriesApi } from "./series-api/series-api.js";
 import { FIND_API_ROUTES } from "./graphite-api/find-routes.js";
 import { StoreNameSource } from "./graphite-api/store-name-source.js";
+import type { WebAssets } from "./web-ui/web-assets.js";
+import { WEB_UI_ROUTES, webUi } from "./web-ui/web-ui.js";
 
 /** What the query app is built from; it never opens stores or listens itself. */
 export interface QueryAppDeps {
@@ -30,6 +32,8 @@ export interface QueryAppDeps {
   cache?: boolean;
   /** What the Graphite API reads; `names` defaults to the stores' names, refreshed in the background (closed with the app), `points` to a window of recent points kept in memory (POINT_WINDOW_MB). */
   graphite?: { names?: NameSource; points?: PointSource };
+  /** The web explorer's files (default: bundled from source, or read from dist/web). */
+  webAssets?: () => Promise<WebAssets>;
 }
 
 /**
@@ -54,7 +58,7 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   });
   // URL_PREFIX is read once, like the socket bounds: routes cannot move on a reload.
   const prefix = initial.urlPrefix;
-  const graphiteRoutes = [...GRAPHITE_API_ROUTES, ...FIND_API_ROUTES].map((r) => r.replace(" /", ` ${prefix}/`));
+  const graphiteRoutes = [...GRAPHITE_API_ROUTES, ...FIND_API_ROUTES, ...WEB_UI_ROUTES].map((r) => r.replace(" /", ` ${prefix}/`));
   installServerHooks(app, { runtime: deps.runtime, metrics, logger: deps.logger ?? null, routes: [...SERIES_API_ROUTES, ...METRICS_API_ROUTES, ...graphiteRoutes] });
   app.register(seriesApi, { runtime: deps.runtime, writer: deps.writer ?? null, cache: deps.cache === false ? null : new SeriesCache(metrics), clock });
   app.register(metricsApi, { metrics });
@@ -62,6 +66,8 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   const points = deps.graphite?.points ?? windowedPoints(deps.runtime);
   // The prefix goes on a wrapping scope: given to graphiteApi itself it would reach its inner plugins twice.
   app.register(async (scope) => scope.register(graphiteApi, { runtime: deps.runtime, clock, names, points }), { prefix });
+  // The page beside the API it reads, so its relative URLs reach it under any prefix.
+  app.register(async (scope) => scope.register(webUi, { base: prefix, assets: deps.webAssets }), { prefix });
   // A source the caller gave is the caller's to close.
   if (deps.graphite?.names === undefined) app.addHook("onClose", async () => names.close());
   app.addHook("onClose", async () => points.clear?.());
