@@ -52,3 +52,28 @@ describe("seriesByTag through /render", () => {
     }
   });
 });
+
+describe("the tag API", () => {
+  it("/tags, /tags/<tag>, findSeries and autocomplete in graphite-web's shapes", async () => {
+    expect((await f.get("/tags")).body).toEqual([{ id: 1, tag: "dc" }, { id: 2, tag: "host" }, { id: 3, tag: "name" }]);
+    expect((await f.get("/tags?filter=^h")).body).toEqual([{ id: 1, tag: "host" }]);
+    const dc = (await f.get("/tags/dc")).body;
+    expect(dc).toEqual({ id: 1, tag: "dc", values: [{ id: 1, value: "east", count: 3 }, { id: 2, value: "west", count: 1 }] });
+    expect((await f.get("/tags/nope")).text).toBe("null");
+    expect((await f.get("/tags/findSeries?expr=dc=east&expr=host=h1")).body).toEqual(["g.cpu;dc=east;host=h1", "g.disk;dc=east;host=h1"]);
+    expect((await f.get("/tags/autoComplete/tags?tagPrefix=h")).body).toEqual(["host"]);
+    expect((await f.get("/tags/autoComplete/tags?expr=name=g.cpu")).body).toEqual(["dc", "host"]);
+    expect((await f.get("/tags/autoComplete/values?tag=host&expr=dc=east")).body).toEqual(["h1", "h2"]);
+    expect((await f.get("/tags/autoComplete/values?tag=host&valuePrefix=h3")).body).toEqual(["h3"]);
+    expect((await f.get("/tags/autoComplete/values?tag=dc&limit=1")).body).toEqual(["east"]);
+  });
+
+  it("bad input: a missing tag, a bad expression, a bad limit", async () => {
+    const missing = await f.get("/tags/autoComplete/values");
+    expect([missing.status, missing.body]).toEqual([400, { error: "no tag specified" }]);
+    expect((await f.get("/tags/findSeries?expr=dc")).status).toBe(400);
+    expect((await f.get("/tags/findSeries?expr=dc=")).status).toBe(400);
+    expect((await f.get("/tags?limit=x")).status).toBe(400);
+    expect((await f.get("/tags?filter=(")).status).toBe(400);
+  });
+});
