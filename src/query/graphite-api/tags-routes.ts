@@ -8,8 +8,8 @@ import { badParameter } from "../query-error.js";
 import type { GraphiteApiOptions } from "./graphite-api.js";
 import { GraphiteParams } from "./graphite-params.js";
 
-/** What these routes serve, for the 404 message. */
-export const TAGS_API_ROUTES = ["GET /tags", "GET /tags/<tag>", "GET /tags/findSeries", "GET /tags/autoComplete/tags", "GET /tags/autoComplete/values"] as const;
+/** What these routes serve, for the 404 message (one short entry: the message stays one readable line). */
+export const TAGS_API_ROUTES = ["GET /tags[/…]"] as const;
 
 /** graphite-web's TAGDB_AUTOCOMPLETE_LIMIT. */
 const AUTOCOMPLETE_LIMIT = 100;
