@@ -170,6 +170,9 @@ describe("NameIndex updates", () => {
     expect(ix.add(["disk.used;dc=east", "disk.free"])).toBe(1);
     ix.replace("other", ["disk.x;a=b"]);
     expect(ix.find("disk.*").nodes.map((n) => n.path)).toEqual(["disk.free"]);
+    expect(ix.tagged.size).toBe(2); // kept for seriesByTag instead
+    ix.drop("other");
+    expect(ix.tagged.size).toBe(1);
     const all = new NameIndex({ skipTagged: false });
     all.add(["disk.used;dc=east"]);
     expect(all.find("disk.*").nodes.map((n) => n.name)).toEqual(["used;dc=east"]);

@@ -18,6 +18,7 @@
  * under several schemas stays findable through the others.
  */
 import { compareNames, compileNodePattern, splitPath, type NodePattern } from "./path-glob.js";
+import { TagIndex } from "./tags/tag-index.js";
 
 /** The schema names go to when none is given. */
 export const DEFAULT_SCHEMA = "";
@@ -302,6 +303,8 @@ export interface NameIndexOptions {
 const ASYNC_CHUNK = 20_000;
 
 export class NameIndex {
+  /** The tagged names, kept out of the tries, by tag and value (for `seriesByTag` and the tag API). */
+  readonly tagged = new TagIndex();
   private readonly tries = new Map<string, Trie>();
   private readonly strings = new Map<string, string>();
   private readonly skipTagged: boolean;
@@ -320,7 +323,7 @@ export class NameIndex {
     return !(this.skipTagged && name.includes(";"));
   }
 
-  /** Add names to a schema (karbon's new names); returns how many were new. */
+  /** Add names to a schema (karbon's new names); returns how many were new to the tree (tagged names go to `tagged`). */
   add(names: Iterable<string>, schema = DEFAULT_SCHEMA): number {
     let trie = this.tries.get(schema);
     if (trie === undefined) {
@@ -329,7 +332,11 @@ export class NameIndex {
     }
     let added = 0;
     try {
-      for (const name of names) if (this.indexable(name) && trie.insert(name)) added++;
+      for (const name of names) {
+        if (this.indexable(name)) {
+          if (trie.insert(name)) added++;
+        } else this.tagged.add([name], schema); // counted apart: `tagged.size`
+      }
     } finally {
       trie.seal();
     }
@@ -342,12 +349,15 @@ export class NameIndex {
    */
   replace(schema: string, names: Iterable<string>): void {
     const trie = new Trie(this.intern);
+    const tagged: string[] = [];
     try {
       for (const name of names) if (this.indexable(name)) trie.insert(name);
+      else tagged.push(name);
     } finally {
       trie.seal();
     }
     this.tries.set(schema, trie);
+    if (this.skipTagged) this.tagged.replace(schema, tagged);
     // Strings only the old trie used stay interned until `compact()`; a refresh rarely drops many.
   }
 
@@ -360,18 +370,21 @@ export class NameIndex {
    */
   async replaceAsync(schema: string, names: Iterable<string> | AsyncIterable<string>): Promise<void> {
     const trie = new Trie(this.intern);
+    const tagged: string[] = [];
     let n = 0;
     const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
     try {
       if (Symbol.asyncIterator in names) {
         for await (const name of names) {
           if (this.indexable(name)) trie.insert(name);
+          else tagged.push(name);
           if (++n % ASYNC_CHUNK === 0) await pause();
         }
       } else {
         // A plain loop: `for await` over a sync list would cost a promise per name.
         for (const name of names) {
           if (this.indexable(name)) trie.insert(name);
+          else tagged.push(name);
           if (++n % ASYNC_CHUNK === 0) await pause();
         }
       }
@@ -379,11 +392,13 @@ export class NameIndex {
       trie.seal();
     }
     this.tries.set(schema, trie);
+    if (this.skipTagged) this.tagged.replace(schema, tagged);
   }
 
   /** Forget a schema's names. */
   drop(schema: string): void {
     this.tries.delete(schema);
+    this.tagged.drop(schema);
   }
 
   /** Rebuild the intern table from the names still indexed (after many were dropped). */

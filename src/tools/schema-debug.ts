@@ -1,5 +1,6 @@
 import type { Config } from "../config/index.js";
 import { Router } from "../routing/router.js";
+import { canonicalTaggedName, isTaggedName, TaggedNameError } from "../graphite/tags/tagged-name.js";
 
 function describeSchema(config: Config, i: number, stat: string): string {
   const s = config.schemas[i];
@@ -23,7 +24,18 @@ function describeSchema(config: Config, i: number, stat: string): string {
 export function schemaDebug(config: Config, strings: readonly string[]): string {
   const router = new Router(config.schemas, config.aggregates);
   const out: string[] = [];
-  for (const input of strings) {
+  for (const given of strings) {
+    // A tagged name is routed in its canonical form, as karbon does.
+    let input = given;
+    if (isTaggedName(given)) {
+      try {
+        input = canonicalTaggedName(given);
+      } catch (err) {
+        if (!(err instanceof TaggedNameError)) throw err;
+        out.push(`${given}\n  (bad tag: ${err.message})`);
+        continue;
+      }
+    }
     const route = router.route(input);
     const print = (idx: number, depth: number) => {
       const step = route[idx];

@@ -12,6 +12,21 @@ import { formatSchemaTest, schemaTest } from "./schema-test.js";
 const dir = mkdtempSync(join(tmpdir(), "torus-tools-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe("schema-debug: tagged names", () => {
+  it("shows the canonical name, or why a tag is bad", () => {
+    const config = compileConfig({ SCHEMAS: { t: { match: "^disk", intervals: { m: { step: 60 } }, host: "sqlite:///:memory:" } } });
+    expect(schemaDebug(config, ["disk.used;host=web01;datacenter=dc1", "disk.used;dc="])).toBe(
+      [
+        "disk.used;datacenter=dc1;host=web01",
+        "  schema t (count) sqlite:///:memory: -> disk.used;datacenter=dc1;host=web01",
+        "disk.used;dc=",
+        '  (bad tag: Value for tag "dc" may not be empty)',
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
 describe("schema-debug", () => {
   const config = compileConfig({
     SCHEMAS: {

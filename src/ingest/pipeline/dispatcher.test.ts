@@ -159,3 +159,31 @@ describe("Dispatcher: what no store can hold is bad input", () => {
     expect([...cells(0, "c.big")!.values()]).toEqual([0, 1e308]);
   });
 });
+
+describe("Dispatcher: tagged names", () => {
+  const schemas = { SCHEMAS: { disk: { type: "gauge", match: "^disk\\.used;datacenter=dc1;", prefix: "d6t", intervals: minute } } };
+
+  it("stores the canonical name (tags sorted), which is what schemas match", async () => {
+    const { d, bad, sources } = await setup(schemas);
+    expect(d.process("disk.used;host=web01;datacenter=dc1", "42", NOW).staged).toBe(1);
+    expect(d.process('disk.used{host="web02",datacenter="dc1"}', "1", NOW).staged).toBe(1);
+    expect(bad()).toEqual({});
+    const names = [...(sources[0].batch.parts.values().next().value?.names.keys() ?? [])];
+    expect(names.sort()).toEqual(["disk.used;datacenter=dc1;host=web01", "disk.used;datacenter=dc1;host=web02"]);
+  });
+
+  it.each([
+    ["an empty value", "disk.used;datacenter="],
+    ["a value starting with ~", "disk.used;datacenter=~dc1"],
+    ["a key with !", "disk.used;data!center=dc1"],
+    ["a segment with no =", "disk.used;datacenter"],
+  ])("%s is a bad line counted as bad_tag, and the next point still lands", async (_label, stat) => {
+    const { d, bad } = await setup(schemas);
+    const out = d.process(stat, "1", NOW);
+    expect(out.staged).toBe(0);
+    expect(out.rejection?.reason).toBe("bad_tag");
+    expect(d.process(stat, "1", NOW).rejection?.reason).toBe("bad_tag"); // the remembered refusal
+    expect(bad()).toEqual({ bad_tag: 2 });
+    expect(d.process("disk.used;host=x;datacenter=dc1", "1", NOW).staged).toBe(1);
+  });
+});

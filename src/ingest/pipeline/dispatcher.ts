@@ -3,6 +3,7 @@ import { TorusError, type WriteBatch } from "../../timeseries/index.js";
 import type { IngestLog } from "./ingest-log.js";
 import type { KarbonMetrics } from "../karbon-metrics.js";
 import { describeBadInput, type BadInputReason, type PointSink } from "../protocols/index.js";
+import { TaggedNames } from "./tagged-names.js";
 
 /** Why every schema matching a point refused it. */
 export interface DispatchRejection {
@@ -40,6 +41,7 @@ export class Dispatcher implements PointSink<BadInputReason> {
   private readonly maxFuture: number;
   /** Infinity when there is no bound behind now. */
   private readonly maxPast: number;
+  private readonly tagged = new TaggedNames();
 
   constructor(
     runtime: Runtime,
@@ -93,6 +95,12 @@ export class Dispatcher implements PointSink<BadInputReason> {
   private route(stat: string, value: unknown, timestamp: number): number | DispatchRejection {
     this.metrics.pointsReceived++;
     this.log.recv(stat, value as string, timestamp);
+    // Tagged names are routed and stored in their canonical form (tags sorted). One `;` test for the rest.
+    if (stat.indexOf(";") >= 0 || stat.charCodeAt(stat.length - 1) === 0x7d) {
+      const canonical = this.tagged.canonical(stat);
+      if (typeof canonical !== "string") return this.badTag(stat, value, canonical.message);
+      stat = canonical;
+    }
     // Outside the window no bucket is worth keeping, and a timestamp near 2^53 would make every later range operation huge.
     if (timestamp > this.now + this.maxFuture || timestamp < this.now - this.maxPast) return this.outOfWindow(stat, value, timestamp);
     const route = this.runtime.router.route(stat);
@@ -141,6 +149,12 @@ export class Dispatcher implements PointSink<BadInputReason> {
       return { reason, message };
     }
     return staged;
+  }
+
+  private badTag(stat: string, value: unknown, message: string): DispatchRejection {
+    this.metrics.bad("bad_tag");
+    this.log.skip("bad_tag", `${stat} ${String(value)}: ${message}`);
+    return { reason: "bad_tag", message };
   }
 
   private outOfWindow(stat: string, value: unknown, timestamp: number): DispatchRejection {

@@ -10,6 +10,7 @@
  * nothing else gives its names no series.
  */
 import { defaultConsolidation } from "../../graphite/consolidate.js";
+import { compileTagQuery } from "../../graphite/tags/tag-expression.js";
 import { alignRange, clampFetchRange } from "../../graphite/graphite-time.js";
 import { compareNames } from "../../graphite/path-glob.js";
 import { RenderBudget } from "../../graphite/functions/budget.js";
@@ -132,7 +133,19 @@ export function matchLeaves(expression: string, deps: PathFetchDeps): string[] {
  * sorted by path, named by the path, with `pathExpression` the expression as typed.
  */
 export async function fetchPath(expression: string, from: number, until: number, deps: PathFetchDeps): Promise<Series[]> {
-  const leaves = matchLeaves(expression, deps);
+  return fetchNames(matchLeaves(expression, deps), expression, from, until, deps);
+}
+
+/** `seriesByTag`: the tagged names matching every expression, fetched as `fetchPath` fetches leaves. */
+export async function fetchTagged(expressions: string[], from: number, until: number, deps: PathFetchDeps): Promise<Series[]> {
+  const names = deps.names.index().tagged.find(compileTagQuery(expressions));
+  const label = `seriesByTag(${expressions.map((e) => `'${e}'`).join(",")})`;
+  deps.budget.takeNames(names.length, label);
+  return fetchNames(names, label, from, until, deps);
+}
+
+/** The series of the given stored names (sorted by name), each with `pathExpression` = `expression`. */
+async function fetchNames(leaves: string[], expression: string, from: number, until: number, deps: PathFetchDeps): Promise<Series[]> {
   if (leaves.length === 0) return [];
   const groups = groupNames(deps.runtime, leaves, from, until, deps.now);
   for (const g of groups.values()) deps.budget.takePoints(g.names.length * ((g.end - g.start) / g.choice.pointStep), expression);

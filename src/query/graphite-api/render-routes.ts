@@ -6,7 +6,7 @@ import { QueryErrorCodes, badParameter } from "../query-error.js";
 import { evaluateTargets } from "./evaluate.js";
 import type { GraphiteApiOptions } from "./graphite-api.js";
 import { GraphiteParams } from "./graphite-params.js";
-import { fetchPath, renderBudget, readOriginCells, type PathFetchDeps } from "./path-fetch.js";
+import { fetchPath, fetchTagged, renderBudget, readOriginCells, type PathFetchDeps } from "./path-fetch.js";
 import { renderCsv, renderJsonBytes, renderRaw } from "./render-format.js";
 
 /** What graphite-web reports as its version; Grafana's Graphite data source reads it (setting 1.1). */
@@ -72,6 +72,7 @@ export const renderRoutes: FastifyPluginAsync<GraphiteApiOptions> = async (app, 
       budget,
       template: templateParams(params),
       fetchPath: (expression, from, until) => fetchPath(expression, from, until, fetchDeps),
+      fetchTagged: (expressions, from, until) => fetchTagged(expressions, from, until, fetchDeps),
       parseTime: (text) => parseGraphiteTime(text, { now: range.now, tz: range.tz }, "date"),
       readCells: (origins, from, until) => readOriginCells(origins, from, until, fetchDeps),
     });
