@@ -1,0 +1,245 @@
+/**
+ * One pass over a frame in exactly the shape carbon-relay, statsd's pickle
+ * mode and `pickle.dumps` (protocols 2 to 5) write for
+ * `[(name, (timestamp, value)), ...]`, collecting its points without
+ * building a value per tuple or list. It only ever says "this frame is
+ * plain and these are its points" or "not plain": a frame with anything
+ * else in it (another opcode, a memo GET, a name with a blank, a point the
+ * general path would count as bad, a refusal of any kind) is left whole to
+ * the {@link Unpickler}, so what reaches the sink is the same either way.
+ *
+ * @module
+ */
+
+/** Node's binding behind `toString("latin1", s, e)`, without the wrapper's argument checks. */
+type SliceBuffer = Buffer & { latin1Slice?: (start: number, end: number) => string };
+const latin1: (buf: Buffer, s: number, e: number) => string =
+  typeof (Buffer.prototype as SliceBuffer).latin1Slice === "function" ? (buf, s, e) => (buf as SliceBuffer).latin1Slice!(s, e) : (buf, s, e) => buf.toString("latin1", s, e);
+
+/** `String(n)` of the small integers values mostly are, made once. */
+const SMALL = 1024;
+const SMALL_TEXT: readonly string[] = Array.from({ length: SMALL }, (_, k) => String(k));
+const valueText = (v: number): string => (v >= 0 && v < SMALL && (v | 0) === v && !Object.is(v, -0) ? SMALL_TEXT[v] : String(v));
+
+/** The points of a plain frame, in order; reused from frame to frame. */
+export class PlainPoints {
+  readonly names: string[] = [];
+  readonly values: string[] = [];
+  readonly seconds: number[] = [];
+  count = 0;
+}
+
+/** Why the scan stopped: a sentinel, never a value (numbers decoded here are never NaN except through BINFLOAT, checked apart). */
+const NOT_PLAIN = -1;
+
+/**
+ * Scan `buf[start..end)`; true when it is plain, its points in `out`
+ * (`out.count` of them), false to hand it to the general unpickler.
+ * @param maxName - the longest good name (UTF-16 units), as {@link emitPoints} bounds it.
+ */
+export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName: number, out: PlainPoints): boolean {
+  const frameLength = end - start;
+  let pos = start;
+  out.count = 0;
+  if (pos + 2 <= end && buf[pos] === 0x80) {
+    if (buf[pos + 1] > 5) return false;
+    pos += 2;
+  }
+  if (pos < end && buf[pos] === 0x95) {
+    // FRAME: accepted when it is the only one and runs to the end (no argument can straddle it then).
+    if (end - pos < 9) return false;
+    const lo = buf.readUInt32LE(pos + 1);
+    const hi = buf.readUInt32LE(pos + 5);
+    pos += 9;
+    if (hi !== 0 || lo !== end - pos) return false;
+  }
+  if (pos >= end || buf[pos] !== 0x5d) return false; // EMPTY_LIST
+  pos++;
+  pos = skipMemo(buf, pos, end, frameLength);
+  if (pos < 0) return false;
+  const names = out.names;
+  const values = out.values;
+  const seconds = out.seconds;
+  let n = 0;
+  // -1: no MARK open; else the count of points when it opened.
+  let mark = -1;
+  let pending = 0;
+  while (pos < end) {
+    const op = buf[pos];
+    if (op === 0x2e) {
+      // STOP: the list alone on the stack.
+      if (pos + 1 !== end || mark !== -1 || pending !== 0) return false;
+      out.count = n;
+      return true;
+    }
+    if (op === 0x28) {
+      if (mark !== -1 || pending !== 0) return false;
+      mark = n;
+      pos++;
+      continue;
+    }
+    if (op === 0x65) {
+      // APPENDS
+      if (mark === -1) return false;
+      mark = -1;
+      pending = 0;
+      pos++;
+      continue;
+    }
+    if (op === 0x61) {
+      // APPEND: one point, no MARK open.
+      if (mark !== -1 || pending !== 1) return false;
+      pending = 0;
+      pos++;
+      continue;
+    }
+    if (mark === -1 && pending !== 0) return false;
+    // A point: name, timestamp, value, TUPLE2, TUPLE2, each maybe memoized.
+    let len: number;
+    let s: number;
+    if (op === 0x58 || op === 0x54) {
+      // BINUNICODE, BINSTRING
+      if (end - pos < 5) return false;
+      len = buf.readUInt32LE(pos + 1);
+      s = pos + 5;
+    } else if (op === 0x8c || op === 0x55) {
+      // SHORT_BINUNICODE, SHORT_BINSTRING
+      if (end - pos < 2) return false;
+      len = buf[pos + 1];
+      s = pos + 2;
+    } else return false;
+    if (len > end - s) return false;
+    const e = s + len;
+    let high = 0;
+    for (let k = s; k < e; k++) {
+      const c = buf[k];
+      high |= c;
+      if (c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return false;
+    }
+    let name: string;
+    if (high < 0x80) name = latin1(buf, s, e);
+    else {
+      name = buf.toString("utf8", s, e);
+      // Not UTF-8 (or a real U+FFFD): the general path decides.
+      if (name.indexOf("\ufffd") >= 0) return false;
+    }
+    if (name.length === 0 || name.length > maxName) return false;
+    pos = skipMemo(buf, e, end, frameLength);
+    if (pos < 0) return false;
+    // Timestamp
+    const ts = readNumber(buf, pos, end);
+    if (ts === NOT_PLAIN_NUMBER) return false;
+    pos = numberEnd;
+    if (!(ts >= 0 && ts < 2 ** 53)) return false;
+    pos = skipMemo(buf, pos, end, frameLength);
+    if (pos < 0) return false;
+    // Value: a number, or text.
+    let value: string;
+    const vop = pos < end ? buf[pos] : -1;
+    if (vop === 0x58 || vop === 0x54 || vop === 0x8c || vop === 0x55) {
+      let vs: number;
+      let vlen: number;
+      if (vop === 0x58 || vop === 0x54) {
+        if (end - pos < 5) return false;
+        vlen = buf.readUInt32LE(pos + 1);
+        vs = pos + 5;
+      } else {
+        if (end - pos < 2) return false;
+        vlen = buf[pos + 1];
+        vs = pos + 2;
+      }
+      if (vlen > end - vs) return false;
+      const ve = vs + vlen;
+      let vhigh = 0;
+      for (let k = vs; k < ve; k++) vhigh |= buf[k];
+      if (vhigh < 0x80) value = latin1(buf, vs, ve);
+      else {
+        value = buf.toString("utf8", vs, ve);
+        if (value.indexOf("\ufffd") >= 0) return false;
+      }
+      pos = ve;
+    } else {
+      const v = readNumber(buf, pos, end);
+      if (v === NOT_PLAIN_NUMBER) return false;
+      pos = numberEnd;
+      value = valueText(v);
+    }
+    pos = skipMemo(buf, pos, end, frameLength);
+    if (pos < 0 || pos >= end || buf[pos] !== 0x86) return false;
+    pos = skipMemo(buf, pos + 1, end, frameLength);
+    if (pos < 0 || pos >= end || buf[pos] !== 0x86) return false;
+    pos = skipMemo(buf, pos + 1, end, frameLength);
+    if (pos < 0) return false;
+    names[n] = name;
+    values[n] = value;
+    seconds[n] = Math.trunc(ts) + 0;
+    n++;
+    pending++;
+  }
+  return false;
+}
+
+/** After a value: any BINPUT / LONG_BINPUT / MEMOIZE (no GET: a frame that reads its memo is the general path's). -1 for a key the general path refuses. */
+function skipMemo(buf: Buffer, pos: number, end: number, frameLength: number): number {
+  while (pos < end) {
+    const op = buf[pos];
+    if (op === 0x71) {
+      if (end - pos < 2 || buf[pos + 1] >= frameLength) return NOT_PLAIN;
+      pos += 2;
+    } else if (op === 0x72) {
+      if (end - pos < 5 || buf.readUInt32LE(pos + 1) >= frameLength) return NOT_PLAIN;
+      pos += 5;
+    } else if (op === 0x94) pos++;
+    else break;
+  }
+  return pos;
+}
+
+/** A distinct NaN cannot be told apart, so "not plain" is a value no number opcode here yields: a string would cost a type test per read. */
+const NOT_PLAIN_NUMBER = -0.5;
+/** Where the number {@link readNumber} just read ends (a module slot, not an allocated result). */
+let numberEnd = 0;
+
+/**
+ * The number opcode at `pos` (BININT1, BININT2, BININT, LONG1 of up to 6
+ * bytes or a positive one below 2 ** 53, BINFLOAT), or {@link NOT_PLAIN_NUMBER}; `numberEnd` is set past it.
+ * A BINFLOAT of exactly -0.5 is reported as not plain too (the general path reads it).
+ */
+function readNumber(buf: Buffer, pos: number, end: number): number {
+  const op = pos < end ? buf[pos] : -1;
+  switch (op) {
+    case 0x4b:
+      if (end - pos < 2) return NOT_PLAIN_NUMBER;
+      numberEnd = pos + 2;
+      return buf[pos + 1];
+    case 0x4d:
+      if (end - pos < 3) return NOT_PLAIN_NUMBER;
+      numberEnd = pos + 3;
+      return buf[pos + 1] | (buf[pos + 2] << 8);
+    case 0x4a:
+      if (end - pos < 5) return NOT_PLAIN_NUMBER;
+      numberEnd = pos + 5;
+      return buf.readInt32LE(pos + 1);
+    case 0x47:
+      if (end - pos < 9) return NOT_PLAIN_NUMBER;
+      numberEnd = pos + 9;
+      return buf.readDoubleBE(pos + 1);
+    case 0x8a: {
+      if (end - pos < 2) return NOT_PLAIN_NUMBER;
+      const len = buf[pos + 1];
+      if (len > 8 || end - pos - 2 < len) return NOT_PLAIN_NUMBER;
+      const s = pos + 2;
+      numberEnd = s + len;
+      if (len === 0) return 0;
+      const negative = buf[s + len - 1] >= 0x80;
+      // Over 6 bytes only a positive long below 2 ** 53 is exact in a double (the general path rounds the others through BigInt).
+      if (len > 6 && negative) return NOT_PLAIN_NUMBER;
+      let v = 0;
+      for (let k = len - 1; k >= 0; k--) v = v * 256 + buf[s + k];
+      if (len > 6) return v < 2 ** 53 ? v : NOT_PLAIN_NUMBER;
+      return negative ? v - 2 ** (8 * len) : v;
+    }
+    default:
+      return NOT_PLAIN_NUMBER;
+  }
+}
