@@ -231,13 +231,12 @@ function readNumber(buf: Buffer, pos: number, end: number): number {
       const s = pos + 2;
       numberEnd = s + len;
       if (len === 0) return 0;
-      const negative = buf[s + len - 1] >= 0x80;
-      // Over 6 bytes only a positive long below 2 ** 53 is exact in a double (the general path rounds the others through BigInt).
-      if (len > 6 && negative) return NOT_PLAIN_NUMBER;
       let v = 0;
       for (let k = len - 1; k >= 0; k--) v = v * 256 + buf[s + k];
+      // Over 6 bytes only a positive long below 2 ** 53 is exact in a double (a negative one reads as at least 2 ** 55 here;
+      // the general path rounds those through BigInt).
       if (len > 6) return v < 2 ** 53 ? v : NOT_PLAIN_NUMBER;
-      return negative ? v - 2 ** (8 * len) : v;
+      return buf[s + len - 1] >= 0x80 ? v - 2 ** (8 * len) : v;
     }
     default:
       return NOT_PLAIN_NUMBER;
