@@ -308,7 +308,7 @@ describe("pickle: the plain-frame pass", () => {
     );
     fc.assert(
       fc.property(fc.array(cleanPoint, { maxLength: 5 }), edgePoint, fc.nat(), formArb(true), (points, edge, at, form) => {
-        const all = [...points];
+        const all: Point[] = [...points];
         all.splice(at % (points.length + 1), 0, edge);
         const body = writePickle(all, form);
         expect(viaStream(body)).toEqual(viaGeneral(body));
