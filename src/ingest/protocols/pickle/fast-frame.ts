@@ -100,7 +100,7 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
     if (op === 0x58 || op === 0x54) {
       // BINUNICODE, BINSTRING
       if (end - pos < 5) return false;
-      len = buf.readUInt32LE(pos + 1);
+      len = u32(buf, pos + 1);
       s = pos + 5;
     } else if (op === 0x8c || op === 0x55) {
       // SHORT_BINUNICODE, SHORT_BINSTRING
@@ -141,7 +141,7 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
       let vlen: number;
       if (vop === 0x58 || vop === 0x54) {
         if (end - pos < 5) return false;
-        vlen = buf.readUInt32LE(pos + 1);
+        vlen = u32(buf, pos + 1);
         vs = pos + 5;
       } else {
         if (end - pos < 2) return false;
@@ -179,6 +179,9 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
   return false;
 }
 
+/** A little-endian uint32 whose 4 bytes are known to be in `buf` (without `readUInt32LE`'s checks). */
+const u32 = (buf: Buffer, at: number): number => (buf[at] | (buf[at + 1] << 8) | (buf[at + 2] << 16)) + buf[at + 3] * 0x1000000;
+
 /** After a value: any BINPUT / LONG_BINPUT / MEMOIZE (no GET: a frame that reads its memo is the general path's). -1 for a key the general path refuses. */
 function skipMemo(buf: Buffer, pos: number, end: number, frameLength: number): number {
   while (pos < end) {
@@ -187,7 +190,7 @@ function skipMemo(buf: Buffer, pos: number, end: number, frameLength: number): n
       if (end - pos < 2 || buf[pos + 1] >= frameLength) return NOT_PLAIN;
       pos += 2;
     } else if (op === 0x72) {
-      if (end - pos < 5 || buf.readUInt32LE(pos + 1) >= frameLength) return NOT_PLAIN;
+      if (end - pos < 5 || u32(buf, pos + 1) >= frameLength) return NOT_PLAIN;
       pos += 5;
     } else if (op === 0x94) pos++;
     else break;
@@ -219,7 +222,7 @@ function readNumber(buf: Buffer, pos: number, end: number): number {
     case 0x4a:
       if (end - pos < 5) return NOT_PLAIN_NUMBER;
       numberEnd = pos + 5;
-      return buf.readInt32LE(pos + 1);
+      return buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24);
     case 0x47:
       if (end - pos < 9) return NOT_PLAIN_NUMBER;
       numberEnd = pos + 9;
