@@ -27,7 +27,24 @@ export class PlainPoints {
   readonly values: string[] = [];
   readonly seconds: number[] = [];
   count = 0;
+
+  /** Drop the strings of the last frame (a connection idles holding none); arrays grown by a big frame are freed. */
+  clear(): void {
+    const n = this.count;
+    this.count = 0;
+    if (n > KEPT) {
+      this.names.length = 0;
+      this.values.length = 0;
+      this.seconds.length = 0;
+    } else {
+      this.names.fill("", 0, n);
+      this.values.fill("", 0, n);
+    }
+  }
 }
+
+/** Points kept room for between frames: carbon-relay sends 500 a frame. */
+const KEPT = 4096;
 
 /** Why the scan stopped: a sentinel, never a value (numbers decoded here are never NaN except through BINFLOAT, checked apart). */
 const NOT_PLAIN = -1;

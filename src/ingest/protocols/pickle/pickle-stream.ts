@@ -52,6 +52,7 @@ export class PickleStream implements StreamDecoder {
       if (scanPlainFrame(buf, start, end, maxName, plain)) {
         const { names, values, seconds, count } = plain;
         for (let k = 0; k < count; k++) sink.point(names[k], values[k], seconds[k]);
+        plain.clear();
         return null;
       }
       return decodeGeneral(this.#unpickler, buf, start, end, sink, maxName);
