@@ -1,12 +1,13 @@
 /**
- * One pass over a frame in exactly the shape carbon-relay, statsd's pickle
- * mode and `pickle.dumps` (protocols 2 to 5) write for
+ * One pass over a frame in exactly the shape carbon-relay and
+ * `pickle.dumps` (protocols 2 to 5) write for
  * `[(name, (timestamp, value)), ...]`, collecting its points without
  * building a value per tuple or list. It only ever says "this frame is
  * plain and these are its points" or "not plain": a frame with anything
  * else in it (another opcode, a memo GET, a name with a blank, a point the
  * general path would count as bad, a refusal of any kind) is left whole to
- * the {@link Unpickler}, so what reaches the sink is the same either way.
+ * the general `Unpickler`, so what reaches the sink is the same either way
+ * (statsd's protocol-0 pickles always take that path).
  *
  * @module
  */
@@ -46,13 +47,13 @@ export class PlainPoints {
 /** Points kept room for between frames: carbon-relay sends 500 a frame. */
 const KEPT = 4096;
 
-/** Why the scan stopped: a sentinel, never a value (numbers decoded here are never NaN except through BINFLOAT, checked apart). */
+/** A position that says "not plain" (positions are never negative). */
 const NOT_PLAIN = -1;
 
 /**
  * Scan `buf[start..end)`; true when it is plain, its points in `out`
  * (`out.count` of them), false to hand it to the general unpickler.
- * @param maxName - the longest good name (UTF-16 units), as {@link emitPoints} bounds it.
+ * @param maxName - the longest good name (UTF-16 units), as `emitPoints` bounds it.
  */
 export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName: number, out: PlainPoints): boolean {
   const frameLength = end - start;
