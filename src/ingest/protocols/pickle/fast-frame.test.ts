@@ -29,10 +29,13 @@ interface Point {
 interface Form {
   proto: number | null;
   frameOp: "none" | "exact" | "short" | "cut";
-  memo: "none" | "binput" | "long" | "memoize" | "huge";
+  /** "mix": BINPUT, MEMOIZE and a key PUT twice in turn, and a PUT after numbers too (all of which Python reads). */
+  memo: "none" | "binput" | "long" | "memoize" | "huge" | "mix";
   strOp: "X" | "T" | "short" | "mixed";
   batch: number;
-  getName: boolean;
+  /** A memo GET in place of the second point of each batch's name (or value): of an earlier name, text value or tuple, or of a key never PUT. */
+  get: "none" | "name" | "value" | "valueAsName" | "number" | "tuple" | "missing";
+  getLong: boolean;
 }
 
 const u32 = (n: number) => {
@@ -85,12 +88,21 @@ function writePickle(points: readonly Point[], form: Form, edit?: PartEdit): Buf
   const parts: Buffer[] = [];
   let memo = 0;
   let nameKey = -1;
+  let valueKey = -1;
+  let tupleKey = -1;
+  let numberKey = -1;
+  const get = (key: number) => {
+    if (form.getLong) parts.push(Buffer.concat([Buffer.from([0x6a]), u32(key)]));
+    else parts.push(Buffer.from([0x68, key & 0xff]));
+  };
+  const gets = form.memo === "none" && form.get !== "missing" ? "none" : form.get;
   const put = () => {
     const key = memo++;
     if (form.memo === "binput") parts.push(Buffer.from([0x71, key & 0xff]));
     else if (form.memo === "long") parts.push(Buffer.concat([Buffer.from([0x72]), u32(key)]));
     else if (form.memo === "memoize") parts.push(Buffer.from([0x94]));
     else if (form.memo === "huge") parts.push(Buffer.concat([Buffer.from([0x72]), u32(key === 3 ? 0x7fffffff : key)]));
+    else if (form.memo === "mix") parts.push(key % 3 === 0 ? Buffer.from([0x71, key & 0xff]) : key % 3 === 1 ? Buffer.from([0x94]) : Buffer.concat([Buffer.from([0x72]), u32(key), Buffer.from([0x72]), u32(key)]));
     return key;
   };
   const str = (t: Text, k: number) => {
@@ -105,7 +117,7 @@ function writePickle(points: readonly Point[], form: Form, edit?: PartEdit): Buf
       return put();
     }
     parts.push(numOp(s));
-    return -1;
+    return form.memo === "mix" ? put() : -1;
   };
   parts.push(Buffer.from([0x5d]));
   put();
@@ -114,15 +126,28 @@ function writePickle(points: readonly Point[], form: Form, edit?: PartEdit): Buf
     const marked = chunk.length > 1 || form.batch > 1;
     if (marked) parts.push(Buffer.from([0x28]));
     chunk.forEach((p, j) => {
-      if (form.getName && nameKey >= 0 && j === 1) parts.push(Buffer.from([0x68, nameKey & 0xff]));
+      if (j === 1 && gets === "name" && nameKey >= 0) get(nameKey);
+      else if (j === 1 && gets === "tuple" && tupleKey >= 0) get(tupleKey);
+      else if (j === 1 && gets === "missing") get(200);
+      else if (j === 1 && gets === "valueAsName" && valueKey >= 0) get(valueKey);
+      else if (j === 1 && gets === "number" && numberKey >= 0) get(numberKey);
       else {
         const key = scalar(p.name, i + j);
         if (nameKey < 0) nameKey = key;
       }
       scalar(p.ts, i + j + 1);
-      scalar(p.value, i + j + 2);
+      if (j === 1 && gets === "value" && valueKey >= 0) get(valueKey);
+      else if (j === 1 && gets === "number" && numberKey >= 0) get(numberKey);
+      else if (j === 2 && gets === "name" && nameKey >= 0) get(nameKey);
+      else {
+        const key = scalar(p.value, i + j + 2);
+        const text = typeof p.value === "string" || Buffer.isBuffer(p.value);
+        if (valueKey < 0 && key >= 0 && text) valueKey = key;
+        if (numberKey < 0 && key >= 0 && !text) numberKey = key;
+      }
       parts.push(Buffer.from([0x86]));
-      put();
+      const inner = put();
+      if (tupleKey < 0) tupleKey = inner;
       parts.push(Buffer.from([0x86]));
       put();
     });
@@ -194,10 +219,11 @@ const formArb = (plain: boolean): fc.Arbitrary<Form> =>
   fc.record({
     proto: plain ? fc.constantFrom(2, 3, 4, 5, null) : fc.constantFrom(0, 2, 4, 5, 6, null),
     frameOp: plain ? fc.constantFrom<Form["frameOp"]>("none", "exact") : fc.constantFrom<Form["frameOp"]>("none", "exact", "short", "cut"),
-    memo: plain ? fc.constantFrom<Form["memo"]>("none", "binput", "long", "memoize") : fc.constantFrom<Form["memo"]>("none", "binput", "long", "memoize", "huge"),
+    memo: plain ? fc.constantFrom<Form["memo"]>("none", "binput", "long", "memoize", "mix") : fc.constantFrom<Form["memo"]>("none", "binput", "long", "memoize", "huge", "mix"),
     strOp: fc.constantFrom<Form["strOp"]>("X", "T", "short", "mixed"),
     batch: fc.integer({ min: 1, max: 8 }),
-    getName: plain ? fc.constant(false) : fc.boolean(),
+    get: plain ? fc.constantFrom<Form["get"]>("none", "name", "value", "valueAsName") : fc.constantFrom<Form["get"]>("none", "name", "value", "valueAsName", "number", "tuple", "missing"),
+    getLong: fc.boolean(),
   });
 type Mutation = { kind: "flip" | "insert" | "delete" | "truncate"; at: number; byte: number };
 const mutationArb: fc.Arbitrary<Mutation> = fc.record({ kind: fc.constantFrom("flip", "insert", "delete", "truncate"), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) });
@@ -300,14 +326,14 @@ describe("pickle: the plain-frame pass", () => {
       { n: -1, op: "J" }, { n: -1, op: "LONG1" }, { n: 2 ** 53, op: "LONG1" }, { n: 2 ** 53 - 1, op: "LONG1" }, { n: 2 ** 53 + 2, op: "LONG1" }, { n: -(2 ** 48), op: "LONG1" }, { n: 2 ** 56, op: "LONG1" },
       { n: 2 ** 53, op: "G" }, { n: 2 ** 53 - 1, op: "G" }, { n: -0, op: "G" }, { n: -0.5, op: "G" }, { n: -1e-300, op: "G" }, { n: NaN, op: "G" }, { n: Infinity, op: "G" }, { n: 0.1 + 0.2, op: "G" }, { n: 1023, op: "M" }, { n: 1024, op: "M" }, { n: 65535, op: "M" }, { n: 1, op: "TRUE" }, { n: 3, op: "I" },
     );
-    const edgeText = fc.constantFrom<Text>("", " 1 ", "1 2", "é", Buffer.from([0xff]), "\ufffd", "1e5");
+    const edgeText = fc.constantFrom<Text>("", " 1 ", "1 2", "1\t2", "é", Buffer.from([0xff]), "\ufffd", "1e5", "x".repeat(MAX_NAME + 1));
     const edgePoint = fc.oneof(
       fc.record({ name: edgeName as fc.Arbitrary<Scalar>, ts: cleanNum as fc.Arbitrary<Scalar>, value: cleanNum as fc.Arbitrary<Scalar> }),
       fc.record({ name: cleanName as fc.Arbitrary<Scalar>, ts: fc.oneof(edgeNum, edgeText) as fc.Arbitrary<Scalar>, value: cleanNum as fc.Arbitrary<Scalar> }),
       fc.record({ name: cleanName as fc.Arbitrary<Scalar>, ts: cleanNum as fc.Arbitrary<Scalar>, value: fc.oneof(edgeNum, edgeText) as fc.Arbitrary<Scalar> }),
     );
     fc.assert(
-      fc.property(fc.array(cleanPoint, { maxLength: 5 }), edgePoint, fc.nat(), formArb(true), (points, edge, at, form) => {
+      fc.property(fc.array(cleanPoint, { maxLength: 5 }), edgePoint, fc.nat(), fc.oneof(formArb(true), formArb(false)), (points, edge, at, form) => {
         const all: Point[] = [...points];
         all.splice(at % (points.length + 1), 0, edge);
         const body = writePickle(all, form);
@@ -318,11 +344,13 @@ describe("pickle: the plain-frame pass", () => {
   });
 
   it("what Python's pickle.dumps writes (protocols 2 to 5) for carbon-relay's batches is read by the plain pass, as the general path reads it", () => {
-    // Names, ints of every width, floats and text values (each its own object: a repeated one is written as a memo GET,
-    // which the general path reads); 1200 points make pickle.dumps split its APPENDS.
+    // Names, ints of every width, floats and text values, some of them repeated (as memo GETs); 1200 points make pickle.dumps split its APPENDS.
     const script = `
 import pickle, struct, sys
 pts = [("a.h%d.metric-%d" % (i % 7, i), (1700000000 + i, [i, -i * 70001, 2 ** 40 + i, i / 7.0, 1e300, "%d.5" % i][i % 6])) for i in range(3000)]
+# The same str object again (a name, a value) is written as a memo GET.
+for i in range(0, 3000, 5):
+    pts[i + 1] = (pts[i][0], (pts[i + 1][1][0], "7.5" if i % 2 else pts[i][0]))
 for proto in (2, 3, 4, 5):
     for n in (1, 2, 500, 1200, 3000):
         sys.stdout.write(pickle.dumps(pts[:n], protocol=proto).hex() + "\\n")
@@ -340,11 +368,45 @@ for proto in (2, 3, 4, 5):
     });
   });
 
+  it("frames one after another on one connection give the same as each through the general path (no memo carried over)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(fc.oneof(cleanPoint, pointArb), { maxLength: 4 }), formArb(false)), { minLength: 2, maxLength: 5 }), (frames) => {
+        const bodies = frames.map(([points, form]) => writePickle(points, form));
+        const calls: unknown[][] = [];
+        const stream = new PickleStream(recorder(calls), LIMITS);
+        const closes = [];
+        for (const body of bodies) {
+          const close = stream.push(frame(body));
+          closes.push(close);
+          if (close !== null) break;
+        }
+        const unpickler = new Unpickler();
+        const expectedCalls: unknown[][] = [];
+        const expectedCloses = [];
+        for (const body of bodies) {
+          const close = decodeGeneral(unpickler, body, 0, body.length, recorder(expectedCalls), MAX_NAME);
+          expectedCloses.push(close);
+          if (close !== null) break;
+        }
+        expect({ calls, closes }).toEqual({ calls: expectedCalls, closes: expectedCloses });
+      }),
+      { numRuns: 2000 },
+    );
+    // A key PUT in one frame and read in the next is refused there, as the general path refuses it.
+    const put = writePickle([{ name: "a.b", ts: { n: 1, op: "K" }, value: { n: 2, op: "K" } }], { proto: 2, frameOp: "none", memo: "binput", strOp: "X", batch: 1, get: "none", getLong: false });
+    const reads = Buffer.from([0x80, 0x02, 0x5d, 0x71, 0x00, 0x68, 0x01, 0x4b, 0x01, 0x4b, 0x02, 0x86, 0x86, 0x61, 0x2e]);
+    const calls: unknown[][] = [];
+    const stream = new PickleStream(recorder(calls), LIMITS);
+    expect(stream.push(frame(put))).toBeNull();
+    expect(stream.push(frame(reads))?.reason).toBe("pickle_malformed");
+    expect(calls).toEqual([["point", "a.b", "2", 1]]);
+  });
+
   it("keeps nothing of one frame in the next: a plain frame after a general one, and the reverse", () => {
     const calls: unknown[][] = [];
     const stream = new PickleStream(recorder(calls), LIMITS);
-    const plain = writePickle([{ name: "a.b", ts: { n: 10, op: "K" }, value: { n: 1.5, op: "G" } }], { proto: 2, frameOp: "none", memo: "binput", strOp: "X", batch: 1, getName: false });
-    const general = writePickle([{ name: "c d", ts: { n: 11, op: "K" }, value: { n: 2, op: "K" } }], { proto: 2, frameOp: "none", memo: "binput", strOp: "X", batch: 1, getName: false });
+    const plain = writePickle([{ name: "a.b", ts: { n: 10, op: "K" }, value: { n: 1.5, op: "G" } }], { proto: 2, frameOp: "none", memo: "binput", strOp: "X", batch: 1, get: "none", getLong: false });
+    const general = writePickle([{ name: "c d", ts: { n: 11, op: "K" }, value: { n: 2, op: "K" } }], { proto: 2, frameOp: "none", memo: "binput", strOp: "X", batch: 1, get: "none", getLong: false });
     expect(stream.push(Buffer.concat([frame(plain), frame(general), frame(plain)]))).toBeNull();
     expect(calls).toEqual([["point", "a.b", "1.5", 10], ...viaGeneral(general).calls, ["point", "a.b", "1.5", 10]]);
   });

@@ -28,9 +28,22 @@ export class PlainPoints {
   readonly values: string[] = [];
   readonly seconds: number[] = [];
   count = 0;
+  /** The frame's memo as far as this pass needs it: the text PUT under a key, null for anything else PUT, undefined for no PUT. */
+  readonly memo: (string | null | undefined)[] = [];
+  /** Whether the text under a key holds a blank (so it cannot be a name). */
+  readonly memoBlank: boolean[] = [];
+  memoCount = 0;
+  memoTop = -1;
 
   /** Drop the strings of the last frame (a connection idles holding none); arrays grown by a big frame are freed. */
   clear(): void {
+    const top = this.memoTop;
+    if (top >= KEPT * 4) {
+      this.memo.length = 0;
+      this.memoBlank.length = 0;
+    } else if (top >= 0) this.memo.fill(undefined, 0, top + 1);
+    this.memoTop = -1;
+    this.memoCount = 0;
     const n = this.count;
     this.count = 0;
     if (n > KEPT) {
@@ -53,12 +66,13 @@ const NOT_PLAIN = -1;
 /**
  * Scan `buf[start..end)`; true when it is plain, its points in `out`
  * (`out.count` of them), false to hand it to the general unpickler.
+ * Either way `out.clear()` afterwards lets go of what it holds.
  * @param maxName - the longest good name (UTF-16 units), as `emitPoints` bounds it.
  */
 export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName: number, out: PlainPoints): boolean {
   const frameLength = end - start;
   let pos = start;
-  out.count = 0;
+  out.clear();
   if (pos + 2 <= end && buf[pos] === 0x80) {
     if (buf[pos + 1] > 5) return false;
     pos += 2;
@@ -73,8 +87,9 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
   }
   if (pos >= end || buf[pos] !== 0x5d) return false; // EMPTY_LIST
   pos++;
-  pos = skipMemo(buf, pos, end, frameLength);
+  pos = skipMemo(buf, pos, end, frameLength, out, null, false);
   if (pos < 0) return false;
+  const memo = out.memo;
   const names = out.names;
   const values = out.values;
   const seconds = out.seconds;
@@ -86,9 +101,7 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
     const op = buf[pos];
     if (op === 0x2e) {
       // STOP: the list alone on the stack.
-      if (pos + 1 !== end || mark !== -1 || pending !== 0) return false;
-      out.count = n;
-      return true;
+      return pos + 1 === end && mark === -1 && pending === 0;
     }
     if (op === 0x28) {
       if (mark !== -1 || pending !== 0) return false;
@@ -115,6 +128,7 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
     // A point: name, timestamp, value, TUPLE2, TUPLE2, each maybe memoized.
     let len: number;
     let s: number;
+    let got: string | null | undefined = null;
     if (op === 0x58 || op === 0x54) {
       // BINUNICODE, BINSTRING
       if (end - pos < 5) return false;
@@ -125,36 +139,76 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
       if (end - pos < 2) return false;
       len = buf[pos + 1];
       s = pos + 2;
+    } else if (op === 0x68 || op === 0x6a) {
+      // BINGET, LONG_BINGET: a name pickle.dumps wrote before (the same str object twice in a batch).
+      let key: number;
+      if (op === 0x68) {
+        if (end - pos < 2) return false;
+        key = buf[pos + 1];
+        pos += 2;
+      } else {
+        if (end - pos < 5) return false;
+        key = u32(buf, pos + 1);
+        pos += 5;
+      }
+      got = key < memo.length ? memo[key] : undefined;
+      if (typeof got !== "string" || out.memoBlank[key]) return false;
+      len = -1;
+      s = pos;
     } else return false;
-    if (len > end - s) return false;
-    const e = s + len;
-    let high = 0;
-    for (let k = s; k < e; k++) {
-      const c = buf[k];
-      high |= c;
-      if (c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return false;
-    }
     let name: string;
-    if (high < 0x80) name = latin1(buf, s, e);
-    else {
-      name = buf.toString("utf8", s, e);
-      // Not UTF-8 (or a real U+FFFD): the general path decides.
-      if (name.indexOf("\ufffd") >= 0) return false;
+    let e: number;
+    if (len >= 0) {
+      if (len > end - s) return false;
+      e = s + len;
+      let high = 0;
+      for (let k = s; k < e; k++) {
+        const c = buf[k];
+        high |= c;
+        if (c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return false;
+      }
+      if (high < 0x80) name = latin1(buf, s, e);
+      else {
+        name = buf.toString("utf8", s, e);
+        // Not UTF-8 (or a real U+FFFD): the general path decides.
+        if (name.indexOf("\ufffd") >= 0) return false;
+      }
+    } else {
+      name = got as string;
+      e = s;
     }
     if (name.length === 0 || name.length > maxName) return false;
-    pos = skipMemo(buf, e, end, frameLength);
+    pos = skipMemo(buf, e, end, frameLength, out, name, false);
     if (pos < 0) return false;
     // Timestamp
     const ts = readNumber(buf, pos, end);
     if (ts === NOT_PLAIN_NUMBER) return false;
     pos = numberEnd;
     if (!(ts >= 0 && ts < 2 ** 53)) return false;
-    pos = skipMemo(buf, pos, end, frameLength);
+    pos = skipMemo(buf, pos, end, frameLength, out, null, false);
     if (pos < 0) return false;
     // Value: a number, or text.
     let value: string;
+    let valueBlank = false;
+    let valueIsText = true;
     const vop = pos < end ? buf[pos] : -1;
-    if (vop === 0x58 || vop === 0x54 || vop === 0x8c || vop === 0x55) {
+    if (vop === 0x68 || vop === 0x6a) {
+      // A text value written before.
+      let key: number;
+      if (vop === 0x68) {
+        if (end - pos < 2) return false;
+        key = buf[pos + 1];
+        pos += 2;
+      } else {
+        if (end - pos < 5) return false;
+        key = u32(buf, pos + 1);
+        pos += 5;
+      }
+      const v = key < memo.length ? memo[key] : undefined;
+      if (typeof v !== "string") return false;
+      value = v;
+      valueBlank = out.memoBlank[key];
+    } else if (vop === 0x58 || vop === 0x54 || vop === 0x8c || vop === 0x55) {
       let vs: number;
       let vlen: number;
       if (vop === 0x58 || vop === 0x54) {
@@ -169,7 +223,11 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
       if (vlen > end - vs) return false;
       const ve = vs + vlen;
       let vhigh = 0;
-      for (let k = vs; k < ve; k++) vhigh |= buf[k];
+      for (let k = vs; k < ve; k++) {
+        const c = buf[k];
+        vhigh |= c;
+        if (c <= 0x20 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) valueBlank = true;
+      }
       if (vhigh < 0x80) value = latin1(buf, vs, ve);
       else {
         value = buf.toString("utf8", vs, ve);
@@ -181,17 +239,19 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
       if (v === NOT_PLAIN_NUMBER) return false;
       pos = numberEnd;
       value = valueText(v);
+      valueIsText = false;
     }
-    pos = skipMemo(buf, pos, end, frameLength);
+    pos = skipMemo(buf, pos, end, frameLength, out, valueIsText ? value : null, valueBlank);
     if (pos < 0 || pos >= end || buf[pos] !== 0x86) return false;
-    pos = skipMemo(buf, pos + 1, end, frameLength);
+    pos = skipMemo(buf, pos + 1, end, frameLength, out, null, false);
     if (pos < 0 || pos >= end || buf[pos] !== 0x86) return false;
-    pos = skipMemo(buf, pos + 1, end, frameLength);
+    pos = skipMemo(buf, pos + 1, end, frameLength, out, null, false);
     if (pos < 0) return false;
     names[n] = name;
     values[n] = value;
     seconds[n] = Math.trunc(ts) + 0;
-    n++;
+    // Counted as they are written, so clear() drops them even when the frame turns out not plain.
+    out.count = ++n;
     pending++;
   }
   return false;
@@ -200,18 +260,41 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
 /** A little-endian uint32 whose 4 bytes are known to be in `buf` (without `readUInt32LE`'s checks). */
 const u32 = (buf: Buffer, at: number): number => (buf[at] | (buf[at + 1] << 8) | (buf[at + 2] << 16)) + buf[at + 3] * 0x1000000;
 
-/** After a value: any BINPUT / LONG_BINPUT / MEMOIZE (no GET: a frame that reads its memo is the general path's). -1 for a key the general path refuses. */
-function skipMemo(buf: Buffer, pos: number, end: number, frameLength: number): number {
+/** Memo keys this pass keeps track of; a frame using bigger ones (pickle.dumps numbers them from 0) is the general path's. */
+const MEMO_KEYS = 1 << 17;
+
+/**
+ * After a value: any BINPUT / LONG_BINPUT / MEMOIZE of it, noted in `out`'s
+ * memo as `top` (its text, or null when it is not text; `blank`: the text
+ * holds a blank). -1 for a key the general path refuses or this pass does not keep.
+ */
+function skipMemo(buf: Buffer, pos: number, end: number, frameLength: number, out: PlainPoints, top: string | null, blank: boolean): number {
   while (pos < end) {
     const op = buf[pos];
+    let key: number;
     if (op === 0x71) {
-      if (end - pos < 2 || buf[pos + 1] >= frameLength) return NOT_PLAIN;
+      if (end - pos < 2) return NOT_PLAIN;
+      key = buf[pos + 1];
       pos += 2;
     } else if (op === 0x72) {
-      if (end - pos < 5 || u32(buf, pos + 1) >= frameLength) return NOT_PLAIN;
+      if (end - pos < 5) return NOT_PLAIN;
+      key = u32(buf, pos + 1);
       pos += 5;
-    } else if (op === 0x94) pos++;
-    else break;
+    } else if (op === 0x94) {
+      key = out.memoCount;
+      pos++;
+    } else break;
+    // As the general path: a key no pickle this size would use is refused.
+    if (key >= frameLength || key >= MEMO_KEYS) return NOT_PLAIN;
+    const memo = out.memo;
+    while (memo.length <= key) {
+      memo.push(undefined);
+      out.memoBlank.push(false);
+    }
+    if (memo[key] === undefined) out.memoCount++;
+    memo[key] = top;
+    out.memoBlank[key] = blank;
+    if (key > out.memoTop) out.memoTop = key;
   }
   return pos;
 }

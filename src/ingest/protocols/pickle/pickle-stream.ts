@@ -49,12 +49,13 @@ export class PickleStream implements StreamDecoder {
     const plain = this.#plain;
     this.#frames = new FrameReader(limits.maxPickleFrame, (buf, start, end) => {
       // Carbon's own shape is read in one pass with no value per tuple; anything else takes the general path, whole.
-      if (scanPlainFrame(buf, start, end, maxName, plain)) {
+      const isPlain = scanPlainFrame(buf, start, end, maxName, plain);
+      if (isPlain) {
         const { names, values, seconds, count } = plain;
         for (let k = 0; k < count; k++) sink.point(names[k], values[k], seconds[k]);
-        plain.clear();
-        return null;
       }
+      plain.clear();
+      if (isPlain) return null;
       return decodeGeneral(this.#unpickler, buf, start, end, sink, maxName);
     });
   }
