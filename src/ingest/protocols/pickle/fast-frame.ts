@@ -70,6 +70,21 @@ const NOT_PLAIN = -1;
  * @param maxName - the longest good name (UTF-16 units), as `emitPoints` bounds it.
  */
 export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName: number, out: PlainPoints): boolean {
+  // Most frames read no memo: the first pass keeps none, and only a frame that turns out to GET is read again keeping it.
+  tracking = false;
+  sawGet = false;
+  if (scan(buf, start, end, maxName, out)) return true;
+  if (!sawGet) return false;
+  tracking = true;
+  return scan(buf, start, end, maxName, out);
+}
+
+/** Whether this pass keeps the memo (module slots: set per frame, read in the loop without passing them around). */
+let tracking = false;
+/** Whether an untracked pass stopped at a memo GET. */
+let sawGet = false;
+
+function scan(buf: Buffer, start: number, end: number, maxName: number, out: PlainPoints): boolean {
   const frameLength = end - start;
   let pos = start;
   out.clear();
@@ -141,6 +156,10 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
       s = pos + 2;
     } else if (op === 0x68 || op === 0x6a) {
       // BINGET, LONG_BINGET: a name pickle.dumps wrote before (the same str object twice in a batch).
+      if (!tracking) {
+        sawGet = true;
+        return false;
+      }
       let key: number;
       if (op === 0x68) {
         if (end - pos < 2) return false;
@@ -194,6 +213,10 @@ export function scanPlainFrame(buf: Buffer, start: number, end: number, maxName:
     const vop = pos < end ? buf[pos] : -1;
     if (vop === 0x68 || vop === 0x6a) {
       // A text value written before.
+      if (!tracking) {
+        sawGet = true;
+        return false;
+      }
       let key: number;
       if (vop === 0x68) {
         if (end - pos < 2) return false;
@@ -285,7 +308,9 @@ function skipMemo(buf: Buffer, pos: number, end: number, frameLength: number, ou
       pos++;
     } else break;
     // As the general path: a key no pickle this size would use is refused.
-    if (key >= frameLength || key >= MEMO_KEYS) return NOT_PLAIN;
+    if (key >= frameLength) return NOT_PLAIN;
+    if (!tracking) continue;
+    if (key >= MEMO_KEYS) return NOT_PLAIN;
     const memo = out.memo;
     while (memo.length <= key) {
       memo.push(undefined);
