@@ -4,8 +4,8 @@
  * `[(name, (timestamp, value)), ...]`, collecting its points without
  * building a value per tuple or list. It only ever says "this frame is
  * plain and these are its points" or "not plain": a frame with anything
- * else in it (another opcode, a memo GET, a name with a blank, a point the
- * general path would count as bad, a refusal of any kind) is left whole to
+ * else in it (another opcode, a memo GET of anything but text, a name with a
+ * blank, a point the general path would count as bad, a refusal of any kind) is left whole to
  * the general `Unpickler`, so what reaches the sink is the same either way
  * (statsd's protocol-0 pickles always take that path).
  *
