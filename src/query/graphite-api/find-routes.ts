@@ -5,7 +5,7 @@ import type { Runtime } from "../../runtime/runtime.js";
 import { TorusError } from "../../timeseries/index.js";
 import { QueryError, QueryErrorCodes, badParameter, missingParameter } from "../query-error.js";
 import { basePath, completer, completerQuery, jsonNodes, nodeList, toNodes, treeJson } from "./find-format.js";
-import type { GraphiteApiOptions } from "./graphite-api.js";
+import type { GraphiteApiOptions } from "./graphite-data.js";
 import { GraphiteParams } from "./graphite-params.js";
 
 /** What these routes serve, for the 404 message. */

@@ -6,7 +6,7 @@
  * without touching either.
  */
 import type { NameIndex } from "../../graphite/name-index.js";
-import type { RuntimeSchema } from "../../runtime/runtime.js";
+import type { Runtime, RuntimeSchema } from "../../runtime/runtime.js";
 import type { Interval } from "../../timeseries/index.js";
 
 /** The stored names of every schema, kept in memory and refreshed from the stores' `list()`. */
@@ -47,4 +47,14 @@ export interface PointSource {
   read(read: PointRead): Promise<NamePoints[]>;
   /** Drops what it keeps (a reload or a delete in this process). */
   clear?(): void;
+}
+
+/** What every route plugin of the Graphite API is given. */
+export interface GraphiteApiOptions {
+  /** The live runtime (a reload swaps it; every request reads the current one). */
+  runtime: () => Runtime;
+  /** Current Unix time in seconds. */
+  clock: () => number;
+  names: NameSource;
+  points: PointSource;
 }

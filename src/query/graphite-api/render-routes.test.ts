@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MINUTE, NOW, fixture, type Fixture } from "../query-fixture.case.js";
 import type { Runtime } from "../../runtime/runtime.js";
-import { ListingNameSource } from "./listing-name-source.js";
+import { ListingNameSource } from "./listing-name-source.case.js";
 
 // Names listed afresh on every request: what was just inserted is findable at once.
 const listing = (runtime: Runtime) => ({ names: new ListingNameSource(() => runtime) });

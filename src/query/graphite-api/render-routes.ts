@@ -4,7 +4,7 @@ import { parseGraphiteTime, parseTimeRange } from "../../graphite/graphite-time.
 import { quote } from "../../timeseries/errors.js";
 import { QueryErrorCodes, badParameter } from "../query-error.js";
 import { evaluateTargets } from "./evaluate.js";
-import type { GraphiteApiOptions } from "./graphite-api.js";
+import type { GraphiteApiOptions } from "./graphite-data.js";
 import { GraphiteParams } from "./graphite-params.js";
 import { fetchPath, fetchTagged, renderBudget, readOriginCells, type PathFetchDeps } from "./path-fetch.js";
 import { renderCsv, renderJsonBytes, renderRaw } from "./render-format.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOW, fixture, type Fixture } from "../query-fixture.case.js";
 import type { Runtime } from "../../runtime/runtime.js";
-import { ListingNameSource } from "./listing-name-source.js";
+import { ListingNameSource } from "./listing-name-source.case.js";
 
 const listing = (runtime: Runtime) => ({ names: new ListingNameSource(() => runtime) });
 const range = `from=${NOW - 300}&until=${NOW}&now=${NOW}`;

@@ -5,7 +5,7 @@ import type { TagIndex } from "../../graphite/tags/tag-index.js";
 import { tagsOfCanonical } from "../../graphite/tags/tagged-name.js";
 import { TorusError } from "../../timeseries/index.js";
 import { badParameter } from "../query-error.js";
-import type { GraphiteApiOptions } from "./graphite-api.js";
+import type { GraphiteApiOptions } from "./graphite-data.js";
 import { GraphiteParams } from "./graphite-params.js";
 
 /** What these routes serve, for the 404 message (one short entry: the message stays one readable line). */

@@ -1,3 +1,4 @@
+/** A name source for tests: every schema listed afresh on each call (no background refresh). */
 import { NameIndex } from "../../graphite/name-index.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import { waitForStore } from "../resolve/store-wait.js";
