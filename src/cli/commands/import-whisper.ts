@@ -1,8 +1,8 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { loadConfig } from "../../config/index.js";
 import { collect, UsageError } from "../run-cli.js";
-import { parseTime } from "../../time/time-parse.js";
+import { flagTime, positiveInt } from "./flag-values.js";
 import { createLogger } from "../../logging/logger.js";
 import { RuntimeHost } from "../../server/runtime-host.js";
 import { importWhisper, type FileReport } from "../../import/whisper/import-whisper.js";
@@ -17,20 +17,6 @@ interface ImportWhisperFlags {
   concurrency: number;
   dryRun?: boolean;
   verbose?: boolean;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError("expected a positive whole number");
-  return n;
-}
-
-function flagTime(value: string, flag: string, time: { now: number; timezone: string }): number {
-  try {
-    return parseTime(value, flag, time);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
 }
 
 /** `torus import-whisper`: Graphite's whisper history into a schema. */

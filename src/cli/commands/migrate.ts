@@ -1,8 +1,8 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { loadConfig } from "../../config/index.js";
 import { collect, UsageError } from "../run-cli.js";
-import { parseTime } from "../../time/time-parse.js";
+import { flagTime, positiveInt } from "./flag-values.js";
 import { createLogger } from "../../logging/logger.js";
 import { RuntimeHost } from "../../server/runtime-host.js";
 import { migrate, type StatReport } from "../../tools/migrate.js";
@@ -19,21 +19,6 @@ interface MigrateFlags {
   match?: string;
   dryRun?: boolean;
   verbose?: boolean;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError("expected a positive whole number");
-  return n;
-}
-
-/** A `--start`/`--end` value; one that does not parse is a usage mistake (exit 2). */
-function flagTime(value: string, flag: string, time: { now: number; timezone: string }): number {
-  try {
-    return parseTime(value, flag, time);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
 }
 
 /** `torus migrate`: copy one interval's data from one schema to another (seed "Migration"). */
