@@ -85,7 +85,8 @@ function expectedPercentile(samples: number[], n: number): number | null {
   if (samples.length === 0) return null;
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((n / 100) * (sorted.length + 1))));
-  return sorted[rank - 1];
+  // Stores keep a sample's value, not the sign of a zero: -0 reads back as 0.
+  return sorted[rank - 1] + 0;
 }
 
 /** Deterministic samples for minute i of series `k` (some minutes empty). */
