@@ -24,6 +24,13 @@ export class WriteBatch {
   size = 0;
   /** Points staged (before in-memory merging): what the batch represents to its producer. */
   points = 0;
+  /**
+   * Which flush this is, unique per producer and batch (`writer:seq`, halves
+   * of a split batch get their own): set by the producer before the first
+   * attempt, kept across retries and a spool, so a store can tell a retry of
+   * a batch it already applied. Undefined: not tracked.
+   */
+  flushId: string | undefined = undefined;
 
   part(owner: object, ns: Namespace, intervals: readonly Interval[]): BatchPart {
     let p = this.parts.get(owner);
