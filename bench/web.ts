@@ -101,7 +101,14 @@ try {
     const d = await page.evaluate(() => window.torus.drawMs);
     await ctx.close();
     if (run === 0) continue; // the first run warms the server's caches and chromium
-    first.push(t.tree), html.push(t.html), script.push(t.script), find.push(t.find), asked.push(t.asked), wait.push(t.wait), expand.push(ms), draw.push(d);
+    first.push(t.tree);
+    html.push(t.html);
+    script.push(t.script);
+    find.push(t.find);
+    asked.push(t.asked);
+    wait.push(t.wait);
+    expand.push(ms);
+    draw.push(d);
   }
   await browser.close();
   const assets = await bundleWebAssets();

@@ -17,7 +17,8 @@ export function drawChart(el: HTMLElement, series: readonly RenderSeries[], colo
     height: 360,
     legend: { show: false },
     cursor: { drag: { x: true, y: false, setScale: false } },
-    axes: [axis, axis],
+    // The value axis as wide as its longest label (uPlot's fixed 50 px cuts 1,764,000,000 to "0,000").
+    axes: [axis, { ...axis, size: (_u: uPlot, values: string[] | null) => (values ? Math.max(40, 18 + 7 * Math.max(0, ...values.map((v) => v.length))) : 50) }],
     series: [{}, ...series.map((s, i) => ({ label: s.target, stroke: colors[i], width: 1.5, spanGaps: false }))],
     hooks: {
       // uPlot paints after its constructor returns (in a microtask): this is when the lines are on the canvas.

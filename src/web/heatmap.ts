@@ -76,7 +76,10 @@ export function drawHeatmap(canvas: HTMLCanvasElement, columns: readonly Column[
   const all = columns.flatMap((c) => [...c.cells.keys()]);
   if (all.length === 0 || columns.length === 0) return null;
   let lo = Infinity, hi = -Infinity;
-  for (const v of all) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  for (const v of all) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   // Rows are centred on evenly spaced values from lo to hi, so both ends get a whole row.
   // Whole-number values (milliseconds, counts) get a row each when there are few enough: no row holds two.
   const rows = hi === lo ? 1 : all.every(Number.isInteger) && hi - lo + 1 <= 3 * maxRows ? hi - lo + 1 : maxRows;

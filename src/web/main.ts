@@ -73,7 +73,7 @@ function recovered(): void {
 /** A banner while the server cannot be reached, tried again every RETRY_MS until it answers. */
 function unreachable(err: Unreachable): void {
   const banner = $("banner");
-  banner.textContent = `${err.message}. Retrying every ${RETRY_MS / 1000} s…`;
+  banner.textContent = `${err.message}: what is shown was read before. Retrying every ${RETRY_MS / 1000} s…`;
   banner.hidden = false;
   window.torus.banner = banner.textContent;
   if (retrying) return;

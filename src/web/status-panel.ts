@@ -26,6 +26,7 @@ function figure(label: string, value: string, id: string): HTMLElement {
   return d;
 }
 
+const count = (n: number) => n.toLocaleString("en-US");
 const ms = (v: number | null) => (v === null ? "–" : `${formatValue(v)} ms`);
 
 /** Draw one status reading into the panel. */
@@ -40,15 +41,15 @@ export function drawStatus(s: KarbonStatus): void {
   panel.replaceChildren(
     Object.assign(document.createElement("p"), { className: "muted", textContent: `karbon ${s.source === "in-process" ? "in this process" : `at ${s.source}`}, read ${new Date(s.at * 1000).toLocaleTimeString()}` }),
     Object.assign(document.createElement("div"), { className: "figures" }),
-    table(["bad lines by reason", "lines"], reasons.map(([r, n]) => [r, String(n)]), "bad lines"),
-    table(["store", "buffer rows", "flushes", "mean", "p99 ≤", "failures"], stores.map((st) => { const f = s.flush[st]; return [st, String(s.buffer[st] ?? 0), String(f?.count ?? 0), ms(f?.meanMs ?? null), ms(f?.p99Ms ?? null), String(f?.failures ?? 0)]; }), "stores"),
-    table(["top dead letters (no schema)", "points"], s.deadLetters.top.map((d) => [d.name, String(d.count)]), "dead letters"),
+    table(["bad lines by reason", "lines"], reasons.map(([r, n]) => [r, count(n)]), "bad lines"),
+    table(["store", "buffer rows", "flushes", "mean", "p99 ≤", "failures"], stores.map((st) => { const f = s.flush[st]; return [st, count(s.buffer[st] ?? 0), count(f?.count ?? 0), ms(f?.meanMs ?? null), ms(f?.p99Ms ?? null), count(f?.failures ?? 0)]; }), "stores"),
+    table(["top dead letters (no schema)", "points"], s.deadLetters.top.map((d) => [d.name, count(d.count)]), "dead letters"),
   );
   panel.querySelector(".figures")!.append(
     figure("points/s", s.points.perSecond === null ? "…" : formatValue(s.points.perSecond), "rate"),
-    figure("points received", String(s.points.total), "points"),
-    figure("bad lines", String(s.badLines.total), "bad"),
-    figure("dead letters", String(s.deadLetters.total), "dead"),
+    figure("points received", count(s.points.total), "points"),
+    figure("bad lines", count(s.badLines.total), "bad"),
+    figure("dead letters", count(s.deadLetters.total), "dead"),
   );
 }
 
