@@ -262,6 +262,10 @@ function setupSearch(): void {
 }
 
 function setup(): void {
+  // The tree first: its first level is what the page is waiting to show.
+  const tree = $("tree") as HTMLUListElement;
+  wireTree(tree, treeDeps);
+  void loadRoot(tree);
   for (const p of PRESETS) {
     const b = document.createElement("button");
     b.textContent = p;
@@ -308,9 +312,6 @@ function setup(): void {
     changed();
   }, showError);
   whenAnswered(() => void ($("banner").hidden || hideBanner()));
-  const tree = $("tree") as HTMLUListElement;
-  wireTree(tree, treeDeps);
-  void loadRoot(tree);
   status.open(state.status);
   void setupFunctions().catch(showError);
   setupSearch();

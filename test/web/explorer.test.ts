@@ -168,6 +168,36 @@ describe("the web explorer", () => {
     await page.screenshot({ path: join(SHOTS, "1-one-stat.png") });
   });
 
+  it("walks the tree from the keyboard: ↓ from the search box, → opens, ↑ ↓ move, Enter plots, ← goes up and closes", async () => {
+    const other = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    other.on("pageerror", (e) => void errors.push(String(e)));
+    await other.goto(`${url}?from=${base - 60}&until=${now}`);
+    await other.locator('#tree li[data-path="app"]').waitFor();
+    const focused = () => other.evaluate(() => (document as unknown as { activeElement: { parentElement: { dataset: { path?: string } } } }).activeElement.parentElement.dataset.path ?? null);
+    await other.locator("#search").focus();
+    await other.keyboard.press("ArrowDown");
+    expect(await focused()).toBe("app");
+    await other.keyboard.press("ArrowRight");
+    await other.locator('#tree li[data-path="app.web1"]').waitFor();
+    await other.keyboard.press("ArrowDown");
+    expect(await focused()).toBe("app.many");
+    await other.keyboard.press("ArrowDown");
+    expect(await focused()).toBe("app.web1");
+    await other.keyboard.press("ArrowRight");
+    await other.locator('#tree li[data-path="app.web1.latency"]').waitFor();
+    await other.keyboard.press("ArrowDown");
+    expect(await focused()).toBe("app.web1.latency");
+    await other.keyboard.press("Enter");
+    await other.waitForFunction(() => window.torus.series.join() === "app.web1.latency");
+    await other.keyboard.press("ArrowUp");
+    expect(await focused()).toBe("app.web1");
+    await other.keyboard.press("ArrowLeft");
+    expect(await other.locator('#tree li[data-path="app.web1"]').getAttribute("aria-expanded")).toBe("false");
+    await other.keyboard.press("ArrowLeft");
+    expect(await focused()).toBe("app");
+    await other.close();
+  });
+
   it("searches with a glob, adds a second target, changes the range and applies a function", async () => {
     await page.locator("#search").fill("app.web2.*");
     await page.locator('#tree li[data-path="app.web2.latency"] > span').click();
@@ -277,32 +307,47 @@ describe("the web explorer", () => {
     await page.screenshot({ path: join(SHOTS, "6-distinct-count.png") });
   });
 
-  it("draws 10 series of 1,440 points in under 100 ms once their data is in", async () => {
+  // Timings on a shared machine: the median of three, each printed.
+  const median3 = (v: number[]) => [...v].sort((a, b) => a - b)[1];
+
+  it("draws 10 series of 1,440 points in under 100 ms once their data is in (median of three draws)", async () => {
     const targets = Array.from({ length: 10 }, (_, i) => `target=${encodeURIComponent(`timeFunction("t${i}", 60)`)}`).join("&");
     // Wide enough that maxDataPoints (the chart's width) keeps every point.
     const wide = await browser.newPage({ viewport: { width: 2000, height: 800 } });
     await wide.goto(`${url}?${targets}&from=-1d&until=now`);
-    await wide.waitForFunction(() => window.torus.series.length === 10 && window.torus.drawMs >= 0);
-    const v = await wide.evaluate(() => window.torus);
-    expect(v.data[1].length).toBeGreaterThanOrEqual(1440);
-    console.log(`10 x ${v.data[1].length} points drawn in ${v.drawMs.toFixed(1)} ms`);
-    expect(v.drawMs).toBeLessThan(100);
+    const times: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      await wide.waitForFunction((n) => window.torus.draws > n && window.torus.series.length === 10 && window.torus.drawMs >= 0, run);
+      const v = await wide.evaluate(() => window.torus);
+      expect(v.data[1].length).toBeGreaterThanOrEqual(1440);
+      times.push(v.drawMs);
+      if (run < 2) await wide.locator("#presets button", { hasText: "1d" }).click(); // the same range again: drawn anew
+    }
+    console.log(`10 x 1,440 points drawn in ${times.map((t) => t.toFixed(1)).join(", ")} ms`);
+    expect(median3(times)).toBeLessThan(100);
     await wide.screenshot({ path: join(SHOTS, "7-ten-series.png") });
     await wide.close();
   });
 
-  it("expands a level of 1,000 children in under 100 ms", async () => {
+  it("expands a level of 1,000 children in under 100 ms (median of three)", async () => {
     await page.goto(url);
     await page.locator('#tree li[data-path="app"] > span').click();
     await page.locator('#tree li[data-path="app.many"] > span').waitFor();
-    const ms = await page.evaluate(async () => {
-      const started = performance.now();
-      document.querySelector('#tree li[data-path="app.many"] > span')!.click();
-      while (document.querySelectorAll('#tree li[data-path^="app.many."]').length < 1000) await new Promise<void>((r) => requestAnimationFrame(() => r()));
-      return performance.now() - started;
-    });
-    console.log(`1,000 children shown in ${ms.toFixed(1)} ms`);
-    expect(ms).toBeLessThan(100);
+    const times: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      times.push(
+        await page.evaluate(async () => {
+          const started = performance.now();
+          document.querySelector('#tree li[data-path="app.many"] > span')!.click();
+          while (document.querySelectorAll('#tree li[data-path^="app.many."]').length < 1000) await new Promise<void>((r) => requestAnimationFrame(() => r()));
+          return performance.now() - started;
+        }),
+      );
+      await page.locator('#tree li[data-path="app.many"] > span').click(); // closed again
+      await page.waitForFunction(() => document.querySelectorAll('#tree li[data-path^="app.many."]').length === 0);
+    }
+    console.log(`1,000 children shown in ${times.map((t) => t.toFixed(1)).join(", ")} ms`);
+    expect(median3(times)).toBeLessThan(100);
   });
 
   it("picks tagged series by tag=value, completed from the tag API, and plots seriesByTag", async () => {
