@@ -390,7 +390,7 @@ describe("the web explorer", () => {
     const before = (await getJson(`${url}karbon/status`)).body as Status;
     expect(before.available).toBe(true);
     const bad = ["only.a.name", "only.a.name", "only.a.name", "app.x 1 later", "app.x 1 later"];
-    const dead = ["nowhere.alpha", "nowhere.alpha", "nowhere.alpha", "nowhere.alpha", "nowhere.beta", "nowhere.beta"];
+    const dead = ["nowhere.alpha", "nowhere.alpha", "nowhere.alpha", "nowhere.alpha", "nowhere.beta", "nowhere.beta", `nowhere."<b>q<script>pwned=2</script>`];
     await sendTcp(carbon, `${[...bad, ...dead.map((n) => `${n} 1 ${now}`)].join("\n")}\n`);
     const reason = (s: Status, r: string) => s.badLines.byReason[r] ?? 0;
     const after = await eventually(async () => {
@@ -411,7 +411,12 @@ describe("the web explorer", () => {
     expect(await figure("points")).toBe(String(shown.points.total));
     const rows = async (label: string) => page.locator(`#status table[aria-label="${label}"] tbody tr`).evaluateAll((trs) => trs.map((tr) => Array.from((tr as unknown as { cells: ArrayLike<{ textContent: string }> }).cells).map((c) => c.textContent)));
     expect(await rows("bad lines")).toEqual(expect.arrayContaining([["too_few_fields", reason(shown, "too_few_fields").toLocaleString("en-US")], ["bad_timestamp", reason(shown, "bad_timestamp").toLocaleString("en-US")]]));
-    expect((await rows("dead letters")).slice(0, 2)).toEqual([["nowhere.alpha", "4"], ["nowhere.beta", "2"]]);
+    const deadRows = await rows("dead letters");
+    expect(deadRows.slice(0, 2)).toEqual([["nowhere.alpha", "4"], ["nowhere.beta", "2"]]);
+    // A dead letter's name is data too: shown as text, never run.
+    expect(deadRows).toContainEqual([dead[6], "1"]);
+    expect(await page.locator("#status table b, #status table script").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     const stores = await rows("stores");
     expect(stores).toHaveLength(1);
     expect(stores[0][0]).toMatch(/^sqlite:/);
