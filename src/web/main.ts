@@ -132,15 +132,21 @@ function renderTargets(): void {
   );
 }
 
+/** The date inputs show the range in force, whether a preset, a zoom or typed dates set it (not while one is being edited). */
+function syncRangeInputs(): void {
+  const now = Math.floor(Date.now() / 1000);
+  for (const [id, text] of [["from", state.from], ["until", state.until]] as const) {
+    const input = $(id) as HTMLInputElement;
+    if (document.activeElement === input) continue;
+    const sec = resolveTime(text, now);
+    input.value = sec === null ? "" : toLocalInput(sec);
+  }
+}
+
 function syncControls(): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>("#presets button")) b.classList.toggle("on", state.from === `-${b.textContent}` && state.until === "now");
   ($("refresh") as HTMLSelectElement).value = state.refresh;
-  // The date inputs show the range in force, whether a preset, a zoom or typed dates set it.
-  const now = Math.floor(Date.now() / 1000);
-  for (const [id, text] of [["from", state.from], ["until", state.until]] as const) {
-    const sec = resolveTime(text, now);
-    ($(id) as HTMLInputElement).value = sec === null ? "" : toLocalInput(sec);
-  }
+  syncRangeInputs();
   $("status-toggle").classList.toggle("on", state.status);
   for (const tab of ["tree", "tags"] as const) {
     $(`tab-${tab}`).setAttribute("aria-selected", String(state.tab === tab));
@@ -154,6 +160,7 @@ function syncControls(): void {
 let generation = 0;
 async function refresh(): Promise<void> {
   const mine = ++generation;
+  syncRangeInputs(); // a relative range moves on with each refresh
   $("error").textContent = "";
   window.torus.error = "";
   void refreshHeatmap(mine);
@@ -162,7 +169,7 @@ async function refresh(): Promise<void> {
   void loadChart().catch(showError); // beside the data, not after it
   try {
     const series = await render(state.targets, state.from, state.until, Math.max(100, $("chart").clientWidth));
-    $("banner").hidden = true;
+    hideBanner();
     if (mine === generation) draw(series);
   } catch (err) {
     if (mine === generation) showError(err);

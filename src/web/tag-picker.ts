@@ -1,4 +1,4 @@
-import { findSeries, tagNames, tagValues } from "./api.js";
+import { ServerError, findSeries, tagNames, tagValues } from "./api.js";
 
 /** What the picker holds and last read, for tests and the curious (window.torus.tags). */
 export interface TagView { exprs: string[]; names: string[]; values: string[]; matches: string[]; error: string }
@@ -40,11 +40,11 @@ export function wireTagPicker(onPlot: (target: string) => void, onError: (err: u
   const error = el<HTMLElement>("tag-error");
   const plot = el<HTMLButtonElement>("tag-plot");
   op.replaceChildren(...OPERATORS.map((o) => Object.assign(document.createElement("option"), { value: o, textContent: o })));
+  // The server's answer to a bad expression is shown here; an unreachable server goes to the page's banner.
   const fail = (err: unknown) => {
-    const message = String((err as Error)?.message ?? err);
-    view.error = message;
-    error.textContent = message;
-    onError(err);
+    if (!(err instanceof ServerError)) return onError(err);
+    view.error = err.message;
+    error.textContent = err.message;
   };
   const guarded = (f: () => Promise<void>) => async () => {
     try {
@@ -103,7 +103,7 @@ export function wireTagPicker(onPlot: (target: string) => void, onError: (err: u
   el("tag-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const tag = name.value.trim();
-    if (tag === "" || /[;!=~]/.test(tag)) return void (error.textContent = view.error = `a tag name is letters, digits and ._-, got ${JSON.stringify(tag)}`);
+    if (tag === "" || /[;!^=~]/.test(tag)) return void (error.textContent = view.error = `a tag name may not be empty or hold ; ! ^ = ~ (got ${JSON.stringify(tag)})`);
     const expr = `${tag}${op.value}${value.value.trim()}`;
     if (!view.exprs.includes(expr)) view.exprs = [...view.exprs, expr];
     name.value = value.value = "";

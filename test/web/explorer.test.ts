@@ -384,6 +384,16 @@ describe("the web explorer", () => {
       for (const [k, t] of MINUTES.entries()) expect(col[v.data[0].indexOf(t)], `${h.host} minute ${k}`).toBe(h.value(k));
     }
     await page.screenshot({ path: join(SHOTS, "8-tag-picker.png") });
+    // An expression the server refuses: its message beside the picker, the page's own error line left alone.
+    await page.locator("#tag-name").fill("host");
+    await page.locator("#tag-op").selectOption("=~");
+    await page.locator("#tag-value").fill("(");
+    await page.locator("#tag-form button").click();
+    await page.waitForFunction(() => window.torus.tags!.error !== "");
+    const answer = await getJson(`${url}tags/findSeries?expr=dc%3Deast&expr=${encodeURIComponent("host=~(")}`);
+    expect(answer.status).toBe(400);
+    expect(await page.locator("#tag-error").textContent()).toBe(answer.body.error);
+    expect(await page.locator("#error").textContent()).toBe("");
   });
 
   it("shows karbon's points, bad lines by reason, buffers, flushes and top dead letters in the status panel", async () => {
