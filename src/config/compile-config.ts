@@ -106,6 +106,8 @@ export interface Config {
   readonly maxPast: number | null;
   /** torus: `""` or `/prefix`: where the Graphite API is served (URL_PREFIX). */
   readonly urlPrefix: string;
+  /** torus: karbon's metrics port for the status panel (KARBON_METRICS_URL); null: karbon in this process, if any. */
+  readonly karbonMetricsUrl: string | null;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -336,6 +338,7 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     maxFuture: c.MAX_FUTURE ?? 86_400,
     maxPast: c.MAX_PAST === undefined ? longestRetention(schemas) : c.MAX_PAST,
     urlPrefix: urlPrefix(c.URL_PREFIX),
+    karbonMetricsUrl: karbonMetricsUrl(c.KARBON_METRICS_URL),
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };
@@ -349,6 +352,19 @@ function urlPrefix(value: string | undefined): string {
     invalid("URL_PREFIX", `${q(value)} is not a URL path (e.g. "/graphite")`, value);
   }
   return `/${trimmed}`;
+}
+
+/** An http(s) URL without query or fragment; empty is none. */
+function karbonMetricsUrl(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value.trim() === "") return null;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    invalid("KARBON_METRICS_URL", `${q(value)} is not a URL (e.g. "http://127.0.0.1:9108", karbon's --metrics address)`, value);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search !== "" || url.hash !== "") invalid("KARBON_METRICS_URL", `${q(value)}: use an http:// or https:// address without query or fragment (karbon's --metrics address)`, value);
+  return url.href.replace(/\/+$/, "");
 }
 
 export { ErrorCodes };

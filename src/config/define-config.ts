@@ -119,6 +119,8 @@ export interface TorusConfig {
   MAX_PAST?: number | null;
   /** torus: path the Graphite API is served under (`/graphite`: `/graphite/render`, …), as graphite-web's URL_PREFIX. Default none. */
   URL_PREFIX?: string;
+  /** torus: karbon's `--metrics` address (`http://127.0.0.1:9108`), read for the web explorer's status panel when karbon runs in another process. Default none (`torus start` reads its own karbon). */
+  KARBON_METRICS_URL?: string | null;
 }
 
 /** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */

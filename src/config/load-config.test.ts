@@ -60,6 +60,14 @@ describe("loadConfig", () => {
     expect(await prefixOf(`export const URL_PREFIX = "/tools/graphite/";`)).toBe("/tools/graphite");
   });
 
+  it("reads KARBON_METRICS_URL without a trailing slash; none by default", async () => {
+    const urlOf = async (body: string) => (await loadConfig([file("mjs", body)])).karbonMetricsUrl;
+    expect(await urlOf(``)).toBeNull();
+    expect(await urlOf(`export const KARBON_METRICS_URL = null;`)).toBeNull();
+    expect(await urlOf(`export const KARBON_METRICS_URL = "http://127.0.0.1:9108/";`)).toBe("http://127.0.0.1:9108");
+    expect(await urlOf(`export const KARBON_METRICS_URL = "https://karbon.example/ops";`)).toBe("https://karbon.example/ops");
+  });
+
   it.each([
     ["mjs", `export const SCHEMAS = { a: { match: "a", intervals: { m: { step: 60 } } } };`],
     ["cjs", `module.exports = { SCHEMAS: { a: { match: "a", intervals: { m: { step: 60 } } } } };`],
@@ -138,6 +146,9 @@ describe("loadConfig", () => {
     ["zero LIST_LIMIT", `export const LIST_LIMIT = 0;`, /LIST_LIMIT/],
     ["a URL_PREFIX with a query", `export const URL_PREFIX = "/g?x=1";`, /URL_PREFIX: "\/g\?x=1" is not a URL path/],
     ["a URL_PREFIX that is no string", `export const URL_PREFIX = 1;`, /URL_PREFIX/],
+    ["a KARBON_METRICS_URL that is no URL", `export const KARBON_METRICS_URL = "127.0.0.1:9108";`, /KARBON_METRICS_URL: "127.0.0.1:9108" is not a URL/],
+    ["a KARBON_METRICS_URL that is not http", `export const KARBON_METRICS_URL = "ftp://karbon.example";`, /KARBON_METRICS_URL: .*http:\/\//],
+    ["a KARBON_METRICS_URL with a query", `export const KARBON_METRICS_URL = "http://k:9108/?a=1";`, /KARBON_METRICS_URL/],
     ["syntax error", `export const SCHEMAS = {`, /cannot load/],
     ["throws at load", `throw new Error("boom at load");`, /cannot load: .*boom at load/],
   ];
