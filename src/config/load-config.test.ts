@@ -35,6 +35,7 @@ describe("loadConfig", () => {
     expect(config.debug).toBe(1);
     expect(config.flushInterval).toBe(250);
     expect(config.tcpIdleTimeoutMs).toBe(300_000);
+    expect(config.tcpDrainTimeoutMs).toBe(5_000);
     expect(config.maxConnections).toBe(1024);
     expect(config.maxPickleFrame).toBe(1_048_576);
     expect(config.schemas[0].options.write_func?.("12")).toBe(12);
