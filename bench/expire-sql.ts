@@ -4,6 +4,9 @@
  * deleting the oldest 10 minutes (10,000 rows, 1%) without and with the
  * (interval_id, bucket) index, the planner's choice for each, and how long
  * the open-time migration takes to build the index on the full table.
+ * Then what the index costs writes: two tables, one with and one without
+ * it, written in alternating 10,000-row batches (so a change in the
+ * machine's load hits both alike), new buckets then existing ones.
  *
  * Run: `npx tsx bench/expire-sql.ts [rows]` (default 1,000,000).
  * URLs: TORUS_BENCH_POSTGRES_URL, TORUS_BENCH_MYSQL_URL (defaults: the test servers).
@@ -32,7 +35,7 @@ interface Server {
   label: string;
   url: string;
   open(url: string): Promise<SqlStore>;
-  dropIndex(store: SqlStore): Promise<void>;
+  dropIndex(store: SqlStore, prefix?: string): Promise<void>;
   explain(store: SqlStore, q: Query): Promise<string>;
 }
 
@@ -41,8 +44,8 @@ const SERVERS: Server[] = [
     label: "PostgreSQL",
     url: process.env.TORUS_BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test",
     open: (u) => openPostgresStore(u),
-    dropIndex: async (s) => {
-      await (s.handle as pg.Pool).query(`DROP INDEX "${expireIndexName(s.bareTable(NS.prefix, NS.type), 63)}"`);
+    dropIndex: async (s, prefix = NS.prefix) => {
+      await (s.handle as pg.Pool).query(`DROP INDEX "${expireIndexName(s.bareTable(prefix, NS.type), 63)}"`);
     },
     explain: async (s, q) => {
       const pool = s.handle as pg.Pool;
@@ -55,8 +58,8 @@ const SERVERS: Server[] = [
     label: "MariaDB",
     url: process.env.TORUS_BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test",
     open: (u) => openMysqlStore(u),
-    dropIndex: async (s) => {
-      await (s.handle as MysqlPool).query(`ALTER TABLE ${s.tables(NS.prefix).count} DROP INDEX expire_key`);
+    dropIndex: async (s, prefix = NS.prefix) => {
+      await (s.handle as MysqlPool).query(`ALTER TABLE ${s.tables(prefix).count} DROP INDEX expire_key`);
     },
     explain: async (s, q) => {
       const pool = s.handle as MysqlPool;
@@ -88,7 +91,35 @@ async function expires(store: SqlStore, server: Server, oldest: number): Promise
   return { ms: median(times), plan };
 }
 
+const WRITE_ROUNDS = 30;
+
+/** Median ms per 10,000-row batch into a table with the index and one without, interleaved: [new with, new without, existing with, existing without]. */
+async function writeCost(store: SqlStore, server: Server): Promise<number[]> {
+  const prefixes = [`${NS.prefix}w1_`, `${NS.prefix}w0_`];
+  const series = prefixes.map((prefix) => new Timeseries(store, { type: "count", prefix, intervals: { minute: { step: 60, steps: 10_000_000 } }, clock: () => NOW }));
+  const batch = (ts: Timeseries, m0: number) => {
+    const b = new WriteBatch();
+    for (let n = 0; n < NAMES; n++) for (let m = m0; m < m0 + 10; m++) ts.stage(b, `bench.write.${n}`, 1, NOW - m * 60);
+    return b;
+  };
+  for (const ts of series) await store.write(batch(ts, 1_000_000)); // tables, names, statements
+  await server.dropIndex(store, prefixes[1]);
+  const times = [[], [], [], []] as number[][];
+  for (let r = 0; r < WRITE_ROUNDS * 2; r++) {
+    const fresh = r < WRITE_ROUNDS;
+    const m0 = fresh ? r * 10 : 0;
+    // Alternate which table goes first, so neither always meets the other's leftovers (checkpoints, purge).
+    for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
+      const b = batch(series[i], m0);
+      times[(fresh ? 0 : 2) + i].push(await timeMs(() => store.write(b)));
+    }
+  }
+  for (const p of prefixes) await store.dropTables(p);
+  return times.map(median);
+}
+
 const out: string[] = [];
+const costs: string[] = [];
 for (const server of SERVERS) {
   let store: SqlStore;
   try {
@@ -106,6 +137,9 @@ for (const server of SERVERS) {
     const migrateMs = await timeMs(() => later.list(NS));
     await later.close();
     const withIndex = await expires(store, server, RUNS * PER_EXPIRE);
+    const [newWith, newWithout, oldWith, oldWithout] = await writeCost(store, server);
+    const pct = (a: number, b: number) => `${a > b ? "+" : ""}${(((a - b) / b) * 100).toFixed(0)}%`;
+    costs.push(`| ${server.label} | ${newWithout.toFixed(0)} / ${newWith.toFixed(0)} ms (${pct(newWith, newWithout)}) | ${oldWithout.toFixed(0)} / ${oldWith.toFixed(0)} ms (${pct(oldWith, oldWithout)}) |`);
     out.push(
       `| ${server.label} | ${(fillMs / 1000).toFixed(1)} s | ${without.ms.toFixed(0)} ms | ${withIndex.ms.toFixed(0)} ms | ${(migrateMs / 1000).toFixed(1)} s |`,
       `|  plan without | ${without.plan} ||||`,
@@ -120,3 +154,7 @@ console.log(`\n${ROWS.toLocaleString("en")} count rows (${NAMES} names × ${MINU
 console.log("| store | fill | expire, no index | expire, index | migration (build index on open) |");
 console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const line of out) console.log(line);
+console.log(`\nWrite cost of the index: median ms per flush of 10,000 rows, without / with, ${WRITE_ROUNDS} interleaved flushes each\n`);
+console.log("| store | new buckets | existing buckets |");
+console.log("| --- | ---: | ---: |");
+for (const line of costs) console.log(line);

@@ -78,8 +78,13 @@ export const postgresDialect: SqlDialect = {
     return [intern(t.names), intern(t.intervals), `CREATE TABLE IF NOT EXISTS ${t[type]} (${id}${key}, ${COLUMNS[type]}, PRIMARY KEY (${pk}))${UPDATED_IN_PLACE.has(type) ? " WITH (fillfactor = 75)" : ""}`];
   },
 
-  expireIndex(table: string, bare: string): { create: string } {
-    return { create: `CREATE INDEX IF NOT EXISTS ${this.ident(expireIndexName(bare, this.maxIdentifierBytes))} ON ${table} (interval_id, bucket)` };
+  // Asked first: even with IF NOT EXISTS, CREATE INDEX takes a lock that waits for (and holds up) writes to the table.
+  expireIndex(table: string, bare: string): { exists: Query; create: string } {
+    const index = this.ident(expireIndexName(bare, this.maxIdentifierBytes));
+    return {
+      exists: { text: "SELECT 1 WHERE to_regclass($1) IS NOT NULL", values: [index] },
+      create: `CREATE INDEX IF NOT EXISTS ${index} ON ${table} (interval_id, bucket)`,
+    };
   },
 
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query {
