@@ -26,7 +26,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { redisBinariesAvailable, shouldRun, startCluster, type TestCluster } from "../src/timeseries/testing/redis-test-cluster.js";
-import { BUILT, eventually, freePort, reapChildren, sleep, spawnCli, type Spawned } from "./helpers/processes.js";
+import { eventually, freePort, reapChildren, sleep, spawnCli, type Spawned } from "./helpers/processes.js";
 
 const run = shouldRun("scale-out over Redis Cluster", redisBinariesAvailable(), "redis-server/redis-cli not on the PATH");
 
@@ -120,12 +120,12 @@ export const TCP_DRAIN_TIMEOUT = 10;
     const karbons: Spawned[] = [];
     const karbonPorts: number[] = [];
     for (let i = 0; i < 2; i++) {
-      const k = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--config", config], {}, BUILT);
+      const k = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--config", config]);
       karbons.push(k);
       karbonPorts.push((await k.waitForLog("karbon listening", 20_000)).tcp.port as number);
     }
     const torusPorts = [await freePort(), await freePort()];
-    const torus = torusPorts.map((p) => spawnCli("torus-main.ts", ["--tcp", `127.0.0.1:${p}`, "--config", config], {}, BUILT));
+    const torus = torusPorts.map((p) => spawnCli("torus-main.ts", ["--tcp", `127.0.0.1:${p}`, "--config", config]));
     await Promise.all(torus.map((t) => t.waitForLog("torus listening", 20_000)));
 
     // Senders 0 and 2 start on the first karbon, 1 and 3 on the second; the first karbon is the one stopped.
