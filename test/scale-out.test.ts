@@ -165,6 +165,7 @@ export const TCP_DRAIN_TIMEOUT = 10;
       });
     }
     expect(await karbons[1].stop()).toBe(0);
+    // Usually 0: the client itself resends a command whose connection closed, once the new master is known.
     const retried = karbons.map((k) => k.output().split("\n").filter((l) => l.includes("flush failed; keeping the data and retrying")).length);
     console.log(
       `scale-out: ${SENDERS * LINES} lines; per sender, lines per karbon port ${JSON.stringify(perPort.map((m) => Object.fromEntries(m)))}; flushes waiting on the master when it died ${inFlight}; failed flushes karbon retried ${JSON.stringify(retried)}; ${((Date.now() - started) / 1000).toFixed(1)} s`,
