@@ -1,10 +1,10 @@
 /**
  * Scale-out as deployed: two karbon and two torus processes over one Redis
- * Cluster of 3 masters + 3 replicas, all real processes on loopback. Four
- * senders stream counts, two into each karbon; mid-stream a master dies
- * (its replica takes over) and one karbon is stopped with SIGTERM (its
- * senders move to the other). Both torus processes must then read every
- * total exactly.
+ * Cluster of 3 masters + 3 replicas (or one PostgreSQL), all real processes
+ * on loopback. Four senders stream counts, two into each karbon; mid-stream
+ * a master dies (its replica takes over) and one karbon is stopped with
+ * SIGTERM (its senders move to the other). Both torus processes must then
+ * read every total exactly.
  *
  * What makes "exactly" hold, and what it leaves out (see the README's
  * scale-out section):
@@ -25,6 +25,8 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { openPostgresStore } from "../src/timeseries/backends/postgres/postgres-store.js";
+import { shouldRun as shouldRunStore } from "../src/timeseries/testing/must-run.js";
 import { redisBinariesAvailable, shouldRun, startCluster, type TestCluster } from "../src/timeseries/testing/redis-test-cluster.js";
 import { eventually, freePort, reapChildren, sleep, spawnCli, type Spawned } from "./helpers/processes.js";
 
@@ -105,70 +107,107 @@ async function totals(httpPort: number, names: readonly string[], from: number, 
   return out;
 }
 
+/** Two karbons and two torus processes over `host`, started and ready. */
+async function deploy(host: string, prefix: string): Promise<{ karbons: Spawned[]; karbonPorts: number[]; torusPorts: number[] }> {
+  const config = join(dir, `${prefix}.config.mjs`);
+  writeFileSync(
+    config,
+    `export const SCHEMAS = { scale: { type: "count", host: ${JSON.stringify(host)}, prefix: ${JSON.stringify(prefix)}, match: "^so\\.", intervals: { minute: { step: 60, steps: 1440 } } } };
+export const FLUSH_INTERVAL = 100;
+export const TCP_DRAIN_TIMEOUT = 10;
+`,
+  );
+  const karbons: Spawned[] = [];
+  const karbonPorts: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const k = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--config", config]);
+    karbons.push(k);
+    karbonPorts.push((await k.waitForLog("karbon listening", 20_000)).tcp.port as number);
+  }
+  const torusPorts = [await freePort(), await freePort()];
+  const torus = torusPorts.map((p) => spawnCli("torus-main.ts", ["--tcp", `127.0.0.1:${p}`, "--config", config]));
+  await Promise.all(torus.map((t) => t.waitForLog("torus listening", 20_000)));
+  return { karbons, karbonPorts, torusPorts };
+}
+
+/**
+ * Streams every sender's lines, two senders per karbon; after `midStream`
+ * (its store's fault, if any) stops the first karbon with SIGTERM; then
+ * checks both torus processes read every name's exact total.
+ */
+async function stream(d: Awaited<ReturnType<typeof deploy>>, midStream: () => Promise<void>): Promise<Array<Map<number, number>>> {
+  const { karbons, karbonPorts, torusPorts } = d;
+  // Senders 0 and 2 start on the first karbon, 1 and 3 on the second; the first karbon is the one stopped.
+  let live = [...karbonPorts];
+  const senders = Array.from({ length: SENDERS }, (_, s) => sender(s, () => live));
+  await sleep(600);
+  await midStream();
+  await sleep(600);
+  live = [karbonPorts[1]];
+  karbons[0].kill("SIGTERM");
+  const perPort = await Promise.all(senders);
+  // The stop really happened mid-stream: senders of the first karbon sent lines to both.
+  for (const s of [0, 2]) expect([...perPort[s].keys()].sort()).toEqual([...karbonPorts].sort());
+  expect(await karbons[0].exited).toBe(0); // 1 would mean points it accepted could not be stored
+
+  const expected = new Map<string, number>();
+  for (let s = 0; s < SENDERS; s++) {
+    for (let k = 0; k < LINES; k++) {
+      const { name, value } = line(s, k);
+      expected.set(name, (expected.get(name) ?? 0) + value);
+    }
+  }
+  const names = [...expected.keys()].sort();
+  const want = Object.fromEntries(names.map((n) => [n, expected.get(n)]));
+  // The second karbon flushes within FLUSH_INTERVAL once the store takes writes again.
+  for (const port of torusPorts) {
+    let last: Record<string, number> = {};
+    await eventually(async () => {
+      last = Object.fromEntries(await totals(port, names, T - 10 * 60, T + 60));
+      return JSON.stringify(last) === JSON.stringify(want);
+    }, 20_000, 250).catch(() => {
+      throw new Error(`torus on ${port}: totals differ:\n${JSON.stringify(last)}\nwant\n${JSON.stringify(want)}`);
+    });
+  }
+  expect(await karbons[1].stop()).toBe(0);
+  return perPort;
+}
+
 describe.runIf(run)("scale-out: 2 karbon + 2 torus over a Redis Cluster with replicas", () => {
   it("a master crash and a karbon SIGTERM mid-stream; both torus read exact totals", async () => {
     const started = Date.now();
     cluster = await startCluster({ nodeTimeoutMs: 1_000 });
-    const config = join(dir, "torus.config.mjs");
-    writeFileSync(
-      config,
-      `export const SCHEMAS = { scale: { type: "count", host: ${JSON.stringify(cluster.url)}, match: "^so\\\\.", intervals: { minute: { step: 60, steps: 1440 } } } };
-export const FLUSH_INTERVAL = 100;
-export const TCP_DRAIN_TIMEOUT = 10;
-`,
-    );
-    const karbons: Spawned[] = [];
-    const karbonPorts: number[] = [];
-    for (let i = 0; i < 2; i++) {
-      const k = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--config", config]);
-      karbons.push(k);
-      karbonPorts.push((await k.waitForLog("karbon listening", 20_000)).tcp.port as number);
-    }
-    const torusPorts = [await freePort(), await freePort()];
-    const torus = torusPorts.map((p) => spawnCli("torus-main.ts", ["--tcp", `127.0.0.1:${p}`, "--config", config]));
-    await Promise.all(torus.map((t) => t.waitForLog("torus listening", 20_000)));
-
-    // Senders 0 and 2 start on the first karbon, 1 and 3 on the second; the first karbon is the one stopped.
-    let live = [...karbonPorts];
-    const senders = Array.from({ length: SENDERS }, (_, s) => sender(s, () => live));
-    await sleep(600);
-    const [victim] = await cluster.masters();
-    // At least one flush sent to it and not run when it dies: karbon must retry it on the new master, once.
-    const inFlight = await cluster.killCaughtUp(victim, { inFlight: 1 });
-    expect(inFlight).toBeGreaterThan(0);
-    await sleep(600);
-    live = [karbonPorts[1]];
-    karbons[0].kill("SIGTERM");
-    const perPort = await Promise.all(senders);
-    // The stop really happened mid-stream: senders of the first karbon sent lines to both.
-    for (const s of [0, 2]) expect([...perPort[s].keys()].sort()).toEqual([...karbonPorts].sort());
-    expect(await karbons[0].exited).toBe(0); // 1 would mean points it accepted could not be stored
-    await cluster.waitFailover(victim);
-
-    const expected = new Map<string, number>();
-    for (let s = 0; s < SENDERS; s++) {
-      for (let k = 0; k < LINES; k++) {
-        const { name, value } = line(s, k);
-        expected.set(name, (expected.get(name) ?? 0) + value);
-      }
-    }
-    const names = [...expected.keys()].sort();
-    const want = Object.fromEntries(names.map((n) => [n, expected.get(n)]));
-    // The second karbon flushes within FLUSH_INTERVAL once the store takes writes again.
-    for (const port of torusPorts) {
-      let last: Record<string, number> = {};
-      await eventually(async () => {
-        last = Object.fromEntries(await totals(port, names, T - 10 * 60, T + 60));
-        return JSON.stringify(last) === JSON.stringify(want);
-      }, 20_000, 250).catch(() => {
-        throw new Error(`torus on ${port}: totals differ:\n${JSON.stringify(last)}\nwant\n${JSON.stringify(want)}`);
-      });
-    }
-    expect(await karbons[1].stop()).toBe(0);
+    const c = cluster;
+    const d = await deploy(c.url, "so");
+    let inFlight = 0;
+    let victim = 0;
+    const perPort = await stream(d, async () => {
+      [victim] = await c.masters();
+      // At least one flush sent to it and not run when it dies: karbon must retry it on the new master, once.
+      inFlight = await c.killCaughtUp(victim, { inFlight: 1 });
+      expect(inFlight).toBeGreaterThan(0);
+    });
+    await c.waitFailover(victim);
     // Usually 0: the client itself resends a command whose connection closed, once the new master is known.
-    const retried = karbons.map((k) => k.output().split("\n").filter((l) => l.includes("flush failed; keeping the data and retrying")).length);
+    const retried = d.karbons.map((k) => k.output().split("\n").filter((l) => l.includes("flush failed; keeping the data and retrying")).length);
     console.log(
       `scale-out: ${SENDERS * LINES} lines; per sender, lines per karbon port ${JSON.stringify(perPort.map((m) => Object.fromEntries(m)))}; flushes waiting on the master when it died ${inFlight}; failed flushes karbon retried ${JSON.stringify(retried)}; ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   }, 90_000);
+});
+
+const pgUrl = process.env.TORUS_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+const pg = await openPostgresStore(pgUrl).catch(() => undefined);
+const runPg = shouldRunStore("scale-out over PostgreSQL", pg !== undefined, `no PostgreSQL at ${pgUrl}`, "Set TORUS_TEST_POSTGRES_URL to run them.");
+afterAll(async () => {
+  await pg?.dropTables(pgPrefix);
+  await pg?.close();
+});
+const pgPrefix = `so${process.pid}_`;
+
+describe.runIf(runPg)("scale-out: 2 karbon + 2 torus over one PostgreSQL", () => {
+  it("a karbon SIGTERM mid-stream; both torus read exact totals", async () => {
+    const d = await deploy(pgUrl, pgPrefix);
+    await stream(d, async () => {});
+  }, 60_000);
 });
