@@ -68,6 +68,8 @@ export interface Config {
   readonly maxPickleFrame: number;
   /** karbon: ms a TCP connection may stay silent (0 = no limit), and the most open at once. */
   readonly tcpIdleTimeoutMs: number;
+  /** On shutdown, how long open TCP connections may finish sending (see TcpReceiver.close). */
+  readonly tcpDrainTimeoutMs: number;
   readonly maxConnections: number;
   readonly writeToken: string | null;
   readonly maxBuckets: number;
@@ -311,6 +313,7 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     maxLineLength: c.MAX_LINE_LENGTH ?? 4096,
     maxPickleFrame: c.MAX_PICKLE_FRAME ?? 1_048_576,
     tcpIdleTimeoutMs: Math.round((c.TCP_IDLE_TIMEOUT ?? 300) * 1000),
+    tcpDrainTimeoutMs: Math.round((c.TCP_DRAIN_TIMEOUT ?? 5) * 1000),
     maxConnections: c.MAX_CONNECTIONS ?? 1024,
     writeToken: c.WRITE_TOKEN ?? null,
     maxBuckets: c.MAX_BUCKETS ?? 100_000,

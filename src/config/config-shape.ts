@@ -48,6 +48,7 @@ export const configShape = z
     MAX_LINE_LENGTH: z.number().int().min(16).optional(),
     MAX_PICKLE_FRAME: z.number().int().min(64).max(2 ** 31).optional(),
     TCP_IDLE_TIMEOUT: z.number().min(0).max(86_400).optional(),
+    TCP_DRAIN_TIMEOUT: z.number().min(0).max(3_600).optional(),
     MAX_CONNECTIONS: z.number().int().min(1).max(1_000_000).optional(),
     WRITE_TOKEN: z.string().min(1).optional(),
     MAX_BUCKETS: z.number().int().min(1).optional(),

@@ -69,6 +69,11 @@ export interface TorusConfig {
   MAX_PICKLE_FRAME?: number;
   /** karbon: seconds a TCP connection may send nothing before it is closed (0 = never). Default 300. */
   TCP_IDLE_TIMEOUT?: number;
+  /**
+   * karbon: seconds, on shutdown, that open TCP connections may finish: each is half-closed and read
+   * until its sender closes its side; still open after this, dropped. 0 = drop at once. Default 5.
+   */
+  TCP_DRAIN_TIMEOUT?: number;
   /** karbon: most open TCP connections (per process); more are refused and counted. Default 1024. */
   MAX_CONNECTIONS?: number;
   /** torus: bearer token required by `/insert` and `DELETE /series`. */

@@ -35,6 +35,7 @@ describe("loadConfig", () => {
     expect(config.debug).toBe(1);
     expect(config.flushInterval).toBe(250);
     expect(config.tcpIdleTimeoutMs).toBe(300_000);
+    expect(config.tcpDrainTimeoutMs).toBe(5_000);
     expect(config.maxConnections).toBe(1024);
     expect(config.maxPickleFrame).toBe(1_048_576);
     expect(config.schemas[0].options.write_func?.("12")).toBe(12);
@@ -78,8 +79,8 @@ describe("loadConfig", () => {
     expect(config.schemas.map((s) => s.name)).toEqual(["a"]);
     expect(config.schemas[0].host).toBe("sqlite:///:memory:");
     if (ext === "mjs") {
-      const tuned = await loadConfig([file("mjs", `${body}\nexport const TCP_IDLE_TIMEOUT = 0.5; export const MAX_CONNECTIONS = 3;`)]);
-      expect([tuned.tcpIdleTimeoutMs, tuned.maxConnections]).toEqual([500, 3]);
+      const tuned = await loadConfig([file("mjs", `${body}\nexport const TCP_IDLE_TIMEOUT = 0.5; export const MAX_CONNECTIONS = 3; export const TCP_DRAIN_TIMEOUT = 0;`)]);
+      expect([tuned.tcpIdleTimeoutMs, tuned.maxConnections, tuned.tcpDrainTimeoutMs]).toEqual([500, 3, 0]);
     }
   });
 
@@ -125,6 +126,9 @@ describe("loadConfig", () => {
     ["zero MAX_PAST", `export const MAX_PAST = 0;`, /MAX_PAST/],
     ["negative TCP_IDLE_TIMEOUT", `export const TCP_IDLE_TIMEOUT = -1;`, /TCP_IDLE_TIMEOUT/],
     ["text TCP_IDLE_TIMEOUT", `export const TCP_IDLE_TIMEOUT = "5m";`, /TCP_IDLE_TIMEOUT/],
+    ["negative TCP_DRAIN_TIMEOUT", `export const TCP_DRAIN_TIMEOUT = -1;`, /TCP_DRAIN_TIMEOUT/],
+    ["text TCP_DRAIN_TIMEOUT", `export const TCP_DRAIN_TIMEOUT = "5s";`, /TCP_DRAIN_TIMEOUT/],
+    ["huge TCP_DRAIN_TIMEOUT", `export const TCP_DRAIN_TIMEOUT = 86400;`, /TCP_DRAIN_TIMEOUT/],
     ["zero MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 0;`, /MAX_CONNECTIONS/],
     ["fractional MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 10.5;`, /MAX_CONNECTIONS/],
     ["tiny MAX_PICKLE_FRAME", `export const MAX_PICKLE_FRAME = 10;`, /MAX_PICKLE_FRAME/],

@@ -76,6 +76,18 @@ export const mysqlDialect: SqlDialect = {
     return [intern(t.names), intern(t.intervals), table];
   },
 
+  // Index names are per table in MySQL. No `CREATE INDEX IF NOT EXISTS` on MySQL (MariaDB has it), so ask first;
+  // InnoDB adds an index online (concurrent writes go on while it builds).
+  expireIndex(table: string, bare: string): { exists: Query; create: string } {
+    return {
+      exists: {
+        text: "SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = 'expire_key' LIMIT 1",
+        values: [bare],
+      },
+      create: `ALTER TABLE ${table} ADD INDEX expire_key (interval_id, bucket)`,
+    };
+  },
+
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query {
     return {
       text: `INSERT INTO ${table} (${[...KEY_COLUMNS, ...VALUE_COLUMNS[type]].join(", ")}) VALUES ? ${ON_DUPLICATE[type]}`,

@@ -55,6 +55,16 @@ export interface SqlDialect {
   text(column: string): string;
   /** DDL for the names and intervals tables and one type's table, each `CREATE … IF NOT EXISTS`. */
   createTables(tables: Readonly<Record<TableKind, string>>, type: TypeName): string[];
+  /**
+   * Gives a type's table the (interval_id, bucket) index that makes `expire`
+   * a range delete rather than a scan of the whole table (the primary key
+   * starts with name_id). Run on every open after `createTables`, so tables
+   * made before the index existed get it too: `exists`, when given, says
+   * whether it is already there (servers without `CREATE INDEX IF NOT EXISTS`).
+   * @param table the quoted table name
+   * @param bare the same name unquoted
+   */
+  expireIndex(table: string, bare: string): { exists?: Query; create: string };
   /** One multi-row upsert of `rows` (already sorted) into a type's table. */
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query;
   /** Inserts the given names into a names/intervals table, doing nothing for ones already there. */
