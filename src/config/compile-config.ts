@@ -106,6 +106,8 @@ export interface Config {
   readonly maxPast: number | null;
   /** torus: `""` or `/prefix`: where the Graphite API is served (URL_PREFIX). */
   readonly urlPrefix: string;
+  /** torus: the store keeping Graphite events (EVENTS, else the first schema's); `explicit` when EVENTS named it. Null: no store. */
+  readonly events: { readonly host: string; readonly explicit: boolean } | null;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -336,9 +338,22 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     maxFuture: c.MAX_FUTURE ?? 86_400,
     maxPast: c.MAX_PAST === undefined ? longestRetention(schemas) : c.MAX_PAST,
     urlPrefix: urlPrefix(c.URL_PREFIX),
+    events: eventsStore(c.EVENTS, schemas),
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };
+}
+
+/** EVENTS, checked like a schema's host; without it the first schema's store. */
+function eventsStore(value: string | undefined, schemas: readonly CompiledSchema[]): Config["events"] {
+  if (value === undefined) return schemas.length === 0 ? null : { host: schemas[0].host, explicit: false };
+  try {
+    checkStoreUrl(value, "EVENTS");
+  } catch (err) {
+    if (err instanceof TorusError) throw new ConfigError(err.code, err.message, { field: "EVENTS", value: err.value, cause: err });
+    throw err;
+  }
+  return { host: value, explicit: true };
 }
 
 /** `graphite/`, `/graphite` and `/graphite/` are all `/graphite`; empty or `/` is none. Only URL path characters. */

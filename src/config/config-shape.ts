@@ -73,6 +73,7 @@ export const configShape = z
     MAX_FUTURE: z.number().int().min(0).optional(),
     MAX_PAST: z.number().int().min(1).nullable().optional(),
     URL_PREFIX: z.string().optional(),
+    EVENTS: z.string().min(1).optional(),
   })
   .passthrough();
 

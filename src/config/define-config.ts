@@ -119,6 +119,8 @@ export interface TorusConfig {
   MAX_PAST?: number | null;
   /** torus: path the Graphite API is served under (`/graphite`: `/graphite/render`, …), as graphite-web's URL_PREFIX. Default none. */
   URL_PREFIX?: string;
+  /** torus: store URL (as a schema's `host`) that keeps Graphite events (`/events`, Grafana annotations). Default: the first schema's store. */
+  EVENTS?: string;
 }
 
 /** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */
