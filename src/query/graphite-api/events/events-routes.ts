@@ -9,8 +9,8 @@ import { GraphiteParams } from "../graphite-params.js";
 import { parseEventBody } from "./event-input.js";
 import { eventDetailJson, eventJson, matchTags } from "./event-output.js";
 
-/** What these routes serve, for the 404 message. */
-export const EVENTS_API_ROUTES = ["POST /events/", "GET /events/get_data", "GET /events/<id>", "DELETE /events/<id>"] as const;
+/** What these routes serve, for the 404 message (one short entry: the message stays one readable line). */
+export const EVENTS_API_ROUTES = ["GET|POST|DELETE /events[/…]"] as const;
 
 /** The event log's prefix in the EVENTS store: its SQL table is `graphite_events`, its Redis keys start `graphite_:events:`. */
 export const EVENTS_PREFIX = "graphite_";
