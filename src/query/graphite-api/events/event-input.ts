@@ -19,6 +19,13 @@ const shown = (v: unknown) => {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 };
 
+/** Characters as Python (and the SQL column limits) count them: code points, not UTF-16 units. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
 function checkText(field: string, s: string): string {
   if (UNSTORABLE.test(s)) throw bad(`"${field}" holds a NUL character or a lone UTF-16 surrogate, which cannot be stored`, field);
   return s;
@@ -56,7 +63,8 @@ function whatOf(what: unknown): string {
   if (what === undefined || what === null) throw bad('"what" is required: the event\'s title, e.g. "deploy web 1.2"', "what");
   if (typeof what !== "string") throw bad(`"what" must be a string, got ${shown(what)}`, "what");
   if (what.trim() === "") throw bad('"what" is empty: give the event a title', "what");
-  if (what.length > MAX_WHAT_LENGTH) throw bad(`"what" is ${what.length} characters, more than ${MAX_WHAT_LENGTH} (put the rest in "data")`, "what");
+  const length = codePoints(what);
+  if (length > MAX_WHAT_LENGTH) throw bad(`"what" is ${length} characters, more than ${MAX_WHAT_LENGTH} (put the rest in "data")`, "what");
   return checkText("what", what);
 }
 
@@ -71,8 +79,8 @@ function tagsOf(tags: unknown): string[] {
     input = tags.join(" ");
   } else throw bad(`"tags" must be an array or space-separated string, got ${shown(tags)}`, "tags");
   const out = parseTagInput(input);
-  const long = out.find((t) => t.length > MAX_TAG_LENGTH);
-  if (long !== undefined) throw bad(`tag ${shown(long)} is ${long.length} characters, more than ${MAX_TAG_LENGTH}`, "tags");
+  const long = out.find((t) => codePoints(t) > MAX_TAG_LENGTH);
+  if (long !== undefined) throw bad(`tag ${shown(long)} is ${codePoints(long)} characters, more than ${MAX_TAG_LENGTH}`, "tags");
   for (const t of out) checkText("tags", t);
   return out;
 }
