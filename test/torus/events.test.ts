@@ -75,7 +75,7 @@ describe("events from a deploy script to a Grafana annotation", () => {
     const res = await fetch(`${url}/events/get_data?from=-6h&until=now&tags=deploy prod`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-    const body = await res.json();
+    const body = (await res.json()) as any[];
     expect(body).toEqual([{ when: now - 3600, what: "deploy web 1.2", data: "released deploy web 1.2", tags: ["deploy", "prod"], id: ids[0] }]);
     expect(asGrafanaAnnotations(body)).toEqual([{ time: (now - 3600) * 1000, title: "deploy web 1.2", tags: ["deploy", "prod"], text: "released deploy web 1.2" }]);
   });
@@ -102,7 +102,7 @@ describe("events from a deploy script to a Grafana annotation", () => {
     expect(body.map((e: any) => e.id)).toEqual([ids[2], ids[0], ids[3]]);
     const again = await fetch(`${url}/events/${ids[1]}`, { method: "DELETE", headers: { authorization: `Bearer ${TOKEN}` } });
     expect(again.status).toBe(404);
-    expect((await again.json()).code).toBe("TORUS_ERR_QUERY_UNKNOWN_EVENT");
+    expect(((await again.json()) as { code: string }).code).toBe("TORUS_ERR_QUERY_UNKNOWN_EVENT");
   });
 
   it("bad input is a 4xx with a message, and the server keeps serving", async () => {

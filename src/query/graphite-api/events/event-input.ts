@@ -9,8 +9,8 @@ export const MAX_TAG_LENGTH = 50;
 const MIN_WHEN = -62_135_596_800;
 const MAX_WHEN = 253_402_300_799;
 const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-/** Text PostgreSQL cannot store (NUL) or UTF-8 cannot carry (a lone surrogate): refused rather than changed. */
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Text UTF-8 cannot carry (a lone surrogate): refused rather than changed, like NUL, which PostgreSQL cannot store. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 const bad = (message: string, field?: string) => new QueryError(400, QueryErrorCodes.BAD_EVENT, message, field);
@@ -27,7 +27,7 @@ function codePoints(s: string): number {
 }
 
 function checkText(field: string, s: string): string {
-  if (UNSTORABLE.test(s)) throw bad(`"${field}" holds a NUL character or a lone UTF-16 surrogate, which cannot be stored`, field);
+  if (s.includes("\u0000") || LONE_SURROGATE.test(s)) throw bad(`"${field}" holds a NUL character or a lone UTF-16 surrogate, which cannot be stored`, field);
   return s;
 }
 
