@@ -3,6 +3,7 @@ import {
   Interval,
   TorusError,
   checkStoreUrl,
+  redactUrl,
   typeDef,
   type TimeseriesOptions,
   type TransformFn,
@@ -347,12 +348,15 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
 /** EVENTS, checked like a schema's host; without it the first schema's store. */
 function eventsStore(value: string | undefined, schemas: readonly CompiledSchema[]): Config["events"] {
   if (value === undefined) return schemas.length === 0 ? null : { host: schemas[0].host, explicit: false };
+  let scheme: string;
   try {
-    checkStoreUrl(value, "EVENTS");
+    scheme = checkStoreUrl(value, "EVENTS");
   } catch (err) {
     if (err instanceof TorusError) throw new ConfigError(err.code, err.message, { field: "EVENTS", value: err.value, cause: err });
     throw err;
   }
+  // A relay forwards points and keeps nothing, so it cannot keep events either.
+  if (scheme.startsWith("carbon")) invalid("EVENTS", `${q(redactUrl(value))} is a Carbon relay, which keeps no events (use a sqlite, redis, redis-cluster, postgresql or mysql URL)`, redactUrl(value));
   return { host: value, explicit: true };
 }
 

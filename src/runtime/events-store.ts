@@ -1,18 +1,34 @@
-import { ConfigError, ConfigErrorCodes, type Config } from "../config/index.js";
+import type { Config } from "../config/index.js";
 import type { EventLog, StoreRegistry } from "../timeseries/index.js";
 
+/** Where Graphite events go: the EVENTS store (the first schema's by default), opened when first asked for. */
+export interface RuntimeEvents {
+  /** The store's URL as configured (may hold a password: not for messages). */
+  readonly host: string;
+  /** The store's event log; null when the store keeps none (a Carbon relay as the default store). */
+  log(): Promise<EventLog | null>;
+}
+
 /**
- * The event log of the EVENTS store, opened through the registry (the first
- * schema's store by default, shared with it). A store that keeps no events
- * (a Carbon relay) is a configuration error when EVENTS names it, and
- * leaves events off when it is only the default.
+ * The EVENTS store's event log, opened through the registry on first use
+ * (the first schema's store by default, shared with it): karbon builds the
+ * same runtime and never asks, so it opens no store for events.
  */
-export async function openEvents(config: Config, registry: StoreRegistry): Promise<{ log: EventLog; url: string } | null> {
+export function runtimeEvents(config: Config, registry: StoreRegistry): RuntimeEvents | null {
   if (config.events === null) return null;
   const { host, explicit } = config.events;
   const schema = config.schemas.find((s) => s.host === host);
-  const store = await registry.open(host, schema?.clientConfig ?? {}, explicit ? "EVENTS" : `schema ${JSON.stringify(schema?.name)}: host`);
-  if (store.events) return { log: store.events, url: store.url };
-  if (!explicit) return null;
-  throw new ConfigError(ConfigErrorCodes.INVALID, `EVENTS: ${store.url} keeps no events (use a sqlite, redis, redis-cluster, postgresql or mysql URL)`, { field: "EVENTS", value: store.url });
+  let opened: Promise<EventLog | null> | null = null;
+  return {
+    host,
+    log() {
+      if (opened === null) {
+        const field = explicit ? "EVENTS" : `schema ${JSON.stringify(schema?.name)}: host`;
+        opened = registry.open(host, schema?.clientConfig ?? {}, field).then((store) => store.events ?? null);
+        // A store that failed to open is tried again on the next request.
+        opened.catch(() => (opened = null));
+      }
+      return opened;
+    },
+  };
 }

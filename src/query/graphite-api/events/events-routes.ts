@@ -38,17 +38,17 @@ export const eventsRoutes: FastifyPluginAsync<GraphiteApiOptions> = async (app, 
     throw err; // the app's handler answers
   });
 
-  const log = (): EventLog => {
-    const events = deps.runtime().events;
-    if (events === null) throw new QueryError(404, QueryErrorCodes.NO_EVENTS, "events are off: no configured store keeps them (set EVENTS to a sqlite, redis, redis-cluster, postgresql or mysql URL)");
-    return events.log;
+  const log = async (): Promise<EventLog> => {
+    const found = await deps.runtime().events?.log();
+    if (!found) throw new QueryError(404, QueryErrorCodes.NO_EVENTS, "events are off: no configured store keeps them (set EVENTS to a sqlite, redis, redis-cluster, postgresql or mysql URL)");
+    return found;
   };
   const params = (req: FastifyRequest) => GraphiteParams.of(req, deps.runtime().config.maxParams);
   const config = { command: "events" as const };
 
   const post = async (req: FastifyRequest, reply: FastifyReply) => {
     const event = parseEventBody(req.body as Buffer | undefined, deps.clock());
-    const id = await log().add(EVENTS_PREFIX, event);
+    const id = await (await log()).add(EVENTS_PREFIX, event);
     return reply.type("application/json").send({ id });
   };
   for (const url of ["/events/", "/events"]) app.post(url, { onRequest: guard, config }, post);
@@ -57,7 +57,7 @@ export const eventsRoutes: FastifyPluginAsync<GraphiteApiOptions> = async (app, 
     const p = params(req);
     const jsonp = jsonpOf(p);
     const { from, until } = timeRange(p, deps);
-    const events = from > until ? [] : await log().range(EVENTS_PREFIX, from, until);
+    const events = from > until ? [] : await (await log()).range(EVENTS_PREFIX, from, until);
     const body = JSON.stringify(matchTags(events, p.get("tags"), p.get("set")).map(eventJson));
     if (jsonp !== null) return reply.type("text/javascript").send(`${jsonp}(${body})`);
     return reply.type("application/json").send(body);
@@ -67,13 +67,13 @@ export const eventsRoutes: FastifyPluginAsync<GraphiteApiOptions> = async (app, 
 
   const detail = async (req: FastifyRequest<{ Params: { id: string } }>) => {
     const id = idOf(req.params.id);
-    const event = await log().get(EVENTS_PREFIX, id);
+    const event = await (await log()).get(EVENTS_PREFIX, id);
     if (event === null) throw unknownEvent(id);
     return eventDetailJson(event);
   };
   const remove = async (req: FastifyRequest<{ Params: { id: string } }>) => {
     const id = idOf(req.params.id);
-    if (!(await log().delete(EVENTS_PREFIX, id))) throw unknownEvent(id);
+    if (!(await (await log()).delete(EVENTS_PREFIX, id))) throw unknownEvent(id);
     return { id, deleted: true };
   };
   for (const url of ["/events/:id", "/events/:id/"]) {
