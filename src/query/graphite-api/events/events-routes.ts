@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { parseGraphiteTime } from "../../../graphite/graphite-time.js";
 import { TorusError, type EventLog } from "../../../timeseries/index.js";
+import type { Params } from "../../http/params.js";
 import { writeGuard } from "../../http/write-guard.js";
 import { QueryError, QueryErrorCodes, badParameter } from "../../query-error.js";
 import { jsonpOf } from "../find-routes.js";
@@ -43,7 +44,8 @@ export const eventsRoutes: FastifyPluginAsync<GraphiteApiOptions> = async (app, 
     if (!found) throw new QueryError(404, QueryErrorCodes.NO_EVENTS, "events are off: no configured store keeps them (set EVENTS to a sqlite, redis, redis-cluster, postgresql or mysql URL)");
     return found;
   };
-  const params = (req: FastifyRequest) => GraphiteParams.of(req, deps.runtime().config.maxParams);
+  // The query string only, as graphite-web's fetch reads it: a body given to a GET is no parameters.
+  const params = (req: FastifyRequest) => new GraphiteParams(req.query as Params);
   const config = { command: "events" as const };
 
   const post = async (req: FastifyRequest, reply: FastifyReply) => {
