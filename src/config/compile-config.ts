@@ -3,6 +3,7 @@ import {
   Interval,
   TorusError,
   checkStoreUrl,
+  redactUrl,
   typeDef,
   type TimeseriesOptions,
   type TransformFn,
@@ -110,6 +111,8 @@ export interface Config {
   readonly urlPrefix: string;
   /** torus: karbon's metrics port for the status panel (KARBON_METRICS_URL); null: karbon in this process, if any. */
   readonly karbonMetricsUrl: string | null;
+  /** torus: the store keeping Graphite events (EVENTS, else the first schema's); `explicit` when EVENTS named it. Null: no store. */
+  readonly events: { readonly host: string; readonly explicit: boolean } | null;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -342,9 +345,25 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     maxPast: c.MAX_PAST === undefined ? longestRetention(schemas) : c.MAX_PAST,
     urlPrefix: urlPrefix(c.URL_PREFIX),
     karbonMetricsUrl: karbonMetricsUrl(c.KARBON_METRICS_URL),
+    events: eventsStore(c.EVENTS, schemas),
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };
+}
+
+/** EVENTS, checked like a schema's host; without it the first schema's store. */
+function eventsStore(value: string | undefined, schemas: readonly CompiledSchema[]): Config["events"] {
+  if (value === undefined) return schemas.length === 0 ? null : { host: schemas[0].host, explicit: false };
+  let scheme: string;
+  try {
+    scheme = checkStoreUrl(value, "EVENTS");
+  } catch (err) {
+    if (err instanceof TorusError) throw new ConfigError(err.code, err.message, { field: "EVENTS", value: err.value, cause: err });
+    throw err;
+  }
+  // A relay forwards points and keeps nothing, so it cannot keep events either.
+  if (scheme.startsWith("carbon")) invalid("EVENTS", `${q(redactUrl(value))} is a Carbon relay, which keeps no events (use a sqlite, redis, redis-cluster, postgresql or mysql URL)`, redactUrl(value));
+  return { host: value, explicit: true };
 }
 
 /** `graphite/`, `/graphite` and `/graphite/` are all `/graphite`; empty or `/` is none. Only URL path characters. */

@@ -75,6 +75,7 @@ export const configShape = z
     MAX_PAST: z.number().int().min(1).nullable().optional(),
     URL_PREFIX: z.string().optional(),
     KARBON_METRICS_URL: z.string().nullable().optional(),
+    EVENTS: z.string().min(1).optional(),
   })
   .passthrough();
 

@@ -126,6 +126,8 @@ export interface TorusConfig {
   URL_PREFIX?: string;
   /** torus: karbon's `--metrics` address (`http://127.0.0.1:9108`), read for the web explorer's status panel when karbon runs in another process. Default none (`torus start` reads its own karbon). */
   KARBON_METRICS_URL?: string | null;
+  /** torus: store URL (as a schema's `host`) that keeps Graphite events (`/events`, Grafana annotations). Default: the first schema's store. */
+  EVENTS?: string;
 }
 
 /** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */

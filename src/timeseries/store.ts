@@ -53,6 +53,38 @@ export interface RelayStats {
   readonly connected: boolean;
 }
 
+/** A Graphite event (a Grafana annotation) as a store keeps it. */
+export interface StoredEvent {
+  /** Given by the store: increasing, never reused, even after a delete. */
+  readonly id: number;
+  /** Unix seconds; fractions are kept. */
+  readonly when: number;
+  readonly what: string;
+  readonly data: string;
+  /** Sorted, no duplicates. */
+  readonly tags: readonly string[];
+}
+
+/** An event to add: everything but the id. */
+export type NewEvent = Omit<StoredEvent, "id">;
+
+/**
+ * Graphite events kept beside the data. Each `prefix` holds its own log
+ * (ids, events), as a namespace does for points. Events are read by time
+ * range through an index on `when` (a sorted set on Redis), never by a
+ * scan of every event.
+ */
+export interface EventLog {
+  /** Store one event; resolves to its id. */
+  add(prefix: string, event: NewEvent): Promise<number>;
+  /** Events with `from <= when <= until`, by `when` then id. */
+  range(prefix: string, from: number, until: number): Promise<StoredEvent[]>;
+  /** The event of that id, or null. */
+  get(prefix: string, id: number): Promise<StoredEvent | null>;
+  /** Remove the event of that id; false when there was none. */
+  delete(prefix: string, id: number): Promise<boolean>;
+}
+
 /**
  * A storage backend. It knows five merge primitives (add, add to a cell, add
  * a member, append, keep newest) and nothing of transforms, condensing or
@@ -109,6 +141,8 @@ export interface Store {
    * in memory under it; a store without one is read every time.
    */
   changesSince?(ns: Namespace, cursor: number | null): Promise<Changes>;
+  /** Optional: Graphite events (the `EVENTS` store's `/events` endpoints); a relay has none. */
+  readonly events?: EventLog;
   /** Only on a relay: its points are forwarded, and reads of it are refused (TORUS_ERR_RELAY_READ). */
   relayStats?(): RelayStats;
   close(): Promise<void>;

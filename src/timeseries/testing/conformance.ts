@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it as vitestIt, type TestFunctio
 import { ErrorCodes, TorusError } from "../errors.js";
 import type { IntervalSpec } from "../intervals.js";
 import { ReferenceModel } from "./reference-model.js";
+import { eventCases } from "./event-cases.js";
 import type { Namespace, Store, TypeName } from "../store.js";
 import { WriteBatch } from "../write-batch.js";
 import { Timeseries, type SeriesOptions, type TimeseriesOptions } from "../timeseries.js";
@@ -510,6 +511,8 @@ export function conformanceSuite(target: ConformanceTarget): void {
         { numRuns: 40, seed: 42 },
       );
     });
+
+    eventCases(it, () => store, prefix);
 
     if (target.changeToken === false) {
       it("has no changeToken, so a response cache never keeps its answers", () => {

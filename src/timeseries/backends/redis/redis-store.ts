@@ -9,6 +9,7 @@ import { KeySpace, intervalOfToken, intervalToken, type NameTag } from "./redis-
 import { rowsOf } from "./redis-rows.js";
 import { SCRIPTS, type Script } from "./redis-scripts.js";
 import { parseRedisUrl } from "./redis-url.js";
+import { RedisEvents } from "./redis-events.js";
 import { encodeBatch, type EncodedBatch, type SlotGroup } from "./redis-write.js";
 
 /** Replies that prove the server refused a call before running it: safe to resend at once. */
@@ -75,6 +76,8 @@ export class RedisStore implements Store {
   private readonly tags: NameCache<KeySpace, NameTag>;
   /** Per batch that failed part-way: how far it got, so writing it again sends only the rest. */
   private readonly applied = new WeakMap<WriteBatch, Progress>();
+  /** Graphite events, in keys of their own (see redis-events.ts). */
+  readonly events: RedisEvents;
 
   private constructor(url: string, client: RedisClient, nameCacheBytes: number) {
     this.url = redactUrl(url);
@@ -82,6 +85,7 @@ export class RedisStore implements Store {
     this.handle = client;
     this.cluster = client instanceof Cluster;
     this.password = parseRedisUrl(url).password;
+    this.events = new RedisEvents(client, (script, keys, args) => this.run(script, keys, args), (what, err) => this.fail(what, err));
   }
 
   /** Connect (bounded by the connect timeout) and return the store; throws a StoreError naming the redacted URL. */

@@ -9,10 +9,13 @@ import { redactUrl } from "../url.js";
 import { chunks, partRows } from "./batch-rows.js";
 import { TABLE_KINDS, type Query, type SqlClient, type SqlDialect, type SqlSession, type TableKind } from "./sql-dialect.js";
 import { secretsOf, storeError } from "./sql-errors.js";
+import { SqlEvents, type EventsDialect } from "./sql-events.js";
 
 export interface SqlStoreOptions {
   /** Bound of the name-id cache, in bytes (estimated); default {@link DEFAULT_NAME_CACHE_MB} MiB. */
   nameCacheBytes?: number;
+  /** The server's events DDL and insert; without it the store keeps no events. */
+  events?: EventsDialect;
 }
 
 /** Names looked up or inserted per statement while interning. */
@@ -76,6 +79,8 @@ export class SqlStore implements Store {
   private readonly tableNames = new Map<string, Readonly<Record<TableKind, string>>>();
   /** Name → id for every prefix, bounded by bytes. */
   readonly names: NameCache;
+  /** Graphite events, in a table of their own per prefix (see sql-events.ts). */
+  readonly events?: SqlEvents;
 
   constructor(
     url: string,
@@ -86,6 +91,7 @@ export class SqlStore implements Store {
     this.url = redactUrl(url);
     this.secrets = secretsOf(url);
     this.names = new NameCache(options.nameCacheBytes ?? DEFAULT_NAME_CACHE_MB * 1024 * 1024);
+    if (options.events) this.events = new SqlEvents(client, dialect, options.events, (what, err) => this.error(what, err));
   }
 
   /**
@@ -405,7 +411,7 @@ export class SqlStore implements Store {
 
   /** Prefixes whose tables this store has created or checked (tests clean these up). */
   get prefixes(): string[] {
-    return [...new Set([...this.ready.keys()].map((k) => k.slice(0, k.indexOf("\0"))))];
+    return [...new Set([...[...this.ready.keys()].map((k) => k.slice(0, k.indexOf("\0"))), ...(this.events?.prefixes ?? [])])];
   }
 
   /** Drops every table of a prefix. For tests and tools; never called by the library. */
@@ -413,6 +419,7 @@ export class SqlStore implements Store {
     const t = this.tables(prefix);
     try {
       for (const kind of TABLE_KINDS) await this.client.query({ text: `DROP TABLE IF EXISTS ${t[kind]}`, values: [] });
+      await this.events?.drop(prefix);
     } catch (err) {
       throw this.error("drop failed", err);
     }

@@ -13,6 +13,7 @@ import { CHUNK, RowWriter, sortedCells } from "./sqlite-write-rows.js";
 import { Journal, TouchedBuckets, changesSince } from "./sqlite-changes.js";
 import { WriterThread } from "./sqlite-writer-thread.js";
 import { sqlitePath } from "./sqlite-url.js";
+import { SqliteEvents } from "./sqlite-events.js";
 
 /** A read of several names spanning fewer blocks than this goes as one statement (see `read`). */
 const MANY_NAMES_BLOCKS = 2;
@@ -41,6 +42,8 @@ export class SqliteStore implements Store {
   private changes = 0;
   /** Writes the change journal (see sqlite-changes.ts) inside each write's transaction. */
   private readonly journal = new Journal();
+  /** Graphite events, in tables of their own beside the data (see sqlite-events.ts). */
+  readonly events: SqliteEvents;
 
   /**
    * `client_config`: `cache_mb` (page cache, default 64), `busy_timeout` (ms,
@@ -74,6 +77,7 @@ export class SqliteStore implements Store {
     this.apply = this.handle.transaction((batch: WriteBatch, fresh: Fresh) => {
       for (const part of batch.parts.values()) this.writePart(part, fresh);
     }).immediate;
+    this.events = new SqliteEvents(this.handle, (what, err) => this.fail(what, err));
   }
 
   private scope(prefix: string): Scope {
