@@ -5,6 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import type { TypeName } from "../../store.js";
+import { tagPairs } from "../../tag-pairs.js";
 import type { NameCache } from "../name-cache.js";
 import { tableStem } from "../table-stem.js";
 import { UPSERT, ident, schemaSql } from "./sqlite-schema.js";
@@ -114,6 +115,13 @@ export class Scope {
     const row = this.stmt("intern:names", () =>
       `INSERT INTO ${this.table("names")} (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id`,
     ).get(name) as { id: number };
+    // The tag index, in the same transaction: only for names this process has not met (or forgot), so a
+    // steady flush adds nothing, and a name stored before the index existed gets its rows the next time.
+    const pairs = tagPairs(name);
+    if (pairs.length > 0) {
+      const tag = this.stmt("intern:tags", () => `INSERT OR IGNORE INTO ${this.table("tags")} (tag, value, name_id) VALUES (?, ?, ?)`);
+      for (const [t, v] of pairs) tag.run(t, v, row.id);
+    }
     fresh.push(() => this.names.set(this, name, row.id));
     return row.id;
   }
