@@ -11,6 +11,7 @@
  */
 import { defaultConsolidation } from "../../graphite/consolidate.js";
 import { compileTagQuery } from "../../graphite/tags/tag-expression.js";
+import { tagSearch } from "./tag-search.js";
 import { alignRange, clampFetchRange } from "../../graphite/graphite-time.js";
 import { compareNames } from "../../graphite/path-glob.js";
 import { RenderBudget } from "../../graphite/functions/budget.js";
@@ -138,7 +139,8 @@ export async function fetchPath(expression: string, from: number, until: number,
 
 /** `seriesByTag`: the tagged names matching every expression, fetched as `fetchPath` fetches leaves. */
 export async function fetchTagged(expressions: string[], from: number, until: number, deps: PathFetchDeps): Promise<Series[]> {
-  const names = deps.names.index().tagged.find(compileTagQuery(expressions));
+  const query = compileTagQuery(expressions);
+  const names = await (await tagSearch({ runtime: () => deps.runtime, names: deps.names })).find(query);
   const label = `seriesByTag(${expressions.map((e) => `'${e}'`).join(",")})`;
   deps.budget.takeNames(names.length, label);
   return fetchNames(names, label, from, until, deps);
