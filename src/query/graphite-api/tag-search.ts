@@ -83,12 +83,36 @@ function union(lists: readonly string[][], limit = Infinity): string[] {
 }
 
 /**
+ * The literal text every match of an anchored regex starts with
+ * (`^(web0000)` → `web0000`), so a store lists only the values under it;
+ * '' when unsure: an alternation, an inline flag, or nothing literal.
+ */
+export function literalPrefix(spec: string): string {
+  if (spec.includes("|") || spec.includes("(?")) return "";
+  let i = spec.startsWith("^") ? 1 : 0;
+  while (spec[i] === "(") i++;
+  let out = "";
+  for (; i < spec.length; i++) {
+    const c = spec[i];
+    if ("\\.^$*+?()[]{}".includes(c)) {
+      // A quantifier may drop the character before it.
+      if ("*?{".includes(c)) out = out.slice(0, -1);
+      break;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/**
  * A store condition for an expression that requires a value: `=` is its
- * value; a regex or `!=` is every stored value it accepts.
+ * value; a regex or `!=` is every stored value it accepts (a regex's
+ * listed from its literal prefix on).
  */
 async function conditionOf(g: StoredGroup, e: TagExpression): Promise<TagCondition> {
   if (e.operator === "=") return { tag: e.tag, values: [e.spec] };
-  return { tag: e.tag, values: (await g.store.tagValues(g.ns, e.tag)).filter((v) => e.test(v)) };
+  const prefix = e.operator === "=~" ? literalPrefix(e.spec) : "";
+  return { tag: e.tag, values: (await g.store.tagValues(g.ns, e.tag, prefix)).filter((v) => e.test(v)) };
 }
 
 export function storedSearch(groups: readonly StoredGroup[]): TagSearch {
@@ -99,8 +123,9 @@ export function storedSearch(groups: readonly StoredGroup[]): TagSearch {
       const found = await Promise.all(
         groups.map(async (g) => {
           const conditions = await Promise.all(positive.map((e) => conditionOf(g, e)));
+          const names = await g.store.findTagged(g.ns, conditions);
           // Expressions a missing tag passes (`tag!=x`, `tag=`, …) are checked on each candidate's own tags.
-          return (await g.store.findTagged(g.ns, conditions)).filter((name) => query.matches(tagsOfCanonical(name)));
+          return positive.length === query.expressions.length ? names : names.filter((name) => query.matches(tagsOfCanonical(name)));
         }),
       );
       return union(found);

@@ -25,8 +25,9 @@ export const BLOCK_BUCKETS = 32;
  * change journal (see sqlite-changes.ts): per write, the bucket ranges it
  * touched, per type and interval (a NULL interval: anything may have changed).
  * `tags` is the tag index: one row per (tag, value) pair of each tagged
- * name, written when the name is interned; keyed by tag and value for
- * prefix and value lookups, and by name for checking a candidate's other tags.
+ * name, written when the name is interned, keyed by tag, value and name:
+ * prefix and value lookups are index ranges, a candidate's other tags are
+ * checked by seeks on the same key (one key per row keeps a new name cheap).
  */
 export function schemaSql(stem: string): string {
   const t = (s: string) => ident(stem + s);
@@ -46,7 +47,6 @@ export function schemaSql(stem: string): string {
     CREATE INDEX IF NOT EXISTS ${t("series_key")} ON ${t("series")} (${pk});
     CREATE TABLE IF NOT EXISTS ${t("changes")} (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, interval_id INTEGER, first INTEGER, last INTEGER);
     CREATE TABLE IF NOT EXISTS ${t("tags")} (tag TEXT NOT NULL, value TEXT NOT NULL, name_id INTEGER NOT NULL, PRIMARY KEY (tag, value, name_id)) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS ${t("tags_name")} ON ${t("tags")} (name_id, tag, value);
     ${keys("count")} ${keys("gauge")} ${keys("histogram")} ${keys("set")} ${keys("series")}
   `;
 }

@@ -114,7 +114,9 @@ export class SqliteStore implements Store {
 
     // Upserting in primary-key order (block, then name, then bucket) keeps each B-tree page hot while its rows go in.
     const byId: Array<[number, PerInterval]> = [];
+    scope.resetTags();
     for (const [name, perInterval] of part.names) byId.push([scope.internName(name, fresh), perInterval]);
+    scope.writeTags();
     byId.sort((a, b) => a[0] - b[0]);
     const ranges = scope.rangeCache(type);
     for (let i = 0; i < part.intervals.length; i++) {

@@ -36,9 +36,20 @@ export function tagKeys(scope: Scope, type: TypeName, prefix: string, limit: num
   return out;
 }
 
-/** The distinct values of a tag in the prefix range, by the same loose scan. */
+/**
+ * The distinct values of a tag in the prefix range: by the same loose scan
+ * for a page (autocomplete's 100), in one statement for all of them (a
+ * regex's candidates: 10,000 hosts would be 20,000 statements).
+ */
 export function tagValues(scope: Scope, type: TypeName, tag: string, prefix: string, limit: number): string[] {
   const [low, high] = bounds(prefix);
+  if (limit > 1000) {
+    const every = scope.stmt(`tags:values:${type}`, () =>
+      `SELECT v.value FROM (SELECT DISTINCT value FROM ${scope.table("tags")} WHERE tag = @tag AND value >= @low AND (@high IS NULL OR value < @high)) v
+       WHERE EXISTS (SELECT 1 FROM ${scope.table("tags")} t WHERE t.tag = @tag AND t.value = v.value AND ${live(scope, type)}) ORDER BY v.value LIMIT @limit`,
+    ).pluck();
+    return every.all({ tag, low, high, limit: Number.isFinite(limit) ? limit : -1 }) as string[];
+  }
   const first = scope.stmt("tags:firstValue", () => `SELECT value FROM ${scope.table("tags")} WHERE tag = ? AND value >= ? ORDER BY value LIMIT 1`).pluck();
   const next = scope.stmt("tags:nextValue", () => `SELECT value FROM ${scope.table("tags")} WHERE tag = ? AND value > ? ORDER BY value LIMIT 1`).pluck();
   const alive = scope.stmt(`tags:liveValue:${type}`, () => `SELECT 1 FROM ${scope.table("tags")} t WHERE t.tag = ? AND t.value = ? AND ${live(scope, type)} LIMIT 1`).pluck();
@@ -61,29 +72,40 @@ export function tagCounts(scope: Scope, type: TypeName, tag: string, prefix: str
   return (stmt.all({ tag, low, high, limit: Number.isFinite(limit) ? limit : -1 }) as Array<[string, number]>).map(([value, count]) => ({ value, count }));
 }
 
+/** Below this many candidates per row of the next condition, candidates are looked up by key instead of intersected. */
+const PROBE_RATIO = 1 / 20;
+
 /**
- * Names meeting every condition. Candidates come from the condition with
- * the fewest index rows (counted, capped: a count is a short index range);
- * each is checked against the others by its own rows (the `(name_id, tag,
- * value)` index) and for data, then named.
+ * Names meeting every condition. The conditions are taken smallest first
+ * (index rows counted, capped: a count is a short index range). The first
+ * gives candidate ids; each next one is intersected with them in memory
+ * (its ids read in one index range) or, when it holds far more rows than
+ * there are candidates, checked per candidate by seeks on the `(tag, value,
+ * name_id)` key. The survivors with data are then named: 1,000 of 100,000
+ * names found through two 10,000-row conditions is a few milliseconds.
  */
 export function findTagged(scope: Scope, type: TypeName, conditions: readonly TagCondition[]): string[] {
   if (conditions.length === 0 || conditions.some((c) => c.values.length === 0)) return [];
+  const tags = scope.table("tags");
   const values = conditions.map((c) => JSON.stringify([...new Set(c.values)]));
-  const size = scope.stmt("tags:size", () =>
-    `SELECT COUNT(*) FROM (SELECT 1 FROM ${scope.table("tags")} WHERE tag = ? AND value IN (SELECT value FROM json_each(?)) LIMIT 1000000)`,
+  const size = scope.stmt("tags:size", () => `SELECT COUNT(*) FROM (SELECT 1 FROM ${tags} WHERE tag = ? AND value IN (SELECT value FROM json_each(?)) LIMIT 1000000)`).pluck();
+  const idsOf = scope.stmt("tags:ids", () => `SELECT name_id FROM ${tags} WHERE tag = ? AND value IN (SELECT value FROM json_each(?))`).pluck();
+  const probe = scope.stmt("tags:probe", () =>
+    `SELECT name_id FROM ${tags} WHERE tag = ? AND value IN (SELECT value FROM json_each(?)) AND name_id IN (SELECT value FROM json_each(?))`,
   ).pluck();
   const order = conditions.map((c, i) => ({ i, n: conditions.length === 1 ? 0 : (size.get(c.tag, values[i]) as number) })).sort((a, b) => a.n - b.n);
-  if (order[0].n === 0 && conditions.length > 1) return [];
-  const others = order.slice(1);
-  const stmt = scope.stmt(`tags:find:${type}:${others.length}`, () => {
-    const checks = others.map(
-      () => `AND EXISTS (SELECT 1 FROM ${scope.table("tags")} o WHERE o.name_id = t.name_id AND o.tag = ? AND o.value IN (SELECT value FROM json_each(?)))`,
-    );
-    return `SELECT n.name FROM ${scope.table("tags")} t JOIN ${scope.table("names")} n ON n.id = t.name_id
-      WHERE t.tag = ? AND t.value IN (SELECT value FROM json_each(?)) ${checks.join(" ")} AND ${live(scope, type)}`;
-  }).pluck();
-  const args: unknown[] = [conditions[order[0].i].tag, values[order[0].i]];
-  for (const o of others) args.push(conditions[o.i].tag, values[o.i]);
-  return [...new Set(stmt.all(...args) as string[])].sort(compareCodePoints);
+  let ids = new Set(idsOf.all(conditions[order[0].i].tag, values[order[0].i]) as number[]);
+  for (const { i, n } of order.slice(1)) {
+    if (ids.size === 0) return [];
+    const hits = ids.size < n * PROBE_RATIO ? (probe.all(conditions[i].tag, values[i], JSON.stringify([...ids])) as number[]) : (idsOf.all(conditions[i].tag, values[i]) as number[]);
+    const next = new Set<number>();
+    for (const id of hits) if (ids.has(id)) next.add(id);
+    ids = next;
+  }
+  if (ids.size === 0) return [];
+  const named = scope.stmt(`tags:named:${type}`, () =>
+    `SELECT n.name FROM ${scope.table("names")} n WHERE n.id IN (SELECT value FROM json_each(?))
+     AND EXISTS (SELECT 1 FROM ${scope.table(`${type}_keys`)} k WHERE k.name_id = n.id)`,
+  ).pluck();
+  return (named.all(JSON.stringify([...ids])) as string[]).sort(compareCodePoints);
 }
