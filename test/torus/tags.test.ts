@@ -101,6 +101,8 @@ describe("tagged series from a Carbon line to a Grafana-shaped render", () => {
 describe("bad tags on the wire", () => {
   it("each is one counted bad line; nothing else of the connection is lost, nothing is indexed", async () => {
     expect(await metric("karbon_bad_lines_total")).toBe(5);
+    expect(await metric('karbon_bad_lines_total{reason="bad_tag"}')).toBe(3);
+    expect(await metric('karbon_bad_lines_total{reason="too_long"}')).toBe(2);
     expect((await getJson(`${url}/tags/autoComplete/tags`)).body).toEqual(["datacenter", "host", "name"]);
     for (const expr of ["host=~~", "host=~web0[89]", "host=web", "host=bad"]) {
       expect((await getJson(`${url}/tags/findSeries?expr=${encodeURIComponent(expr)}`)).body, expr).toEqual([]);
