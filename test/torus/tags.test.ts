@@ -28,7 +28,6 @@ const t = now - (now % 60) - 120;
 let karbon: Proc;
 let torus: Proc;
 let url: string;
-let karbonPort: number;
 let metricsPort: number;
 
 async function metric(name: string): Promise<number> {
@@ -49,7 +48,7 @@ async function post(path: string, body: string, token: string | null = "tag-writ
 beforeAll(async () => {
   karbon = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config", config]);
   const log = await karbon.waitForLog("karbon listening", 20_000);
-  const port = (karbonPort = log.tcp.port as number);
+  const port = log.tcp.port as number;
   metricsPort = log.metrics.port as number;
   const http = await freePort();
   torus = spawnCli("torus-main.ts", ["--tcp", `127.0.0.1:${http}`, "--config", config]);
