@@ -134,6 +134,8 @@ export function matchLeaves(expression: string, deps: PathFetchDeps): string[] {
  * sorted by path, named by the path, with `pathExpression` the expression as typed.
  */
 export async function fetchPath(expression: string, from: number, until: number, deps: PathFetchDeps): Promise<Series[]> {
+  // Globs need the first listing; `seriesByTag` alone does not (the stores' tag index answers meanwhile).
+  await deps.names.ready();
   return fetchNames(matchLeaves(expression, deps), expression, from, until, deps);
 }
 

@@ -2,7 +2,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileTagQuery } from "../../graphite/tags/tag-expression.js";
 import { TagIndex } from "../../graphite/tags/tag-index.js";
+import { NameIndex } from "../../graphite/name-index.js";
 import type { Runtime } from "../../runtime/runtime.js";
+import type { NameSource } from "./graphite-data.js";
 import { NOW, fixture, type Fixture } from "../query-fixture.case.js";
 import { memorySearch, storedGroups, storedSearch } from "./tag-search.js";
 
@@ -128,5 +130,26 @@ describe("the stored index answers as the in-memory one", () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("before the first name listing is done", () => {
+  it("the tag API and seriesByTag answer from the stores' tag index; globs wait", async () => {
+    // A listing that never finishes (a store of a million names, still being read).
+    const stuck: NameSource = { index: () => new NameIndex(), ready: () => new Promise(() => {}), caughtUp: async () => false, close: async () => {} };
+    const g = await fixture({}, () => ({ names: stuck }));
+    try {
+      await g.send([["g.disk;host=h1;dc=east", 1, NOW - 60], ["g.disk;host=h2;dc=west", 2, NOW - 60]]);
+      expect((await g.get("/tags/autoComplete/tags")).body).toEqual(["dc", "host", "name"]);
+      expect((await g.get("/tags/autoComplete/values?tag=host&valuePrefix=h")).body).toEqual(["h1", "h2"]);
+      expect((await g.get("/tags/dc")).body.values.map((v: any) => [v.value, v.count])).toEqual([["east", 1], ["west", 1]]);
+      const target = encodeURIComponent("aliasByTags(seriesByTag('name=g.disk','dc=~e'),'host')");
+      expect((await g.get(`/render?target=${target}&${range}&format=json`)).body.map((s: any) => s.target)).toEqual(["h1"]);
+      const glob = g.get(`/render?target=g.*&${range}&format=json`);
+      const waited = await Promise.race([glob.then(() => "answered"), new Promise((r) => setTimeout(() => r("waiting"), 200))]);
+      expect(waited).toBe("waiting");
+    } finally {
+      await g.close().catch(() => {});
+    }
   });
 });
