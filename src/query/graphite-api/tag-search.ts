@@ -85,10 +85,11 @@ function union(lists: readonly string[][], limit = Infinity): string[] {
 /**
  * The literal text every match of an anchored regex starts with
  * (`^(web0000)` → `web0000`), so a store lists only the values under it;
- * '' when unsure: an alternation, an inline flag, or nothing literal.
+ * '' when unsure: an alternation, an inline flag, an optional group, or nothing literal.
  */
 export function literalPrefix(spec: string): string {
-  if (spec.includes("|") || spec.includes("(?")) return "";
+  // An alternation, an inline flag, or a group that may be skipped (`(ab)*`, `(a.)?`): no prefix.
+  if (spec.includes("|") || spec.includes("(?") || /\)[*?{]/.test(spec)) return "";
   let i = spec.startsWith("^") ? 1 : 0;
   while (spec[i] === "(") i++;
   let out = "";
