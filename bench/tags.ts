@@ -150,3 +150,28 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+// The stored index on Redis (opt in: `TAGS_BENCH_REDIS=1`, server at TORUS_TEST_REDIS_URL): the same names and lookups.
+import { RedisStore } from "../src/timeseries/backends/redis/redis-store.js";
+import { TEST_REDIS_URL } from "../src/timeseries/testing/redis-test-cluster.js";
+
+if (process.env.TAGS_BENCH_REDIS === "1") {
+  const store = await RedisStore.open(TEST_REDIS_URL);
+  const prefix = `benchtags${process.pid}`;
+  const ts = new Timeseries(store, { type: "gauge", prefix, intervals: { minute: { step: 60, steps: 1440 } } });
+  const now = Math.floor(Date.now() / 1000);
+  const t0 = performance.now();
+  for (let i = 0; i < all.length; i += 10_000) {
+    const batch = new WriteBatch();
+    for (const n of all.slice(i, i + 10_000)) ts.stage(batch, n, 1, now);
+    await store.write(batch);
+  }
+  console.log(`\nRedis, 100,000 new tagged names in 10 flushes: ${(performance.now() - t0).toFixed(0)} ms (index included)`);
+  const search = storedSearch([{ store: store as Parameters<typeof storedSearch>[0][number]["store"], ns: ts.ns }]);
+  await timeAsync("redis: seriesByTag('name=disk.used','datacenter=dc1')", async () => (await search.find(compileTagQuery(["name=disk.used", "datacenter=dc1"]))).length, 20);
+  await timeAsync("redis: autoComplete/values?tag=host&valuePrefix=web01", async () => (await search.values("host", "web01", 100)).length, 20);
+  await timeAsync("redis: autoComplete/tags", async () => (await search.tags("", 100)).length, 20);
+  await store.deleteAll(ts.ns);
+  // What deleteAll leaves: the registry and the empty index sets are gone with their last member; nothing else is kept.
+  await store.close();
+}

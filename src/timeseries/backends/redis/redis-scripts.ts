@@ -62,10 +62,13 @@ end
 local function index_tags(tb, name)
   local tp = tag_pairs(name)
   if not tp or redis.call('SISMEMBER', tb .. 's:name=' .. tp[1][2], name) == 1 then return end
+  -- A value is listed when its set is created, a tag when its value list is.
   for _, p in ipairs(tp) do
-    redis.call('ZADD', tb .. 't', 0, p[1])
-    redis.call('ZADD', tb .. 'v:' .. p[1], 0, p[2])
-    redis.call('SADD', tb .. 's:' .. p[1] .. '=' .. p[2], name)
+    local set = tb .. 's:' .. p[1] .. '=' .. p[2]
+    if redis.call('SADD', set, name) == 1 and redis.call('SCARD', set) == 1 then
+      local vals = tb .. 'v:' .. p[1]
+      if redis.call('ZADD', vals, 0, p[2]) == 1 and redis.call('ZCARD', vals) == 1 then redis.call('ZADD', tb .. 't', 0, p[1]) end
+    end
   end
 end
 local function unindex_tags(tb, name)
@@ -263,48 +266,42 @@ return 1
 `;
 
 /**
- * Names meeting every condition: candidates from the condition whose sets
- * hold fewest names, each checked by its own tags against the others and
- * for a registry score after now (as `list`). KEYS[1] = registry; ARGV =
- * tag key base, now, JSON `[[tag, [value, ...]], ...]`. Unsorted.
+ * Names meeting every condition, intersected by Redis itself: a condition
+ * of one value is its set, one of several the union of theirs (in a
+ * scratch key under the index's base, dropped before the script ends); the
+ * intersection is then kept to names whose registry score is after now (as
+ * `list`). KEYS[1] = registry; ARGV = tag key base, now, JSON
+ * `[[tag, [value, ...]], ...]`. Unsorted.
  */
-export const FIND_TAGGED = `${TAGS}
+export const FIND_TAGGED = `${HELPERS}
 local tb, now = ARGV[1], tonumber(ARGV[2])
 local conds = cjson.decode(ARGV[3])
-local best, best_n = 1, nil
+local keys, scratch = {}, {}
 for c, cond in ipairs(conds) do
-  local n = 0
-  for _, v in ipairs(cond[2]) do n = n + redis.call('SCARD', tb .. 's:' .. cond[1] .. '=' .. v) end
-  if best_n == nil or n < best_n then best, best_n = c, n end
-end
-local wanted = {}
-for c, cond in ipairs(conds) do
-  local set = {}
-  for _, v in ipairs(cond[2]) do set[v] = true end
-  wanted[c] = set
-end
-local out, seen = {}, {}
-for _, v in ipairs(conds[best][2]) do
-  for _, name in ipairs(redis.call('SMEMBERS', tb .. 's:' .. conds[best][1] .. '=' .. v)) do
-    if not seen[name] then
-      seen[name] = true
-      local score = redis.call('ZSCORE', KEYS[1], name)
-      if score and (score == 'inf' or tonumber(score) > now) then
-        local pairs_of = tag_pairs(name) or {}
-        local ok = true
-        for c, cond in ipairs(conds) do
-          if c ~= best then
-            local hit = false
-            for _, p in ipairs(pairs_of) do
-              if p[1] == cond[1] and wanted[c][p[2]] then hit = true break end
-            end
-            if not hit then ok = false break end
-          end
-        end
-        if ok then out[#out + 1] = name end
-      end
-    end
+  local sets = {}
+  for j, v in ipairs(cond[2]) do sets[j] = tb .. 's:' .. cond[1] .. '=' .. v end
+  if #sets == 1 then
+    keys[c] = sets[1]
+  else
+    local tmp = tb .. 'scratch:' .. c
+    redis.call('DEL', tmp)
+    each_chunk('SUNIONSTORE', tmp, tmp, sets, 1, #sets)
+    keys[c] = tmp
+    scratch[#scratch + 1] = tmp
   end
+end
+local names = redis.call('SINTER', unpack(keys))
+if #scratch > 0 then redis.call('DEL', unpack(scratch)) end
+local out = {}
+local j = 1
+while j <= #names do
+  local k = math.min(j + CHUNK - 1, #names)
+  local scores = redis.call('ZMSCORE', KEYS[1], unpack(names, j, k))
+  for i = j, k do
+    local score = scores[i - j + 1]
+    if score and (score == 'inf' or tonumber(score) > now) then out[#out + 1] = names[i] end
+  end
+  j = k + 1
 end
 return out
 `;
