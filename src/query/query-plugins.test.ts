@@ -50,7 +50,7 @@ describe("query plugins", () => {
     const { status, body } = await f.get("/nope?target=a");
     expect(status).toBe(404);
     expect(body).toEqual({
-      error: 'unknown command "GET /nope" (have /series, /list, /properties, /insert, /metrics, /render, /functions, /functions/<name>, /version, /tags[/…], /events[/…], /metrics/find, /metrics?query=, /metrics/expand, /metrics/index.json, /, /assets/<name>, /karbon/status)',
+      error: 'unknown command "GET /nope" (have /series, /list, /properties, /insert, /metrics, /render, /functions, /functions/<name>, /version, /tags[/…], /tags/{tagSeries,tagMultiSeries,delSeries}, /events[/…], /metrics/find, /metrics?query=, /metrics/expand, /metrics/index.json, /, /assets/<name>, /karbon/status)',
       code: "TORUS_ERR_QUERY_UNKNOWN_COMMAND",
     });
   });

@@ -95,6 +95,17 @@ export const mysqlDialect: SqlDialect = {
     };
   },
 
+  // Keys fit InnoDB's 3,072-byte limit: 512 + 2,048 (the longest name) + 4.
+  createTagTable(table: string): string[] {
+    return [
+      `CREATE TABLE IF NOT EXISTS ${table} (tag VARBINARY(512) NOT NULL, value VARBINARY(2048) NOT NULL, name_id INT NOT NULL, PRIMARY KEY (tag, value, name_id), KEY name_tag (name_id, tag)) ENGINE=InnoDB`,
+    ];
+  },
+
+  insertTags(table: string, rows: ReadonlyArray<readonly [string, string, number]>): Query {
+    return { text: `INSERT INTO ${table} (tag, value, name_id) VALUES ? ON DUPLICATE KEY UPDATE name_id = name_id`, values: [rows.map((r) => [...r])] };
+  },
+
   insertNames(table: string, names: readonly string[]): Query {
     return { text: `INSERT INTO ${table} (name) VALUES ? ON DUPLICATE KEY UPDATE name = name`, values: [names.map((n) => [n])] };
   },

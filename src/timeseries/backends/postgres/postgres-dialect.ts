@@ -103,6 +103,20 @@ export const postgresDialect: SqlDialect = {
     };
   },
 
+  createTagTable(table: string, indexName: string): string[] {
+    return [
+      `CREATE TABLE IF NOT EXISTS ${table} (tag TEXT COLLATE "C" NOT NULL, value TEXT COLLATE "C" NOT NULL, name_id INTEGER NOT NULL, PRIMARY KEY (tag, value, name_id))`,
+      `CREATE INDEX IF NOT EXISTS ${indexName} ON ${table} (name_id, tag)`,
+    ];
+  },
+
+  insertTags(table: string, rows: ReadonlyArray<readonly [string, string, number]>): Query {
+    return {
+      text: `INSERT INTO ${table} (tag, value, name_id) SELECT * FROM unnest($1::text[], $2::text[], $3::int4[]) ON CONFLICT DO NOTHING`,
+      values: [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+    };
+  },
+
   insertNames(table: string, names: readonly string[]): Query {
     return { text: `INSERT INTO ${table} (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, values: [names] };
   },

@@ -67,14 +67,18 @@ export interface SqlDialect {
   expireIndex(table: string, bare: string): { exists?: Query; create: string };
   /** One multi-row upsert of `rows` (already sorted) into a type's table. */
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query;
+  /** DDL for the tag index table: rows `(tag, value, name_id)` keyed in that order, and an index by `(name_id, tag)` named `indexName`. */
+  createTagTable(table: string, indexName: string): string[];
+  /** Inserts tag index rows `[tag, value, name_id]`, doing nothing for ones already there. */
+  insertTags(table: string, rows: ReadonlyArray<readonly [string, string, number]>): Query;
   /** Inserts the given names into a names/intervals table, doing nothing for ones already there. */
   insertNames(table: string, names: readonly string[]): Query;
   /** Whether a driver error is worth retrying (connection lost, deadlock, server busy). */
   retryable(err: unknown): boolean;
 }
 
-/** The tables under one prefix: interned names and intervals, then one per type. */
-export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series"] as const;
+/** The tables under one prefix: interned names and intervals, one per type, and the tag index. */
+export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series", "tags"] as const;
 export type TableKind = (typeof TABLE_KINDS)[number];
 
 /** The columns after the key (name_id, interval_id, bucket, sub), per type. */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { StoreError } from "../../errors.js";
-import { TYPE_NAMES, type Namespace, type Properties, type Row, type Store, type TypeName } from "../../store.js";
+import { TYPE_NAMES, type Namespace, type Properties, type Row, type Store, type TagCondition, type TagValueCount, type TypeName } from "../../store.js";
+import { compareCodePoints, prefixRange, tagPairs } from "../../tag-pairs.js";
 import { typeDef } from "../../types/index.js";
 import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { DEFAULT_NAME_CACHE_MB, NameCache } from "../name-cache.js";
@@ -77,6 +78,8 @@ export class SqlStore implements Store {
   private readonly ids = new Map<string, IdCache>();
   private readonly sql = new Map<string, string>();
   private readonly tableNames = new Map<string, Readonly<Record<TableKind, string>>>();
+  /** The tag table's `(name_id, tag)` index name, per prefix (PostgreSQL names indexes schema-wide). */
+  private readonly tagIndexNames = new Map<string, string>();
   /** Name → id for every prefix, bounded by bytes. */
   readonly names: NameCache;
   /** Graphite events, in a table of their own per prefix (see sql-events.ts). */
@@ -137,6 +140,7 @@ export class SqlStore implements Store {
     const out = {} as Record<TableKind, string>;
     for (const kind of TABLE_KINDS) out[kind] = this.dialect.ident(this.bareTable(prefix, kind));
     this.tableNames.set(prefix, out);
+    this.tagIndexNames.set(prefix, this.dialect.ident(`${this.bareTable(prefix, "tags")}_name`));
     return out;
   }
 
@@ -165,6 +169,7 @@ export class SqlStore implements Store {
         // Also a migration: tables created before the index existed get it on their first open.
         const index = this.dialect.expireIndex(tables[ns.type], this.bareTable(ns.prefix, ns.type));
         if (!index.exists || (await s.query(index.exists)).length === 0) await s.query({ text: index.create, values: [] });
+        for (const ddl of this.dialect.createTagTable(tables.tags, this.tagIndexNames.get(ns.prefix)!)) await s.query({ text: ddl, values: [] });
       });
       this.ready.set(key, done);
       done.catch(() => this.ready.delete(key));
@@ -220,11 +225,21 @@ export class SqlStore implements Store {
       for (let i = 0; i < absent.length; i += INTERN_CHUNK) await s.query(this.dialect.insertNames(table, absent.slice(i, i + INTERN_CHUNK)));
       await this.lookup(s, prefix, kind, absent, found);
     }
+    const tags: Array<[string, string, number]> = [];
     for (const v of missing) {
       const id = found.get(wellFormed(v));
       if (id === undefined) throw new StoreError(this.url, `${kind} ${JSON.stringify(v)} could not be interned`, { retryable: true });
       out.set(v, id);
       fresh.push([cached, v, id]);
+      if (kind === "names") for (const [tag, value] of tagPairs(wellFormed(v))) tags.push([tag, value, id]);
+    }
+    // The tag index, in the flush's transaction, for names this process had not cached: steady flushes add
+    // nothing, and a name stored before the index existed gets its rows the next time a process meets it.
+    // Sorted, so concurrent writers lock rows in the same order.
+    if (tags.length > 0) {
+      tags.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2]));
+      const table = this.tables(prefix).tags;
+      for (let i = 0; i < tags.length; i += INTERN_CHUNK) await s.query(this.dialect.insertTags(table, tags.slice(i, i + INTERN_CHUNK)));
     }
     return out;
   }
@@ -355,6 +370,99 @@ export class SqlStore implements Store {
       return out;
     } catch (err) {
       throw this.error("properties failed", err);
+    }
+  }
+
+  /** A tag row `t` whose name has data of the type (as `list`): deleted and expired names drop out. */
+  private live(ns: Namespace): string {
+    return `EXISTS (SELECT 1 FROM ${this.tables(ns.prefix)[ns.type]} d WHERE d.name_id = t.name_id)`;
+  }
+
+  /** Distinct tags by a loose index scan: one short query per tag (there are few), not a pass over every row. */
+  async tagKeys(ns: Namespace, prefix = "", limit = Infinity): Promise<string[]> {
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const d = this.dialect;
+      const { low, high } = prefixRange(prefix);
+      const first = this.text(`tagFirst:${ns.prefix}`, () => `SELECT ${d.text("tag")} FROM ${t.tags} WHERE tag >= ${d.param(1)} ORDER BY tag LIMIT 1`);
+      const next = this.text(`tagNext:${ns.prefix}`, () => `SELECT ${d.text("tag")} FROM ${t.tags} WHERE tag > ${d.param(1)} ORDER BY tag LIMIT 1`);
+      const alive = this.text(`tagLive:${ns.prefix}:${ns.type}`, () => `SELECT 1 FROM ${t.tags} t WHERE t.tag = ${d.param(1)} AND ${this.live(ns)} LIMIT 1`);
+      const out: string[] = [];
+      let rows = await this.client.query({ text: first, values: [low] });
+      while (rows.length > 0 && out.length < limit) {
+        const tag = String(rows[0][0]);
+        if (high !== null && compareCodePoints(tag, high) >= 0) break;
+        if ((await this.client.query({ text: alive, values: [tag] })).length > 0) out.push(tag);
+        rows = await this.client.query({ text: next, values: [tag] });
+      }
+      return out;
+    } catch (err) {
+      throw this.error("tagKeys failed", err);
+    }
+  }
+
+  /** Rows of one tag in a prefix range: the WHERE clause (after `t.tag = $1`) and its values. */
+  private valueRange(prefix: string): { where: string; values: string[] } {
+    const { low, high } = prefixRange(prefix);
+    const p = (i: number) => this.dialect.param(i);
+    return high === null ? { where: `t.value >= ${p(2)}`, values: [low] } : { where: `t.value >= ${p(2)} AND t.value < ${p(3)}`, values: [low, high] };
+  }
+
+  async tagValues(ns: Namespace, tag: string, prefix = "", limit = Infinity): Promise<string[]> {
+    return (await this.valuesOf(ns, tag, prefix, limit, false)).map((v) => v.value);
+  }
+
+  async tagCounts(ns: Namespace, tag: string, prefix = "", limit = Infinity): Promise<TagValueCount[]> {
+    return this.valuesOf(ns, tag, prefix, limit, true);
+  }
+
+  /** One grouped pass over the tag's rows in key order; LIMIT lets the server stop early. */
+  private async valuesOf(ns: Namespace, tag: string, prefix: string, limit: number, counts: boolean): Promise<TagValueCount[]> {
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const d = this.dialect;
+      const range = this.valueRange(prefix);
+      const text = this.text(`tagValues:${ns.prefix}:${ns.type}:${range.values.length}:${counts}:${Number.isFinite(limit)}`, () =>
+        `SELECT ${d.text("t.value")}${counts ? ", COUNT(*)" : ""} FROM ${t.tags} t WHERE t.tag = ${d.param(1)} AND ${range.where} AND ${this.live(ns)}
+         GROUP BY t.value ORDER BY t.value${Number.isFinite(limit) ? ` LIMIT ${d.param(range.values.length + 2)}` : ""}`,
+      );
+      const rows = await this.client.query({ text, values: [tag, ...range.values, ...(Number.isFinite(limit) ? [limit] : [])] });
+      return rows.map((r) => ({ value: String(r[0]), count: counts ? Number(r[1]) : 0 }));
+    } catch (err) {
+      throw this.error(counts ? "tagCounts failed" : "tagValues failed", err);
+    }
+  }
+
+  /**
+   * Candidates from the condition with the fewest index rows (counted, capped), each checked against the
+   * other conditions through the `(name_id, tag)` index and for data, then named.
+   */
+  async findTagged(ns: Namespace, conditions: readonly TagCondition[]): Promise<string[]> {
+    if (conditions.length === 0 || conditions.some((c) => c.values.length === 0)) return [];
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const d = this.dialect;
+      const values = conditions.map((c) => [...new Set(c.values)]);
+      const sizeText = this.text(`tagSize:${ns.prefix}`, () =>
+        `SELECT COUNT(*) FROM (SELECT 1 FROM ${t.tags} WHERE tag = ${d.param(1)} AND value ${d.inList(2, "text")} LIMIT 1000000) x`,
+      );
+      const sizes = conditions.length === 1 ? [0] : await Promise.all(conditions.map(async (c, i) => Number((await this.client.query({ text: sizeText, values: [c.tag, values[i]] }))[0][0])));
+      const order = conditions.map((_, i) => i).sort((a, b) => sizes[a] - sizes[b]);
+      if (conditions.length > 1 && sizes[order[0]] === 0) return [];
+      const text = this.text(`tagFind:${ns.prefix}:${ns.type}:${conditions.length}`, () => {
+        const checks = order.slice(1).map((_, j) => `AND EXISTS (SELECT 1 FROM ${t.tags} o WHERE o.name_id = t.name_id AND o.tag = ${d.param(2 * j + 3)} AND o.value ${d.inList(2 * j + 4, "text")})`);
+        return `SELECT ${d.text("n.name")} FROM ${t.tags} t JOIN ${t.names} n ON n.id = t.name_id
+          WHERE t.tag = ${d.param(1)} AND t.value ${d.inList(2, "text")} ${checks.join(" ")} AND ${this.live(ns)}`;
+      });
+      const args: unknown[] = [];
+      for (const i of order) args.push(conditions[i].tag, values[i]);
+      const rows = await this.client.query({ text, values: args });
+      return [...new Set(rows.map((r) => String(r[0])))].sort(compareCodePoints);
+    } catch (err) {
+      throw this.error("findTagged failed", err);
     }
   }
 
