@@ -5,7 +5,7 @@ import { PERCENTILES, cellPercentile, drawHeatmap, toColumns, type HeatmapLayout
 import { alignSeries, colorOf } from "./series-align.js";
 import "uplot/dist/uPlot.min.css";
 import { formatValue, seriesStats } from "./legend-stats.js";
-import { loadLevel, searchQuery, wireTree, type TreeDeps } from "./tree.js";
+import { adoptLevel, loadLevel, searchQuery, wireTree, type TreeDeps } from "./tree.js";
 import { readState, refreshMs, writeState, type ViewState } from "./view-state.js";
 import { wireStatus } from "./status-panel.js";
 import { wireTagPicker, type TagView } from "./tag-picker.js";
@@ -19,7 +19,9 @@ const PRESETS = ["1h", "6h", "1d", "7d", "30d"];
  * draws finished, and how long the last took from its data to its paint
  * (-1 until painted); the heatmap's percentiles and layout; the tag
  * picker; karbon's last status; the banner; when the tree's first level
- * was drawn (ms since navigation began).
+ * was drawn (ms since navigation began: the first paint when the server
+ * wrote it into the page), and when it was drawn and working (its clicks
+ * and keys wired).
  */
 interface PageView {
   state: ViewState;
@@ -33,6 +35,9 @@ interface PageView {
   status: KarbonStatus | null;
   banner: string;
   treeMs: number | null;
+  treeReadyMs: number | null;
+  /** The first level came written into the page (no /metrics/find asked for it). */
+  treeServed: boolean;
 }
 declare global {
   interface Window { torus: PageView }
@@ -45,7 +50,7 @@ let drawn: { series: RenderSeries[]; data: uPlot.AlignedData } | null = null;
 /** uPlot comes in its own file, asked for when a chart is first wanted: the tree is drawn without it. */
 let chartLib: Promise<typeof import("./chart.js")> | null = null;
 const loadChart = () => (chartLib ??= import("./chart.js"));
-window.torus = { state, series: [], data: [], draws: 0, drawMs: -1, error: "", heatmap: null, tags: null, status: null, banner: "", treeMs: null };
+window.torus = { state, series: [], data: [], draws: 0, drawMs: -1, error: "", heatmap: null, tags: null, status: null, banner: "", treeMs: null, treeReadyMs: null, treeServed: false };
 /** How often an unreachable server is tried again. */
 const RETRY_MS = 2000;
 
@@ -329,12 +334,33 @@ function setup(): void {
 
 /** The tree's first level; when it is first drawn is the page's "ready" figure. */
 async function loadRoot(tree: HTMLUListElement): Promise<void> {
+  if (tree.childElementCount > 0) return adoptRoot(tree);
   try {
     await loadLevel(tree, "*", treeDeps);
-    if (window.torus.treeMs === null) requestAnimationFrame(() => void (window.torus.treeMs = performance.now()));
+    if (window.torus.treeMs === null) requestAnimationFrame(() => void (window.torus.treeMs = window.torus.treeReadyMs = performance.now()));
   } catch (err) {
     showError(err);
   }
+}
+
+/** The server wrote the first level into the page: it was drawn at the first paint, before this script ran. */
+function adoptRoot(tree: HTMLUListElement): void {
+  window.torus.treeServed = true;
+  adoptLevel(tree, treeDeps);
+  requestAnimationFrame(() => void (window.torus.treeReadyMs = performance.now()));
+  const painted = (at: number) => void (window.torus.treeMs ??= at);
+  const fcp = () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime;
+  if (fcp() !== undefined) return painted(fcp()!);
+  // Not painted yet (or no paint timing): the paint entry when it comes, else the next frame's.
+  try {
+    new PerformanceObserver((list, obs) => {
+      const e = list.getEntriesByName("first-contentful-paint")[0];
+      if (e) painted(e.startTime), obs.disconnect();
+    }).observe({ type: "paint", buffered: true });
+  } catch {
+    // no paint timing in this browser
+  }
+  requestAnimationFrame(() => requestAnimationFrame(() => painted(performance.now())));
 }
 
 setup();

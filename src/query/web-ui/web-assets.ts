@@ -34,14 +34,20 @@ export function typeOf(name: string): string {
   return TYPES[dot < 0 ? "" : name.slice(dot)] ?? "application/octet-stream";
 }
 
-/** An asset from its bytes: compressed at the strongest levels, since it is done once. */
-export function makeAsset(name: string, body: Buffer): WebAsset {
+/**
+ * An asset from its bytes: compressed at the strongest levels when it is
+ * done once (`"max"`); `"fast"` for the page, made again whenever the
+ * tree's first level written into it changes (brotli 11 would cost a
+ * request tens of milliseconds on a large first level).
+ */
+export function makeAsset(name: string, body: Buffer, effort: "max" | "fast" = "max"): WebAsset {
+  const max = effort === "max";
   return {
     name,
     type: typeOf(name),
     body,
-    gzip: gzipSync(body, { level: 9 }),
-    br: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+    gzip: gzipSync(body, { level: max ? 9 : 6 }),
+    br: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: max ? 11 : 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
     etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
   };
 }
