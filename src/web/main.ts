@@ -1,7 +1,7 @@
 import type uPlot from "uplot";
 import "./style.css";
 import { ServerError, Unreachable, functions, reachable, render, seriesData, whenAnswered, type KarbonStatus, type RenderSeries } from "./api.js";
-import { PERCENTILES, cellPercentile, drawHeatmap, toColumns, type HeatmapLayout } from "./heatmap.js";
+import { PERCENTILES, cellPercentile, countColor, drawHeatmap, rampGradient, toColumns, type HeatmapLayout } from "./heatmap.js";
 import { alignSeries, colorOf } from "./series-align.js";
 import "uplot/dist/uPlot.min.css";
 import { formatValue, seriesStats } from "./legend-stats.js";
@@ -30,7 +30,7 @@ interface PageView {
   draws: number;
   drawMs: number;
   error: string;
-  heatmap: ({ times: number[]; percentiles: Record<string, Array<number | null>> } & Partial<HeatmapLayout>) | null;
+  heatmap: ({ times: number[]; percentiles: Record<string, Array<number | null>>; scale: { min: string; max: string } | null } & Partial<HeatmapLayout>) | null;
   tags: TagView | null;
   status: KarbonStatus | null;
   banner: string;
@@ -185,7 +185,7 @@ async function refreshHeatmap(mine: number): Promise<void> {
   const canvas = $("heatmap") as HTMLCanvasElement;
   canvas.hidden = state.heatmap === "";
   ($("heatmap-input") as HTMLInputElement).value = state.heatmap;
-  if (state.heatmap === "") return void (window.torus.heatmap = null);
+  if (state.heatmap === "") return void ((window.torus.heatmap = null), ($("heatmap-scale").hidden = true));
   try {
     const [first] = await seriesData(state.heatmap, state.from, state.until);
     if (mine !== generation) return;
@@ -193,10 +193,25 @@ async function refreshHeatmap(mine: number): Promise<void> {
     const layout = drawHeatmap(canvas, columns, 24, formatValue);
     const percentiles: Record<string, Array<number | null>> = {};
     for (const p of PERCENTILES) percentiles[`p${p}`] = columns.map((c) => cellPercentile(c.cells, p));
-    window.torus.heatmap = { times: columns.map((c) => c.t), percentiles, ...layout };
+    window.torus.heatmap = { times: columns.map((c) => c.t), percentiles, scale: heatmapScale(layout), ...layout };
   } catch (err) {
     if (mine === generation) showError(err);
   }
+}
+
+/** The legend under the heatmap: the colour scale with the fewest and most occurrences a cell holds. */
+function heatmapScale(layout: HeatmapLayout | null): { min: string; max: string } | null {
+  const box = $("heatmap-scale");
+  box.hidden = layout === null || layout.max === 0;
+  if (box.hidden) return null;
+  const [min, max] = [formatValue(layout!.min), formatValue(layout!.max)];
+  // Every cell alike: no range to show, only the one colour and count.
+  const even = layout!.max === layout!.min;
+  $("heatmap-min").textContent = even ? "" : min;
+  $("heatmap-max").textContent = even ? `every cell: ${max}` : max;
+  $("heatmap-bar").style.background = even ? countColor(layout!.max, layout!.min, layout!.max) : rampGradient();
+  $("heatmap-bar").classList.toggle("even", even);
+  return { min, max };
 }
 
 function draw(series: RenderSeries[]): void {
