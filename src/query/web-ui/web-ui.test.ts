@@ -35,7 +35,7 @@ function servedRows(html: string): Array<[string, string, string]> {
 }
 
 describe("GET /", () => {
-  it("serves the page, no-cache with an ETag, naming hashed assets that are immutable and compressed", async () => {
+  it("serves the page with its style in it, no-cache with an ETag, naming hashed assets that are immutable and compressed", async () => {
     const res = await f.app.inject({ method: "GET", url: "/" });
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/html/);
@@ -43,7 +43,9 @@ describe("GET /", () => {
     expect(res.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(res.body).toContain('<base href="/">');
     const script = /<script type="module" src="assets\/(app-[0-9A-Z]{8}\.js)"/.exec(res.body)![1];
-    const style = /href="assets\/(app-[0-9A-Z]{8}\.css)"/.exec(res.body)![1];
+    // The style is in the page (its first paint waits for no other file).
+    expect(/<style>([^<]*)<\/style>/.exec(res.body)![1]).toContain("prefers-color-scheme");
+    expect(res.body).not.toContain('rel="stylesheet"');
 
     const again = await f.app.inject({ method: "GET", url: "/", headers: { "if-none-match": res.headers.etag as string } });
     expect(again.statusCode).toBe(304);
@@ -66,9 +68,12 @@ describe("GET /", () => {
       total += res.rawPayload.length;
     }
     expect(total).toBeLessThan(150 * 1024);
-    const br = await f.app.inject({ method: "GET", url: `/assets/${style}`, headers: { "accept-encoding": "gzip, br" } });
+    const br = await f.app.inject({ method: "GET", url: "/", headers: { "accept-encoding": "gzip, br" } });
     expect(br.headers["content-encoding"]).toBe("br");
-    expect(brotliDecompressSync(br.rawPayload).toString()).toContain("prefers-color-scheme");
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(res.body);
+    const brScript = await f.app.inject({ method: "GET", url: `/assets/${script}`, headers: { "accept-encoding": "gzip, br" } });
+    expect(brScript.headers["content-encoding"]).toBe("br");
+    expect(brotliDecompressSync(brScript.rawPayload).equals(plain.rawPayload)).toBe(true);
   });
 
   it("writes the tree's first level into the page, as /metrics/find answers it, every name escaped", async () => {
