@@ -364,18 +364,13 @@ function adoptRoot(tree: HTMLUListElement): void {
   adoptLevel(tree, treeDeps);
   requestAnimationFrame(() => void (window.torus.treeReadyMs = performance.now()));
   const painted = (at: number) => void (window.torus.treeMs ??= at);
-  const fcp = () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime;
-  if (fcp() !== undefined) return painted(fcp()!);
-  // Not painted yet (or no paint timing): the paint entry when it comes, else the next frame's.
-  try {
-    new PerformanceObserver((list, obs) => {
-      const e = list.getEntriesByName("first-contentful-paint")[0];
-      if (e) painted(e.startTime), obs.disconnect();
-    }).observe({ type: "paint", buffered: true });
-  } catch {
-    // no paint timing in this browser
-  }
-  requestAnimationFrame(() => requestAnimationFrame(() => painted(performance.now())));
+  // Without paint timing, the frame after the rows were taken over stands for it.
+  if (!PerformanceObserver.supportedEntryTypes?.includes("paint")) return void requestAnimationFrame(() => requestAnimationFrame(() => painted(performance.now())));
+  // The first contentful paint: the page, tree and all, in one parse (buffered: it may have come before this script).
+  new PerformanceObserver((list, obs) => {
+    const e = list.getEntriesByName("first-contentful-paint")[0];
+    if (e) painted(e.startTime), obs.disconnect();
+  }).observe({ type: "paint", buffered: true });
 }
 
 setup();
