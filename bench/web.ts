@@ -142,7 +142,8 @@ try {
       ["page script gzipped (all files), KB", js.gzip.length / 1024, `${(js.body.length / 1024).toFixed(0)} KB raw`, "≤ 150"],
       ["  of which: what the tree waits for, KB", entry.gzip.length / 1024, `${(entry.body.length / 1024).toFixed(0)} KB raw`, ""],
       ["page style gzipped (written into the page), KB", css.gzip.length / 1024, `${(css.body.length / 1024).toFixed(0)} KB raw`, ""],
-    ],
+      // The /metrics/find rows only when the page asked for its first level.
+    ].filter((row) => !Number.isNaN(row[1])),
   );
 } catch (err) {
   console.error(String(err), log.slice(-2000));
