@@ -148,7 +148,12 @@ export function drawHeatmap(canvas: HTMLCanvasElement, columns: readonly Column[
   });
   // The scale runs over the cells that hold anything: an empty cell is left blank, not counted as the minimum.
   let min = Infinity, max = -Infinity;
-  for (const r of grid) for (const n of r) if (n > 0) (min = Math.min(min, n)), (max = Math.max(max, n));
+  for (const r of grid)
+    for (const n of r)
+      if (n > 0) {
+        min = Math.min(min, n);
+        max = Math.max(max, n);
+      }
   if (max < min) min = max = 0;
   const rh = plot.h / rows;
   grid.forEach((r, i) =>

@@ -369,7 +369,9 @@ function adoptRoot(tree: HTMLUListElement): void {
   // The first contentful paint: the page, tree and all, in one parse (buffered: it may have come before this script).
   new PerformanceObserver((list, obs) => {
     const e = list.getEntriesByName("first-contentful-paint")[0];
-    if (e) painted(e.startTime), obs.disconnect();
+    if (!e) return;
+    painted(e.startTime);
+    obs.disconnect();
   }).observe({ type: "paint", buffered: true });
 }
 
