@@ -4,6 +4,7 @@
  * assets are immutable; URL_PREFIX moves all of it, and the page's base.
  */
 import { gunzipSync, brotliDecompressSync } from "node:zlib";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NameIndex } from "../../graphite/name-index.js";
 import type { NameSource } from "../graphite-api/graphite-data.js";
@@ -137,6 +138,19 @@ describe("GET /", () => {
     expect(bare.statusCode).toBe(301);
     expect(bare.headers.location).toBe("/graphite/?target=a");
     expect((await prefixed.app.inject({ method: "GET", url: "/" })).statusCode).toBe(404);
+  });
+});
+
+describe("escapeHtml", () => {
+  const unescape = (t: string) => t.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]!);
+  it("leaves no character that could end a text run or an attribute, and loses nothing", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("<", ">", "&", '"', "'", "a", "/", "=", ";", "#", " ", "é") }), (name) => {
+        const out = escapeHtml(name);
+        expect(out).not.toMatch(/[<>"']/);
+        expect(unescape(out)).toBe(name);
+      }),
+    );
   });
 });
 
