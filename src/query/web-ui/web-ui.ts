@@ -46,8 +46,8 @@ function send(req: FastifyRequest, reply: FastifyReply, asset: WebAsset, cacheCo
 }
 
 /**
- * The web explorer (SPEC §12): `GET /` serves the page, `GET /assets/...`
- * its hashed script and style. The assets are compressed once, when first
+ * The web explorer (SPEC §12): `GET /` serves the page (its style written
+ * into it), `GET /assets/...` its hashed script files. The assets are compressed once, when first
  * asked for, and immutable (their names change with their content); the
  * page, holding the tree's first level, is `no-cache` (revalidated by its
  * ETag) and compressed again only when that level changes.
