@@ -16,6 +16,7 @@ import { FIND_API_ROUTES } from "./graphite-api/find-routes.js";
 import { StoreNameSource } from "./graphite-api/store-name-source.js";
 import type { WebAssets } from "./web-ui/web-assets.js";
 import { WEB_UI_ROUTES, webUi } from "./web-ui/web-ui.js";
+import { firstLevelOf } from "./web-ui/first-level.js";
 import { KARBON_STATUS_ROUTES, karbonStatusRoutes } from "./karbon-status/karbon-status-routes.js";
 import type { KarbonStatusSource } from "./karbon-status/karbon-status.js";
 
@@ -71,7 +72,7 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   // The prefix goes on a wrapping scope: given to graphiteApi itself it would reach its inner plugins twice.
   app.register(async (scope) => scope.register(graphiteApi, { runtime: deps.runtime, clock, names, points }), { prefix });
   // The page beside the API it reads, so its relative URLs reach it under any prefix.
-  app.register(async (scope) => scope.register(webUi, { base: prefix, assets: deps.webAssets }), { prefix });
+  app.register(async (scope) => scope.register(webUi, { base: prefix, assets: deps.webAssets, firstLevel: firstLevelOf(names) }), { prefix });
   app.register(async (scope) => scope.register(karbonStatusRoutes, { runtime: deps.runtime, local: deps.karbon ?? null }), { prefix });
   // A source the caller gave is the caller's to close.
   if (deps.graphite?.names === undefined) app.addHook("onClose", async () => names.close());

@@ -56,14 +56,64 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** Where the heatmap drew, in CSS pixels: the plot box (cells fill it), the value-axis labels and the rows. */
-export interface HeatmapLayout { plot: { x: number; y: number; w: number; h: number }; valueTicks: Array<{ value: number; label: string; y: number }>; rows: number; lo: number; hi: number }
+/**
+ * Where the heatmap drew, in CSS pixels: the plot box (cells fill it), the
+ * value-axis labels and the rows (`rowValues[j]` is row j's centre, row 0
+ * at the bottom); `counts[i][j]` is column i's count in row j, shaded on
+ * the scale from `min` to `max` (the fewest and most of the cells holding any).
+ */
+export interface HeatmapLayout {
+  plot: { x: number; y: number; w: number; h: number };
+  valueTicks: Array<{ value: number; label: string; y: number }>;
+  rows: number;
+  lo: number;
+  hi: number;
+  rowValues: number[];
+  counts: number[][];
+  min: number;
+  max: number;
+}
+
+/**
+ * The colour scale, light to dark blue: a cell's colour says its count
+ * between the fewest (`min`) and the most (`max`) any cell holds. Even the
+ * lowest end is clearly visible, so a cell with one occurrence never looks
+ * empty; the percentile lines (green, amber, red) stand out along all of it.
+ */
+const RAMP: ReadonlyArray<readonly [number, number, number]> = [
+  [219, 234, 254],
+  [147, 197, 253],
+  [59, 130, 246],
+  [29, 78, 216],
+  [23, 37, 84],
+];
+
+/** The scale's colour at t in [0, 1]. */
+export function rampColor(t: number): string {
+  const x = Math.min(1, Math.max(0, t)) * (RAMP.length - 1);
+  const i = Math.min(RAMP.length - 2, Math.floor(x));
+  const f = x - i;
+  const [a, b] = [RAMP[i], RAMP[i + 1]];
+  return `rgb(${a.map((v, k) => Math.round(v + (b[k] - v) * f)).join(", ")})`;
+}
+
+/** A CSS gradient of the scale, min on the left, for the legend. */
+export const rampGradient = (): string => `linear-gradient(to right, ${RAMP.map((_, i) => rampColor(i / (RAMP.length - 1))).join(", ")})`;
+
+/**
+ * A count's colour: linear from min to max. When every cell holds the same
+ * count there is no range to spread, and the cells take the scale's middle
+ * (the legend then shows that one count).
+ */
+export function countColor(n: number, min: number, max: number): string {
+  return rampColor(max > min ? (n - min) / (max - min) : 0.5);
+}
 
 const MARGIN = { left: 56, right: 8, top: 18, bottom: 22 };
 
 /**
- * Draw columns on a canvas: one row per value range, shaded by
- * occurrences, filling the whole plot box; the value axis labelled on the
+ * Draw columns on a canvas: one row per value range, coloured by
+ * occurrences on the scale from the fewest to the most, filling the whole plot box; the value axis labelled on the
  * left, times below; and the p50/p90/p99 lines through the rows they fall in.
  */
 export function drawHeatmap(canvas: HTMLCanvasElement, columns: readonly Column[], maxRows = 24, label: (v: number) => string = String): HeatmapLayout | null {
@@ -96,13 +146,20 @@ export function drawHeatmap(canvas: HTMLCanvasElement, columns: readonly Column[
     for (const [v, n] of c.cells) r[rowOf(v)] += n;
     return r;
   });
-  let max = 1;
-  for (const r of grid) for (const n of r) max = Math.max(max, n);
+  // The scale runs over the cells that hold anything: an empty cell is left blank, not counted as the minimum.
+  let min = Infinity, max = -Infinity;
+  for (const r of grid)
+    for (const n of r)
+      if (n > 0) {
+        min = Math.min(min, n);
+        max = Math.max(max, n);
+      }
+  if (max < min) min = max = 0;
   const rh = plot.h / rows;
   grid.forEach((r, i) =>
     r.forEach((n, j) => {
-      if (n === 0) return;
-      ctx.fillStyle = `rgba(37, 99, 235, ${0.12 + 0.88 * (n / max)})`;
+      if (n <= 0) return;
+      ctx.fillStyle = countColor(n, min, max);
       // Whole pixels, overlapping by one, so no hairline gaps show between cells.
       const x0 = Math.floor(plot.x + i * cw), x1 = Math.ceil(plot.x + (i + 1) * cw);
       const y0 = Math.floor(plot.y + plot.h - (j + 1) * rh), y1 = Math.ceil(plot.y + plot.h - j * rh);
@@ -152,5 +209,6 @@ export function drawHeatmap(canvas: HTMLCanvasElement, columns: readonly Column[
     ctx.textBaseline = "alphabetic";
     ctx.fillText(`p${p}`, plot.x + 4 + 30 * k, 12);
   });
-  return { plot, valueTicks, rows, lo, hi };
+  const rowValues = Array.from({ length: rows }, (_, j) => lo + j * bw);
+  return { plot, valueTicks, rows, lo, hi, rowValues, counts: grid, min, max };
 }

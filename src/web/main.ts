@@ -1,11 +1,11 @@
 import type uPlot from "uplot";
 import "./style.css";
 import { ServerError, Unreachable, functions, reachable, render, seriesData, whenAnswered, type KarbonStatus, type RenderSeries } from "./api.js";
-import { PERCENTILES, cellPercentile, drawHeatmap, toColumns, type HeatmapLayout } from "./heatmap.js";
+import { PERCENTILES, cellPercentile, countColor, drawHeatmap, rampGradient, toColumns, type HeatmapLayout } from "./heatmap.js";
 import { alignSeries, colorOf } from "./series-align.js";
 import "uplot/dist/uPlot.min.css";
 import { formatValue, seriesStats } from "./legend-stats.js";
-import { loadLevel, searchQuery, wireTree, type TreeDeps } from "./tree.js";
+import { adoptLevel, loadLevel, searchQuery, wireTree, type TreeDeps } from "./tree.js";
 import { readState, refreshMs, writeState, type ViewState } from "./view-state.js";
 import { wireStatus } from "./status-panel.js";
 import { wireTagPicker, type TagView } from "./tag-picker.js";
@@ -19,7 +19,9 @@ const PRESETS = ["1h", "6h", "1d", "7d", "30d"];
  * draws finished, and how long the last took from its data to its paint
  * (-1 until painted); the heatmap's percentiles and layout; the tag
  * picker; karbon's last status; the banner; when the tree's first level
- * was drawn (ms since navigation began).
+ * was drawn (ms since navigation began: the first paint when the server
+ * wrote it into the page), and when it was drawn and working (its clicks
+ * and keys wired).
  */
 interface PageView {
   state: ViewState;
@@ -28,11 +30,14 @@ interface PageView {
   draws: number;
   drawMs: number;
   error: string;
-  heatmap: ({ times: number[]; percentiles: Record<string, Array<number | null>> } & Partial<HeatmapLayout>) | null;
+  heatmap: ({ times: number[]; percentiles: Record<string, Array<number | null>>; scale: { min: string; max: string } | null } & Partial<HeatmapLayout>) | null;
   tags: TagView | null;
   status: KarbonStatus | null;
   banner: string;
   treeMs: number | null;
+  treeReadyMs: number | null;
+  /** The first level came written into the page (no /metrics/find asked for it). */
+  treeServed: boolean;
 }
 declare global {
   interface Window { torus: PageView }
@@ -45,7 +50,7 @@ let drawn: { series: RenderSeries[]; data: uPlot.AlignedData } | null = null;
 /** uPlot comes in its own file, asked for when a chart is first wanted: the tree is drawn without it. */
 let chartLib: Promise<typeof import("./chart.js")> | null = null;
 const loadChart = () => (chartLib ??= import("./chart.js"));
-window.torus = { state, series: [], data: [], draws: 0, drawMs: -1, error: "", heatmap: null, tags: null, status: null, banner: "", treeMs: null };
+window.torus = { state, series: [], data: [], draws: 0, drawMs: -1, error: "", heatmap: null, tags: null, status: null, banner: "", treeMs: null, treeReadyMs: null, treeServed: false };
 /** How often an unreachable server is tried again. */
 const RETRY_MS = 2000;
 
@@ -180,7 +185,7 @@ async function refreshHeatmap(mine: number): Promise<void> {
   const canvas = $("heatmap") as HTMLCanvasElement;
   canvas.hidden = state.heatmap === "";
   ($("heatmap-input") as HTMLInputElement).value = state.heatmap;
-  if (state.heatmap === "") return void (window.torus.heatmap = null);
+  if (state.heatmap === "") return void ((window.torus.heatmap = null), ($("heatmap-scale").hidden = true));
   try {
     const [first] = await seriesData(state.heatmap, state.from, state.until);
     if (mine !== generation) return;
@@ -188,10 +193,25 @@ async function refreshHeatmap(mine: number): Promise<void> {
     const layout = drawHeatmap(canvas, columns, 24, formatValue);
     const percentiles: Record<string, Array<number | null>> = {};
     for (const p of PERCENTILES) percentiles[`p${p}`] = columns.map((c) => cellPercentile(c.cells, p));
-    window.torus.heatmap = { times: columns.map((c) => c.t), percentiles, ...layout };
+    window.torus.heatmap = { times: columns.map((c) => c.t), percentiles, scale: heatmapScale(layout), ...layout };
   } catch (err) {
     if (mine === generation) showError(err);
   }
+}
+
+/** The legend under the heatmap: the colour scale with the fewest and most occurrences a cell holds. */
+function heatmapScale(layout: HeatmapLayout | null): { min: string; max: string } | null {
+  const box = $("heatmap-scale");
+  box.hidden = layout === null || layout.max === 0;
+  if (box.hidden) return null;
+  const [min, max] = [formatValue(layout!.min), formatValue(layout!.max)];
+  // Every cell alike: no range to show, only the one colour and count.
+  const even = layout!.max === layout!.min;
+  $("heatmap-min").textContent = even ? "" : min;
+  $("heatmap-max").textContent = even ? `every cell: ${max}` : max;
+  $("heatmap-bar").style.background = even ? countColor(layout!.max, layout!.min, layout!.max) : rampGradient();
+  $("heatmap-bar").classList.toggle("even", even);
+  return { min, max };
 }
 
 function draw(series: RenderSeries[]): void {
@@ -329,12 +349,30 @@ function setup(): void {
 
 /** The tree's first level; when it is first drawn is the page's "ready" figure. */
 async function loadRoot(tree: HTMLUListElement): Promise<void> {
+  if (tree.childElementCount > 0) return adoptRoot(tree);
   try {
     await loadLevel(tree, "*", treeDeps);
-    if (window.torus.treeMs === null) requestAnimationFrame(() => void (window.torus.treeMs = performance.now()));
+    if (window.torus.treeMs === null) requestAnimationFrame(() => void (window.torus.treeMs = window.torus.treeReadyMs = performance.now()));
   } catch (err) {
     showError(err);
   }
+}
+
+/** The server wrote the first level into the page: it was drawn at the first paint, before this script ran. */
+function adoptRoot(tree: HTMLUListElement): void {
+  window.torus.treeServed = true;
+  adoptLevel(tree, treeDeps);
+  requestAnimationFrame(() => void (window.torus.treeReadyMs = performance.now()));
+  const painted = (at: number) => void (window.torus.treeMs ??= at);
+  // Without paint timing, the frame after the rows were taken over stands for it.
+  if (!PerformanceObserver.supportedEntryTypes?.includes("paint")) return void requestAnimationFrame(() => requestAnimationFrame(() => painted(performance.now())));
+  // The first contentful paint: the page, tree and all, in one parse (buffered: it may have come before this script).
+  new PerformanceObserver((list, obs) => {
+    const e = list.getEntriesByName("first-contentful-paint")[0];
+    if (!e) return;
+    painted(e.startTime);
+    obs.disconnect();
+  }).observe({ type: "paint", buffered: true });
 }
 
 setup();

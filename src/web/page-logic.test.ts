@@ -1,7 +1,7 @@
 /** The page's pure parts, in Node: range ends, seriesByTag quoting, heatmap ticks and cells. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cellPercentile, niceTicks, toColumns } from "./heatmap.js";
+import { cellPercentile, countColor, niceTicks, rampColor, toColumns } from "./heatmap.js";
 import { seriesByTagTarget } from "./tag-picker.js";
 import { resolveTime } from "./time-range.js";
 
@@ -70,5 +70,30 @@ describe("toColumns and cellPercentile", () => {
       expect([50, 66, 67, 99].map((p) => cellPercentile(cols[0].cells, p))).toEqual([1, 1, 5, 5]);
     }
     expect(cellPercentile(new Map(), 50)).toBeNull();
+  });
+});
+
+describe("the heatmap's colour scale", () => {
+  const rgb = (c: string) => c.match(/\d+/g)!.map(Number);
+  /** Perceived lightness (Rec. 709 luma): the scale runs light to dark. */
+  const luma = (c: string) => ((r, g, b) => 0.2126 * r + 0.7152 * g + 0.0722 * b)(...(rgb(c) as [number, number, number]));
+
+  it("darkens strictly as the count grows from min to max, ends included", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (a, span, u, v) => {
+        const [min, max] = [a, a + span];
+        const [n1, n2] = [min + Math.min(u, v) * span, min + Math.max(u, v) * span];
+        if (n2 - n1 < span / 100) return; // colours are whole numbers: tell apart counts a percent of the range apart
+        expect(luma(countColor(n2, min, max))).toBeLessThan(luma(countColor(n1, min, max)));
+      }),
+    );
+    expect(countColor(5, 5, 9)).toBe(rampColor(0));
+    expect(countColor(9, 5, 9)).toBe(rampColor(1));
+  });
+
+  it("gives every cell the scale's middle when all hold the same count, and clamps outside the range", () => {
+    expect(countColor(3, 3, 3)).toBe(rampColor(0.5));
+    expect(rampColor(-1)).toBe(rampColor(0));
+    expect(rampColor(2)).toBe(rampColor(1));
   });
 });

@@ -30,6 +30,11 @@ export async function loadLevel(ul: HTMLUListElement, query: string, deps: TreeD
   ul.replaceChildren(frag);
 }
 
+/** Take over rows the server wrote into the page (the same as `row` makes): only what depends on the view is set here. */
+export function adoptLevel(ul: HTMLUListElement, deps: TreeDeps): void {
+  for (const li of ul.querySelectorAll<HTMLLIElement>(":scope > li[data-leaf]")) if (deps.isPlotted(li.dataset.path!)) li.firstElementChild!.classList.add("plotted");
+}
+
 async function toggle(li: HTMLLIElement, deps: TreeDeps, open?: boolean): Promise<void> {
   const expanded = li.getAttribute("aria-expanded") === "true";
   const want = open ?? !expanded;

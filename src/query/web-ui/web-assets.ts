@@ -34,14 +34,20 @@ export function typeOf(name: string): string {
   return TYPES[dot < 0 ? "" : name.slice(dot)] ?? "application/octet-stream";
 }
 
-/** An asset from its bytes: compressed at the strongest levels, since it is done once. */
-export function makeAsset(name: string, body: Buffer): WebAsset {
+/**
+ * An asset from its bytes: compressed at the strongest levels when it is
+ * done once (`"max"`); `"fast"` for the page, made again whenever the
+ * tree's first level written into it changes (brotli 11 would cost a
+ * request tens of milliseconds on a large first level).
+ */
+export function makeAsset(name: string, body: Buffer, effort: "max" | "fast" = "max"): WebAsset {
+  const max = effort === "max";
   return {
     name,
     type: typeOf(name),
     body,
-    gzip: gzipSync(body, { level: 9 }),
-    br: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+    gzip: gzipSync(body, { level: max ? 9 : 6 }),
+    br: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: max ? 11 : 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
     etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
   };
 }
@@ -49,7 +55,8 @@ export function makeAsset(name: string, body: Buffer): WebAsset {
 /**
  * Bundle the page from src/web with esbuild (a devDependency: only a
  * checkout runs this, for the build step and for runs from source). The
- * script and style get content-hashed names, so they can be cached forever.
+ * script gets content-hashed names, so it can be cached forever; the style
+ * goes into the page itself (its hashed file is kept beside the script's).
  */
 export async function bundleWebAssets(source = WEB_SOURCE): Promise<WebAssets> {
   const esbuild = await import("esbuild");
@@ -79,7 +86,10 @@ export async function bundleWebAssets(source = WEB_SOURCE): Promise<WebAssets> {
     files.set(name, makeAsset(name, Buffer.from(out.contents)));
   }
   const template = readFileSync(join(source, "index.html"), "utf8");
-  const index = template.replace("%SCRIPT%", `assets/${names[".js"]}`).replace("%STYLE%", `assets/${names[".css"]}`);
+  // The style is written into the page (5 KB, under 2 KB compressed): the first paint, tree included, waits for no other request.
+  const style = files.get(names[".css"])!.body.toString("utf8");
+  if (/<\/style/i.test(style)) throw new Error("the page's style holds </style>: it cannot be written into the page");
+  const index = template.replace("%SCRIPT%", `assets/${names[".js"]}`).replace("%STYLE%", () => style);
   return { index, files };
 }
 
