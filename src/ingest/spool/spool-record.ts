@@ -12,14 +12,21 @@ export const RECORD_HEADER = 12;
 /** A record's payload is one flush; anything claiming more than this is a corrupt length, not a batch. */
 export const MAX_RECORD_PAYLOAD = 1024 * 1024 * 1024;
 
-/** The bytes of one record around `payload`. */
-export function frameRecord(payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(RECORD_HEADER + payload.length);
-  out.writeUInt32LE(RECORD_MAGIC, 0);
-  out.writeUInt32LE(payload.length, 4);
-  out.writeUInt32LE(crc32(payload), 8);
-  out.set(payload, RECORD_HEADER);
-  return out;
+/** One record: its header, then the payload's pieces (written as they are, not copied into one buffer). */
+export function frameRecord(payload: Uint8Array | readonly Uint8Array[]): { pieces: Uint8Array[]; length: number } {
+  // Empty pieces left out: zlib.crc32 of an empty view of an empty ArrayBuffer answers 0, whatever the running value.
+  const chunks = (payload instanceof Uint8Array ? [payload] : payload).filter((c) => c.length > 0);
+  let length = 0;
+  let crc = 0;
+  for (const c of chunks) {
+    length += c.length;
+    crc = crc32(c, crc);
+  }
+  const header = Buffer.allocUnsafe(RECORD_HEADER);
+  header.writeUInt32LE(RECORD_MAGIC, 0);
+  header.writeUInt32LE(length, 4);
+  header.writeUInt32LE(crc, 8);
+  return { pieces: [header, ...chunks], length: RECORD_HEADER + length };
 }
 
 /** Reads `length` bytes at `position` (fewer at the end of the data). */

@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { Interval, WriteBatch } from "../../timeseries/index.js";
@@ -78,6 +78,9 @@ export class StoreSpool {
   /** The record handed out by `next` and not yet acked: its segment and where it ends. */
   private out: { segment: Segment; next: number; points: number } | null = null;
   private readonly lockPath: string;
+  /** The record after the one handed out, read and decoded while the store writes that one (replay runs at the store's pace). */
+  private ahead: { segment: Segment; at: number; next: number; batch: WriteBatch } | null = null;
+  private closed = false;
   readonly stats: SpoolStats = { bytes: 0, records: 0, appendedRecords: 0, appendedPoints: 0, replayedRecords: 0, replayedPoints: 0, refused: 0, torn: 0 };
 
   constructor(private readonly options: SpoolOptions) {
@@ -113,7 +116,7 @@ export class StoreSpool {
     }
     let seg = this.segments.at(-1);
     if (this.writeFd === null || !seg || seg.size >= this.segmentBytes) seg = this.roll();
-    writeAll(this.writeFd!, record, seg.size);
+    writeAll(this.writeFd!, record.pieces, seg.size);
     seg.size += record.length;
     seg.fileBytes += record.length;
     this.stats.bytes += record.length;
@@ -133,12 +136,20 @@ export class StoreSpool {
     this.out = null;
     for (const seg of this.segments) {
       while (seg.readPos < seg.size) {
+        const ahead = this.ahead;
+        this.ahead = null;
+        if (ahead && ahead.segment === seg && ahead.at === seg.readPos) {
+          this.out = { segment: seg, next: ahead.next, points: ahead.batch.points };
+          setImmediate(() => this.prefetch());
+          return ahead.batch;
+        }
         const read = this.reader(seg);
         const r = recordAt(read, seg.readPos, seg.size);
         if (r.kind === "record") {
           try {
             const batch = decodeSpoolPayload(r.payload, this.intervals);
             this.out = { segment: seg, next: r.next, points: batch.points };
+            setImmediate(() => this.prefetch());
             return batch;
           } catch (err) {
             // Its checksum holds, so a bug or a foreign file: never replay it, count it with the torn ones.
@@ -156,6 +167,20 @@ export class StoreSpool {
     return null;
   }
 
+  /** Read and decode the record after the one handed out, if it is in the same segment and whole. */
+  private prefetch(): void {
+    const out = this.out;
+    if (this.closed || !out || this.ahead || out.next >= out.segment.size) return;
+    const seg = out.segment;
+    const r = recordAt(this.reader(seg), out.next, seg.size);
+    if (r.kind !== "record") return;
+    try {
+      this.ahead = { segment: seg, at: out.next, next: r.next, batch: decodeSpoolPayload(r.payload, this.intervals) };
+    } catch {
+      // `next` meets it again, and logs and drops it
+    }
+  }
+
   /** The record `next` handed out is stored: never replay it again. */
   ack(): void {
     const out = this.out;
@@ -171,6 +196,8 @@ export class StoreSpool {
 
   /** Stop: flush to disk and release the slot (what is spooled stays for the next start). */
   close(): void {
+    this.closed = true;
+    this.ahead = null;
     clearInterval(this.syncTimer);
     if (this.writeFd !== null) {
       try {
@@ -313,8 +340,22 @@ function readAck(segPath: string): number {
   }
 }
 
-function writeAll(fd: number, buf: Buffer, position: number): void {
-  for (let done = 0; done < buf.length; ) done += writeSync(fd, buf, done, buf.length - done, position + done);
+/** Write the pieces at `position`, one writev when the kernel takes it all (it nearly always does). */
+function writeAll(fd: number, pieces: Uint8Array[], position: number): void {
+  let done = writevSync(fd, pieces, position);
+  let offset = 0;
+  for (const p of pieces) {
+    if (done >= offset + p.length) {
+      offset += p.length;
+      continue;
+    }
+    for (let from = Math.max(0, done - offset); from < p.length; ) {
+      const n = writeSync(fd, p, from, p.length - from, position + offset + from);
+      from += n;
+    }
+    offset += p.length;
+    done = offset;
+  }
 }
 
 /** The first slot under `dir` no live process holds; claims it with a lock file naming this pid. */
