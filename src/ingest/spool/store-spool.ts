@@ -95,7 +95,7 @@ export class StoreSpool {
 
   /** Records waiting to be replayed (not counting one handed out by `next`). */
   get unread(): number {
-    return this.stats.records;
+    return this.closed ? 0 : this.stats.records;
   }
 
   /** True while anything is spooled: a record to replay, or one handed out and not yet acked. */
@@ -108,6 +108,7 @@ export class StoreSpool {
    * spool is full: the caller keeps the batch.
    */
   append(batch: WriteBatch): boolean {
+    if (this.closed) return false;
     ensureFlushId(batch);
     const record = frameRecord(encodeSpoolPayload(batch));
     if (this.stats.bytes + record.length > this.options.maxBytes) {
@@ -134,6 +135,7 @@ export class StoreSpool {
    */
   next(): WriteBatch | null {
     this.out = null;
+    if (this.closed) return null;
     for (const seg of this.segments) {
       while (seg.readPos < seg.size) {
         const ahead = this.ahead;
@@ -184,7 +186,7 @@ export class StoreSpool {
   /** The record `next` handed out is stored: never replay it again. */
   ack(): void {
     const out = this.out;
-    if (!out) return;
+    if (!out || this.closed) return;
     this.out = null;
     out.segment.readPos = out.next;
     this.persistAck(out.segment);
@@ -196,6 +198,7 @@ export class StoreSpool {
 
   /** Stop: flush to disk and release the slot (what is spooled stays for the next start). */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.ahead = null;
     clearInterval(this.syncTimer);
