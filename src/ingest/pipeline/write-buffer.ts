@@ -188,7 +188,7 @@ export class WriteBuffer {
   private async drain(): Promise<FlushOutcome> {
     const refused: Refusal[] = [];
     for (;;) {
-      this.spoolQueued();
+      this.spoolQueued(true);
       this.loadSpooled();
       if (this.queue.length === 0) break;
       const batch = this.queue[0];
@@ -295,12 +295,14 @@ export class WriteBuffer {
   /**
    * Move queued batches to the spool, oldest first, stopping at the first
    * it refuses (full): whatever stays queued is newer than all it holds,
-   * so replaying the spool first keeps arrival order. Only between writes:
-   * the head of the queue may be on its way to the store.
+   * so replaying the spool first keeps arrival order. Only between writes
+   * (`betweenWrites`: the drain loop's own call; otherwise no drain may be
+   * running): the head of the queue may be on its way to the store.
+   * `force` spools whatever the conditions (shutdown).
    */
-  private spoolQueued(force = false): void {
+  private spoolQueued(betweenWrites = false, force = false): void {
     const spool = this.options.spool;
-    if (!spool || this.writing !== null && !force || !(force || this.spooling())) return;
+    if (!spool || (this.writing !== null && !betweenWrites) || !(force || this.spooling())) return;
     let at = 0;
     while (at < this.queue.length && this.replayed.has(this.queue[at])) at++;
     let moved = 0;
@@ -339,7 +341,7 @@ export class WriteBuffer {
       this.queuedRows += this.batch.size;
       this.batch = new WriteBatch();
     }
-    this.spoolQueued(true);
+    this.spoolQueued(true, true);
     return this.queue.every((b) => this.replayed.has(b));
   }
 
