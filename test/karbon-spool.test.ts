@@ -59,6 +59,24 @@ async function sendUdp(port: number, lines: (i: number) => string, count: number
   sock.close();
 }
 
+describe("karbon spool: a SPOOL_DIR karbon cannot use", () => {
+  it("exits at start with the code and what to change, before listening", async () => {
+    const notADir = join(dir, "a-file");
+    writeFileSync(notADir, "");
+    const config = join(dir, "bad-spool.ts");
+    writeFileSync(
+      config,
+      `export const SCHEMAS = { counts: { type: "count", host: "sqlite:///${join(dir, "bad-spool.db")}", match: "^x\\.", intervals: { minute: { step: 60 } } } };
+       export const SPOOL_DIR = ${JSON.stringify(join(notADir, "spool"))};`,
+    );
+    const k = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--config", config], {}, BUILT);
+    const code = await k.exited;
+    expect(code).not.toBe(0);
+    expect(k.output()).toMatch(/SPOOL_DIR: cannot keep the spool of sqlite:\/\/\/.*ENOTDIR.*set SPOOL_DIR to a directory/);
+    expect(k.output()).not.toContain("karbon listening");
+  }, 30_000);
+});
+
 describe.runIf(haveRedis)("karbon spool: a store outage, kill -9 and a restart", () => {
   it("stores every point of a million exactly once", async () => {
     const port = await freePort();

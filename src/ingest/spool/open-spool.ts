@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { redactUrl } from "../../timeseries/index.js";
+import { ConfigError } from "../../config/config-error.js";
 import type { Logger } from "../../logging/logger.js";
 import { StoreSpool } from "./store-spool.js";
 
@@ -12,9 +13,19 @@ import { StoreSpool } from "./store-spool.js";
  */
 export function openStoreSpool(spoolDir: string, storeUrl: string, maxBytes: number, logger: Logger): StoreSpool {
   const dir = join(spoolDir, createHash("sha256").update(storeUrl).digest("hex").slice(0, 16));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "STORE"), `${redactUrl(storeUrl)}\n`);
-  const spool = new StoreSpool({ dir, maxBytes, logger });
+  let spool: StoreSpool;
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "STORE"), `${redactUrl(storeUrl)}\n`);
+    spool = new StoreSpool({ dir, maxBytes, logger });
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError("TORUS_ERR_SPOOL_DIR", `SPOOL_DIR: cannot keep the spool of ${redactUrl(storeUrl)} in ${JSON.stringify(dir)} (${why}): make it writable by karbon's user, or set SPOOL_DIR to a directory that is`, {
+      field: "SPOOL_DIR",
+      value: spoolDir,
+      cause: err,
+    });
+  }
   if (spool.unread > 0 || spool.stats.torn > 0) {
     logger.warn({ store: redactUrl(storeUrl), spool: spool.path, records: spool.unread, bytes: spool.stats.bytes, torn: spool.stats.torn }, "spool holds batches from an earlier run; replaying them first");
   }
