@@ -155,7 +155,7 @@ export class KarbonMetrics {
     perSpool("karbon_spool_replayed_points_total", "Points replayed from the spool into their store (rate(): the replay rate), by store", (s) => s.replayedPoints, "counter");
     perSpool("karbon_spool_replayed_records_total", "Spooled batches replayed into their store, by store", (s) => s.replayedRecords, "counter");
     perSpool("karbon_spool_torn_records_total", "Spool records dropped unreplayed: torn by a crash mid-append, or failing their checksum, by store", (s) => s.torn, "counter");
-    perSpool("karbon_spool_full_total", "Batches the spool refused because it was at SPOOL_MAX_MB (kept in memory), by store", (s) => s.refused, "counter");
+    perSpool("karbon_spool_full_total", "Appends the spool refused because it was at SPOOL_MAX_MB (the batch stays in memory), by store", (s) => s.refused, "counter");
     this.flushSeconds = new Histogram({
       name: "karbon_flush_seconds",
       help: "Time to write one flush to its store",

@@ -78,6 +78,17 @@ describe("spool records", () => {
     );
   });
 
+  it("frames a payload given in pieces, empty ones included, as the same bytes as whole", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 16 }), { maxLength: 5 }), (pieces) => {
+        const withEmpty = [new Uint8Array(new ArrayBuffer(0)), ...pieces, new Uint8Array(new Float64Array(0).buffer)];
+        const framed = Buffer.concat(frameRecord(withEmpty).pieces);
+        expect(framed).toEqual(Buffer.concat(frameRecord(Buffer.concat(pieces)).pieces));
+        expect(scanRecords(framed).payloads.map((p) => Buffer.from(p))).toEqual([Buffer.concat(pieces)]);
+      }),
+    );
+  });
+
   it("drops a torn last record, counted, and keeps every whole one before it", () => {
     fc.assert(
       fc.property(payloads, fc.nat(), (ps, cutAt) => {

@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { Interval, WriteBatch } from "../../timeseries/index.js";
@@ -109,6 +109,11 @@ export class StoreSpool {
    */
   append(batch: WriteBatch): boolean {
     if (this.closed) return false;
+    // Every row takes at least 8 bytes: a spool that cannot take that much refuses before spending an encoding on it.
+    if (this.stats.bytes + batch.size * 8 > this.options.maxBytes) {
+      this.stats.refused++;
+      return false;
+    }
     ensureFlushId(batch);
     const record = frameRecord(encodeSpoolPayload(batch));
     if (this.stats.bytes + record.length > this.options.maxBytes) {
@@ -230,7 +235,10 @@ export class StoreSpool {
 
   /** Start a new segment for appends (the previous one stays to be replayed). */
   private roll(): Segment {
-    if (this.writeFd !== null) closeSync(this.writeFd);
+    if (this.writeFd !== null) {
+      fdatasyncSync(this.writeFd); // a finished segment is on disk before the next one starts
+      closeSync(this.writeFd);
+    }
     const seq = this.nextSeq++;
     const path = join(this.path, `${String(seq).padStart(12, "0")}.seg`);
     this.writeFd = openSync(path, "w");
