@@ -60,7 +60,7 @@ async function sendUdp(port: number, lines: (i: number) => string, count: number
 }
 
 describe("karbon spool: a SPOOL_DIR karbon cannot use", () => {
-  it("exits at start with the code and what to change, before listening", async () => {
+  it("exits at start naming the directory and what to change, before listening", async () => {
     const notADir = join(dir, "a-file");
     writeFileSync(notADir, "");
     const config = join(dir, "bad-spool.ts");
