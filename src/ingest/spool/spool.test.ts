@@ -226,6 +226,28 @@ describe("StoreSpool", () => {
     expect(c.path).toBe(a.path);
   });
 
+  it("takes over a slot whose pid now belongs to another process", () => {
+    const dir = tempDir();
+    const s = open(dir);
+    const [batch] = fc.sample(batchArb, { numRuns: 1, seed: 9 });
+    s.append(batch);
+    closeAll();
+    // pid 1 is alive, but it started at another time than the lock says: the holder died and its pid was reused.
+    writeFileSync(join(dir, "0", "lock"), "1 999999999999\n");
+    const again = open(dir);
+    expect(again.path).toBe(join(dir, "0"));
+    expect(drain(again).map(plain)).toEqual([plain(batch)]);
+  });
+
+  it("leaves the slot of another live process alone", () => {
+    const dir = tempDir();
+    open(dir).close();
+    const parent = process.ppid;
+    const stat = readFileSync(`/proc/${parent}/stat`, "utf8");
+    writeFileSync(join(dir, "0", "lock"), `${parent} ${stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]}\n`);
+    expect(open(dir).path).toBe(join(dir, "1"));
+  });
+
   it("takes over the slot of a dead process", () => {
     const dir = tempDir();
     const s = open(dir);

@@ -379,7 +379,7 @@ function claimSlot(dir: string): { path: string; lock: string } {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(lock, "wx");
-        writeSync(fd, `${process.pid}\n`);
+        writeSync(fd, `${process.pid} ${startTime(process.pid) ?? ""}\n`);
         closeSync(fd);
         claimed.add(lock);
         return { path, lock };
@@ -396,10 +396,19 @@ function claimSlot(dir: string): { path: string; lock: string } {
   }
 }
 
+/**
+ * Whether the process a lock names still runs. The lock holds the pid and,
+ * on Linux, the process's start time: a pid reused by another process
+ * after a `kill -9` must not keep the slot (and its spool) from being
+ * taken over.
+ */
 function holderAlive(lock: string): boolean {
   let pid: number;
+  let started: string | undefined;
   try {
-    pid = Number.parseInt(readFileSync(lock, "utf8"), 10);
+    const [p, s] = readFileSync(lock, "utf8").trim().split(" ");
+    pid = Number.parseInt(p, 10);
+    started = s || undefined;
   } catch {
     return false;
   }
@@ -407,8 +416,19 @@ function holderAlive(lock: string): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  const now = startTime(pid);
+  return started === undefined || now === null || now === started;
+}
+
+/** A process's start time (clock ticks since boot, /proc/PID/stat field 22), null where /proc cannot say. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
   }
 }
