@@ -163,4 +163,43 @@ describe.runIf(haveRedis)("karbon spool: a store outage, kill -9 and a restart",
     karbon.k.kill("SIGTERM");
     expect(await karbon.k.exited).toBe(0);
   }, 120_000);
+
+  it("a stop while the store is down spools what karbon holds and exits 0 at once; the next start stores it", async () => {
+    const port = await freePort();
+    let redis = await startRedis(port);
+    const url = `redis://127.0.0.1:${port}/4`;
+    const config = join(dir, "graceful.ts");
+    writeFileSync(
+      config,
+      `export const SCHEMAS = { counts: { type: "count", host: "${url}", match: "^g\\\\.", intervals: { minute: { step: 60 } } } };
+       export const SPOOL_DIR = ${JSON.stringify(join(dir, "spool-graceful"))};`,
+    );
+    const args = ["--tcp", "127.0.0.1:0", "--config", config];
+    let k = spawnCli("karbon-main.ts", args, {}, BUILT);
+    let tcp = (await k.waitForLog("karbon listening", 30_000)).tcp.port as number;
+    const stopped = new Promise((r) => redis.once("exit", r));
+    redis.kill("SIGTERM");
+    await stopped;
+    const now = Math.floor(Date.now() / 1000);
+    await sendTcp(tcp, Array.from({ length: 10_000 }, (_, i) => `g.n${i % 10} 3 ${now - (i % 5) * 60}\n`).join(""));
+    await k.waitForLog("flush failed; keeping the data and retrying");
+    const t0 = Date.now();
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000); // not the 30 s of retries a stop without a spool waits
+    redis = await startRedis(port);
+    k = spawnCli("karbon-main.ts", args, {}, BUILT);
+    tcp = (await k.waitForLog("karbon listening", 30_000)).tcp.port as number;
+    const store = await openStore(url);
+    try {
+      const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60 } }, prefix: "counts" });
+      const names = Array.from({ length: 10 }, (_, i) => `g.n${i}`);
+      const total = async () => [...(await ts.series(names, "minute", { start: now - 600, end: now, collapse: true })).values()][0];
+      await eventually(async () => (await total()) === 30_000, 20_000, 100);
+    } finally {
+      await store.close();
+    }
+    k.kill("SIGTERM");
+    expect(await k.exited).toBe(0);
+  }, 60_000);
 });
