@@ -5,8 +5,11 @@
  * reports every point received and every buffer flushed (then readable
  * from the store). Completeness is checked by reading the store back.
  *
- *   npm run build && npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3] [--workers 1] [--protocol plaintext|pickle]
+ *   npm run build && npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3] [--workers 1] [--protocol plaintext|pickle] [--tagged]
  *
+ * `--tagged` gives the count scenario's names two Graphite 1.1 tags, sent
+ * out of canonical order (`c.app1.name7;host=h7;dc=dc1`), so karbon parses
+ * and sorts them on every line: compare with the same run without it.
  * `--protocol pickle` sends the same points to karbon's pickle port instead,
  * as carbon-relay does: protocol-2 pickles of 500 points a frame.
  *
@@ -47,6 +50,8 @@ const PROTOCOL = process.argv.includes("--protocol") ? process.argv[process.argv
 if (PROTOCOL !== "plaintext" && PROTOCOL !== "pickle") throw new Error(`--protocol: plaintext or pickle, not ${PROTOCOL}`);
 /** `--spool`: karbon runs with a SPOOL_DIR. */
 const SPOOL = process.argv.includes("--spool");
+/** `--tagged`: the count scenario sends tagged names (tags out of canonical order). */
+const TAGGED = process.argv.includes("--tagged");
 /** Points per pickle frame: carbon-relay's MAX_DATAPOINTS_PER_MESSAGE. */
 const PICKLE_BATCH = 500;
 
@@ -139,7 +144,9 @@ const scenarios: Scenario[] = [
       writeFileSync(path, `export const SCHEMAS = { c: { type: "count", host: "sqlite:///${join(dir, "ceiling.db")}", match: "^c\\\\.", intervals: { minute: { step: 60 } } } };`);
       return path;
     },
-    line: (i, now) => `c.app${i % 20}.name${i % NAMES} ${(i % 7) + 1} ${tsOf(i, now)}\n`,
+    line: TAGGED
+      ? (i, now) => `c.app${i % 20}.name${i % NAMES};host=h${i % NAMES % 50};dc=dc${i % NAMES % 3} ${(i % 7) + 1} ${tsOf(i, now)}\n`
+      : (i, now) => `c.app${i % 20}.name${i % NAMES} ${(i % 7) + 1} ${tsOf(i, now)}\n`,
     async verify(dir, configPath, now) {
       let expected = 0;
       for (let i = 0; i < LINES; i++) expected += (i % 7) + 1;
@@ -150,7 +157,8 @@ const scenarios: Scenario[] = [
       const got = [...(await ts.series(names, "minute", { start: now - 7200, end: now + 60, collapse: true })).values()][0] as number;
       await registry.closeAll();
       if (got !== expected || names.length !== NAMES) throw new Error(`incomplete: ${got}/${expected} over ${names.length}/${NAMES} names`);
-      return `sum ${expected} over ${NAMES} names: all stored`;
+      if (TAGGED && !names.every((n) => /;dc=dc\d;host=h\d+$/.test(n))) throw new Error(`tagged names not stored canonically: ${names.find((n) => !/;dc=dc\d;host=h\d+$/.test(n))}`);
+      return `sum ${expected} over ${NAMES} ${TAGGED ? "tagged " : ""}names: all stored`;
     },
   },
 ];
@@ -307,6 +315,6 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
 }
 
 const latency = await readableLatency();
-console.log(`\nkarbon ingest (${PROTOCOL}${SPOOL ? ", SPOOL_DIR set" : ""}): ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
+console.log(`\nkarbon ingest (${PROTOCOL}${TAGGED ? ", tagged names" : ""}${SPOOL ? ", SPOOL_DIR set" : ""}): ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
 printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "store rows/line", "flushes", "points spooled", "completeness"], rows);
 console.log(`\nreceipt → readable in the store (default flush interval, 20 points): median ${median(latency).toFixed(0)} ms, max ${Math.max(...latency).toFixed(0)} ms`);

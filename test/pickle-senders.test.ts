@@ -4,7 +4,6 @@
  * pickle DESTINATION. Stored results are read back from SQLite.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,6 +14,7 @@ import { buildRuntime } from "../src/runtime/runtime.js";
 import { StoreRegistry } from "../src/timeseries/index.js";
 import { frame, pickleBatch } from "../src/ingest/protocols/pickle/pickle-encoder.case.js";
 import { ROOT, eventually, freePort, reapChildren, spawnCli, track } from "./helpers/processes.js";
+import { expectStatsdTotals, sendStatsdLoad, startStatsd } from "./helpers/statsd.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-pickle-senders-"));
 const registry = new StoreRegistry();
@@ -23,14 +23,6 @@ afterAll(async () => {
   await registry.closeAll();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function sendUdp(port: number, messages: string[]): Promise<void> {
-  const s = createSocket("udp4");
-  return new Promise((resolve) => {
-    let left = messages.length;
-    for (const m of messages) s.send(m, port, "127.0.0.1", () => --left === 0 && s.close(() => resolve()));
-  });
-}
 
 function sendTcp(port: number, data: Buffer | string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -47,53 +39,14 @@ it("statsd with graphiteProtocol \"pickle\" → karbon --pickle → SQLite: coun
   const karbon = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--pickle", "127.0.0.1:0", "--config", join(ROOT, "examples", "statsd.ts")], env);
   const picklePort = (await karbon.waitForLog("karbon listening")).pickle.port;
 
-  const statsdPort = await freePort(true);
-  const statsdConfig = join(dir, "statsd.js");
-  writeFileSync(
-    statsdConfig,
-    `(${JSON.stringify({
-      graphiteHost: "127.0.0.1",
-      graphiteProtocol: "pickle",
-      graphitePicklePort: picklePort,
-      graphitePort: await freePort(), // the plaintext port: nothing listens, so a fallback to text would show as missing points
-      port: statsdPort,
-      address: "127.0.0.1",
-      mgmt_address: "127.0.0.1",
-      mgmt_port: await freePort(),
-      flushInterval: 1000,
-      backends: ["./backends/graphite"],
-      graphite: { legacyNamespace: true },
-    })})`,
-  );
-  const statsd = track(spawn(process.execPath, [join(ROOT, "node_modules", "statsd", "stats.js"), statsdConfig], { cwd: join(ROOT, "node_modules", "statsd"), stdio: "pipe" }));
-  let statsdOut = "";
-  statsd.stdout.on("data", (d) => (statsdOut += d));
-  statsd.stderr.on("data", (d) => (statsdOut += d));
-  await eventually(() => /server is up/i.test(statsdOut), 10_000);
-
-  const start = Math.floor(Date.now() / 1000);
-  const counts = [...Array(10).fill("shop.checkout:1|c"), "shop.checkout:5|c|@0.5", "shop.search:3|c"];
-  const timers = ["shop.render:100|ms", "shop.render:200|ms", "shop.render:350|ms"];
-  await sendUdp(statsdPort, [...counts, ...timers, "shop.queue:42|g"]);
-  const checkout = 10 * 1 + 5 / 0.5;
-  const search = 3;
+  // The plaintext port points where nothing listens, so a fallback to text would show as missing points.
+  const statsd = await startStatsd(data, { graphiteProtocol: "pickle", graphitePicklePort: picklePort, graphitePort: await freePort() });
+  const start = await sendStatsdLoad(statsd.port);
 
   process.env.TORUS_DATA = data;
   const runtime = await buildRuntime(await loadConfig([join(ROOT, "examples", "statsd.ts")]), registry);
-  const series = (schema: string) => runtime.schema(schema)!.series;
-  const total = async (schema: string, stat: string, transform?: string) =>
-    [...(await series(schema).series(stat, "hourly", { start: start - 3600, end: start + 3600, collapse: true, transform })).values()][0];
-
-  await eventually(async () => (await total("counts", "stats_counts.shop.checkout")) === checkout, 15_000, 250);
-  expect(await total("counts", "stats_counts.shop.search")).toBe(search);
-  await eventually(async () => (await total("counts", "stats_counts.shop")) === checkout + search, 5_000, 250);
-  await eventually(async () => (await total("timers", "stats.timers.shop.render.count", "sum")) === timers.length, 5_000, 250);
-  expect(await total("timers", "stats.timers.shop.render.upper", "max")).toBe(350);
-  expect(await total("timers", "stats.timers.shop.render.lower", "min")).toBe(100);
-  await eventually(async () => (await total("gauges", "stats.gauges.shop.queue")) === 42, 5_000, 250);
-  // statsd's own counters went through the pickle port too.
-  await eventually(async () => (await total("counts", "stats_counts.statsd.metrics_received")) !== null, 5_000, 250);
-  expect(statsdOut).not.toMatch(/error/i);
+  await expectStatsdTotals(runtime, start);
+  expect(statsd.output()).not.toMatch(/error/i);
 
   karbon.kill("SIGTERM");
   expect(await karbon.exited).toBe(0);

@@ -233,3 +233,34 @@ describe("torus start --pickle", () => {
     expect(await t.stop()).toBe(0);
   }, 60_000);
 });
+
+describe("tagged names through pickle", () => {
+  it("stores a tagged name canonically (tags sorted) and answers it to seriesByTag", async () => {
+    const { db, config } = pickleSetup();
+    const t = spawnCli("torus-main.ts", ["start", "--tcp", "127.0.0.1:0", "--karbon", "127.0.0.1:0", "--pickle", "127.0.0.1:0", "--config", config]);
+    const log = await t.waitForLog("torus listening");
+    const ts = NOW - 60;
+    // Tags out of order, twice the same series in another order, and Prometheus-style braces.
+    const sent: CarbonPoint[] = [
+      { name: "c.disk;host=h1;dc=east", timestamp: ts, value: 2 },
+      { name: "c.disk;dc=east;host=h1", timestamp: ts, value: 3 },
+      { name: "c.disk;host=h2;dc=west", timestamp: ts, value: 7 },
+      { name: 'c.disk{host="h3",dc="east"}', timestamp: ts, value: 11 },
+    ];
+    await pythonSend(log.pickle.port, sent, 2);
+    const want = { "c.disk;dc=east;host=h1": 5, "c.disk;dc=east;host=h3": 11, "c.disk;dc=west;host=h2": 7 };
+    await eventually(async () => JSON.stringify(await totals(db, Object.keys(want))) === JSON.stringify(want), 15_000, 200);
+    expect(await totals(db, ["c.disk;host=h1;dc=east"]), "no name stored as sent").toEqual({ "c.disk;host=h1;dc=east": null });
+    const target = encodeURIComponent("seriesByTag('name=c.disk','dc=east')");
+    const url = `http://127.0.0.1:${log.http.port}/render?target=${target}&from=-10min&until=now&format=json`;
+    let body: Array<{ target: string; tags: Record<string, string>; datapoints: Array<[number | null, number]> }> = [];
+    await eventually(async () => {
+      body = (await (await fetch(url)).json()) as typeof body;
+      return body.length === 2;
+    }, 15_000, 200);
+    expect(body.map((s) => s.target)).toEqual(["c.disk;dc=east;host=h1", "c.disk;dc=east;host=h3"]);
+    expect(body[0].tags).toEqual({ dc: "east", host: "h1", name: "c.disk" });
+    expect(body.map((s) => s.datapoints.map((p) => p[0]).filter((v) => v !== null))).toEqual([[5], [11]]);
+    expect(await t.stop()).toBe(0);
+  }, 60_000);
+});

@@ -3,6 +3,7 @@ import {
   Interval,
   TorusError,
   checkStoreUrl,
+  redactUrl,
   typeDef,
   type TimeseriesOptions,
   type TransformFn,
@@ -73,6 +74,8 @@ export interface Config {
   readonly spoolMaxBytes: number;
   /** karbon: ms a TCP connection may stay silent (0 = no limit), and the most open at once. */
   readonly tcpIdleTimeoutMs: number;
+  /** On shutdown, how long open TCP connections may finish sending (see TcpReceiver.close). */
+  readonly tcpDrainTimeoutMs: number;
   readonly maxConnections: number;
   readonly writeToken: string | null;
   readonly maxBuckets: number;
@@ -111,6 +114,10 @@ export interface Config {
   readonly maxPast: number | null;
   /** torus: `""` or `/prefix`: where the Graphite API is served (URL_PREFIX). */
   readonly urlPrefix: string;
+  /** torus: karbon's metrics port for the status panel (KARBON_METRICS_URL); null: karbon in this process, if any. */
+  readonly karbonMetricsUrl: string | null;
+  /** torus: the store keeping Graphite events (EVENTS, else the first schema's); `explicit` when EVENTS named it. Null: no store. */
+  readonly events: { readonly host: string; readonly explicit: boolean } | null;
   readonly onLoad: ReadonlyArray<() => unknown>;
   readonly onReload: ReadonlyArray<() => unknown>;
 }
@@ -317,6 +324,7 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     spoolAfterMs: Math.round((c.SPOOL_AFTER ?? 5) * 1000),
     spoolMaxBytes: Math.round((c.SPOOL_MAX_MB ?? 1024) * 1024 * 1024),
     tcpIdleTimeoutMs: Math.round((c.TCP_IDLE_TIMEOUT ?? 300) * 1000),
+    tcpDrainTimeoutMs: Math.round((c.TCP_DRAIN_TIMEOUT ?? 5) * 1000),
     maxConnections: c.MAX_CONNECTIONS ?? 1024,
     writeToken: c.WRITE_TOKEN ?? null,
     maxBuckets: c.MAX_BUCKETS ?? 100_000,
@@ -344,9 +352,26 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     maxFuture: c.MAX_FUTURE ?? 86_400,
     maxPast: c.MAX_PAST === undefined ? longestRetention(schemas) : c.MAX_PAST,
     urlPrefix: urlPrefix(c.URL_PREFIX),
+    karbonMetricsUrl: karbonMetricsUrl(c.KARBON_METRICS_URL),
+    events: eventsStore(c.EVENTS, schemas),
     onLoad: hooks.onLoad ?? (c.on_load ? [c.on_load] : []),
     onReload: hooks.onReload ?? (c.on_reload ? [c.on_reload] : []),
   };
+}
+
+/** EVENTS, checked like a schema's host; without it the first schema's store. */
+function eventsStore(value: string | undefined, schemas: readonly CompiledSchema[]): Config["events"] {
+  if (value === undefined) return schemas.length === 0 ? null : { host: schemas[0].host, explicit: false };
+  let scheme: string;
+  try {
+    scheme = checkStoreUrl(value, "EVENTS");
+  } catch (err) {
+    if (err instanceof TorusError) throw new ConfigError(err.code, err.message, { field: "EVENTS", value: err.value, cause: err });
+    throw err;
+  }
+  // A relay forwards points and keeps nothing, so it cannot keep events either.
+  if (scheme.startsWith("carbon")) invalid("EVENTS", `${q(redactUrl(value))} is a Carbon relay, which keeps no events (use a sqlite, redis, redis-cluster, postgresql or mysql URL)`, redactUrl(value));
+  return { host: value, explicit: true };
 }
 
 /** `graphite/`, `/graphite` and `/graphite/` are all `/graphite`; empty or `/` is none. Only URL path characters. */
@@ -357,6 +382,19 @@ function urlPrefix(value: string | undefined): string {
     invalid("URL_PREFIX", `${q(value)} is not a URL path (e.g. "/graphite")`, value);
   }
   return `/${trimmed}`;
+}
+
+/** An http(s) URL without query or fragment; empty is none. */
+function karbonMetricsUrl(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value.trim() === "") return null;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    invalid("KARBON_METRICS_URL", `${q(value)} is not a URL (e.g. "http://127.0.0.1:9108", karbon's --metrics address)`, value);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search !== "" || url.hash !== "") invalid("KARBON_METRICS_URL", `${q(value)}: use an http:// or https:// address without query or fragment (karbon's --metrics address)`, value);
+  return url.href.replace(/\/+$/, "");
 }
 
 export { ErrorCodes };

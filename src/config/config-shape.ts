@@ -51,6 +51,7 @@ export const configShape = z
     SPOOL_AFTER: z.number().min(0).max(86_400).optional(),
     SPOOL_MAX_MB: z.number().min(1).max(16 * 1024 * 1024).optional(),
     TCP_IDLE_TIMEOUT: z.number().min(0).max(86_400).optional(),
+    TCP_DRAIN_TIMEOUT: z.number().min(0).max(3_600).optional(),
     MAX_CONNECTIONS: z.number().int().min(1).max(1_000_000).optional(),
     WRITE_TOKEN: z.string().min(1).optional(),
     MAX_BUCKETS: z.number().int().min(1).optional(),
@@ -76,6 +77,8 @@ export const configShape = z
     MAX_FUTURE: z.number().int().min(0).optional(),
     MAX_PAST: z.number().int().min(1).nullable().optional(),
     URL_PREFIX: z.string().optional(),
+    KARBON_METRICS_URL: z.string().nullable().optional(),
+    EVENTS: z.string().min(1).optional(),
   })
   .passthrough();
 

@@ -75,6 +75,11 @@ export interface TorusConfig {
   SPOOL_MAX_MB?: number;
   /** karbon: seconds a TCP connection may send nothing before it is closed (0 = never). Default 300. */
   TCP_IDLE_TIMEOUT?: number;
+  /**
+   * karbon: seconds, on shutdown, that open TCP connections may finish: each is half-closed and read
+   * until its sender closes its side; still open after this, dropped. 0 = drop at once. Default 5.
+   */
+  TCP_DRAIN_TIMEOUT?: number;
   /** karbon: most open TCP connections (per process); more are refused and counted. Default 1024. */
   MAX_CONNECTIONS?: number;
   /** torus: bearer token required by `/insert` and `DELETE /series`. */
@@ -125,6 +130,10 @@ export interface TorusConfig {
   MAX_PAST?: number | null;
   /** torus: path the Graphite API is served under (`/graphite`: `/graphite/render`, …), as graphite-web's URL_PREFIX. Default none. */
   URL_PREFIX?: string;
+  /** torus: karbon's `--metrics` address (`http://127.0.0.1:9108`), read for the web explorer's status panel when karbon runs in another process. Default none (`torus start` reads its own karbon). */
+  KARBON_METRICS_URL?: string | null;
+  /** torus: store URL (as a schema's `host`) that keeps Graphite events (`/events`, Grafana annotations). Default: the first schema's store. */
+  EVENTS?: string;
 }
 
 /** Identity with types: `export default defineConfig({ SCHEMAS: {...} })`. */

@@ -35,6 +35,7 @@ describe("loadConfig", () => {
     expect(config.debug).toBe(1);
     expect(config.flushInterval).toBe(250);
     expect(config.tcpIdleTimeoutMs).toBe(300_000);
+    expect(config.tcpDrainTimeoutMs).toBe(5_000);
     expect(config.maxConnections).toBe(1024);
     expect(config.maxPickleFrame).toBe(1_048_576);
     expect(config.schemas[0].options.write_func?.("12")).toBe(12);
@@ -67,6 +68,14 @@ describe("loadConfig", () => {
     expect(await prefixOf(`export const URL_PREFIX = "/tools/graphite/";`)).toBe("/tools/graphite");
   });
 
+  it("reads KARBON_METRICS_URL without a trailing slash; none by default", async () => {
+    const urlOf = async (body: string) => (await loadConfig([file("mjs", body)])).karbonMetricsUrl;
+    expect(await urlOf(``)).toBeNull();
+    expect(await urlOf(`export const KARBON_METRICS_URL = null;`)).toBeNull();
+    expect(await urlOf(`export const KARBON_METRICS_URL = "http://127.0.0.1:9108/";`)).toBe("http://127.0.0.1:9108");
+    expect(await urlOf(`export const KARBON_METRICS_URL = "https://karbon.example/ops";`)).toBe("https://karbon.example/ops");
+  });
+
   it.each([
     ["mjs", `export const SCHEMAS = { a: { match: "a", intervals: { m: { step: 60 } } } };`],
     ["cjs", `module.exports = { SCHEMAS: { a: { match: "a", intervals: { m: { step: 60 } } } } };`],
@@ -77,8 +86,8 @@ describe("loadConfig", () => {
     expect(config.schemas.map((s) => s.name)).toEqual(["a"]);
     expect(config.schemas[0].host).toBe("sqlite:///:memory:");
     if (ext === "mjs") {
-      const tuned = await loadConfig([file("mjs", `${body}\nexport const TCP_IDLE_TIMEOUT = 0.5; export const MAX_CONNECTIONS = 3;`)]);
-      expect([tuned.tcpIdleTimeoutMs, tuned.maxConnections]).toEqual([500, 3]);
+      const tuned = await loadConfig([file("mjs", `${body}\nexport const TCP_IDLE_TIMEOUT = 0.5; export const MAX_CONNECTIONS = 3; export const TCP_DRAIN_TIMEOUT = 0;`)]);
+      expect([tuned.tcpIdleTimeoutMs, tuned.maxConnections, tuned.tcpDrainTimeoutMs]).toEqual([500, 3, 0]);
     }
   });
 
@@ -124,6 +133,9 @@ describe("loadConfig", () => {
     ["zero MAX_PAST", `export const MAX_PAST = 0;`, /MAX_PAST/],
     ["negative TCP_IDLE_TIMEOUT", `export const TCP_IDLE_TIMEOUT = -1;`, /TCP_IDLE_TIMEOUT/],
     ["text TCP_IDLE_TIMEOUT", `export const TCP_IDLE_TIMEOUT = "5m";`, /TCP_IDLE_TIMEOUT/],
+    ["negative TCP_DRAIN_TIMEOUT", `export const TCP_DRAIN_TIMEOUT = -1;`, /TCP_DRAIN_TIMEOUT/],
+    ["text TCP_DRAIN_TIMEOUT", `export const TCP_DRAIN_TIMEOUT = "5s";`, /TCP_DRAIN_TIMEOUT/],
+    ["huge TCP_DRAIN_TIMEOUT", `export const TCP_DRAIN_TIMEOUT = 86400;`, /TCP_DRAIN_TIMEOUT/],
     ["zero MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 0;`, /MAX_CONNECTIONS/],
     ["fractional MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 10.5;`, /MAX_CONNECTIONS/],
     ["tiny MAX_PICKLE_FRAME", `export const MAX_PICKLE_FRAME = 10;`, /MAX_PICKLE_FRAME/],
@@ -150,6 +162,9 @@ describe("loadConfig", () => {
     ["zero LIST_LIMIT", `export const LIST_LIMIT = 0;`, /LIST_LIMIT/],
     ["a URL_PREFIX with a query", `export const URL_PREFIX = "/g?x=1";`, /URL_PREFIX: "\/g\?x=1" is not a URL path/],
     ["a URL_PREFIX that is no string", `export const URL_PREFIX = 1;`, /URL_PREFIX/],
+    ["a KARBON_METRICS_URL that is no URL", `export const KARBON_METRICS_URL = "127.0.0.1:9108";`, /KARBON_METRICS_URL: "127.0.0.1:9108" is not a URL/],
+    ["a KARBON_METRICS_URL that is not http", `export const KARBON_METRICS_URL = "ftp://karbon.example";`, /KARBON_METRICS_URL: .*http:\/\//],
+    ["a KARBON_METRICS_URL with a query", `export const KARBON_METRICS_URL = "http://k:9108/?a=1";`, /KARBON_METRICS_URL/],
     ["syntax error", `export const SCHEMAS = {`, /cannot load/],
     ["throws at load", `throw new Error("boom at load");`, /cannot load: .*boom at load/],
   ];

@@ -180,6 +180,26 @@ export const ERROR_CATALOGUE = {
     meaning: "405: `GET /insert`, which changes state, while ALLOW_GET_INSERT is off.",
     fix: "POST the same fields as a form or JSON, or set ALLOW_GET_INSERT: true for old GET clients.",
   },
+  TORUS_ERR_QUERY_BAD_EVENT: {
+    area: "query",
+    meaning: "400: a `POST /events/` body that is not an event: not a JSON object, no `what`, a `when` that is not a number of seconds, `tags` neither a list nor a string, or a field too long.",
+    fix: "Send a JSON object such as `{\"what\": \"deploy\", \"tags\": [\"prod\"], \"when\": 1700000000, \"data\": \"v1.2\"}`; the message names the field.",
+  },
+  TORUS_ERR_QUERY_UNKNOWN_EVENT: {
+    area: "query",
+    meaning: "404: `GET` or `DELETE /events/<id>` of an id no stored event has (never stored, or deleted).",
+    fix: "Find the id with `GET /events/get_data?from=...`.",
+  },
+  TORUS_ERR_QUERY_NO_EVENTS: {
+    area: "query",
+    meaning: "404: the `/events` endpoints while no store keeps events (no schema, or the first schema's store is a Carbon relay).",
+    fix: "Set EVENTS to a sqlite, redis, redis-cluster, postgresql or mysql URL.",
+  },
+  TORUS_ERR_QUERY_BODY_TOO_LARGE: {
+    area: "query",
+    meaning: "413: a request body over the endpoint's limit (1 MiB for `POST /events/`).",
+    fix: "Send less: keep an event's `data` short (a link rather than a log).",
+  },
 
   // The Graphite render API (src/graphite).
   TORUS_ERR_GRAPHITE_BAD_TARGET: {

@@ -29,6 +29,14 @@ export const QueryErrorCodes = {
   FORBIDDEN_ORIGIN: "TORUS_ERR_QUERY_FORBIDDEN_ORIGIN",
   /** `GET /insert` without ALLOW_GET_INSERT (405). */
   METHOD_NOT_ALLOWED: "TORUS_ERR_QUERY_METHOD_NOT_ALLOWED",
+  /** A `POST /events/` body that is not an event graphite-web would take (400). */
+  BAD_EVENT: "TORUS_ERR_QUERY_BAD_EVENT",
+  /** No event of that id (404). */
+  UNKNOWN_EVENT: "TORUS_ERR_QUERY_UNKNOWN_EVENT",
+  /** The EVENTS store keeps no events (404). */
+  NO_EVENTS: "TORUS_ERR_QUERY_NO_EVENTS",
+  /** A request body over the endpoint's limit (413). */
+  BODY_TOO_LARGE: "TORUS_ERR_QUERY_BODY_TOO_LARGE",
 } as const satisfies Record<string, TorusErrorCode>;
 
 export type QueryErrorCode = (typeof QueryErrorCodes)[keyof typeof QueryErrorCodes];

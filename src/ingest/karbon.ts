@@ -227,7 +227,8 @@ export class Karbon implements WritePath {
    * number of points that could not be stored before the deadline (0 = none lost).
    */
   async stop(): Promise<number> {
-    await Promise.all([...this.receivers.map((r) => r.close()), this.http?.close()]);
+    const drainMs = this.runtime?.config.tcpDrainTimeoutMs ?? 0;
+    await Promise.all([...this.receivers.map((r) => r.close(drainMs)), this.http?.close()]);
     this.receivers = [];
     this.http = null;
     let lost = 0;

@@ -16,6 +16,8 @@ import { FIND_API_ROUTES } from "./graphite-api/find-routes.js";
 import { StoreNameSource } from "./graphite-api/store-name-source.js";
 import type { WebAssets } from "./web-ui/web-assets.js";
 import { WEB_UI_ROUTES, webUi } from "./web-ui/web-ui.js";
+import { KARBON_STATUS_ROUTES, karbonStatusRoutes } from "./karbon-status/karbon-status-routes.js";
+import type { KarbonStatusSource } from "./karbon-status/karbon-status.js";
 
 /** What the query app is built from; it never opens stores or listens itself. */
 export interface QueryAppDeps {
@@ -34,6 +36,8 @@ export interface QueryAppDeps {
   graphite?: { names?: NameSource; points?: PointSource };
   /** The web explorer's files (default: bundled from source, or read from dist/web). */
   webAssets?: () => Promise<WebAssets>;
+  /** karbon in the same process (`torus start`), for `/karbon/status`; KARBON_METRICS_URL, when set, wins. */
+  karbon?: KarbonStatusSource | null;
 }
 
 /**
@@ -58,7 +62,7 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   });
   // URL_PREFIX is read once, like the socket bounds: routes cannot move on a reload.
   const prefix = initial.urlPrefix;
-  const graphiteRoutes = [...GRAPHITE_API_ROUTES, ...FIND_API_ROUTES, ...WEB_UI_ROUTES].map((r) => r.replace(" /", ` ${prefix}/`));
+  const graphiteRoutes = [...GRAPHITE_API_ROUTES, ...FIND_API_ROUTES, ...WEB_UI_ROUTES, ...KARBON_STATUS_ROUTES].map((r) => r.replace(" /", ` ${prefix}/`));
   installServerHooks(app, { runtime: deps.runtime, metrics, logger: deps.logger ?? null, routes: [...SERIES_API_ROUTES, ...METRICS_API_ROUTES, ...graphiteRoutes] });
   app.register(seriesApi, { runtime: deps.runtime, writer: deps.writer ?? null, cache: deps.cache === false ? null : new SeriesCache(metrics), clock });
   app.register(metricsApi, { metrics });
@@ -68,6 +72,7 @@ export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
   app.register(async (scope) => scope.register(graphiteApi, { runtime: deps.runtime, clock, names, points }), { prefix });
   // The page beside the API it reads, so its relative URLs reach it under any prefix.
   app.register(async (scope) => scope.register(webUi, { base: prefix, assets: deps.webAssets }), { prefix });
+  app.register(async (scope) => scope.register(karbonStatusRoutes, { runtime: deps.runtime, local: deps.karbon ?? null }), { prefix });
   // A source the caller gave is the caller's to close.
   if (deps.graphite?.names === undefined) app.addHook("onClose", async () => names.close());
   app.addHook("onClose", async () => points.clear?.());

@@ -50,7 +50,7 @@ describe("query plugins", () => {
     const { status, body } = await f.get("/nope?target=a");
     expect(status).toBe(404);
     expect(body).toEqual({
-      error: 'unknown command "GET /nope" (have GET /series, DELETE /series, GET /list, GET /properties, POST /insert, GET /metrics, GET|POST /render, GET /functions, GET /functions/<name>, GET /version, GET /tags[/…], GET|POST /metrics/find, GET /metrics?query=, POST /metrics, GET|POST /metrics/expand, GET|POST /metrics/index.json, GET /, GET /assets/<name>)',
+      error: 'unknown command "GET /nope" (have /series, /list, /properties, /insert, /metrics, /render, /functions, /functions/<name>, /version, /tags[/…], /tags/{tagSeries,tagMultiSeries,delSeries}, /events[/…], /metrics/find, /metrics?query=, /metrics/expand, /metrics/index.json, /, /assets/<name>, /karbon/status)',
       code: "TORUS_ERR_QUERY_UNKNOWN_COMMAND",
     });
   });

@@ -1,6 +1,7 @@
 import type { CompiledAggregate, CompiledSchema, Config } from "../config/index.js";
 import { Router } from "../routing/router.js";
 import { Timeseries, type Store, type StoreRegistry } from "../timeseries/index.js";
+import { runtimeEvents, type RuntimeEvents } from "./events-store.js";
 
 /** A configured schema bound to its opened store. */
 export interface RuntimeSchema {
@@ -14,6 +15,8 @@ export interface Runtime {
   readonly config: Config;
   readonly schemas: readonly RuntimeSchema[];
   readonly router: Router<CompiledSchema, CompiledAggregate>;
+  /** Where Graphite events go (EVENTS, else the first schema's store); null without any store. */
+  readonly events: RuntimeEvents | null;
   /** The schema of that name, or undefined. */
   schema(name: string): RuntimeSchema | undefined;
   /** Schemas whose `match` hits the stat, in declaration order. */
@@ -32,9 +35,11 @@ export async function buildRuntime(config: Config, registry: StoreRegistry): Pro
     schemas.push({ compiled, store, series: new Timeseries(store, compiled.options) });
   }
   const byName = new Map(schemas.map((s) => [s.compiled.name, s]));
+  const events = runtimeEvents(config, registry);
   return {
     config,
     schemas,
+    events,
     router: new Router(config.schemas, config.aggregates),
     schema: (name) => byName.get(name),
     matching: (stat) => schemas.filter((s) => s.compiled.matches(stat)),

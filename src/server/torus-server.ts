@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/index.js";
 import { Karbon, type KarbonAddresses } from "../ingest/karbon.js";
+import { localMetrics } from "../ingest/metrics-server.js";
 import { carbonListeners } from "../ingest/receivers/listener.js";
 import type { Logger } from "../logging/logger.js";
 import { buildQueryApp, pointWriter, QueryMetrics } from "../query/index.js";
@@ -67,6 +68,8 @@ export async function startTorusServer(options: TorusServerOptions): Promise<Tor
     logger: options.logger,
     metrics: new QueryMetrics({ processMetrics: true }),
     cache: options.cache ?? true,
+    // The status panel reads this karbon when it takes Carbon lines here (`torus start`).
+    karbon: options.karbonTcp || options.karbonPickle ? { name: "in-process", ...localMetrics(karbon.metrics) } : null,
   });
   try {
     await app.listen({ host: options.http.host, port: options.http.port });

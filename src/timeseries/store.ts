@@ -27,6 +27,18 @@ export interface RowColumns {
   readonly b?: ArrayLike<number>;
 }
 
+/** One condition of a stored tag lookup (`Store.findTagged`): the series carries `tag` with one of `values`. */
+export interface TagCondition {
+  readonly tag: string;
+  readonly values: readonly string[];
+}
+
+/** A tag value and how many series with data in the namespace carry it. */
+export interface TagValueCount {
+  readonly value: string;
+  readonly count: number;
+}
+
 /** The answer of `Store.changesSince`. */
 export interface Changes {
   /** Where the next call starts from. */
@@ -51,6 +63,38 @@ export interface RelayStats {
   /** Points not forwarded, by reason. */
   readonly dropped: Readonly<Record<string, number>>;
   readonly connected: boolean;
+}
+
+/** A Graphite event (a Grafana annotation) as a store keeps it. */
+export interface StoredEvent {
+  /** Given by the store: increasing, never reused, even after a delete. */
+  readonly id: number;
+  /** Unix seconds; fractions are kept. */
+  readonly when: number;
+  readonly what: string;
+  readonly data: string;
+  /** Sorted, no duplicates. */
+  readonly tags: readonly string[];
+}
+
+/** An event to add: everything but the id. */
+export type NewEvent = Omit<StoredEvent, "id">;
+
+/**
+ * Graphite events kept beside the data. Each `prefix` holds its own log
+ * (ids, events), as a namespace does for points. Events are read by time
+ * range through an index on `when` (a sorted set on Redis), never by a
+ * scan of every event.
+ */
+export interface EventLog {
+  /** Store one event; resolves to its id. */
+  add(prefix: string, event: NewEvent): Promise<number>;
+  /** Events with `from <= when <= until`, by `when` then id. */
+  range(prefix: string, from: number, until: number): Promise<StoredEvent[]>;
+  /** The event of that id, or null. */
+  get(prefix: string, id: number): Promise<StoredEvent | null>;
+  /** Remove the event of that id; false when there was none. */
+  delete(prefix: string, id: number): Promise<boolean>;
 }
 
 /**
@@ -91,6 +135,28 @@ export interface Store {
    */
   listAfter?(ns: Namespace, after: number, limit?: number): Promise<NameListing>;
   properties(ns: Namespace, name: string): Promise<Properties>;
+  /*
+   * The stored tag index (all four optional, together). A tagged name
+   * (`metric;tag=value;…`, read by `tagPairs` in tag-pairs.ts; `name` is the
+   * metric part) is indexed by each of its (tag, value) pairs when a store
+   * first meets it, in the same transaction or script as its data: names a
+   * store's name cache already holds cost nothing. Answers cover the names
+   * with data in the namespace, as `list` does, so a deleted series is never
+   * answered (`delete`, `deleteAll`, and `expire` once nothing is left).
+   * Orders are by code point (UTF-8 byte order), which every backend's index keeps.
+   */
+  /** Optional: the tags starting with `prefix` (default every one), sorted, at most `limit`. */
+  tagKeys?(ns: Namespace, prefix?: string, limit?: number): Promise<string[]>;
+  /** Optional: the values of `tag` starting with `prefix`, sorted, at most `limit` (cheap: no counting). */
+  tagValues?(ns: Namespace, tag: string, prefix?: string, limit?: number): Promise<string[]>;
+  /** Optional: `tagValues` with how many series carry each value (costs a pass over the tag's index rows). */
+  tagCounts?(ns: Namespace, tag: string, prefix?: string, limit?: number): Promise<TagValueCount[]>;
+  /**
+   * Optional: the tagged names meeting every condition (at least one),
+   * sorted, found from the index without listing every name. A condition
+   * with no values matches nothing.
+   */
+  findTagged?(ns: Namespace, conditions: readonly TagCondition[]): Promise<string[]>;
   delete(ns: Namespace, name: string): Promise<void>;
   deleteAll(ns: Namespace): Promise<void>;
   /** Delete buckets of `interval` starting before `before`, for one name or all. */
@@ -109,6 +175,8 @@ export interface Store {
    * in memory under it; a store without one is read every time.
    */
   changesSince?(ns: Namespace, cursor: number | null): Promise<Changes>;
+  /** Optional: Graphite events (the `EVENTS` store's `/events` endpoints); a relay has none. */
+  readonly events?: EventLog;
   /** Only on a relay: its points are forwarded, and reads of it are refused (TORUS_ERR_RELAY_READ). */
   relayStats?(): RelayStats;
   close(): Promise<void>;

@@ -9,14 +9,20 @@ export class ServerError extends Error {}
 /** The server could not be reached: the page shows a banner and retries. */
 export class Unreachable extends Error {}
 
+/** Told of every answer, so the page can drop its "cannot reach" banner as soon as the server is back. */
+let onAnswer: () => void = () => {};
+export const whenAnswered = (f: () => void) => void (onAnswer = f);
+
 async function getJson<T>(path: string, params: URLSearchParams): Promise<T> {
   let res: Response;
+  let text: string;
   try {
     res = await fetch(`${path}?${params}`, { headers: { accept: "application/json" } });
+    text = await res.text();
   } catch (err) {
     throw new Unreachable(`cannot reach the server (${(err as Error).message})`);
   }
-  const text = await res.text();
+  if (res.status < 502) onAnswer();
   if (!res.ok) {
     let message = text;
     try {
@@ -46,3 +52,39 @@ export function seriesData(stat: string, from: string, until: string): Promise<A
   if (until !== "now") p.set("end", until);
   return getJson<Array<{ datapoints: unknown }>>(`${location.origin}/series`, p);
 }
+
+/** Does the server answer at all (any status below 502)? For the banner's retries. */
+export async function reachable(): Promise<boolean> {
+  try {
+    const res = await fetch("version", { cache: "no-store" });
+    await res.arrayBuffer();
+    return res.status < 502;
+  } catch {
+    return false;
+  }
+}
+
+const withExprs = (p: URLSearchParams, exprs: readonly string[]) => (exprs.forEach((e) => p.append("expr", e)), p);
+
+/** Tag names starting with `prefix`; with `exprs`, only tags of the series those match. */
+export const tagNames = (prefix: string, exprs: readonly string[]) => getJson<string[]>("tags/autoComplete/tags", withExprs(new URLSearchParams({ tagPrefix: prefix, limit: "50" }), exprs));
+/** A tag's values starting with `prefix`; with `exprs`, only values of the series those match. */
+export const tagValues = (tag: string, prefix: string, exprs: readonly string[]) => getJson<string[]>("tags/autoComplete/values", withExprs(new URLSearchParams({ tag, valuePrefix: prefix, limit: "50" }), exprs));
+/** The series a tag query matches (canonical names). */
+export const findSeries = (exprs: readonly string[]) => getJson<string[]>("tags/findSeries", withExprs(new URLSearchParams(), exprs));
+
+/** What `/karbon/status` answers (src/query/karbon-status/karbon-status.ts). */
+export type KarbonStatus =
+  | {
+      available: true;
+      source: string;
+      at: number;
+      points: { total: number; perSecond: number | null };
+      badLines: { total: number; byReason: Record<string, number> };
+      buffer: Record<string, number>;
+      flush: Record<string, { count: number; meanMs: number | null; p99Ms: number | null; failures: number }>;
+      deadLetters: { total: number; top: Array<{ name: string; count: number }> };
+    }
+  | { available: false; source: string | null; message: string };
+
+export const karbonStatus = () => getJson<KarbonStatus>("karbon/status", new URLSearchParams());

@@ -1,26 +1,15 @@
+/**
+ * The chart itself: uPlot, loaded apart from the rest of the page (the tree
+ * does not wait for it). It imports nothing else of the page, so no shared
+ * file is split off that the page would have to load first.
+ */
 import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
-import type { RenderSeries } from "./api.js";
-
-const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#ea580c", "#4f46e5"];
-export const colorOf = (i: number) => COLORS[i % COLORS.length];
-
-/** Several render series on one time axis: the union of their timestamps, null where a series has none. */
-export function alignSeries(series: readonly RenderSeries[]): uPlot.AlignedData {
-  const times = [...new Set(series.flatMap((s) => s.datapoints.map((p) => p[1])))].sort((a, b) => a - b);
-  const at = new Map(times.map((t, i) => [t, i]));
-  const columns = series.map((s) => {
-    const col: Array<number | null> = new Array(times.length).fill(null);
-    for (const [v, t] of s.datapoints) col[at.get(t)!] = v;
-    return col;
-  });
-  return [times, ...columns] as uPlot.AlignedData;
-}
+import type { RenderSeries } from "./api.js"; // a type: no code shared
 
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
-/** Draw (or redraw) the chart; a drag selects a range, handed to `onZoom` in Unix seconds. */
-export function drawChart(el: HTMLElement, series: readonly RenderSeries[], data: uPlot.AlignedData, onZoom: (from: number, until: number) => void, old: uPlot | null): uPlot {
+/** Draw (or redraw) the chart; a drag selects a range, handed to `onZoom` in Unix seconds; `onDrawn` once it is painted. */
+export function drawChart(el: HTMLElement, series: readonly RenderSeries[], colors: readonly string[], data: uPlot.AlignedData, onZoom: (from: number, until: number) => void, old: uPlot | null, onDrawn: () => void = () => {}): uPlot {
   old?.destroy();
   const axis = { stroke: cssVar("--fg"), grid: { stroke: cssVar("--line") }, ticks: { stroke: cssVar("--line") } };
   const opts: uPlot.Options = {
@@ -28,9 +17,12 @@ export function drawChart(el: HTMLElement, series: readonly RenderSeries[], data
     height: 360,
     legend: { show: false },
     cursor: { drag: { x: true, y: false, setScale: false } },
-    axes: [axis, axis],
-    series: [{}, ...series.map((s, i) => ({ label: s.target, stroke: colorOf(i), width: 1.5, spanGaps: false }))],
+    // The value axis as wide as its longest label (uPlot's fixed 50 px cuts 1,764,000,000 to "0,000").
+    axes: [axis, { ...axis, size: (_u: uPlot, values: string[] | null) => (values ? Math.max(40, 18 + 7 * Math.max(0, ...values.map((v) => v.length))) : 50) }],
+    series: [{}, ...series.map((s, i) => ({ label: s.target, stroke: colors[i], width: 1.5, spanGaps: false }))],
     hooks: {
+      // uPlot paints after its constructor returns (in a microtask): this is when the lines are on the canvas.
+      draw: [() => onDrawn()],
       setSelect: [
         (u: uPlot) => {
           if (u.select.width < 2) return;

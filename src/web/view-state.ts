@@ -1,5 +1,5 @@
 /** The whole view, kept in the page's query string so a URL shares it. */
-export interface ViewState { targets: string[]; from: string; until: string; refresh: "off" | "10s" | "1min"; heatmap: string }
+export interface ViewState { targets: string[]; from: string; until: string; refresh: "off" | "10s" | "1min"; heatmap: string; tab: "tree" | "tags"; status: boolean }
 
 const REFRESH = ["off", "10s", "1min"] as const;
 
@@ -11,6 +11,8 @@ export function readState(search: string): ViewState {
     from: p.get("from") || "-1h",
     until: p.get("until") || "now",
     heatmap: p.get("heatmap") ?? "",
+    tab: p.get("tab") === "tags" ? "tags" : "tree",
+    status: p.get("status") === "1",
     refresh: (REFRESH as readonly string[]).includes(refresh ?? "") ? (refresh as ViewState["refresh"]) : "off",
   };
 }
@@ -22,6 +24,8 @@ export function writeState(s: ViewState): string {
   p.set("until", s.until);
   if (s.refresh !== "off") p.set("refresh", s.refresh);
   if (s.heatmap !== "") p.set("heatmap", s.heatmap);
+  if (s.tab !== "tree") p.set("tab", s.tab);
+  if (s.status) p.set("status", "1");
   return `?${p}`;
 }
 

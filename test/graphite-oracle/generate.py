@@ -27,10 +27,10 @@ import graphite.render.evaluator as evaluator  # noqa: E402
 
 path = os.environ.get("GRAPHITE_FUNCTIONS")
 if path:
-    spec = importlib.util.spec_from_file_location("graphite.render.functions", path)
-    F = importlib.util.module_from_spec(spec)
-    sys.modules["graphite.render.functions"] = F
-    spec.loader.exec_module(F)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import functions_1110  # noqa: E402
+
+    F = functions_1110.load(path)
     version = ("1.1.10 functions.py (with master's _nonNegativeDelta null fix) on graphite-web 1.1.8 (Debian) "
                "datalib and views, whose TimeSeries and renderViewJson are unchanged in 1.1.10")
 else:
@@ -76,27 +76,6 @@ def fake_evaluate(ctx, target):
 
 F.evaluateTarget = fake_evaluate
 
-
-def _nonNegativeDelta_master(val, prev, maxValue, minValue):
-    """graphite-web master's fix (1.1.10 raises TypeError on a null with maxValue/minValue, a 500)."""
-    if val is None:
-        return None, None
-    if maxValue is not None and val > maxValue:
-        return None, None
-    if minValue is not None and val < minValue:
-        return None, None
-    if prev is None:
-        return None, val
-    if val >= prev:
-        return val - prev, val
-    if maxValue is not None:
-        return maxValue + 1 + val - prev - (minValue or 0), val
-    if minValue is not None:
-        return val - minValue, val
-    return None, val
-
-
-F._nonNegativeDelta = _nonNegativeDelta_master
 
 T0 = FROM
 # Hand-built inputs: nulls, gaps, negatives, several series, one with a coarser step.

@@ -23,6 +23,7 @@ PY = "/usr/bin/python3"
 GRAPHITE_PKG = "/usr/lib/python3/dist-packages/graphite"
 GUNICORN = "/usr/bin/gunicorn"
 CARBON_CACHE = "/usr/bin/carbon-cache"
+ORACLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "graphite-oracle")
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 WSGI_1110 = r'''
@@ -45,31 +46,11 @@ settings.AUTOCOMPRESS_GAPS_IN_DERIVATIVE_FUNCTIONS = False
 
 path = os.environ.get("GRAPHITE_FUNCTIONS")
 if path:
-    spec = importlib.util.spec_from_file_location("graphite.render.functions", path)
-    F = importlib.util.module_from_spec(spec)
-    sys.modules["graphite.render.functions"] = F
-    spec.loader.exec_module(F)
+    sys.path.insert(0, {oracle!r})
+    import functions_1110
+    F = functions_1110.load(path)
     import graphite.render
     graphite.render.functions = F
-
-    def _nonNegativeDelta_master(val, prev, maxValue, minValue):
-        if val is None:
-            return None, None
-        if maxValue is not None and val > maxValue:
-            return None, None
-        if minValue is not None and val < minValue:
-            return None, None
-        if prev is None:
-            return None, val
-        if val >= prev:
-            return val - prev, val
-        if maxValue is not None:
-            return maxValue + 1 + val - prev - (minValue or 0), val
-        if minValue is not None:
-            return val - minValue, val
-        return None, val
-
-    F._nonNegativeDelta = _nonNegativeDelta_master
 
 from graphite.wsgi import application  # noqa: E402
 '''
@@ -228,7 +209,7 @@ class Stack:
             f.write(SETTINGS.format(conf=self.conf, storage=self.storage, whisper=self.whisper, logs=self.logs,
                                     index=os.path.join(self.storage, "index"), db=os.path.join(site, "graphite.db"), url_prefix=url_prefix))
         with open(os.path.join(site, "side_wsgi.py"), "w") as f:
-            f.write(WSGI_1110)
+            f.write(WSGI_1110.replace("{oracle!r}", repr(ORACLE_DIR)))
         env = self.env({
             "PYTHONPATH": site,
             "GRAPHITE_SETTINGS_MODULE": mod,

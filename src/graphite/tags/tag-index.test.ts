@@ -23,6 +23,11 @@ describe("TagIndex", () => {
     expect(idx.find(compileTagQuery(["name=disk.used"]))).toEqual([]);
     expect(idx.values("host")).toBeNull();
     expect(idx.size).toBe(1);
+    idx.add(["cpu;dc=east"], "c");
+    idx.forget("cpu;dc=east");
+    expect([idx.size, idx.tags(), idx.find(compileTagQuery(["dc=east"]))]).toEqual([0, [], []]);
+    idx.add(["cpu;dc=east"], "b");
+    expect(idx.find(compileTagQuery(["dc=east"]))).toEqual(["cpu;dc=east"]);
   });
 
   it("agrees with a scan of every name", () => {

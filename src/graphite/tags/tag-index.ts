@@ -65,6 +65,13 @@ export class TagIndex {
     this.groups.delete(group);
   }
 
+  /** Drop a name from every group (it was deleted); the next listing that holds it brings it back. */
+  forget(name: string): void {
+    const held = this.holders.get(name);
+    if (held === undefined) return;
+    for (const group of [...held]) this.release(name, group);
+  }
+
   private release(name: string, group: string): void {
     this.groups.get(group)?.delete(name);
     const held = this.holders.get(name);

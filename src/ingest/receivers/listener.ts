@@ -43,7 +43,8 @@ export interface Receiver {
   listen(host: string, port: number): Promise<AddressInfo>;
   pause(): void;
   resume(): void;
-  close(): Promise<void>;
+  /** Stop; a transport with connections lets them finish for up to `drainMs` first (see TcpReceiver.close). */
+  close(drainMs?: number): Promise<void>;
   /** Open connections (0 where the transport has none). */
   readonly connections: number;
 }

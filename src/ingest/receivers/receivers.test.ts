@@ -40,8 +40,8 @@ async function tcpReceiver(limits?: TcpLimits) {
 }
 
 /** A connected client; `closed` resolves with the error code the client saw, if any. */
-async function client(port: number): Promise<{ s: Socket; closed: Promise<string | null>; write(text: string): Promise<void> }> {
-  const s = connect({ host: "127.0.0.1", port });
+async function client(port: number, allowHalfOpen = false): Promise<{ s: Socket; closed: Promise<string | null>; write(text: string): Promise<void> }> {
+  const s = connect({ host: "127.0.0.1", port, allowHalfOpen });
   let error: string | null = null;
   s.on("error", (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
   const closed = new Promise<string | null>((r) => s.on("close", () => r(error)));
@@ -73,6 +73,43 @@ describe("TcpReceiver", () => {
     await c.closed;
     await until(() => sink.events.length === 2);
     expect(names(sink)).toEqual(["a.b=1@100", "a.c=2@200"]);
+  });
+
+  it("closing with a drain half-closes each connection and reads on until its sender closes: every line it wrote is decoded", async () => {
+    const { r, sink, port } = await tcpReceiver();
+    const c = await client(port, true);
+    // A sender that streams until it sees karbon's FIN, then ends its side: what it wrote up to there must all arrive.
+    let sent = 0;
+    let finSeen = false;
+    c.s.on("end", () => {
+      finSeen = true;
+      c.s.end();
+    });
+    const pump = (async () => {
+      while (!finSeen) {
+        const lines = Array.from({ length: 50 }, () => `drain.a ${++sent} 100\n`).join("");
+        await c.write(lines);
+      }
+    })();
+    await until(() => sink.events.length > 200);
+    const start = Date.now();
+    await r.close(5_000);
+    await pump;
+    expect(await c.closed).toBeNull();
+    expect(Date.now() - start).toBeLessThan(4_000);
+    expect(names(sink)).toEqual(Array.from({ length: sent }, (_, i) => `drain.a=${i + 1}@100`));
+  });
+
+  it("a connection still open when the drain ends is dropped; its complete lines were decoded, its cut line was not", async () => {
+    const { r, sink, port } = await tcpReceiver();
+    // Half-open allowed: this sender does not close its side when karbon closes its own.
+    const c = await client(port, true);
+    await c.write("kept.a 1 100\ncut.b 2");
+    await until(() => sink.events.length === 1);
+    const start = Date.now();
+    await r.close(300);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(250);
+    expect(names(sink)).toEqual(["kept.a=1@100"]);
   });
 
   it("refuses connections past MAX_CONNECTIONS at once and counts them; open ones keep every line", async () => {

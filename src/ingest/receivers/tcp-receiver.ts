@@ -182,13 +182,36 @@ export class TcpReceiver {
     }
   }
 
-  /** Stop accepting and drop open connections; a partial line not yet terminated was never accepted. */
-  close(): Promise<void> {
+  /**
+   * Stop accepting; then, for up to `drainMs`, let open connections finish
+   * before dropping them. Each is half-closed (a FIN: "no more from karbon")
+   * and read on until its sender closes its side, so every line a sender
+   * wrote before its own close is decoded and goes into the flush that
+   * shutdown makes. A sender that reacts to the FIN by closing and sending
+   * the rest elsewhere loses nothing and doubles nothing. Connections still
+   * open at the deadline are dropped (what sits unread in them is lost, and
+   * the sender sees a reset); a partial line not yet terminated when a
+   * connection is dropped was never accepted. `drainMs` 0: drop at once.
+   */
+  async close(drainMs = 0): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (drainMs > 0 && this.sockets.size > 0) {
+      const open = [...this.sockets.keys()];
+      const gone = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.once("close", () => resolve())))));
+      for (const s of open) {
+        // Idle timeouts no longer apply; a receiver paused by a full buffer reads on once flushes make room.
+        s.setTimeout(0);
+        s.end();
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
+      clearTimeout(timer);
+    }
     for (const s of this.sockets.keys()) {
       s.removeAllListeners("data");
       s.removeAllListeners("end");
       s.destroy();
     }
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closed;
   }
 }

@@ -163,7 +163,7 @@ function checkTimes(p: GraphiteParams, runtime: Runtime, clock: number): number 
   }
 }
 
-function jsonpOf(p: GraphiteParams): string | null {
+export function jsonpOf(p: GraphiteParams): string | null {
   const cb = p.get("jsonp");
   if (cb === undefined || cb === "") return null;
   if (cb.length > 100 || !JSONP.test(cb)) throw badParameter("jsonp", "expected a JavaScript function name");

@@ -15,6 +15,12 @@ export interface NameSource {
   index(): NameIndex;
   /** Resolves once every schema has been listed at least once (the first request waits for it). */
   ready(): Promise<void>;
+  /**
+   * Optional: whether the index holds every name the stores hold now (the first listing is done
+   * and no store has a name first stored since), without waiting. Lets the tag lookups answer
+   * from the stores' own tag index meanwhile; a source without it is taken as current once ready.
+   */
+  caughtUp?(): Promise<boolean>;
   /** Stops background refreshing (the server is closing). */
   close(): Promise<void>;
 }

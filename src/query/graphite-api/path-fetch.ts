@@ -11,6 +11,7 @@
  */
 import { defaultConsolidation } from "../../graphite/consolidate.js";
 import { compileTagQuery } from "../../graphite/tags/tag-expression.js";
+import { tagSearch } from "./tag-search.js";
 import { alignRange, clampFetchRange } from "../../graphite/graphite-time.js";
 import { compareNames } from "../../graphite/path-glob.js";
 import { RenderBudget } from "../../graphite/functions/budget.js";
@@ -133,12 +134,15 @@ export function matchLeaves(expression: string, deps: PathFetchDeps): string[] {
  * sorted by path, named by the path, with `pathExpression` the expression as typed.
  */
 export async function fetchPath(expression: string, from: number, until: number, deps: PathFetchDeps): Promise<Series[]> {
+  // Globs need the first listing; `seriesByTag` alone does not (the stores' tag index answers meanwhile).
+  await deps.names.ready();
   return fetchNames(matchLeaves(expression, deps), expression, from, until, deps);
 }
 
 /** `seriesByTag`: the tagged names matching every expression, fetched as `fetchPath` fetches leaves. */
 export async function fetchTagged(expressions: string[], from: number, until: number, deps: PathFetchDeps): Promise<Series[]> {
-  const names = deps.names.index().tagged.find(compileTagQuery(expressions));
+  const query = compileTagQuery(expressions);
+  const names = await (await tagSearch({ runtime: () => deps.runtime, names: deps.names })).find(query);
   const label = `seriesByTag(${expressions.map((e) => `'${e}'`).join(",")})`;
   deps.budget.takeNames(names.length, label);
   return fetchNames(names, label, from, until, deps);

@@ -60,7 +60,6 @@ export const renderRoutes: FastifyPluginAsync<GraphiteApiOptions> = async (app, 
     const jsonp = params.has("format") ? params.get("jsonp") : undefined;
     if (jsonp !== undefined && !JSONP.test(jsonp)) throw badParameter("jsonp", `expected a JavaScript function name, got ${quote(jsonp.slice(0, 80))}`);
     const range = parseTimeRange({ from: params.get("from"), until: params.get("until"), now: params.get("now"), tz: params.get("tz") }, deps.clock(), runtime.config.timezone);
-    if (targets.some((t) => t.trim() !== "")) await deps.names.ready();
     const budget = renderBudget(runtime);
     const fetchDeps: PathFetchDeps = { runtime, names: deps.names, points: deps.points, now: range.now, budget, xFilesFactor };
     const series = await evaluateTargets(targets, {

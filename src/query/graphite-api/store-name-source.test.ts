@@ -133,6 +133,27 @@ describe("StoreNameSource", () => {
     }
   });
 
+  it("caughtUp: not before the first listing, then until a store holds a name stored after it; never for a store listed only in full", async () => {
+    const [a, a2, b] = base.schemas;
+    const source = new StoreNameSource({ runtime: () => runtimeWith([a, a2, b]), checkMs: 60_000 });
+    try {
+      expect(await source.caughtUp()).toBe(false);
+      await source.ready();
+      expect(await source.caughtUp()).toBe(true);
+      await write(b.series, [`b.new${Date.now()}`]);
+      expect(await source.caughtUp()).toBe(false);
+    } finally {
+      await source.close();
+    }
+    const full = new StoreNameSource({ runtime: () => runtimeWith([b], (s) => new WrappedStore(s, { token: true })), checkMs: 60_000 });
+    try {
+      await full.ready();
+      expect(await full.caughtUp()).toBe(false);
+    } finally {
+      await full.close();
+    }
+  });
+
   it("a store without token or listAfter is listed in full, paced by what a listing costs", async () => {
     const [, , b] = base.schemas;
     let wrapped: WrappedStore | undefined;

@@ -82,6 +82,7 @@ export class StoreNameSource implements NameSource {
   private fullCount = 0;
   private incrementalCount = 0;
   private readonly firstPass: Promise<void>;
+  private firstPassComplete = false;
   private firstPassDone!: () => void;
   private readonly refreshes: Counter<"kind">;
   private readonly failures: Counter;
@@ -108,6 +109,22 @@ export class StoreNameSource implements NameSource {
 
   ready(): Promise<void> {
     return this.firstPass;
+  }
+
+  /**
+   * Every listing of the current schemas is done and incremental, and no store has a name first stored
+   * after its cursor: one `listAfter(…, 1)` per store (microseconds for SQLite). Names deleted by
+   * another process are not noticed here (nor by find): they go at the next full listing.
+   */
+  async caughtUp(): Promise<boolean> {
+    if (!this.firstPassComplete) return false;
+    for (const schema of this.options.runtime().schemas) {
+      const ns = schema.series.ns;
+      const g = this.groups.get(`${schema.store.url}\u0000${ns.prefix}\u0000${ns.type}`);
+      if (!g || g.store !== schema.store || !g.listed || g.cursor === null || typeof g.store.listAfter !== "function") return false;
+      if ((await g.store.listAfter(g.ns, g.cursor, 1)).names.length > 0) return false;
+    }
+    return true;
   }
 
   async close(): Promise<void> {
@@ -145,7 +162,10 @@ export class StoreNameSource implements NameSource {
       this.options.logger?.error({ err: String((err as Error)?.message ?? err) }, "name index refresh failed");
     } finally {
       this.indexed.set(this.names.size());
-      if ([...this.groups.values()].every((g) => g.attempted)) this.firstPassDone();
+      if ([...this.groups.values()].every((g) => g.attempted)) {
+        this.firstPassComplete = true;
+        this.firstPassDone();
+      }
       if (!this.closed) {
         this.timer = setTimeout(() => (this.running = this.pass()), this.checkMs);
         this.timer.unref();

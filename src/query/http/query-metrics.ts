@@ -1,7 +1,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** The commands metrics are labelled by (anything else is "unknown", so labels stay bounded). */
-export const COMMANDS = ["series", "delete", "list", "properties", "insert", "metrics", "render", "functions", "find", "expand", "index", "web", "unknown"] as const;
+export const COMMANDS = ["series", "delete", "list", "properties", "insert", "metrics", "render", "functions", "find", "expand", "index", "web", "events", "unknown"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /**

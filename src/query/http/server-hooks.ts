@@ -58,7 +58,8 @@ export function installServerHooks(app: FastifyInstance, options: ServerHooksOpt
     const text = detail === undefined ? message : `${message} (request ${req.id})`;
     return reply.code(status).type("application/json").send(JSON.stringify({ error: text, code }));
   });
-  const have = options.routes.join(", ");
+  // Paths only, each once: the list stays short enough to read as routes are added (methods are in the README).
+  const have = [...new Set(options.routes.map((r) => r.replace(/^[A-Z|]+ /, "")))].join(", ");
   app.setNotFoundHandler((req, reply) => {
     metrics.error("unknown", QueryErrorCodes.UNKNOWN_COMMAND);
     const path = req.url.split("?")[0];

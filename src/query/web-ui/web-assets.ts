@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
@@ -46,8 +46,6 @@ export function makeAsset(name: string, body: Buffer): WebAsset {
   };
 }
 
-const hashOf = (body: Uint8Array) => createHash("sha256").update(body).digest("hex").slice(0, 12);
-
 /**
  * Bundle the page from src/web with esbuild (a devDependency: only a
  * checkout runs this, for the build step and for runs from source). The
@@ -59,21 +57,25 @@ export async function bundleWebAssets(source = WEB_SOURCE): Promise<WebAssets> {
     entryPoints: [join(source, "main.ts")],
     bundle: true,
     minify: true,
-    format: "iife",
+    // Modules split in files: uPlot (most of the bytes) is its own file, loaded when a chart is first drawn.
+    format: "esm",
+    splitting: true,
     target: ["es2022"],
     write: false,
     outdir: "out",
-    entryNames: "app",
+    entryNames: "app-[hash]",
+    chunkNames: "chunk-[hash]",
     loader: { ".css": "css" },
     legalComments: "none",
     logLevel: "silent",
   });
   const files = new Map<string, WebAsset>();
   const names: Record<string, string> = {};
+  // esbuild names the files by their content (chunks import each other by these names): the entry is app-<hash>.js.
   for (const out of result.outputFiles) {
-    const ext = out.path.slice(out.path.lastIndexOf("."));
-    const name = `app-${hashOf(out.contents)}${ext}`;
-    names[ext] = name;
+    const name = basename(out.path);
+    const ext = name.slice(name.lastIndexOf("."));
+    if (name.startsWith("app-")) names[ext] = name;
     files.set(name, makeAsset(name, Buffer.from(out.contents)));
   }
   const template = readFileSync(join(source, "index.html"), "utf8");

@@ -27,8 +27,8 @@ describe("GET /", () => {
     expect(res.headers["cache-control"]).toBe("no-cache");
     expect(res.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(res.body).toContain('<base href="/">');
-    const script = /src="assets\/(app-[0-9a-f]{12}\.js)"/.exec(res.body)![1];
-    const style = /href="assets\/(app-[0-9a-f]{12}\.css)"/.exec(res.body)![1];
+    const script = /<script type="module" src="assets\/(app-[0-9A-Z]{8}\.js)"/.exec(res.body)![1];
+    const style = /href="assets\/(app-[0-9A-Z]{8}\.css)"/.exec(res.body)![1];
 
     const again = await f.app.inject({ method: "GET", url: "/", headers: { "if-none-match": res.headers.etag as string } });
     expect(again.statusCode).toBe(304);
@@ -41,8 +41,16 @@ describe("GET /", () => {
     const gz = await f.app.inject({ method: "GET", url: `/assets/${script}`, headers: { "accept-encoding": "gzip, deflate" } });
     expect(gz.headers["content-encoding"]).toBe("gzip");
     expect(gunzipSync(gz.rawPayload).equals(plain.rawPayload)).toBe(true);
-    // The page's script, gzipped, stays well inside its budget (150 KB).
-    expect(gz.rawPayload.length).toBeLessThan(150 * 1024);
+    // The page's script with the chunks it loads (uPlot's, when a chart is drawn), gzipped, stays well inside its budget (150 KB).
+    const chunks = [...new Set(plain.body.match(/chunk-[0-9A-Z]{8}\.js/g))];
+    expect(chunks.length).toBeGreaterThan(0);
+    let total = gz.rawPayload.length;
+    for (const c of chunks) {
+      const res = await f.app.inject({ method: "GET", url: `/assets/${c}`, headers: { "accept-encoding": "gzip" } });
+      expect(res.statusCode).toBe(200);
+      total += res.rawPayload.length;
+    }
+    expect(total).toBeLessThan(150 * 1024);
     const br = await f.app.inject({ method: "GET", url: `/assets/${style}`, headers: { "accept-encoding": "gzip, br" } });
     expect(br.headers["content-encoding"]).toBe("br");
     expect(brotliDecompressSync(br.rawPayload).toString()).toContain("prefers-color-scheme");

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it as vitestIt, type TestFunctio
 import { ErrorCodes, TorusError } from "../errors.js";
 import type { IntervalSpec } from "../intervals.js";
 import { ReferenceModel } from "./reference-model.js";
+import { eventCases } from "./event-cases.js";
 import type { Namespace, Store, TypeName } from "../store.js";
 import { WriteBatch } from "../write-batch.js";
 import { Timeseries, type SeriesOptions, type TimeseriesOptions } from "../timeseries.js";
@@ -372,6 +373,98 @@ export function conformanceSuite(target: ConformanceTarget): void {
       });
     }
 
+    it("tag index: tags, values and lookups equal the reference model through writes, delete, expire and delete_all", async () => {
+      if (!store.tagKeys || !store.tagValues || !store.tagCounts || !store.findTagged) throw new Error("the store keeps no tag index (tagKeys, tagValues, tagCounts, findTagged)");
+      const idx = store as Required<Pick<Store, "tagKeys" | "tagValues" | "tagCounts" | "findTagged">>;
+      let now = NOW;
+      const p = prefix();
+      const minute = { minute: { step: 60, steps: 180 } };
+      // Two types under one prefix: each namespace answers only its own names.
+      const spaces = (["gauge", "count"] as const).map((type) => {
+        const options: TimeseriesOptions = { type, intervals: minute, prefix: p, clock: () => now };
+        return { ts: new Timeseries(store, options), model: new ReferenceModel(options) };
+      });
+      const rnd = prng(77);
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+      const names: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const env = rnd() < 0.5 ? `;env=${pick(["prod", "dev"])}` : "";
+        names.push(`${pick(["disk.used", "disk.free", "cpu"])};datacenter=${pick(["dc1", "dc2", "dc3"])}${env};host=web${i % 13}`);
+      }
+      // Odd but storable: a long value, `=` in a value, characters beyond U+FFFF and past Latin-1, untagged names.
+      names.push(`disk.used;datacenter=dc1;note=${"v".repeat(1000)}`, "disk.used;k=v=w", "disk.used;emoji=\u{1F600}", "disk.used;emoji=\uFFFD", "disk.used;emoji=é", "plain.name", "disk.used");
+      const old = new Set(names.filter((_, i) => i % 7 === 3));
+      async function writeAll(list: readonly string[], at: (n: string) => number, which: number[]): Promise<void> {
+        const batch = new WriteBatch();
+        for (const w of which) {
+          const { ts, model } = spaces[w];
+          for (const n of list) {
+            if (w === 1 && n.length % 3 === 0) continue; // count holds a subset
+            ts.stage(batch, n, 1, at(n));
+            model.insert(n, 1, at(n));
+          }
+        }
+        await store.write(batch);
+      }
+      await writeAll(names, (n) => (old.has(n) ? NOW - 170 * 60 : NOW), [0, 1]);
+      const tagPrefixes = ["", "d", "e", "h", "name", "zz", "\u{1F600}"];
+      async function same(what: string): Promise<void> {
+        for (const { ts, model } of spaces) {
+          const at = `${what} (${ts.ns.type})`;
+          for (const pre of tagPrefixes) {
+            expect(await idx.tagKeys(ts.ns, pre), `${at}: tagKeys ${pre}`).toEqual(model.tagKeys(pre));
+            expect(await idx.tagKeys(ts.ns, pre, 2), `${at}: tagKeys ${pre} limit 2`).toEqual(model.tagKeys(pre, 2));
+          }
+          for (const tag of [...model.tagKeys(), "missing"]) {
+            expect(await idx.tagValues(ts.ns, tag), `${at}: tagValues ${tag}`).toEqual(model.tagValues(tag));
+            expect(await idx.tagCounts(ts.ns, tag), `${at}: tagCounts ${tag}`).toEqual(model.tagCounts(tag));
+            const first = model.tagValues(tag)[0] ?? "x";
+            for (const pre of [first.slice(0, 1), first, `${first}~`, "\u{1F600}"]) {
+              expect(await idx.tagValues(ts.ns, tag, pre, 3), `${at}: tagValues ${tag} ${pre} limit 3`).toEqual(model.tagValues(tag, pre, 3));
+              expect(await idx.tagCounts(ts.ns, tag, pre, 3), `${at}: tagCounts ${tag} ${pre} limit 3`).toEqual(model.tagCounts(tag, pre, 3));
+            }
+          }
+          const lookups: Array<Array<{ tag: string; values: string[] }>> = [
+            [{ tag: "name", values: ["disk.used"] }, { tag: "datacenter", values: ["dc1"] }],
+            [{ tag: "datacenter", values: ["dc1", "dc2"] }, { tag: "env", values: ["prod"] }],
+            [{ tag: "host", values: ["web1", "web2", "web3"] }],
+            [{ tag: "name", values: ["disk.used", "cpu"] }],
+            [{ tag: "note", values: ["v".repeat(1000)] }],
+            [{ tag: "k", values: ["v=w"] }],
+            [{ tag: "emoji", values: ["\u{1F600}", "é"] }],
+            [{ tag: "host", values: [] }],
+            [{ tag: "missing", values: ["x"] }],
+            [{ tag: "name", values: ["plain.name"] }],
+          ];
+          for (const conditions of lookups) {
+            expect(await idx.findTagged(ts.ns, conditions), `${at}: findTagged ${JSON.stringify(conditions).slice(0, 120)}`).toEqual(model.findTagged(conditions));
+          }
+          if (what === "after writes") expect(lookups.reduce((n, c) => n + model.findTagged(c).length, 0), "the scenario finds something").toBeGreaterThan(5);
+        }
+      }
+      await same("after writes");
+      const gone = names[0];
+      await spaces[0].ts.delete(gone);
+      spaces[0].model.delete(gone);
+      await same("after delete");
+      now = NOW + 30 * 60; // the old points are past the 180 minutes kept
+      for (const { ts, model } of spaces) {
+        await ts.expire();
+        model.expire();
+      }
+      expect(spaces[0].model.list().length).toBeLessThan(names.length - 1);
+      await same("after expire");
+      // Written again after a delete or an expiry, a name is found again, even by a store that remembers the name.
+      await writeAll([gone, ...old], () => now, [0]);
+      await same("after writing deleted names again");
+      await spaces[1].ts.delete_all();
+      for (const n of spaces[1].model.list()) spaces[1].model.delete(n);
+      expect(await idx.tagKeys(spaces[1].ts.ns)).toEqual([]);
+      await same("after delete_all of one type");
+      await writeAll([names[1]], () => now, [1]);
+      await same("after a write following delete_all");
+    });
+
     it("joined names on resolution intervals join sub-bucket by sub-bucket", async () => {
       const { ts, model } = pair("histogram");
       for (const [name, v, t] of [["j.a", 1, NOW - 10], ["j.b", 1, NOW - 20], ["j.b", 2, NOW - 700], ["j.a", 3, NOW - 1300]] as const) {
@@ -510,6 +603,8 @@ export function conformanceSuite(target: ConformanceTarget): void {
         { numRuns: 40, seed: 42 },
       );
     });
+
+    eventCases(it, () => store, prefix);
 
     if (target.changeToken === false) {
       it("has no changeToken, so a response cache never keeps its answers", () => {

@@ -115,6 +115,20 @@ export interface TestCluster {
   ports: number[];
   /** SIGKILL the process of the node on `port`. */
   kill(port: number): void;
+  /**
+   * SIGKILL the master on `port` once its replica holds every write it ran:
+   * writes are paused on it (clients block, nothing runs), the replica's
+   * offset is waited for, then the process dies. A crash at an arbitrary
+   * moment can lose writes the master acknowledged but had not yet
+   * replicated (replication is asynchronous); this is the crash without
+   * that loss, the state a planned `CLUSTER FAILOVER` also waits for.
+   * Resolves once the kill is done, with how many clients were blocked
+   * mid-command by the pause (sent, never run); `inFlight` waits (up to
+   * 10 s) until at least that many are, so the crash hits writes in progress.
+   */
+  killCaughtUp(port: number, options?: { inFlight?: number }): Promise<number>;
+  /** Wait until a replica has taken over from the dead master on `port` and the cluster is healthy. */
+  waitFailover(port: number, ms?: number): Promise<void>;
   /** Ports of the current masters (per `cluster nodes`, asked of a live node). */
   masters(): Promise<number[]>;
   /** Wait until every live node reports `cluster_state:ok` and `masters` serve all slots. */
@@ -200,12 +214,42 @@ export async function startCluster(options: { nodeTimeoutMs?: number; replicas?:
     await stop();
     throw err;
   }
+  const kill = (port: number) => {
+    dead.add(port);
+    procs.get(port)?.kill("SIGKILL");
+  };
+  const offset = (info: string, field: string) => Number(new RegExp(`^${field}:(\\d+)`, "m").exec(info)?.[1] ?? NaN);
   return {
     url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(",")}`,
     ports,
-    kill(port: number) {
-      dead.add(port);
-      procs.get(port)?.kill("SIGKILL");
+    kill,
+    async killCaughtUp(port: number, options: { inFlight?: number } = {}) {
+      const replicas: number[] = [];
+      for (const p of live()) {
+        if (p === port) continue;
+        const info = await ask(p, "info", "replication");
+        if (info.includes("role:slave") && new RegExp(`^master_port:${port}\\r?$`, "m").test(info)) replicas.push(p);
+      }
+      if (replicas.length === 0) throw new Error(`node ${port} has no replica to catch up`);
+      await ask(port, "client", "pause", "30000", "WRITE");
+      await until(`replicas of ${port} caught up`, 10_000, async () => {
+        const master = offset(await ask(port, "info", "replication"), "master_repl_offset");
+        for (const r of replicas) if (offset(await ask(r, "info", "replication"), "slave_repl_offset") !== master) return false;
+        return true;
+      });
+      // Paused clients count as blocked ones.
+      const blocked = async () => offset(await ask(port, "info", "clients"), "blocked_clients");
+      await until(`${options.inFlight ?? 0} writes waiting on ${port}`, 10_000, async () => (await blocked()) >= (options.inFlight ?? 0));
+      const inFlight = await blocked();
+      kill(port);
+      return inFlight;
+    },
+    async waitFailover(port: number, ms = 30_000) {
+      await until(`a replica promoted in place of ${port}`, ms, async () => {
+        const now = await masters();
+        return now.length === 3 && !now.includes(port);
+      });
+      await waitHealthy(ms);
     },
     masters,
     waitHealthy,

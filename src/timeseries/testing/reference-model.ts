@@ -1,5 +1,6 @@
 import { Interval } from "../intervals.js";
-import type { TypeName } from "../store.js";
+import type { TagCondition, TagValueCount, TypeName } from "../store.js";
+import { compareCodePoints, tagPairs } from "../tag-pairs.js";
 import { compileTransform, type TransformFn } from "../transforms.js";
 import { typeDef } from "../types/index.js";
 import type { SeriesOptions, TimeseriesOptions } from "../timeseries.js";
@@ -68,6 +69,41 @@ export class ReferenceModel {
 
   list(): string[] {
     return [...new Set(this.points.map((p) => p.name))].sort();
+  }
+
+  /** The stored tag index as a scan of the names with data: every pair of every tagged name. */
+  private tagged(): Array<[string, Array<[string, string]>]> {
+    return this.list().map((n): [string, Array<[string, string]>] => [n, tagPairs(n)]).filter(([, pairs]) => pairs.length > 0);
+  }
+
+  tagKeys(prefix = "", limit = Infinity): string[] {
+    const keys = new Set<string>();
+    for (const [, pairs] of this.tagged()) for (const [tag] of pairs) if (tag.startsWith(prefix)) keys.add(tag);
+    return [...keys].sort(compareCodePoints).slice(0, limit);
+  }
+
+  tagValues(tag: string, prefix = "", limit = Infinity): string[] {
+    return this.tagCounts(tag, prefix, limit).map((v) => v.value);
+  }
+
+  tagCounts(tag: string, prefix = "", limit = Infinity): TagValueCount[] {
+    const counts = new Map<string, Set<string>>();
+    for (const [name, pairs] of this.tagged()) {
+      for (const [t, v] of pairs) {
+        if (t !== tag || !v.startsWith(prefix)) continue;
+        let set = counts.get(v);
+        if (!set) counts.set(v, (set = new Set()));
+        set.add(name);
+      }
+    }
+    return [...counts].map(([value, names]) => ({ value, count: names.size })).sort((a, b) => compareCodePoints(a.value, b.value)).slice(0, limit);
+  }
+
+  findTagged(conditions: readonly TagCondition[]): string[] {
+    return this.tagged()
+      .filter(([, pairs]) => conditions.every((c) => pairs.some(([t, v]) => t === c.tag && c.values.includes(v))))
+      .map(([name]) => name)
+      .sort(compareCodePoints);
   }
 
   properties(name: string): Record<string, { first: number; last: number }> {

@@ -8,7 +8,7 @@ import { StoreError } from "../errors.js";
 import type { TypeName } from "../store.js";
 import { WriteBatch } from "../write-batch.js";
 import { Timeseries } from "../timeseries.js";
-import type { SqlDialect } from "../backends/sql/sql-dialect.js";
+import type { Query, SqlDialect } from "../backends/sql/sql-dialect.js";
 import type { SqlStore } from "../backends/sql/sql-store.js";
 
 const NOW = Date.UTC(2026, 2, 1) / 1000;
@@ -33,9 +33,23 @@ export interface SqlSuiteServer {
   open(url: string, clientConfig?: Record<string, unknown>): Promise<SqlStore>;
   /** A store of its own, and a way to make the server drop all its connections (as a restart would). */
   victim(): Promise<{ store: SqlStore; kill(): Promise<void> }>;
+  /** The server's own view of the (interval_id, bucket) index on a type's table. */
+  expireIndex: ExpireIndexProbe;
 }
 
-export function sqlStoreSuite({ label, url, dialect, open, victim }: SqlSuiteServer): void {
+/** Catalogue and planner queries, per server, behind the expire-index tests. */
+export interface ExpireIndexProbe {
+  /** Removes the index, leaving the table as stores made it before the index existed. */
+  drop(store: SqlStore, prefix: string, type: TypeName): Promise<void>;
+  present(store: SqlStore, prefix: string, type: TypeName): Promise<boolean>;
+  /** Refreshes the table's statistics, then returns the server's plan for `q` as text. */
+  explain(store: SqlStore, prefix: string, type: TypeName, q: Query): Promise<string>;
+  /** Matches a plan that reads a range of the index, and one that reads the whole table. */
+  range: RegExp;
+  fullScan: RegExp;
+}
+
+export function sqlStoreSuite({ label, url, dialect, open, victim, expireIndex }: SqlSuiteServer): void {
   describe(`${label} store beyond conformance`, () => {
     let store: SqlStore;
     let n = 0;
@@ -201,6 +215,52 @@ export function sqlStoreSuite({ label, url, dialect, open, victim }: SqlSuiteSer
         expect(await ts.get(["evict.7", "evict.8"], "minute", { timestamp: NOW })).toBe(2);
       } finally {
         await small.close();
+      }
+    });
+
+    it("expire without a name is a range delete on the (interval_id, bucket) index, not a scan of the table", async () => {
+      const p = prefix();
+      const ts = series(store, "count", p);
+      // 20,000 rows: 200 names × 100 minutes, and a second interval the delete must leave alone.
+      const two = new Timeseries(store, { type: "count", prefix: p, intervals: { ...INTERVALS, hour: { step: 3600, steps: 100_000 } }, clock: () => NOW });
+      const batch = new WriteBatch();
+      for (let n = 0; n < 200; n++) for (let m = 0; m < 100; m++) (m === 0 ? two : ts).stage(batch, `ex.${n}`, 1, NOW - m * 60);
+      await store.write(batch);
+      const cutoff = NOW - 97 * 60; // before the two oldest minutes' buckets end: 400 rows of 20,200
+      const q = await store.expireQuery({ prefix: p, type: "count" }, "minute", cutoff);
+      expect(q).not.toBeNull();
+      const plan = await expireIndex.explain(store, p, "count", q!);
+      expect(plan).toMatch(expireIndex.range);
+      expect(plan).not.toMatch(expireIndex.fullScan);
+      await store.expire({ prefix: p, type: "count" }, "minute", cutoff);
+      const names = Array.from({ length: 200 }, (_, n) => `ex.${n}`);
+      const left = await ts.series(names, "minute", { start: NOW - 99 * 60, end: NOW, collapse: true, transform: "sum" });
+      expect([...left.values()].reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(200 * 98);
+      expect(await two.get(names, "hour", { timestamp: NOW })).toBe(200);
+      // A never-written interval or name has nothing to delete: no statement at all.
+      expect(await store.expireQuery({ prefix: p, type: "count" }, "fortnight", cutoff)).toBeNull();
+      expect(await store.expireQuery({ prefix: p, type: "count" }, "minute", cutoff, "never.written")).toBeNull();
+    });
+
+    it("a table made before the expire index gets it when a store next opens it, and keeps its rows", async () => {
+      const p = prefix();
+      await series(store, "count", p).insert("old", 3, NOW);
+      await expireIndex.drop(store, p, "count");
+      expect(await expireIndex.present(store, p, "count")).toBe(false);
+      const later = await open(url);
+      try {
+        const ts = series(later, "count", p);
+        expect(await ts.get("old", "minute", { timestamp: NOW })).toBe(3);
+        expect(await expireIndex.present(later, p, "count")).toBe(true);
+        // Opening again finds it there and changes nothing.
+        const again = await open(url);
+        try {
+          expect(await series(again, "count", p).get("old", "minute", { timestamp: NOW })).toBe(3);
+        } finally {
+          await again.close();
+        }
+      } finally {
+        await later.close();
       }
     });
 

@@ -160,16 +160,9 @@ function scan(buf: Buffer, start: number, end: number, maxName: number, out: Pla
         sawGet = true;
         return false;
       }
-      let key: number;
-      if (op === 0x68) {
-        if (end - pos < 2) return false;
-        key = buf[pos + 1];
-        pos += 2;
-      } else {
-        if (end - pos < 5) return false;
-        key = u32(buf, pos + 1);
-        pos += 5;
-      }
+      const key = memoKey(buf, pos, end);
+      if (key < 0) return false;
+      pos = memoKeyEnd;
       got = key < memo.length ? memo[key] : undefined;
       if (typeof got !== "string" || out.memoBlank[key]) return false;
       len = -1;
@@ -217,16 +210,9 @@ function scan(buf: Buffer, start: number, end: number, maxName: number, out: Pla
         sawGet = true;
         return false;
       }
-      let key: number;
-      if (vop === 0x68) {
-        if (end - pos < 2) return false;
-        key = buf[pos + 1];
-        pos += 2;
-      } else {
-        if (end - pos < 5) return false;
-        key = u32(buf, pos + 1);
-        pos += 5;
-      }
+      const key = memoKey(buf, pos, end);
+      if (key < 0) return false;
+      pos = memoKeyEnd;
       const v = key < memo.length ? memo[key] : undefined;
       if (typeof v !== "string") return false;
       value = v;
@@ -322,6 +308,21 @@ function skipMemo(buf: Buffer, pos: number, end: number, frameLength: number, ou
     if (key > out.memoTop) out.memoTop = key;
   }
   return pos;
+}
+
+/** Where the memo key {@link memoKey} just read ends. */
+let memoKeyEnd = 0;
+
+/** The memo key of the BINGET (0x68) or LONG_BINGET at `pos`, or -1 when the frame ends first; `memoKeyEnd` is set past it. */
+function memoKey(buf: Buffer, pos: number, end: number): number {
+  if (buf[pos] === 0x68) {
+    if (end - pos < 2) return -1;
+    memoKeyEnd = pos + 2;
+    return buf[pos + 1];
+  }
+  if (end - pos < 5) return -1;
+  memoKeyEnd = pos + 5;
+  return u32(buf, pos + 1);
 }
 
 /** A distinct NaN cannot be told apart, so "not plain" is a value no number opcode here yields: a string would cost a type test per read. */

@@ -76,11 +76,34 @@ export const mysqlDialect: SqlDialect = {
     return [intern(t.names), intern(t.intervals), table];
   },
 
+  // Index names are per table in MySQL. No `CREATE INDEX IF NOT EXISTS` on MySQL (MariaDB has it), so ask first;
+  // InnoDB adds an index online (concurrent writes go on while it builds).
+  expireIndex(table: string, bare: string): { exists: Query; create: string } {
+    return {
+      exists: {
+        text: "SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = 'expire_key' LIMIT 1",
+        values: [bare],
+      },
+      create: `ALTER TABLE ${table} ADD INDEX expire_key (interval_id, bucket)`,
+    };
+  },
+
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query {
     return {
       text: `INSERT INTO ${table} (${[...KEY_COLUMNS, ...VALUE_COLUMNS[type]].join(", ")}) VALUES ? ${ON_DUPLICATE[type]}`,
       values: [rows],
     };
+  },
+
+  // Keys fit InnoDB's 3,072-byte limit: 512 + 2,048 (the longest name) + 4.
+  createTagTable(table: string): string[] {
+    return [
+      `CREATE TABLE IF NOT EXISTS ${table} (tag VARBINARY(512) NOT NULL, value VARBINARY(2048) NOT NULL, name_id INT NOT NULL, PRIMARY KEY (tag, value, name_id), KEY name_tag (name_id, tag)) ENGINE=InnoDB`,
+    ];
+  },
+
+  insertTags(table: string, rows: ReadonlyArray<readonly [string, string, number]>): Query {
+    return { text: `INSERT INTO ${table} (tag, value, name_id) VALUES ? ON DUPLICATE KEY UPDATE name_id = name_id`, values: [rows.map((r) => [...r])] };
   },
 
   insertNames(table: string, names: readonly string[]): Query {

@@ -1,4 +1,5 @@
 import { nameCacheBytes } from "../name-cache.js";
+import { mysqlEvents } from "./mysql-events.js";
 import { SqlStore } from "../sql/sql-store.js";
 import { redactUrl } from "../url.js";
 import { MysqlClient } from "./mysql-client.js";
@@ -13,7 +14,7 @@ import { mysqlDialect } from "./mysql-dialect.js";
  */
 export async function openMysqlStore(url: string, clientConfig: Record<string, unknown> = {}): Promise<SqlStore> {
   // Settings of the store itself; the rest is the driver's.
-  const options = { nameCacheBytes: nameCacheBytes(clientConfig, redactUrl(url)) };
+  const options = { nameCacheBytes: nameCacheBytes(clientConfig, redactUrl(url)), events: mysqlEvents };
   const { name_cache_mb: _, ...driver } = clientConfig;
   return SqlStore.open(url, mysqlDialect, new MysqlClient(url, driver), options);
 }

@@ -32,6 +32,25 @@ if (url) {
       };
       return { store, kill };
     },
+    expireIndex: {
+      drop: async (store, prefix, type) => {
+        await (store.handle as Pool).query(`ALTER TABLE ${store.tables(prefix)[type]} DROP INDEX expire_key`);
+      },
+      present: async (store, prefix, type) => {
+        const { exists } = mysqlDialect.expireIndex(store.tables(prefix)[type], store.bareTable(prefix, type));
+        const [rows] = await (store.handle as Pool).query({ sql: exists!.text, values: exists!.values as unknown[] });
+        return (rows as unknown[]).length === 1;
+      },
+      explain: async (store, prefix, type, q) => {
+        const pool = store.handle as Pool;
+        await pool.query(`ANALYZE TABLE ${store.tables(prefix)[type]}`);
+        const [rows] = await pool.query({ sql: `EXPLAIN ${q.text}`, values: q.values as unknown[] });
+        // One line per plan row: "type=range key=expire_key ...".
+        return (rows as Array<Record<string, unknown>>).map((r) => Object.entries(r).map(([k, v]) => `${k}=${String(v)}`).join(" ")).join("\n");
+      },
+      range: /type=range .*key=expire_key/,
+      fullScan: /type=ALL/,
+    },
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { postgresDialect } from "./postgres-dialect.js";
+import { expireIndexName, postgresDialect } from "./postgres-dialect.js";
 
 const pgError = (code: string) => Object.assign(new Error(code), { code });
 
@@ -39,5 +39,30 @@ describe("PostgreSQL upserts", () => {
     expect(q.text).toBe(postgresDialect.upsert('"p_histogram"', "histogram", rows.slice(0, 1)).text);
     expect(q.text).toContain("unnest($1::int4[], $2::int4[], $3::int8[], $4::int4[], $5::text[], $6::int8[])");
     expect(q.prepare).toBe(true);
+  });
+});
+
+describe("PostgreSQL expire index names", () => {
+  const kinds = ["count", "gauge", "histogram", "set", "series", "names", "intervals"];
+  it.each([
+    ["count", "count_expire"],
+    ["carbon_histogram", "carbon_histogram_expire"],
+  ])("%s → %s (the table name and _expire when it fits)", (table, want) => {
+    expect(expireIndexName(table, 63)).toBe(want);
+  });
+
+  it("a table name too long for the suffix gets a hashed name that fits, differs per table and spells no table", () => {
+    const long = Array.from({ length: 5 }, (_, i) => `${"p".repeat(50)}${i}_histogram`);
+    const got = long.map((t) => expireIndexName(t, 63));
+    for (const name of got) {
+      expect(name).toMatch(/^torus_expire_[0-9a-f]{20}$/);
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
+      for (const kind of kinds) expect(name.endsWith(kind)).toBe(false);
+    }
+    expect(new Set(got).size).toBe(got.length);
+  });
+
+  it("is created if missing, on the (interval_id, bucket) columns", () => {
+    expect(postgresDialect.expireIndex('"a_count"', "a_count").create).toBe('CREATE INDEX IF NOT EXISTS "a_count_expire" ON "a_count" (interval_id, bucket)');
   });
 });

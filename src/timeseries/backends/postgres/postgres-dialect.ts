@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { TypeName } from "../../store.js";
 import { KEY_COLUMNS, VALUE_COLUMNS, type Query, type SqlDialect, type TableKind, type TableRow } from "../sql/sql-dialect.js";
 
@@ -77,6 +78,15 @@ export const postgresDialect: SqlDialect = {
     return [intern(t.names), intern(t.intervals), `CREATE TABLE IF NOT EXISTS ${t[type]} (${id}${key}, ${COLUMNS[type]}, PRIMARY KEY (${pk}))${UPDATED_IN_PLACE.has(type) ? " WITH (fillfactor = 75)" : ""}`];
   },
 
+  // Asked first: even with IF NOT EXISTS, CREATE INDEX takes a lock that waits for (and holds up) writes to the table.
+  expireIndex(table: string, bare: string): { exists: Query; create: string } {
+    const index = this.ident(expireIndexName(bare, this.maxIdentifierBytes));
+    return {
+      exists: { text: "SELECT 1 WHERE to_regclass($1) IS NOT NULL", values: [index] },
+      create: `CREATE INDEX IF NOT EXISTS ${index} ON ${table} (interval_id, bucket)`,
+    };
+  },
+
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query {
     const width = KEY_COLUMNS.length + VALUE_COLUMNS[type].length;
     const columns: Array<Array<number | string>> = [];
@@ -93,12 +103,39 @@ export const postgresDialect: SqlDialect = {
     };
   },
 
+  createTagTable(table: string, indexName: string): string[] {
+    return [
+      `CREATE TABLE IF NOT EXISTS ${table} (tag TEXT COLLATE "C" NOT NULL, value TEXT COLLATE "C" NOT NULL, name_id INTEGER NOT NULL, PRIMARY KEY (tag, value, name_id))`,
+      `CREATE INDEX IF NOT EXISTS ${indexName} ON ${table} (name_id, tag)`,
+    ];
+  },
+
+  insertTags(table: string, rows: ReadonlyArray<readonly [string, string, number]>): Query {
+    return {
+      text: `INSERT INTO ${table} (tag, value, name_id) SELECT * FROM unnest($1::text[], $2::text[], $3::int4[]) ON CONFLICT DO NOTHING`,
+      values: [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+    };
+  },
+
   insertNames(table: string, names: readonly string[]): Query {
     return { text: `INSERT INTO ${table} (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, values: [names] };
   },
 
   retryable: isRetryablePostgresError,
 };
+
+/**
+ * The expire index's name. Indexes share a namespace with tables in
+ * PostgreSQL, and a name past the identifier limit is silently cut (it
+ * could then equal a table's), so a table name too long for the `_expire`
+ * suffix gets a hashed name instead. Neither form ends like a table name
+ * (a stem followed by a kind such as `count`, whose letters are not all hex).
+ */
+export function expireIndexName(table: string, maxBytes: number): string {
+  const plain = `${table}_expire`;
+  if (Buffer.byteLength(plain) <= maxBytes) return plain;
+  return `torus_expire_${createHash("sha256").update(table, "utf8").digest("hex").slice(0, 20)}`;
+}
 
 /**
  * SQLSTATE classes worth retrying: connection exceptions (08), transaction

@@ -1,4 +1,5 @@
 import { nameCacheBytes } from "../name-cache.js";
+import { postgresEvents } from "./postgres-events.js";
 import { SqlStore } from "../sql/sql-store.js";
 import { redactUrl } from "../url.js";
 import { PostgresClient } from "./postgres-client.js";
@@ -12,7 +13,7 @@ import { postgresDialect } from "./postgres-dialect.js";
  */
 export async function openPostgresStore(url: string, clientConfig: Record<string, unknown> = {}): Promise<SqlStore> {
   // Settings of the store itself; the rest is the driver's.
-  const options = { nameCacheBytes: nameCacheBytes(clientConfig, redactUrl(url)) };
+  const options = { nameCacheBytes: nameCacheBytes(clientConfig, redactUrl(url)), events: postgresEvents };
   const { name_cache_mb: _, ...driver } = clientConfig;
   return SqlStore.open(url, postgresDialect, new PostgresClient(url, driver), options);
 }

@@ -4,7 +4,7 @@ import { openStore } from "../open-store.js";
 import { sqlStoreSuite } from "../../testing/sql-store-suite.js";
 import { sqlConformance } from "../../testing/sql-test-target.js";
 import type pg from "pg";
-import { postgresDialect } from "./postgres-dialect.js";
+import { expireIndexName, postgresDialect } from "./postgres-dialect.js";
 import { openPostgresStore } from "./postgres-store.js";
 
 const env = process.env.TORUS_TEST_POSTGRES_URL;
@@ -31,6 +31,26 @@ if (url) {
         }
       };
       return { store, kill };
+    },
+    expireIndex: {
+      drop: async (store, prefix, type) => {
+        await (store.handle as pg.Pool).query(`DROP INDEX ${postgresDialect.ident(expireIndexName(store.bareTable(prefix, type), 63))}`);
+      },
+      present: async (store, prefix, type) => {
+        const { rows } = await (store.handle as pg.Pool).query("SELECT indexdef FROM pg_indexes WHERE indexname = $1 AND tablename = $2", [
+          expireIndexName(store.bareTable(prefix, type), 63),
+          store.bareTable(prefix, type),
+        ]);
+        return rows.length === 1 && /\(interval_id, bucket\)/.test(String(rows[0].indexdef));
+      },
+      explain: async (store, prefix, type, q) => {
+        const pool = store.handle as pg.Pool;
+        await pool.query(`ANALYZE ${store.tables(prefix)[type]}`);
+        const { rows } = await pool.query(`EXPLAIN ${q.text}`, q.values as unknown[]);
+        return rows.map((r: Record<string, string>) => r["QUERY PLAN"]).join("\n");
+      },
+      range: /Index (Only )?Scan using \S+_expire|Bitmap Index Scan on \S+_expire/,
+      fullScan: /Seq Scan/,
     },
   });
 }

@@ -19,6 +19,7 @@
  * | `P T :{H}:i: I : name` | sorted set | chunk starts, scored by the chunk's end |
  * | `P T :{H}:v: name` | set | interval tokens the stat has chunks in |
  * | `P T :names` | sorted set | stat names, scored by the latest expiry of any of their keys |
+ * | `P T :{S}:tags:` … | sorted sets, sets | the tag index (see `TAGS` in redis-scripts.ts), in the registry's slot |
  *
  * `H` is a hash of the name: names may hold `{`, `}`, `:` or any Unicode,
  * so the tag is never taken from the name itself. Everything after `H`
@@ -73,6 +74,8 @@ export class KeySpace {
   readonly head: string;
   /** The registry of names. */
   readonly names: string;
+  /** Key base of the tag index: its keys share the registry's cluster slot, so one script updates both. */
+  readonly tags: string;
 
   /**
    * @param memo name → tag, shared by the store's key spaces and bounded by
@@ -96,6 +99,7 @@ export class KeySpace {
         value: ns.prefix,
       });
     }
+    this.tags = tagBase(this.head, this.names);
   }
 
   /** The name's hash (its tag) and its cluster slot, memoized. */
@@ -127,6 +131,22 @@ export class KeySpace {
   /** Set of interval tokens a stat has buckets in. */
   intervals(name: string): string {
     return `${this.base(name)}v:${name}`;
+  }
+}
+
+/**
+ * A key base whose keys hash to the registry's slot. A prefix with a hash
+ * tag of its own pins both already; otherwise the registry key is hashed
+ * whole, and the first `{S}` (S = `t0`, `t1`, …) that lands in its slot is
+ * taken: about 16,000 tries on average, once per namespace, and every
+ * writer and reader finds the same one.
+ */
+export function tagBase(head: string, names: string): string {
+  if (hashTagOf(names) !== names) return `${head}tags:`;
+  const want = slotOf(names);
+  for (let i = 0; ; i++) {
+    const base = `${head}{t${i}}:tags:`;
+    if (slotOf(base) === want) return base;
   }
 }
 

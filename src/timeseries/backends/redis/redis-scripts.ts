@@ -37,9 +37,60 @@ end
 `;
 
 /**
+ * The tag index of a namespace, under a key base `T` in the names
+ * registry's slot (see KeySpace.tags): `T t` sorted set of tags, `T v: tag`
+ * sorted set of its values (both score 0, read by lexicographic range),
+ * `T s: tag = value` set of the names carrying the pair. A name's pairs are
+ * read as tag-pairs.ts reads them. Indexing is skipped when the name is in
+ * the set of its `name` pair already: a steady stream pays one check per new chunk.
+ */
+const TAGS = `
+local function tag_pairs(name)
+  local semi = string.find(name, ';', 1, true)
+  if not semi then return nil end
+  local out = {{'name', string.sub(name, 1, semi - 1)}}
+  local i = semi
+  while i do
+    local j = string.find(name, ';', i + 1, true)
+    local seg = j and string.sub(name, i + 1, j - 1) or string.sub(name, i + 1)
+    local eq = string.find(seg, '=', 1, true)
+    if eq and eq > 1 then out[#out + 1] = {string.sub(seg, 1, eq - 1), string.sub(seg, eq + 1)} end
+    i = j
+  end
+  return out
+end
+local function index_tags(tb, name)
+  local tp = tag_pairs(name)
+  if not tp or redis.call('SISMEMBER', tb .. 's:name=' .. tp[1][2], name) == 1 then return end
+  -- A value is listed when its set is created, a tag when its value list is.
+  for _, p in ipairs(tp) do
+    local set = tb .. 's:' .. p[1] .. '=' .. p[2]
+    if redis.call('SADD', set, name) == 1 and redis.call('SCARD', set) == 1 then
+      local vals = tb .. 'v:' .. p[1]
+      if redis.call('ZADD', vals, 0, p[2]) == 1 and redis.call('ZCARD', vals) == 1 then redis.call('ZADD', tb .. 't', 0, p[1]) end
+    end
+  end
+end
+local function unindex_tags(tb, name)
+  local tp = tag_pairs(name)
+  if not tp then return end
+  for _, p in ipairs(tp) do
+    local set = tb .. 's:' .. p[1] .. '=' .. p[2]
+    redis.call('SREM', set, name)
+    if redis.call('SCARD', set) == 0 then
+      local vals = tb .. 'v:' .. p[1]
+      redis.call('ZREM', vals, p[2])
+      if redis.call('ZCARD', vals) == 0 then redis.call('ZREM', tb .. 't', p[1]) end
+    end
+  end
+end
+`;
+
+/**
  * Apply a batch, or one node's share of it on a cluster. ARGV[1] is a JSON
  * header `[namespaces, intervals, now]`: namespaces as flattened
- * `[type, key head, names registry key ('' on a cluster)]`, intervals as
+ * `[type, key head, names registry key, tag index key base]` (the last two
+ * empty on a cluster), intervals as
  * flattened `[token, seconds kept (0 = forever)]`. ARGV[2] is a JSON array
  * of records read with a cursor:
  *
@@ -66,6 +117,7 @@ end
  */
 export const WRITE = `#!lua flags=allow-cross-slot-keys
 ${HELPERS}
+${TAGS}
 local header = cjson.decode(ARGV[1])
 local spaces, ivs, now = header[1], header[2], header[3]
 local p = cjson.decode(ARGV[2])
@@ -77,7 +129,7 @@ local i = 1
 while i <= n do
   local ns, hash, name, nint = p[i], p[i + 1], p[i + 2], p[i + 3]
   i = i + 4
-  local head = spaces[3 * ns - 1]
+  local head = spaces[4 * ns - 2]
   for _ = 1, nint do
     local tok = ivs[2 * p[i] - 1]
     local nch = p[i + 1]
@@ -97,13 +149,13 @@ local function extend(key, at, existed)
 end
 
 -- Pass 2: merge.
-local regs, out = {}, {}
+local regs, tag_bases, out = {}, {}, {}
 local k = 0
 i = 1
 while i <= n do
   local ns, hash, name, nint = p[i], p[i + 1], p[i + 2], p[i + 3]
   i = i + 4
-  local kind = spaces[3 * ns - 2]
+  local kind = spaces[4 * ns - 3]
   local score, created = 0, false
   for _ = 1, nint do
     local iv = p[i]
@@ -149,7 +201,7 @@ while i <= n do
     end
     if added then
       created = true
-      local base = spaces[3 * ns - 1] .. '{' .. hash .. '}:'
+      local base = spaces[4 * ns - 2] .. '{' .. hash .. '}:'
       local tok = ivs[2 * iv - 1]
       local idx = base .. 'i:' .. tok .. ':' .. name
       local ivset = base .. 'v:' .. name
@@ -165,7 +217,7 @@ while i <= n do
     end
   end
   if created then
-    local names_key = spaces[3 * ns]
+    local names_key = spaces[4 * ns - 1]
     if names_key == '' then
       out[#out + 1] = ns
       out[#out + 1] = score
@@ -175,21 +227,96 @@ while i <= n do
       if not reg then
         reg = {}
         regs[names_key] = reg
+        tag_bases[names_key] = spaces[4 * ns]
       end
       reg[#reg + 1] = score
       reg[#reg + 1] = name
     end
   end
 end
-for key, reg in pairs(regs) do each_chunk('ZADD', key, 'GT', reg, 1, #reg) end
+for key, reg in pairs(regs) do
+  each_chunk('ZADD', key, 'GT', reg, 1, #reg)
+  for j = 2, #reg, 2 do index_tags(tag_bases[key], reg[j]) end
+end
 return out
 `;
 
-/** Register names in a cluster, where the registry lives in a slot of its own. KEYS[1] = registry; ARGV[1] = JSON `[score, name, ...]`. */
+/**
+ * Register names in a cluster, where the registry lives in a slot of its own (the tag index shares it).
+ * KEYS[1] = registry; ARGV[1] = JSON `[score, name, ...]`, ARGV[2] = the tag index's key base.
+ */
 export const REGISTER = `${HELPERS}
+${TAGS}
 local reg = cjson.decode(ARGV[1])
 each_chunk('ZADD', KEYS[1], 'GT', reg, 1, #reg)
+for j = 2, #reg, 2 do index_tags(ARGV[2], reg[j]) end
 return 1
+`;
+
+/**
+ * Take names that left the registry out of the tag index (ones registered
+ * again meanwhile stay: registered names are always indexed). KEYS[1] =
+ * registry; ARGV[1] = tag key base, ARGV[2] = JSON names.
+ */
+export const UNTAG = `${TAGS}
+for _, name in ipairs(cjson.decode(ARGV[2])) do
+  if not redis.call('ZSCORE', KEYS[1], name) then unindex_tags(ARGV[1], name) end
+end
+return 1
+`;
+
+/**
+ * Names meeting every condition, intersected by Redis itself: a condition
+ * of one value is its set, one of several the union of theirs (in a
+ * scratch key under the index's base, dropped before the script ends); the
+ * intersection is then kept to names whose registry score is after now (as
+ * `list`). KEYS[1] = registry; ARGV = tag key base, now, JSON
+ * `[[tag, [value, ...]], ...]`. Unsorted.
+ */
+export const FIND_TAGGED = `${HELPERS}
+local tb, now = ARGV[1], tonumber(ARGV[2])
+local conds = cjson.decode(ARGV[3])
+local keys, scratch = {}, {}
+for c, cond in ipairs(conds) do
+  local sets = {}
+  for j, v in ipairs(cond[2]) do sets[j] = tb .. 's:' .. cond[1] .. '=' .. v end
+  if #sets == 1 then
+    keys[c] = sets[1]
+  else
+    local tmp = tb .. 'scratch:' .. c
+    redis.call('DEL', tmp)
+    each_chunk('SUNIONSTORE', tmp, tmp, sets, 1, #sets)
+    keys[c] = tmp
+    scratch[#scratch + 1] = tmp
+  end
+end
+local names = redis.call('SINTER', unpack(keys))
+if #scratch > 0 then redis.call('DEL', unpack(scratch)) end
+local out = {}
+local j = 1
+while j <= #names do
+  local k = math.min(j + CHUNK - 1, #names)
+  local scores = redis.call('ZMSCORE', KEYS[1], unpack(names, j, k))
+  for i = j, k do
+    local score = scores[i - j + 1]
+    if score and (score == 'inf' or tonumber(score) > now) then out[#out + 1] = names[i] end
+  end
+  j = k + 1
+end
+return out
+`;
+
+/** Values of a tag with the size of each value's set. KEYS[1] = the tag's value set; ARGV = set key head, min, max, limit (-1: all). */
+export const TAG_COUNTS = `
+local vals
+if tonumber(ARGV[4]) < 0 then vals = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[2], ARGV[3])
+else vals = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[2], ARGV[3], 'LIMIT', 0, ARGV[4]) end
+local out = {}
+for _, v in ipairs(vals) do
+  out[#out + 1] = v
+  out[#out + 1] = redis.call('SCARD', ARGV[1] .. v)
+end
+return out
 `;
 
 /** Bucket start of a chunk member or field (`bucket − chunk start:...`), given the chunk start. */
@@ -344,6 +471,9 @@ function script(name: string, body: string): Script {
 export const SCRIPTS = {
   write: script("write", WRITE),
   register: script("register", REGISTER),
+  untag: script("untag", UNTAG),
+  findTagged: script("findTagged", FIND_TAGGED),
+  tagCounts: script("tagCounts", TAG_COUNTS),
   read: script("read", READ),
   properties: script("properties", PROPERTIES),
   expire: script("expire", EXPIRE),

@@ -1,6 +1,7 @@
 import { Cluster } from "ioredis";
 import { StoreError, TorusError } from "../../errors.js";
-import type { Namespace, Properties, Row, Store } from "../../store.js";
+import type { Namespace, Properties, Row, Store, TagCondition, TagValueCount } from "../../store.js";
+import { compareCodePoints, prefixRange } from "../../tag-pairs.js";
 import type { WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
@@ -9,6 +10,7 @@ import { KeySpace, intervalOfToken, intervalToken, type NameTag } from "./redis-
 import { rowsOf } from "./redis-rows.js";
 import { SCRIPTS, type Script } from "./redis-scripts.js";
 import { parseRedisUrl } from "./redis-url.js";
+import { RedisEvents } from "./redis-events.js";
 import { encodeBatch, type EncodedBatch, type SlotGroup } from "./redis-write.js";
 
 /** Replies that prove the server refused a call before running it: safe to resend at once. */
@@ -71,10 +73,14 @@ export class RedisStore implements Store {
   private readonly cluster: boolean;
   private readonly password: string | undefined;
   private readonly spaces = new Map<string, KeySpace>();
+  /** Names registry key → its namespace's tag index key base (for registrations owed on a cluster). */
+  private readonly tagBases = new Map<string, string>();
   /** Name → tag and slot for every key space, bounded by `client_config.name_cache_mb`. */
   private readonly tags: NameCache<KeySpace, NameTag>;
   /** Per batch that failed part-way: how far it got, so writing it again sends only the rest. */
   private readonly applied = new WeakMap<WriteBatch, Progress>();
+  /** Graphite events, in keys of their own (see redis-events.ts). */
+  readonly events: RedisEvents;
 
   private constructor(url: string, client: RedisClient, nameCacheBytes: number) {
     this.url = redactUrl(url);
@@ -82,6 +88,7 @@ export class RedisStore implements Store {
     this.handle = client;
     this.cluster = client instanceof Cluster;
     this.password = parseRedisUrl(url).password;
+    this.events = new RedisEvents(client, (script, keys, args) => this.run(script, keys, args), (what, err) => this.fail(what, err));
   }
 
   /** Connect (bounded by the connect timeout) and return the store; throws a StoreError naming the redacted URL. */
@@ -95,7 +102,10 @@ export class RedisStore implements Store {
   private space(ns: Namespace): KeySpace {
     const id = `${ns.type}\u0000${ns.prefix}`;
     let ks = this.spaces.get(id);
-    if (!ks) this.spaces.set(id, (ks = new KeySpace(ns, this.tags)));
+    if (!ks) {
+      this.spaces.set(id, (ks = new KeySpace(ns, this.tags)));
+      this.tagBases.set(ks.names, ks.tags);
+    }
     return ks;
   }
 
@@ -136,7 +146,7 @@ export class RedisStore implements Store {
       slots: gs.map((g) => g.slot),
     }));
     for (const [key, entries] of progress.owed) {
-      calls.push({ script: SCRIPTS.register, keys: [key], args: [JSON.stringify(entries)], slots: [], registry: { key, entries } });
+      calls.push({ script: SCRIPTS.register, keys: [key], args: [JSON.stringify(entries), this.tagBases.get(key)!], slots: [], registry: { key, entries } });
     }
     progress.owed = new Map();
     return calls;
@@ -241,6 +251,59 @@ export class RedisStore implements Store {
     }
   }
 
+  /** A prefix as ZRANGEBYLEX bounds. */
+  private static lex(prefix: string): [string, string] {
+    const { low, high } = prefixRange(prefix);
+    return [prefix === "" ? "-" : `[${low}`, high === null ? "+" : `(${high}`];
+  }
+
+  async tagKeys(ns: Namespace, prefix = "", limit = Infinity): Promise<string[]> {
+    try {
+      const ks = this.space(ns);
+      const [min, max] = RedisStore.lex(prefix);
+      const page = Number.isFinite(limit) ? ["LIMIT", 0, limit] : [];
+      return (await this.handle.call("zrangebylex", [`${ks.tags}t`, min, max, ...page])) as string[];
+    } catch (err) {
+      this.fail("tagKeys", err);
+    }
+  }
+
+  async tagValues(ns: Namespace, tag: string, prefix = "", limit = Infinity): Promise<string[]> {
+    try {
+      const ks = this.space(ns);
+      const [min, max] = RedisStore.lex(prefix);
+      const page = Number.isFinite(limit) ? ["LIMIT", 0, limit] : [];
+      return (await this.handle.call("zrangebylex", [`${ks.tags}v:${tag}`, min, max, ...page])) as string[];
+    } catch (err) {
+      this.fail("tagValues", err);
+    }
+  }
+
+  async tagCounts(ns: Namespace, tag: string, prefix = "", limit = Infinity): Promise<TagValueCount[]> {
+    try {
+      const ks = this.space(ns);
+      const [min, max] = RedisStore.lex(prefix);
+      const reply = (await this.run(SCRIPTS.tagCounts, [`${ks.tags}v:${tag}`], [`${ks.tags}s:${tag}=`, min, max, Number.isFinite(limit) ? limit : -1])) as Array<string | number>;
+      const out: TagValueCount[] = [];
+      for (let i = 0; i < reply.length; i += 2) out.push({ value: String(reply[i]), count: Number(reply[i + 1]) });
+      return out;
+    } catch (err) {
+      this.fail("tagCounts", err);
+    }
+  }
+
+  async findTagged(ns: Namespace, conditions: readonly TagCondition[]): Promise<string[]> {
+    if (conditions.length === 0 || conditions.some((c) => c.values.length === 0)) return [];
+    try {
+      const ks = this.space(ns);
+      const conds = conditions.map((c) => [c.tag, [...new Set(c.values)]]);
+      const names = (await this.run(SCRIPTS.findTagged, [ks.names], [ks.tags, wallNow(), JSON.stringify(conds)])) as string[];
+      return names.sort(compareCodePoints);
+    } catch (err) {
+      this.fail("findTagged", err);
+    }
+  }
+
   /**
    * Drop stats that have no data left from the names registry. A flush may
    * create one of them again between our check and the removal (on a
@@ -254,6 +317,8 @@ export class RedisStore implements Store {
     const left = await Promise.all(names.map((n) => this.handle.scard(ks.intervals(n))));
     const back = names.filter((_, i) => left[i] > 0);
     if (back.length > 0) await this.handle.zadd(ks.names, "GT", ...back.flatMap((n) => ["+inf", n]));
+    // Only now: a name registered again (here or by a flush) keeps its tags.
+    await this.run(SCRIPTS.untag, [ks.names], [ks.tags, JSON.stringify(names)]);
   }
 
   private async deleteNames(ks: KeySpace, names: readonly string[]): Promise<void> {

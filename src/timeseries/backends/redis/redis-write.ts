@@ -39,14 +39,14 @@ class Header {
   private readonly spaceIds = new Map<string, number>();
   private readonly intervalIds = new Map<string, number>();
 
-  /** `names` is the registry key; `inline` whether WRITE registers names itself (standalone). */
-  space(type: TypeName, head: string, names: string, inline: boolean): number {
+  /** `names` is the registry key, `tags` the tag index's key base; `inline` whether WRITE registers names itself (standalone). */
+  space(type: TypeName, head: string, names: string, tags: string, inline: boolean): number {
     const id = `${type}\u0000${head}`;
     let i = this.spaceIds.get(id);
     if (i === undefined) {
-      this.spaces.push(type, head, inline ? names : "");
+      this.spaces.push(type, head, inline ? names : "", inline ? tags : "");
       this.registries.push(names);
-      this.spaceIds.set(id, (i = this.spaces.length / 3));
+      this.spaceIds.set(id, (i = this.spaces.length / 4));
     }
     return i;
   }
@@ -105,7 +105,7 @@ export function encodeBatch(
     const def = typeDef(type);
     const sink = new RecordSink(url, def);
     const ks = keySpace(part.ns);
-    const ns = header.space(type, ks.head, ks.names, !cluster);
+    const ns = header.space(type, ks.head, ks.names, ks.tags, !cluster);
     const ivIds = part.intervals.map((iv) => header.interval(iv));
     const sizes = part.intervals.map(chunkSize);
     for (const [name, perInterval] of part.names) {

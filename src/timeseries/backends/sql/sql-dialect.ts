@@ -55,16 +55,30 @@ export interface SqlDialect {
   text(column: string): string;
   /** DDL for the names and intervals tables and one type's table, each `CREATE … IF NOT EXISTS`. */
   createTables(tables: Readonly<Record<TableKind, string>>, type: TypeName): string[];
+  /**
+   * Gives a type's table the (interval_id, bucket) index that makes `expire`
+   * a range delete rather than a scan of the whole table (the primary key
+   * starts with name_id). Run on every open after `createTables`, so tables
+   * made before the index existed get it too: `exists`, when given, says
+   * whether it is already there (servers without `CREATE INDEX IF NOT EXISTS`).
+   * @param table the quoted table name
+   * @param bare the same name unquoted
+   */
+  expireIndex(table: string, bare: string): { exists?: Query; create: string };
   /** One multi-row upsert of `rows` (already sorted) into a type's table. */
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query;
+  /** DDL for the tag index table: rows `(tag, value, name_id)` keyed in that order, and an index by `(name_id, tag)` named `indexName`. */
+  createTagTable(table: string, indexName: string): string[];
+  /** Inserts tag index rows `[tag, value, name_id]`, doing nothing for ones already there. */
+  insertTags(table: string, rows: ReadonlyArray<readonly [string, string, number]>): Query;
   /** Inserts the given names into a names/intervals table, doing nothing for ones already there. */
   insertNames(table: string, names: readonly string[]): Query;
   /** Whether a driver error is worth retrying (connection lost, deadlock, server busy). */
   retryable(err: unknown): boolean;
 }
 
-/** The tables under one prefix: interned names and intervals, then one per type. */
-export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series"] as const;
+/** The tables under one prefix: interned names and intervals, one per type, and the tag index. */
+export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series", "tags"] as const;
 export type TableKind = (typeof TABLE_KINDS)[number];
 
 /** The columns after the key (name_id, interval_id, bucket, sub), per type. */

@@ -1,18 +1,22 @@
 import { createHash } from "node:crypto";
 import { StoreError } from "../../errors.js";
-import { TYPE_NAMES, type Namespace, type Properties, type Row, type Store, type TypeName } from "../../store.js";
+import { TYPE_NAMES, type Namespace, type Properties, type Row, type Store, type TagCondition, type TagValueCount, type TypeName } from "../../store.js";
+import { compareCodePoints, prefixRange, tagPairs } from "../../tag-pairs.js";
 import { typeDef } from "../../types/index.js";
 import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { DEFAULT_NAME_CACHE_MB, NameCache } from "../name-cache.js";
 import { tableStem } from "../table-stem.js";
 import { redactUrl } from "../url.js";
 import { chunks, partRows } from "./batch-rows.js";
-import { TABLE_KINDS, type SqlClient, type SqlDialect, type SqlSession, type TableKind } from "./sql-dialect.js";
+import { TABLE_KINDS, type Query, type SqlClient, type SqlDialect, type SqlSession, type TableKind } from "./sql-dialect.js";
 import { secretsOf, storeError } from "./sql-errors.js";
+import { SqlEvents, type EventsDialect } from "./sql-events.js";
 
 export interface SqlStoreOptions {
   /** Bound of the name-id cache, in bytes (estimated); default {@link DEFAULT_NAME_CACHE_MB} MiB. */
   nameCacheBytes?: number;
+  /** The server's events DDL and insert; without it the store keeps no events. */
+  events?: EventsDialect;
 }
 
 /** Names looked up or inserted per statement while interning. */
@@ -74,8 +78,12 @@ export class SqlStore implements Store {
   private readonly ids = new Map<string, IdCache>();
   private readonly sql = new Map<string, string>();
   private readonly tableNames = new Map<string, Readonly<Record<TableKind, string>>>();
+  /** The tag table's `(name_id, tag)` index name, per prefix (PostgreSQL names indexes schema-wide). */
+  private readonly tagIndexNames = new Map<string, string>();
   /** Name → id for every prefix, bounded by bytes. */
   readonly names: NameCache;
+  /** Graphite events, in a table of their own per prefix (see sql-events.ts). */
+  readonly events?: SqlEvents;
 
   constructor(
     url: string,
@@ -86,6 +94,7 @@ export class SqlStore implements Store {
     this.url = redactUrl(url);
     this.secrets = secretsOf(url);
     this.names = new NameCache(options.nameCacheBytes ?? DEFAULT_NAME_CACHE_MB * 1024 * 1024);
+    if (options.events) this.events = new SqlEvents(client, dialect, options.events, (what, err) => this.error(what, err));
   }
 
   /**
@@ -128,12 +137,17 @@ export class SqlStore implements Store {
   tables(prefix: string): Readonly<Record<TableKind, string>> {
     const known = this.tableNames.get(prefix);
     if (known) return known;
-    const longestKind = Math.max(...TABLE_KINDS.map((k) => k.length));
-    const stem = tableStem(prefix, this.dialect.maxIdentifierBytes - longestKind);
     const out = {} as Record<TableKind, string>;
-    for (const kind of TABLE_KINDS) out[kind] = this.dialect.ident(stem + kind);
+    for (const kind of TABLE_KINDS) out[kind] = this.dialect.ident(this.bareTable(prefix, kind));
     this.tableNames.set(prefix, out);
+    this.tagIndexNames.set(prefix, this.dialect.ident(`${this.bareTable(prefix, "tags")}_name`));
     return out;
+  }
+
+  /** A table's name before quoting, as catalogues such as `information_schema` spell it. */
+  bareTable(prefix: string, kind: TableKind): string {
+    const longestKind = Math.max(...TABLE_KINDS.map((k) => k.length));
+    return tableStem(prefix, this.dialect.maxIdentifierBytes - longestKind) + kind;
   }
 
   private checkType(type: TypeName): void {
@@ -152,6 +166,10 @@ export class SqlStore implements Store {
       const lock = `torus:${createHash("sha1").update(ns.prefix).digest("hex")}`;
       done = this.client.exclusive(lock, async (s) => {
         for (const ddl of this.dialect.createTables(tables, ns.type)) await s.query({ text: ddl, values: [] });
+        // Also a migration: tables created before the index existed get it on their first open.
+        const index = this.dialect.expireIndex(tables[ns.type], this.bareTable(ns.prefix, ns.type));
+        if (!index.exists || (await s.query(index.exists)).length === 0) await s.query({ text: index.create, values: [] });
+        for (const ddl of this.dialect.createTagTable(tables.tags, this.tagIndexNames.get(ns.prefix)!)) await s.query({ text: ddl, values: [] });
       });
       this.ready.set(key, done);
       done.catch(() => this.ready.delete(key));
@@ -207,11 +225,21 @@ export class SqlStore implements Store {
       for (let i = 0; i < absent.length; i += INTERN_CHUNK) await s.query(this.dialect.insertNames(table, absent.slice(i, i + INTERN_CHUNK)));
       await this.lookup(s, prefix, kind, absent, found);
     }
+    const tags: Array<[string, string, number]> = [];
     for (const v of missing) {
       const id = found.get(wellFormed(v));
       if (id === undefined) throw new StoreError(this.url, `${kind} ${JSON.stringify(v)} could not be interned`, { retryable: true });
       out.set(v, id);
       fresh.push([cached, v, id]);
+      if (kind === "names") for (const [tag, value] of tagPairs(wellFormed(v))) tags.push([tag, value, id]);
+    }
+    // The tag index, in the flush's transaction, for names this process had not cached: steady flushes add
+    // nothing, and a name stored before the index existed gets its rows the next time a process meets it.
+    // Sorted, so concurrent writers lock rows in the same order.
+    if (tags.length > 0) {
+      tags.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2]));
+      const table = this.tables(prefix).tags;
+      for (let i = 0; i < tags.length; i += INTERN_CHUNK) await s.query(this.dialect.insertTags(table, tags.slice(i, i + INTERN_CHUNK)));
     }
     return out;
   }
@@ -345,6 +373,99 @@ export class SqlStore implements Store {
     }
   }
 
+  /** A tag row `t` whose name has data of the type (as `list`): deleted and expired names drop out. */
+  private live(ns: Namespace): string {
+    return `EXISTS (SELECT 1 FROM ${this.tables(ns.prefix)[ns.type]} d WHERE d.name_id = t.name_id)`;
+  }
+
+  /** Distinct tags by a loose index scan: one short query per tag (there are few), not a pass over every row. */
+  async tagKeys(ns: Namespace, prefix = "", limit = Infinity): Promise<string[]> {
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const d = this.dialect;
+      const { low, high } = prefixRange(prefix);
+      const first = this.text(`tagFirst:${ns.prefix}`, () => `SELECT ${d.text("tag")} FROM ${t.tags} WHERE tag >= ${d.param(1)} ORDER BY tag LIMIT 1`);
+      const next = this.text(`tagNext:${ns.prefix}`, () => `SELECT ${d.text("tag")} FROM ${t.tags} WHERE tag > ${d.param(1)} ORDER BY tag LIMIT 1`);
+      const alive = this.text(`tagLive:${ns.prefix}:${ns.type}`, () => `SELECT 1 FROM ${t.tags} t WHERE t.tag = ${d.param(1)} AND ${this.live(ns)} LIMIT 1`);
+      const out: string[] = [];
+      let rows = await this.client.query({ text: first, values: [low] });
+      while (rows.length > 0 && out.length < limit) {
+        const tag = String(rows[0][0]);
+        if (high !== null && compareCodePoints(tag, high) >= 0) break;
+        if ((await this.client.query({ text: alive, values: [tag] })).length > 0) out.push(tag);
+        rows = await this.client.query({ text: next, values: [tag] });
+      }
+      return out;
+    } catch (err) {
+      throw this.error("tagKeys failed", err);
+    }
+  }
+
+  /** Rows of one tag in a prefix range: the WHERE clause (after `t.tag = $1`) and its values. */
+  private valueRange(prefix: string): { where: string; values: string[] } {
+    const { low, high } = prefixRange(prefix);
+    const p = (i: number) => this.dialect.param(i);
+    return high === null ? { where: `t.value >= ${p(2)}`, values: [low] } : { where: `t.value >= ${p(2)} AND t.value < ${p(3)}`, values: [low, high] };
+  }
+
+  async tagValues(ns: Namespace, tag: string, prefix = "", limit = Infinity): Promise<string[]> {
+    return (await this.valuesOf(ns, tag, prefix, limit, false)).map((v) => v.value);
+  }
+
+  async tagCounts(ns: Namespace, tag: string, prefix = "", limit = Infinity): Promise<TagValueCount[]> {
+    return this.valuesOf(ns, tag, prefix, limit, true);
+  }
+
+  /** One grouped pass over the tag's rows in key order; LIMIT lets the server stop early. */
+  private async valuesOf(ns: Namespace, tag: string, prefix: string, limit: number, counts: boolean): Promise<TagValueCount[]> {
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const d = this.dialect;
+      const range = this.valueRange(prefix);
+      const text = this.text(`tagValues:${ns.prefix}:${ns.type}:${range.values.length}:${counts}:${Number.isFinite(limit)}`, () =>
+        `SELECT ${d.text("t.value")}${counts ? ", COUNT(*)" : ""} FROM ${t.tags} t WHERE t.tag = ${d.param(1)} AND ${range.where} AND ${this.live(ns)}
+         GROUP BY t.value ORDER BY t.value${Number.isFinite(limit) ? ` LIMIT ${d.param(range.values.length + 2)}` : ""}`,
+      );
+      const rows = await this.client.query({ text, values: [tag, ...range.values, ...(Number.isFinite(limit) ? [limit] : [])] });
+      return rows.map((r) => ({ value: String(r[0]), count: counts ? Number(r[1]) : 0 }));
+    } catch (err) {
+      throw this.error(counts ? "tagCounts failed" : "tagValues failed", err);
+    }
+  }
+
+  /**
+   * Candidates from the condition with the fewest index rows (counted, capped), each checked against the
+   * other conditions through the `(name_id, tag)` index and for data, then named.
+   */
+  async findTagged(ns: Namespace, conditions: readonly TagCondition[]): Promise<string[]> {
+    if (conditions.length === 0 || conditions.some((c) => c.values.length === 0)) return [];
+    try {
+      await this.ensure(ns);
+      const t = this.tables(ns.prefix);
+      const d = this.dialect;
+      const values = conditions.map((c) => [...new Set(c.values)]);
+      const sizeText = this.text(`tagSize:${ns.prefix}`, () =>
+        `SELECT COUNT(*) FROM (SELECT 1 FROM ${t.tags} WHERE tag = ${d.param(1)} AND value ${d.inList(2, "text")} LIMIT 1000000) x`,
+      );
+      const sizes = conditions.length === 1 ? [0] : await Promise.all(conditions.map(async (c, i) => Number((await this.client.query({ text: sizeText, values: [c.tag, values[i]] }))[0][0])));
+      const order = conditions.map((_, i) => i).sort((a, b) => sizes[a] - sizes[b]);
+      if (conditions.length > 1 && sizes[order[0]] === 0) return [];
+      const text = this.text(`tagFind:${ns.prefix}:${ns.type}:${conditions.length}`, () => {
+        const checks = order.slice(1).map((_, j) => `AND EXISTS (SELECT 1 FROM ${t.tags} o WHERE o.name_id = t.name_id AND o.tag = ${d.param(2 * j + 3)} AND o.value ${d.inList(2 * j + 4, "text")})`);
+        return `SELECT ${d.text("n.name")} FROM ${t.tags} t JOIN ${t.names} n ON n.id = t.name_id
+          WHERE t.tag = ${d.param(1)} AND t.value ${d.inList(2, "text")} ${checks.join(" ")} AND ${this.live(ns)}`;
+      });
+      const args: unknown[] = [];
+      for (const i of order) args.push(conditions[i].tag, values[i]);
+      const rows = await this.client.query({ text, values: args });
+      return [...new Set(rows.map((r) => String(r[0])))].sort(compareCodePoints);
+    } catch (err) {
+      throw this.error("findTagged failed", err);
+    }
+  }
+
   // Name rows are never deleted: another process may hold their ids in its cache.
   async delete(ns: Namespace, name: string): Promise<void> {
     try {
@@ -371,26 +492,34 @@ export class SqlStore implements Store {
   async expire(ns: Namespace, interval: string, before: number, name?: string): Promise<void> {
     try {
       await this.ensure(ns);
-      const t = this.tables(ns.prefix);
-      const p = (i: number) => this.dialect.param(i);
-      const ivId = `(SELECT id FROM ${t.intervals} WHERE name = ${p(1)})`;
-      if (name === undefined) {
-        await this.client.query({ text: `DELETE FROM ${t[ns.type]} WHERE interval_id = ${ivId} AND bucket < ${p(2)}`, values: [interval, before] });
-      } else {
-        // Parameters appear in number order: MySQL's `?` placeholders are positional.
-        await this.client.query({
-          text: `DELETE FROM ${t[ns.type]} WHERE interval_id = ${ivId} AND bucket < ${p(2)} AND name_id = (SELECT id FROM ${t.names} WHERE name = ${p(3)})`,
-          values: [interval, before, name],
-        });
-      }
+      const q = await this.expireQuery(ns, interval, before, name);
+      if (q) await this.client.query(q);
     } catch (err) {
       throw this.error("expire failed", err);
     }
   }
 
+  /**
+   * The DELETE behind {@link expire}, or null when the interval (or name)
+   * was never written. Ids are looked up first rather than in a subquery:
+   * with constants the planners of both servers choose a range on the
+   * (interval_id, bucket) index, which a subquery can hide from MySQL's.
+   * Public so tests can EXPLAIN it.
+   */
+  async expireQuery(ns: Namespace, interval: string, before: number, name?: string): Promise<Query | null> {
+    const { nameIds, ivId } = await this.resolve(ns, name === undefined ? [] : [name], interval);
+    if (ivId === undefined) return null;
+    const table = this.tables(ns.prefix)[ns.type];
+    const p = (i: number) => this.dialect.param(i);
+    if (name === undefined) return { text: `DELETE FROM ${table} WHERE interval_id = ${p(1)} AND bucket < ${p(2)}`, values: [ivId, before] };
+    const nameId = nameIds.get(name);
+    if (nameId === undefined) return null;
+    return { text: `DELETE FROM ${table} WHERE name_id = ${p(1)} AND interval_id = ${p(2)} AND bucket < ${p(3)}`, values: [nameId, ivId, before] };
+  }
+
   /** Prefixes whose tables this store has created or checked (tests clean these up). */
   get prefixes(): string[] {
-    return [...new Set([...this.ready.keys()].map((k) => k.slice(0, k.indexOf("\0"))))];
+    return [...new Set([...[...this.ready.keys()].map((k) => k.slice(0, k.indexOf("\0"))), ...(this.events?.prefixes ?? [])])];
   }
 
   /** Drops every table of a prefix. For tests and tools; never called by the library. */
@@ -398,6 +527,7 @@ export class SqlStore implements Store {
     const t = this.tables(prefix);
     try {
       for (const kind of TABLE_KINDS) await this.client.query({ text: `DROP TABLE IF EXISTS ${t[kind]}`, values: [] });
+      await this.events?.drop(prefix);
     } catch (err) {
       throw this.error("drop failed", err);
     }

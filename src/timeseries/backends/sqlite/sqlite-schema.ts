@@ -24,6 +24,10 @@ export const BLOCK_BUCKETS = 32;
  * touches it once per block rather than once per bucket. `changes` is the
  * change journal (see sqlite-changes.ts): per write, the bucket ranges it
  * touched, per type and interval (a NULL interval: anything may have changed).
+ * `tags` is the tag index: one row per (tag, value) pair of each tagged
+ * name, written when the name is interned, keyed by tag, value and name:
+ * prefix and value lookups are index ranges, a candidate's other tags are
+ * checked by seeks on the same key (one key per row keeps a new name cheap).
  */
 export function schemaSql(stem: string): string {
   const t = (s: string) => ident(stem + s);
@@ -42,6 +46,7 @@ export function schemaSql(stem: string): string {
     CREATE TABLE IF NOT EXISTS ${t("series")} (${key}, value TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS ${t("series_key")} ON ${t("series")} (${pk});
     CREATE TABLE IF NOT EXISTS ${t("changes")} (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, interval_id INTEGER, first INTEGER, last INTEGER);
+    CREATE TABLE IF NOT EXISTS ${t("tags")} (tag TEXT NOT NULL, value TEXT NOT NULL, name_id INTEGER NOT NULL, PRIMARY KEY (tag, value, name_id)) WITHOUT ROWID;
     ${keys("count")} ${keys("gauge")} ${keys("histogram")} ${keys("set")} ${keys("series")}
   `;
 }

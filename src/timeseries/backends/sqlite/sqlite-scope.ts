@@ -5,6 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import type { TypeName } from "../../store.js";
+import { tagPairs } from "../../tag-pairs.js";
 import type { NameCache } from "../name-cache.js";
 import { tableStem } from "../table-stem.js";
 import { UPSERT, ident, schemaSql } from "./sqlite-schema.js";
@@ -21,6 +22,9 @@ export interface Range {
 }
 
 export type Fresh = Array<() => void>;
+
+/** Tag index rows per multi-row insert (3 parameters each, well under SQLite's 32,766). */
+const TAG_ROWS = 100;
 
 /**
  * How long this process trusts its copy of the first/last bucket per stat:
@@ -65,6 +69,8 @@ export class Scope {
   ranges = new Map<string, Map<number, RangeTable>>();
   rangesAt = Date.now();
   private readonly stmts = new Map<string, Statement>();
+  /** Tag rows of names interned in the running transaction, written by `writeTags`. */
+  private tagRows: Array<[string, string, number]> = [];
 
   /** The start of this prefix's table names (see tableStem): any prefix, one set of tables of its own. */
   private readonly stem: string;
@@ -114,8 +120,33 @@ export class Scope {
     const row = this.stmt("intern:names", () =>
       `INSERT INTO ${this.table("names")} (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id`,
     ).get(name) as { id: number };
+    // The tag index, in the same transaction: only for names this process has not met (or forgot), so a
+    // steady flush adds nothing, and a name stored before the index existed gets its rows the next time.
+    for (const [t, v] of tagPairs(name)) this.tagRows.push([t, v, row.id]);
     fresh.push(() => this.names.set(this, name, row.id));
     return row.id;
+  }
+
+  /** Forget tag rows of an interning that did not reach `writeTags` (its transaction rolled back). */
+  resetTags(): void {
+    this.tagRows = [];
+  }
+
+  /**
+   * Write the tag rows of the names interned since the last call (same transaction): sorted, so each
+   * B-tree page takes its rows together, and many rows per statement.
+   */
+  writeTags(): void {
+    const rows = this.tagRows;
+    if (rows.length === 0) return;
+    this.tagRows = [];
+    rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2]));
+    const insert = (n: number) =>
+      this.stmt(`intern:tags:${n}`, () => `INSERT OR IGNORE INTO ${this.table("tags")} (tag, value, name_id) VALUES ${new Array(n).fill("(?, ?, ?)").join(", ")}`);
+    let i = 0;
+    for (const many = insert(TAG_ROWS); i + TAG_ROWS <= rows.length; i += TAG_ROWS) many.run(rows.slice(i, i + TAG_ROWS).flat());
+    const one = insert(1);
+    for (; i < rows.length; i++) one.run(rows[i]);
   }
 
   internInterval(name: string, blockSeconds: number, fresh: Fresh): IntervalRow {

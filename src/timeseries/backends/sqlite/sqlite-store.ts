@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { StoreError } from "../../errors.js";
 import type { Cells } from "../../cells.js";
-import type { Changes, NameListing, Namespace, Properties, Row, RowColumns, Store, TypeName } from "../../store.js";
+import type { Changes, NameListing, Namespace, Properties, Row, RowColumns, Store, TagCondition, TagValueCount, TypeName } from "../../store.js";
 import { typeDef } from "../../types/index.js";
 import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
@@ -13,6 +13,8 @@ import { CHUNK, RowWriter, sortedCells } from "./sqlite-write-rows.js";
 import { Journal, TouchedBuckets, changesSince } from "./sqlite-changes.js";
 import { WriterThread } from "./sqlite-writer-thread.js";
 import { sqlitePath } from "./sqlite-url.js";
+import { SqliteEvents } from "./sqlite-events.js";
+import * as tags from "./sqlite-tags.js";
 
 /** A read of several names spanning fewer blocks than this goes as one statement (see `read`). */
 const MANY_NAMES_BLOCKS = 2;
@@ -41,6 +43,8 @@ export class SqliteStore implements Store {
   private changes = 0;
   /** Writes the change journal (see sqlite-changes.ts) inside each write's transaction. */
   private readonly journal = new Journal();
+  /** Graphite events, in tables of their own beside the data (see sqlite-events.ts). */
+  readonly events: SqliteEvents;
 
   /**
    * `client_config`: `cache_mb` (page cache, default 64), `busy_timeout` (ms,
@@ -74,6 +78,7 @@ export class SqliteStore implements Store {
     this.apply = this.handle.transaction((batch: WriteBatch, fresh: Fresh) => {
       for (const part of batch.parts.values()) this.writePart(part, fresh);
     }).immediate;
+    this.events = new SqliteEvents(this.handle, (what, err) => this.fail(what, err));
   }
 
   private scope(prefix: string): Scope {
@@ -113,7 +118,9 @@ export class SqliteStore implements Store {
 
     // Upserting in primary-key order (block, then name, then bucket) keeps each B-tree page hot while its rows go in.
     const byId: Array<[number, PerInterval]> = [];
+    scope.resetTags();
     for (const [name, perInterval] of part.names) byId.push([scope.internName(name, fresh), perInterval]);
+    scope.writeTags();
     byId.sort((a, b) => a[0] - b[0]);
     const ranges = scope.rangeCache(type);
     for (let i = 0; i < part.intervals.length; i++) {
@@ -268,6 +275,38 @@ export class SqliteStore implements Store {
       return { names: rows.map((r) => r[1]), next: full ? rows[rows.length - 1][0] : Math.max(after, newest) };
     } catch (err) {
       this.fail("listAfter", err);
+    }
+  }
+
+  async tagKeys(ns: Namespace, prefix = "", limit = Infinity): Promise<string[]> {
+    try {
+      return tags.tagKeys(this.scope(ns.prefix), ns.type, prefix, limit);
+    } catch (err) {
+      this.fail("tagKeys", err);
+    }
+  }
+
+  async tagValues(ns: Namespace, tag: string, prefix = "", limit = Infinity): Promise<string[]> {
+    try {
+      return tags.tagValues(this.scope(ns.prefix), ns.type, tag, prefix, limit);
+    } catch (err) {
+      this.fail("tagValues", err);
+    }
+  }
+
+  async tagCounts(ns: Namespace, tag: string, prefix = "", limit = Infinity): Promise<TagValueCount[]> {
+    try {
+      return tags.tagCounts(this.scope(ns.prefix), ns.type, tag, prefix, limit);
+    } catch (err) {
+      this.fail("tagCounts", err);
+    }
+  }
+
+  async findTagged(ns: Namespace, conditions: readonly TagCondition[]): Promise<string[]> {
+    try {
+      return tags.findTagged(this.scope(ns.prefix), ns.type, conditions);
+    } catch (err) {
+      this.fail("findTagged", err);
     }
   }
 
