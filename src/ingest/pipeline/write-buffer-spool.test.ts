@@ -30,9 +30,13 @@ const MINUTE = T - (T % 60);
 let redis: ChildProcess | null = null;
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-  redis?.kill("SIGKILL");
-  redis = null;
+  try {
+    for (const f of cleanup.splice(0).reverse()) await f();
+  } finally {
+    // The private redis-server goes whatever happened above.
+    redis?.kill("SIGKILL");
+    redis = null;
+  }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
