@@ -80,15 +80,16 @@ async function setup(options: { maxBytes?: number; maxRows?: number } = {}) {
     return s;
   };
   const pressure: boolean[] = [];
+  const refused: string[] = [];
   const makeBuffer = (spool: StoreSpool) =>
-    new WriteBuffer(store, { flushInterval: 50, maxRows: options.maxRows ?? 1_000_000, log: createIngestLog(logger, 0), logger, spool, spoolAfterMs: 200, onPressure: (f) => pressure.push(f) });
+    new WriteBuffer(store, { flushInterval: 50, maxRows: options.maxRows ?? 1_000_000, log: createIngestLog(logger, 0), logger, spool, spoolAfterMs: 200, onPressure: (f) => pressure.push(f), onReject: (name) => refused.push(name) });
   const spool = openSpool();
   const buffer = makeBuffer(spool);
   buffer.start();
   cleanup.push(() => buffer.close(1_000));
   const series = new Timeseries(store, { type: "series", prefix: `wbs${port}s`, intervals: { minute: { step: 60 } } });
   const counts = new Timeseries(store, { type: "count", prefix: `wbs${port}c`, intervals: { minute: { step: 60 } } });
-  return { port, store, spool, buffer, series, counts, pressure, openSpool, makeBuffer };
+  return { port, store, spool, buffer, series, counts, pressure, refused, openSpool, makeBuffer };
 }
 
 describe.runIf(haveRedis)("WriteBuffer with a spool", () => {
@@ -115,6 +116,24 @@ describe.runIf(haveRedis)("WriteBuffer with a spool", () => {
     const total = [...(await counts.series(["c.n0", "c.n1", "c.n2", "c.n3", "c.n4"], "minute", { start: MINUTE, end: MINUTE, collapse: true })).values()][0];
     expect(total).toBe(40);
     expect(spool.stats.bytes).toBe(0);
+  }, 60_000);
+
+  it("a replayed batch holding rows the store refuses: the rest is stored, the refused rows dropped, the record done", async () => {
+    const { port, spool, buffer, counts, refused } = await setup();
+    await stopRedis();
+    for (let i = 0; i < 50; i++) counts.stage(buffer.batch, `c.ok${i}`, 1, MINUTE + 1);
+    // A total no store holds, put in as a value staging cannot judge would arrive (see poison-rows.test.ts).
+    buffer.batch.part(counts, counts.ns, counts.intervals).names.set("c.inf", [new Map([[MINUTE, Number.POSITIVE_INFINITY]])]);
+    buffer.batch.size++;
+    buffer.batch.points++;
+    await buffer.flush();
+    await until(() => spool.stats.appendedPoints === 51);
+    await startRedis(port);
+    await until(() => !spool.holding && buffer.rows === 0, 30_000);
+    expect(refused).toEqual(["c.inf"]);
+    const names = Array.from({ length: 50 }, (_, i) => `c.ok${i}`);
+    expect([...(await counts.series(names, "minute", { start: MINUTE, end: MINUTE, collapse: true })).values()][0]).toBe(50);
+    expect(spool.stats.replayedRecords).toBe(spool.stats.appendedRecords);
   }, 60_000);
 
   it("a stop during the outage spools everything; the next buffer replays it on start", async () => {
