@@ -13,6 +13,9 @@
  * `--protocol pickle` sends the same points to karbon's pickle port instead,
  * as carbon-relay does: protocol-2 pickles of 500 points a frame.
  *
+ * `--spool` also gives karbon a SPOOL_DIR (in the run's temp directory): the
+ * cost of having the disk spool on when no store fails.
+ *
  * `--memory` prints where karbon's memory went. `--only <text>` runs the scenarios whose label contains the text. karbon
  * runs from dist/ (what ships); build first. KARBON_NODE_ARGS (e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof") and KARBON_NODE_OPTIONS reach karbon's node.
@@ -45,6 +48,8 @@ const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf
 /** `--protocol pickle`: the same points, pickled, to the pickle port. */
 const PROTOCOL = process.argv.includes("--protocol") ? process.argv[process.argv.indexOf("--protocol") + 1] : "plaintext";
 if (PROTOCOL !== "plaintext" && PROTOCOL !== "pickle") throw new Error(`--protocol: plaintext or pickle, not ${PROTOCOL}`);
+/** `--spool`: karbon runs with a SPOOL_DIR. */
+const SPOOL = process.argv.includes("--spool");
 /** `--tagged`: the count scenario sends tagged names (tags out of canonical order). */
 const TAGGED = process.argv.includes("--tagged");
 /** Points per pickle frame: carbon-relay's MAX_DATAPOINTS_PER_MESSAGE. */
@@ -252,10 +257,13 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
   const cpu: number[] = [];
   const rowsPerLine: number[] = [];
   const flushes: number[] = [];
+  const spooled: number[] = [];
   let check = "";
   for (let run = 0; run < RUNS; run++) {
     const dir = mkdtempSync(join(tmpdir(), "torus-bench-ingest-"));
     const configPath = sc.config(dir);
+    const spoolConfig = join(dir, "spool.ts");
+    if (SPOOL) writeFileSync(spoolConfig, `export const SPOOL_DIR = ${JSON.stringify(join(dir, "spool"))};`);
     const now = Math.floor(Date.now() / 1000);
     // Build the payload before the clock starts: one buffer per connection.
     const per = Math.ceil(LINES / CONNECTIONS);
@@ -264,7 +272,7 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
       for (let i = c * per; i < Math.min(LINES, (c + 1) * per); i++) parts.push(sc.line(i, now));
       return PROTOCOL === "pickle" ? picklePayload(parts) : Buffer.from(parts.join(""));
     });
-    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--pickle", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--workers", String(WORKERS), "--config", configPath], { TORUS_DATA: dir, ...(process.env.KARBON_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KARBON_NODE_OPTIONS } : {}) }, true, process.env.KARBON_NODE_ARGS?.split(" ") ?? []);
+    const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--pickle", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--workers", String(WORKERS), "--config", configPath, ...(SPOOL ? ["--config", spoolConfig] : [])], { TORUS_DATA: dir, ...(process.env.KARBON_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KARBON_NODE_OPTIONS } : {}) }, true, process.env.KARBON_NODE_ARGS?.split(" ") ?? []);
     const log = await karbon.waitForLog("karbon listening");
     const cpu0 = cpuSeconds(karbon.proc.pid!);
     const t0 = process.hrtime.bigint();
@@ -293,6 +301,7 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
     if (MEMORY) console.error(`${JSON.stringify(mem)} heap total peak ${(heapTotalPeak / 2 ** 20).toFixed(0)} heap used peak ${(heapPeak / 2 ** 20).toFixed(0)} MB, external ${(externalPeak / 2 ** 20).toFixed(0)} MB, rss ${rss.at(-1)!.toFixed(0)} MB`);
     rowsPerLine.push((m.karbon_rows_written_total ?? 0) / LINES);
     flushes.push(m.karbon_flush_seconds_count ?? 0);
+    spooled.push(m.karbon_spool_appended_points_total ?? 0);
     cpu.push(((cpuSeconds(karbon.proc.pid!) - cpu0) * 1e6) / LINES);
     karbon.kill("SIGTERM");
     await karbon.exited;
@@ -302,10 +311,10 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
     accept.push(LINES / (Number(tSent - t0) / 1e9));
     rmSync(dir, { recursive: true, force: true });
   }
-  rows.push([sc.label, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(median(accept)), Number(median(rss).toFixed(0)), Number(median(cpu).toFixed(2)), Number(median(rowsPerLine).toFixed(2)), median(flushes), check]);
+  rows.push([sc.label, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(median(accept)), Number(median(rss).toFixed(0)), Number(median(cpu).toFixed(2)), Number(median(rowsPerLine).toFixed(2)), median(flushes), median(spooled), check]);
 }
 
 const latency = await readableLatency();
-console.log(`\nkarbon ingest (${PROTOCOL}${TAGGED ? ", tagged names" : ""}): ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
-printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "store rows/line", "flushes", "completeness"], rows);
+console.log(`\nkarbon ingest (${PROTOCOL}${TAGGED ? ", tagged names" : ""}${SPOOL ? ", SPOOL_DIR set" : ""}): ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
+printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "store rows/line", "flushes", "points spooled", "completeness"], rows);
 console.log(`\nreceipt → readable in the store (default flush interval, 20 points): median ${median(latency).toFixed(0)} ms, max ${Math.max(...latency).toFixed(0)} ms`);

@@ -64,7 +64,7 @@ export function karbonProgram(): Command {
         return;
       }
       const worker = cluster.isWorker;
-      const server = karbonServer({ configFiles: opts.config, config, listeners: carbonListeners(tcp, udp, pickle), metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
+      const server = karbonServer({ configFiles: opts.config, config, spool: true, listeners: carbonListeners(tcp, udp, pickle), metrics: worker ? null : metrics, logger, listeningMessage: worker ? "karbon worker listening" : undefined, announce: worker ? undefined : plainStart });
       // Before start: a signal sent as soon as "listening" is announced must find its handler.
       serveSignals(server, logger, { worker });
       const addresses = await server.start();

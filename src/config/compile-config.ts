@@ -11,6 +11,7 @@ import {
 } from "../timeseries/index.js";
 import { checkMacro } from "./check-macro.js";
 import { isIP } from "node:net";
+import { resolve } from "node:path";
 import { ConfigError, ConfigErrorCodes } from "./config-error.js";
 import { configShape, describeIssue, intervalShape, schemaShape } from "./config-shape.js";
 import type { MacroSpec, SchemaSpec, TorusConfig } from "./define-config.js";
@@ -67,6 +68,10 @@ export interface Config {
   readonly maxLineLength: number;
   /** karbon: longest pickle frame in bytes; a longer length prefix closes the connection. */
   readonly maxPickleFrame: number;
+  /** Absolute spool directory (`SPOOL_DIR`), null: no spool. */
+  readonly spoolDir: string | null;
+  readonly spoolAfterMs: number;
+  readonly spoolMaxBytes: number;
   /** karbon: ms a TCP connection may stay silent (0 = no limit), and the most open at once. */
   readonly tcpIdleTimeoutMs: number;
   /** On shutdown, how long open TCP connections may finish sending (see TcpReceiver.close). */
@@ -315,6 +320,9 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     bufferMaxRows: c.BUFFER_MAX_ROWS ?? 2_000_000,
     maxLineLength: c.MAX_LINE_LENGTH ?? 4096,
     maxPickleFrame: c.MAX_PICKLE_FRAME ?? 1_048_576,
+    spoolDir: c.SPOOL_DIR ? resolve(c.SPOOL_DIR) : null,
+    spoolAfterMs: Math.round((c.SPOOL_AFTER ?? 5) * 1000),
+    spoolMaxBytes: Math.round((c.SPOOL_MAX_MB ?? 1024) * 1024 * 1024),
     tcpIdleTimeoutMs: Math.round((c.TCP_IDLE_TIMEOUT ?? 300) * 1000),
     tcpDrainTimeoutMs: Math.round((c.TCP_DRAIN_TIMEOUT ?? 5) * 1000),
     maxConnections: c.MAX_CONNECTIONS ?? 1024,

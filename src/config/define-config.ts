@@ -67,6 +67,12 @@ export interface TorusConfig {
   MAX_LINE_LENGTH?: number;
   /** karbon: longest pickle frame in bytes (`--pickle`); a longer one closes its connection, unread. Default 1,048,576 (carbon's PICKLE_RECEIVER_MAX_LENGTH). */
   MAX_PICKLE_FRAME?: number;
+  /** karbon: directory of the disk spool that keeps batches while a store is down, across restarts (one subdirectory per store). Default: none, no spool. */
+  SPOOL_DIR?: string | null;
+  /** karbon: seconds a store must have been failing before its batches go to the spool (they also go once the buffer is past half of BUFFER_MAX_ROWS). Default 5. */
+  SPOOL_AFTER?: number;
+  /** karbon: most megabytes the spool holds per store and process; past it batches stay in memory (then backpressure). Default 1024. */
+  SPOOL_MAX_MB?: number;
   /** karbon: seconds a TCP connection may send nothing before it is closed (0 = never). Default 300. */
   TCP_IDLE_TIMEOUT?: number;
   /**

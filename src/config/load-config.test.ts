@@ -53,6 +53,13 @@ describe("loadConfig", () => {
     expect(c.maxPast).toBeNull();
   });
 
+  it("reads the spool settings: off unless SPOOL_DIR is set; a relative SPOOL_DIR is from the working directory", async () => {
+    const off = await loadConfig([file("mjs", ``)]);
+    expect([off.spoolDir, off.spoolAfterMs, off.spoolMaxBytes]).toEqual([null, 5_000, 1024 * 1024 * 1024]);
+    const on = await loadConfig([file("mjs", `export const SPOOL_DIR = "var/spool"; export const SPOOL_AFTER = 0.5; export const SPOOL_MAX_MB = 10;`)]);
+    expect([on.spoolDir, on.spoolAfterMs, on.spoolMaxBytes]).toEqual([join(process.cwd(), "var", "spool"), 500, 10 * 1024 * 1024]);
+  });
+
   it("reads URL_PREFIX as one leading slash and no trailing one; none by default", async () => {
     const prefixOf = async (body: string) => (await loadConfig([file("mjs", body)])).urlPrefix;
     expect(await prefixOf(``)).toBe("");
@@ -133,6 +140,11 @@ describe("loadConfig", () => {
     ["fractional MAX_CONNECTIONS", `export const MAX_CONNECTIONS = 10.5;`, /MAX_CONNECTIONS/],
     ["tiny MAX_PICKLE_FRAME", `export const MAX_PICKLE_FRAME = 10;`, /MAX_PICKLE_FRAME/],
     ["fractional MAX_PICKLE_FRAME", `export const MAX_PICKLE_FRAME = 1000.5;`, /MAX_PICKLE_FRAME/],
+    ["empty SPOOL_DIR", `export const SPOOL_DIR = "";`, /SPOOL_DIR/],
+    ["numeric SPOOL_DIR", `export const SPOOL_DIR = 5;`, /SPOOL_DIR/],
+    ["negative SPOOL_AFTER", `export const SPOOL_AFTER = -1;`, /SPOOL_AFTER/],
+    ["text SPOOL_AFTER", `export const SPOOL_AFTER = "5s";`, /SPOOL_AFTER/],
+    ["zero SPOOL_MAX_MB", `export const SPOOL_MAX_MB = 0;`, /SPOOL_MAX_MB/],
     ["bad TIMEZONE", `export const TIMEZONE = "Mars/Olympus";`, /TIMEZONE: "Mars\/Olympus" is not an IANA time zone/],
     ["zero MAX_PARAMS", `export const MAX_PARAMS = 0;`, /MAX_PARAMS/],
     ["text QUERY_TIMEOUT", `export const QUERY_TIMEOUT = "5s";`, /QUERY_TIMEOUT/],

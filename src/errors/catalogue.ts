@@ -93,6 +93,11 @@ export const ERROR_CATALOGUE = {
     meaning: "A configuration loaded but a setting is invalid; the message names the file, the schema and the field.",
     fix: "Correct the field the message names (README \"Configuration\" lists each setting and its form).",
   },
+  TORUS_ERR_SPOOL_DIR: {
+    area: "config",
+    meaning: "karbon cannot use `SPOOL_DIR`: the directory (or a store's spool under it) cannot be created, read or written.",
+    fix: "Make the directory writable by the user karbon runs as, or point `SPOOL_DIR` at one that is (or unset it to run without a spool).",
+  },
 
   // The query server's own answers (src/query), each with its HTTP status.
   TORUS_ERR_QUERY_MISSING_PARAMETER: {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RelayStats } from "../timeseries/index.js";
+import type { SpoolStats } from "./spool/store-spool.js";
 
 /**
  * karbon's self-metrics. The hot path bumps plain numbers; prom-client
@@ -26,6 +27,8 @@ export class KarbonMetrics {
   private readonly depth = new Map<string, () => number>();
   /** Relay stores (carbon://, carbon+pickle://) by URL, read at scrape time. */
   private readonly relays = new Map<string, () => RelayStats>();
+  /** Disk spools by store URL, read at scrape time. */
+  private readonly spools = new Map<string, () => SpoolStats>();
   /** TCP connections refused, by reason (`max_connections`, `accept_error`), and closed for idleness. */
   readonly connectionsRefused = new Map<string, number>();
   connectionsIdleClosed = 0;
@@ -128,6 +131,31 @@ export class KarbonMetrics {
         for (const [store, stats] of relays) for (const [reason, n] of Object.entries(stats().dropped)) this.inc({ store, reason }, n);
       },
     });
+    const spools = this.spools;
+    const perSpool = (name: string, help: string, read: (s: SpoolStats) => number, kind: "counter" | "gauge") => {
+      const Metric = kind === "gauge" ? Gauge : Counter;
+      new Metric<"store">({
+        name,
+        help,
+        labelNames: ["store"],
+        registers: [this.registry],
+        collect(this: Gauge<"store"> | Counter<"store">) {
+          this.reset();
+          for (const [store, stats] of spools) {
+            const v = read(stats());
+            if (this instanceof Gauge) this.set({ store }, v);
+            else this.inc({ store }, v);
+          }
+        },
+      });
+    };
+    perSpool("karbon_spool_bytes", "Bytes of spool segments on disk, by store", (s) => s.bytes, "gauge");
+    perSpool("karbon_spool_records", "Spooled batches not yet replayed, by store", (s) => s.records, "gauge");
+    perSpool("karbon_spool_appended_points_total", "Points written to the spool (a store down or the buffer past half full), by store", (s) => s.appendedPoints, "counter");
+    perSpool("karbon_spool_replayed_points_total", "Points replayed from the spool into their store (rate(): the replay rate), by store", (s) => s.replayedPoints, "counter");
+    perSpool("karbon_spool_replayed_records_total", "Spooled batches replayed into their store, by store", (s) => s.replayedRecords, "counter");
+    perSpool("karbon_spool_torn_records_total", "Spool records dropped unreplayed: torn by a crash mid-append, or failing their checksum, by store", (s) => s.torn, "counter");
+    perSpool("karbon_spool_full_total", "Appends the spool refused because it was at SPOOL_MAX_MB (the batch stays in memory), by store", (s) => s.refused, "counter");
     this.flushSeconds = new Histogram({
       name: "karbon_flush_seconds",
       help: "Time to write one flush to its store",
@@ -165,6 +193,10 @@ export class KarbonMetrics {
 
   watchBuffer(store: string, rows: () => number): void {
     this.depth.set(store, rows);
+  }
+
+  watchSpool(store: string, stats: () => SpoolStats): void {
+    this.spools.set(store, stats);
   }
 
   watchRelay(store: string, stats: () => RelayStats): void {

@@ -13,6 +13,8 @@ import type { BadInputReason, PointSink } from "./protocols/index.js";
 import { checkListeners, createReceiver, type ListenerSpec, type Receiver } from "./receivers/listener.js";
 import { connectionsAllowedByFileLimit, IDLE_PARTIAL, type ConnectionEvent, type TcpLimits } from "./receivers/tcp-receiver.js";
 import { WriteBuffer } from "./pipeline/write-buffer.js";
+import { openStoreSpool } from "./spool/open-spool.js";
+import type { StoreSpool } from "./spool/store-spool.js";
 
 export interface KarbonOptions {
   /** The runtime to ingest into, and news of each reload (the runtime host; karbon reads no files). */
@@ -29,6 +31,8 @@ export interface KarbonOptions {
   clock?: () => number;
   /** Announce the ports some other way (a plain line on a terminal) instead of the JSON log line. */
   announce?: (addresses: KarbonAddresses, fields: Record<string, unknown>) => void;
+  /** Keep batches of a down store in `SPOOL_DIR` when the configuration sets one (the karbon command; not tools that route without serving). */
+  spool?: boolean;
 }
 
 /** Where karbon listens: each listener by its name, and the self-metrics port. */
@@ -52,6 +56,7 @@ export class Karbon implements WritePath {
   private runtime!: Runtime;
   private dispatcher!: Dispatcher;
   private readonly buffers = new Map<Store, WriteBuffer>();
+  private readonly spools: StoreSpool[] = [];
   private receivers: Receiver[] = [];
   private http: FastifyInstance | null = null;
   private readonly pressured = new Set<WriteBuffer>();
@@ -122,7 +127,15 @@ export class Karbon implements WritePath {
     const log = createIngestLog(this.options.logger, config.debug);
     for (const s of runtime.schemas) {
       if (!this.buffers.has(s.store)) {
+        // The spool directory is read when a store is first seen: moving it takes a restart.
+        const spool = this.options.spool && config.spoolDir ? openStoreSpool(config.spoolDir, s.store.url, config.spoolMaxBytes, this.options.logger) : undefined;
+        if (spool) {
+          this.spools.push(spool);
+          this.metrics.watchSpool(s.store.url, () => spool.stats);
+        }
         const buffer = new WriteBuffer(s.store, {
+          spool,
+          spoolAfterMs: config.spoolAfterMs,
           flushInterval: config.flushInterval,
           maxRows: config.bufferMaxRows,
           log,
@@ -221,6 +234,7 @@ export class Karbon implements WritePath {
     let lost = 0;
     const deadline = this.options.shutdownDeadlineMs ?? 30_000;
     for (const b of this.buffers.values()) lost += await b.close(deadline);
+    for (const s of this.spools.splice(0)) s.close();
     this.dispatcher?.close();
     return lost;
   }

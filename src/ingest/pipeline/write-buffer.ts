@@ -17,6 +17,25 @@ export interface WriteBufferOptions {
   onPressure?: (full: boolean) => void;
   /** Called once per name whose rows a store refused for good (after they are counted and logged). */
   onReject?: (name: string, reason: string, message: string) => void;
+  /** Where batches go while the store stays down or the buffer is past half full (see {@link BatchSpool}). */
+  spool?: BatchSpool;
+  /** Milliseconds a store must have been failing before its batches are spooled (`SPOOL_AFTER`). */
+  spoolAfterMs?: number;
+}
+
+/**
+ * A disk spool of batches (src/ingest/spool): appended to in arrival order,
+ * replayed oldest first, one record at a time, each acked once stored.
+ */
+export interface BatchSpool {
+  /** Records not yet handed out for replay. */
+  readonly unread: number;
+  /** Append a batch; false when the spool is full (the caller keeps it). */
+  append(batch: WriteBatch): boolean;
+  /** The oldest unreplayed batch (the same one again until it is acked), or null. */
+  next(): WriteBatch | null;
+  /** The batch `next` gave is stored. */
+  ack(): void;
 }
 
 /** A row a store refused for good during a flush. */
@@ -78,6 +97,12 @@ export class WriteBuffer {
   private readonly flushRows: number;
   /** Batches made by splitting a refused one → the names already logged while isolating its rows (each is logged once). */
   private readonly halves = new WeakMap<WriteBatch, Set<string>>();
+  /** Since when (ms) flushes have been failing retryably; null while the store takes them. */
+  private failingSince: number | null = null;
+  /** Batches taken from the spool for replay (and their halves); they sit at the head of the queue. */
+  private readonly replayed = new WeakSet<WriteBatch>();
+  /** Batches of the spool record being replayed still in the queue: at 0 the record is acked. */
+  private replayOpen = 0;
 
   constructor(
     store: Store,
@@ -103,6 +128,8 @@ export class WriteBuffer {
       this.timer = setInterval(() => void this.flush(), this.options.flushInterval);
       this.timer.unref();
     }
+    // What an earlier run spooled is replayed now, before anything newer.
+    if (this.options.spool && this.options.spool.unread > 0) void this.flush();
   }
 
   /** After each received chunk: flush early when big (or always, writing through), and signal backpressure. */
@@ -149,8 +176,9 @@ export class WriteBuffer {
       this.batch = new WriteBatch();
     }
     if (this.writing) return this.writing;
+    this.spoolQueued();
     if (this.retryTimer) return Promise.resolve(NOT_WRITTEN);
-    if (this.queue.length === 0) return Promise.resolve(NOTHING_QUEUED);
+    if (this.queue.length === 0 && !this.options.spool?.unread) return Promise.resolve(NOTHING_QUEUED);
     this.writing = this.drain().finally(() => {
       this.writing = null;
     });
@@ -159,7 +187,10 @@ export class WriteBuffer {
 
   private async drain(): Promise<FlushOutcome> {
     const refused: Refusal[] = [];
-    while (this.queue.length > 0) {
+    for (;;) {
+      this.spoolQueued(true);
+      this.loadSpooled();
+      if (this.queue.length === 0) break;
       const batch = this.queue[0];
       const started = process.hrtime.bigint();
       try {
@@ -170,6 +201,7 @@ export class WriteBuffer {
           this.isolate(batch, err, refused);
           continue;
         }
+        this.failingSince ??= Date.now();
         this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff ? this.backoff * 2 : 100);
         const retryable = !(err instanceof StoreError) || err.retryable;
         this.options.logger.error(
@@ -187,8 +219,10 @@ export class WriteBuffer {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (this.backoff) this.options.logger.info({ store: this.store.url }, "store is writable again");
       this.backoff = 0;
+      this.failingSince = null;
       this.queue.shift();
       this.queuedRows -= batch.size;
+      this.replayDone(batch);
       this.options.metrics?.flushSeconds.observe({ store: this.store.url }, seconds);
       this.options.metrics?.rowsWritten.inc({ store: this.store.url }, batch.size);
       this.options.log.done(batch.points, seconds, this.store.url);
@@ -214,12 +248,19 @@ export class WriteBuffer {
     }
     if (halves) {
       for (const h of halves) this.halves.set(h, logged);
-      this.queue.splice(0, 1, ...halves.filter((h) => !h.empty));
+      const kept = halves.filter((h) => !h.empty);
+      if (this.replayed.has(batch)) {
+        for (const h of kept) this.replayed.add(h);
+        this.replayOpen += kept.length - 1;
+        if (kept.length === 0) this.replayDone(batch);
+      }
+      this.queue.splice(0, 1, ...kept);
       this.queuedRows += halves[0].size + halves[1].size - batch.size;
       return;
     }
     this.queue.shift();
     this.queuedRows -= batch.size;
+    this.replayDone(batch);
     const reason = rejectionReason(err);
     this.options.metrics?.rejectedRows.inc({ store: this.store.url, reason }, Math.max(1, batch.size));
     for (const { ns, name } of batch.entries()) {
@@ -243,6 +284,67 @@ export class WriteBuffer {
     this.pressure(this.rows);
   }
 
+  /** Spool while the store has failed for `SPOOL_AFTER`, while the buffer is past half its bound, and while anything is spooled (order). */
+  private spooling(): boolean {
+    const spool = this.options.spool;
+    if (!spool) return false;
+    if (spool.unread > 0 || this.rows > this.options.maxRows / 2) return true;
+    return this.failingSince !== null && Date.now() - this.failingSince >= (this.options.spoolAfterMs ?? 5_000);
+  }
+
+  /**
+   * Move queued batches to the spool, oldest first, stopping at the first
+   * it refuses (full): whatever stays queued is newer than all it holds,
+   * so replaying the spool first keeps arrival order. Only between writes
+   * (`betweenWrites`: the drain loop's own call; otherwise no drain may be
+   * running): the head of the queue may be on its way to the store.
+   * `force` spools whatever the conditions (shutdown).
+   */
+  private spoolQueued(betweenWrites = false, force = false): void {
+    const spool = this.options.spool;
+    if (!spool || (this.writing !== null && !betweenWrites) || !(force || this.spooling())) return;
+    let at = 0;
+    while (at < this.queue.length && this.replayed.has(this.queue[at])) at++;
+    let moved = 0;
+    while (at < this.queue.length) {
+      const b = this.queue[at];
+      if (!spool.append(b)) break;
+      this.queue.splice(at, 1);
+      this.queuedRows -= b.size;
+      moved++;
+    }
+    if (moved > 0) this.pressure(this.rows);
+  }
+
+  /** Put the oldest spooled record at the head of the queue when none is being replayed. */
+  private loadSpooled(): void {
+    const spool = this.options.spool;
+    if (!spool || this.replayOpen > 0 || spool.unread === 0) return;
+    const b = spool.next();
+    if (!b) return;
+    this.replayed.add(b);
+    this.replayOpen = 1;
+    this.queue.unshift(b);
+    this.queuedRows += b.size;
+  }
+
+  /** A batch of the spool record being replayed left the queue (stored, or refused for good): the last one acks it. */
+  private replayDone(batch: WriteBatch): void {
+    if (!this.replayed.has(batch)) return;
+    if (--this.replayOpen === 0) this.options.spool!.ack();
+  }
+
+  /** Spool everything held in memory (but a record already in the spool); true if it all fit. */
+  private spoolAll(): boolean {
+    if (!this.batch.empty) {
+      this.queue.push(this.batch);
+      this.queuedRows += this.batch.size;
+      this.batch = new WriteBatch();
+    }
+    this.spoolQueued(true, true);
+    return this.queue.every((b) => this.replayed.has(b));
+  }
+
   /**
    * Flush everything, retrying a failing store until `deadlineMs` passes.
    * Resolves to the number of points that could not be written (0 = all safe).
@@ -252,12 +354,15 @@ export class WriteBuffer {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const until = Date.now() + deadlineMs;
+    const spool = this.options.spool;
     for (;;) {
       if (this.retryTimer) {
         clearTimeout(this.retryTimer);
         this.retryTimer = null;
       }
       if ((await this.flush()) && this.queue.length === 0 && this.batch.empty) return 0;
+      // A store still down at shutdown: what is held goes to the spool, for the next start to replay.
+      if (spool && this.spoolAll()) return 0;
       if (Date.now() >= until) return this.points;
       if (this.retryTimer) {
         clearTimeout(this.retryTimer);

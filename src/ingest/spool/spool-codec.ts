@@ -1,0 +1,133 @@
+import { TYPE_NAMES, type Interval, type TypeName, type WriteBatch } from "../../timeseries/index.js";
+import { typeDef, type RowSink } from "../../timeseries/types/index.js";
+// The SQLite writer thread's flat form of a batch (its layout, and its decoder) carries every type's rows; a record is that form on disk.
+import { decodeBatch, type EncodedPart } from "../../timeseries/backends/sqlite/batch-codec.js";
+
+/**
+ * A spool record's payload: one WriteBatch in the flat form of
+ * batch-codec (per cell: name index, interval index, sub-bucket, [row
+ * count], then each row's `a` and `b`), laid out as
+ *
+ *   header length u32 | 0 u32 | every part's numbers, float64 | header JSON
+ *
+ * The header has the flush id, size, points, and per part its namespace,
+ * intervals, names, text and number count. Text is interned per part
+ * (histogram members and gauge values repeat across names). The numbers
+ * come first so they sit 8 bytes into the payload: a reader whose payload
+ * buffer is freshly allocated views them without a copy. The encoder
+ * writes the numbers straight into their final array (one pass to size
+ * it, one to fill it), and the record goes to disk as these pieces, never
+ * joined in memory.
+ */
+interface Header {
+  f: string | null;
+  s: number;
+  p: number;
+  parts: Array<{ prefix: string; type: TypeName; intervals: EncodedPart["intervals"]; names: string[]; text: string[]; n: number }>;
+}
+
+/** The payload as pieces to write one after another. */
+export function encodeSpoolPayload(batch: WriteBatch): Uint8Array[] {
+  let total = 0;
+  for (const part of batch.parts.values()) {
+    const type = part.ns.type;
+    if (!(TYPE_NAMES as readonly string[]).includes(type)) throw new Error(`no table for type ${JSON.stringify(type)}`);
+    const def = typeDef(type);
+    const perCell = def.rows.many ? 4 : 3;
+    const perRow = def.rows.b === null ? 1 : 2;
+    for (const perInterval of part.names.values()) {
+      for (const cells of perInterval) {
+        if (!cells) continue;
+        if (!def.rows.many) total += cells.size * (perCell + perRow);
+        else for (const cell of cells.values()) total += perCell + def.rowCount(cell) * perRow;
+      }
+    }
+  }
+  const nums = new Float64Array(total);
+  const sink = new FillSink(nums);
+  const parts: Header["parts"] = [];
+  for (const part of batch.parts.values()) {
+    const def = typeDef(part.ns.type);
+    const many = def.rows.many;
+    const names: string[] = [];
+    const start = sink.at;
+    sink.reset(def.rows.a === "total");
+    for (const [name, perInterval] of part.names) {
+      const ni = names.push(name) - 1;
+      for (let i = 0; i < perInterval.length; i++) {
+        const cells = perInterval[i];
+        if (!cells) continue;
+        for (const [sub, cell] of cells) {
+          nums[sink.at++] = ni;
+          nums[sink.at++] = i;
+          nums[sink.at++] = sub;
+          if (many) nums[sink.at++] = def.rowCount(cell);
+          def.cellRows(cell, sink);
+        }
+      }
+    }
+    parts.push({
+      prefix: part.ns.prefix,
+      type: part.ns.type,
+      intervals: part.intervals.map((iv) => ({ name: iv.name, step: iv.step.spec, resolution: iv.resolution?.spec ?? null, steps: iv.steps })),
+      names,
+      text: sink.text,
+      n: sink.at - start,
+    });
+  }
+  const header: Header = { f: batch.flushId ?? null, s: batch.size, p: batch.points, parts };
+  const json = Buffer.from(JSON.stringify(header), "utf8");
+  const lead = Buffer.alloc(8);
+  lead.writeUInt32LE(json.length, 0);
+  return [lead, new Uint8Array(nums.buffer, 0, sink.at * 8), json];
+}
+
+/** Rows into the numbers array: a count's total as is, text as its index in the part's interned text. */
+class FillSink implements RowSink {
+  at = 0;
+  text: string[] = [];
+  private index = new Map<string, number>();
+  private total = false;
+  constructor(private readonly nums: Float64Array) {}
+  reset(total: boolean): void {
+    this.total = total;
+    this.text = [];
+    this.index = new Map();
+  }
+  row(a: string | number, b: number | undefined): void {
+    if (this.total) this.nums[this.at++] = a as number;
+    else {
+      let k = this.index.get(a as string);
+      if (k === undefined) this.index.set(a as string, (k = this.text.push(a as string) - 1));
+      this.nums[this.at++] = k;
+    }
+    if (b !== undefined) this.nums[this.at++] = b;
+  }
+}
+
+/**
+ * The batch back, flush id and all. Throws on a payload that does not
+ * parse (its checksum passed, so only a bug or a foreign file makes one);
+ * the spool drops such a record, counted.
+ */
+export function decodeSpoolPayload(payload: Uint8Array, intervalCache?: Map<string, Interval>): WriteBatch {
+  if (payload.length < 8) throw new Error("spool record: shorter than its lead");
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const jsonLength = view.getUint32(0, true);
+  const numbersBytes = payload.length - 8 - jsonLength;
+  if (numbersBytes < 0 || numbersBytes % 8 !== 0) throw new Error("spool record: lengths do not add up");
+  const header = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset + 8 + numbersBytes, jsonLength).toString("utf8")) as Header;
+  const at0 = payload.byteOffset + 8;
+  // A view when aligned (a payload read into its own buffer), else a copy.
+  const all = at0 % 8 === 0 ? new Float64Array(payload.buffer, at0, numbersBytes / 8) : new Float64Array(payload.buffer.slice(at0, at0 + numbersBytes));
+  let at = 0;
+  const parts = header.parts.map((p) => {
+    if (at + p.n > all.length) throw new Error("spool record: numbers run past the end of the record");
+    const numbers = all.subarray(at, at + p.n);
+    at += p.n;
+    return { prefix: p.prefix, type: p.type, intervals: p.intervals, names: p.names, text: p.text, numbers };
+  });
+  const batch = decodeBatch({ parts, size: header.s, points: header.p }, intervalCache);
+  batch.flushId = header.f ?? undefined;
+  return batch;
+}
