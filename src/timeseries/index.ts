@@ -5,7 +5,7 @@
 export { ErrorCodes, StoreError, TorusError, quote, type ErrorCode } from "./errors.js";
 export { GREGORIAN, Interval, parseCalendar, type Calendar, type IntervalSpec } from "./intervals.js";
 export { TYPE_NAMES, type ChangedRange, type Changes, type NameListing, type Namespace, type Properties, type RelayStats, type Row, type RowColumns, type Store, type TypeName } from "./store.js";
-export { WriteBatch, type BatchPart } from "./write-batch.js";
+export { FLUSH_ID_TTL_SECONDS, WriteBatch, type BatchPart } from "./write-batch.js";
 export {
   Timeseries,
   createTimeseries,

@@ -73,7 +73,8 @@ export const mysqlDialect: SqlDialect = {
       type === "series"
         ? `CREATE TABLE IF NOT EXISTS ${t.series} (id BIGINT NOT NULL AUTO_INCREMENT, ${key}, ${COLUMNS.series}, PRIMARY KEY (${KEY}, id), KEY id_key (id)) ENGINE=InnoDB`
         : `CREATE TABLE IF NOT EXISTS ${t[type]} (${key}, ${COLUMNS[type]}, PRIMARY KEY (${type === "histogram" || type === "set" ? `${KEY}, member` : KEY})) ENGINE=InnoDB`;
-    return [intern(t.names), intern(t.intervals), table];
+    const flushes = `CREATE TABLE IF NOT EXISTS ${t.flushes} (id VARBINARY(255) NOT NULL PRIMARY KEY, at BIGINT NOT NULL) ENGINE=InnoDB`;
+    return [intern(t.names), intern(t.intervals), flushes, table];
   },
 
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query {
@@ -81,6 +82,14 @@ export const mysqlDialect: SqlDialect = {
       text: `INSERT INTO ${table} (${[...KEY_COLUMNS, ...VALUE_COLUMNS[type]].join(", ")}) VALUES ? ${ON_DUPLICATE[type]}`,
       values: [rows],
     };
+  },
+
+  // ROW_COUNT(), not ON DUPLICATE KEY UPDATE's affected rows: mysql2 connects with CLIENT_FOUND_ROWS, which counts an unchanged row as 1.
+  // IGNORE only ever meets a duplicate here: ids are bounded in length by the store.
+  async recordFlush(session, table, id, at): Promise<boolean> {
+    await session.query({ text: `INSERT IGNORE INTO ${table} (id, at) VALUES (?, ?)`, values: [id, at] });
+    const [[inserted]] = await session.query({ text: "SELECT ROW_COUNT()", values: [] });
+    return Number(inserted) === 1;
   },
 
   insertNames(table: string, names: readonly string[]): Query {

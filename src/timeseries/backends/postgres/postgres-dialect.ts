@@ -74,7 +74,8 @@ export const postgresDialect: SqlDialect = {
     const pk = type === "histogram" || type === "set" ? `${KEY}, member` : type === "series" ? `${KEY}, id` : KEY;
     // Series rows: the identity column records arrival order and ends the key, so a range read is still one index scan.
     const id = type === "series" ? "id BIGINT GENERATED ALWAYS AS IDENTITY, " : "";
-    return [intern(t.names), intern(t.intervals), `CREATE TABLE IF NOT EXISTS ${t[type]} (${id}${key}, ${COLUMNS[type]}, PRIMARY KEY (${pk}))${UPDATED_IN_PLACE.has(type) ? " WITH (fillfactor = 75)" : ""}`];
+    const flushes = `CREATE TABLE IF NOT EXISTS ${t.flushes} (id TEXT COLLATE "C" PRIMARY KEY, at BIGINT NOT NULL)`;
+    return [intern(t.names), intern(t.intervals), flushes, `CREATE TABLE IF NOT EXISTS ${t[type]} (${id}${key}, ${COLUMNS[type]}, PRIMARY KEY (${pk}))${UPDATED_IN_PLACE.has(type) ? " WITH (fillfactor = 75)" : ""}`];
   },
 
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query {
@@ -91,6 +92,11 @@ export const postgresDialect: SqlDialect = {
       values: columns,
       prepare: true,
     };
+  },
+
+  async recordFlush(session, table, id, at): Promise<boolean> {
+    const rows = await session.query({ text: `INSERT INTO ${table} (id, at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING 1`, values: [id, at], prepare: true });
+    return rows.length === 1;
   },
 
   insertNames(table: string, names: readonly string[]): Query {

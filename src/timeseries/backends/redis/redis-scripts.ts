@@ -63,6 +63,11 @@ end
  * chunk that existed already has all three, so steady-state merges cost
  * one check per chunk and one command per merge. Returns the registry
  * entries still to make (`[namespace#, score, name, ...]`, cluster only).
+ *
+ * With a flush id, ARGV[3] names a mark key per slot group (see
+ * `marksOf` in redis-store.ts): groups already marked are skipped, the
+ * others marked (with their registry entries, for a retry whose first
+ * reply was lost) after they are merged.
  */
 export const WRITE = `#!lua flags=allow-cross-slot-keys
 ${HELPERS}
@@ -70,6 +75,37 @@ local header = cjson.decode(ARGV[1])
 local spaces, ivs, now = header[1], header[2], header[3]
 local p = cjson.decode(ARGV[2])
 local n = #p
+
+-- Exactly once (ARGV[3]: JSON [mark key, last entry, ...] per slot group; ARGV[4]: seconds marks are kept).
+-- A group whose mark exists was applied by an earlier attempt of this flush: its records are dropped and
+-- what it reported then (cluster: names to register) is reported again. Reads only, like pass 1.
+local groups, out = {}, {}
+if ARGV[3] then
+  local marks = cjson.decode(ARGV[3])
+  local from, dropped = 1, false
+  for g = 1, #marks, 2 do
+    local key, to = marks[g], marks[g + 1]
+    local seen = redis.call('GET', key)
+    if seen then
+      dropped = true
+      for _, v in ipairs(cjson.decode(seen)) do out[#out + 1] = v end
+    else
+      groups[#groups + 1] = { key, from, to }
+    end
+    from = to + 1
+  end
+  if dropped then
+    local q, m = {}, 0
+    for _, grp in ipairs(groups) do
+      for j = grp[2], grp[3] do
+        m = m + 1
+        q[m] = p[j]
+      end
+      grp[3] = m
+    end
+    p, n = q, m
+  end
+end
 
 -- Pass 1 (reads only): every chunk key, and whether it exists.
 local keys, fresh = {}, {}
@@ -96,11 +132,12 @@ local function extend(key, at, existed)
   if existed then redis.call('EXPIREAT', key, at, 'GT') else redis.call('EXPIREAT', key, at) end
 end
 
--- Pass 2: merge.
-local regs, out = {}, {}
-local k = 0
+-- Pass 2: merge. gi: the slot group of the record at i; gout: what each group reports.
+local regs, gout = {}, {}
+local k, gi = 0, 1
 i = 1
 while i <= n do
+  while groups[gi] and i > groups[gi][3] do gi = gi + 1 end
   local ns, hash, name, nint = p[i], p[i + 1], p[i + 2], p[i + 3]
   i = i + 4
   local kind = spaces[3 * ns - 2]
@@ -170,6 +207,13 @@ while i <= n do
       out[#out + 1] = ns
       out[#out + 1] = score
       out[#out + 1] = name
+      if groups[gi] then
+        local o = gout[gi] or {}
+        gout[gi] = o
+        o[#o + 1] = ns
+        o[#o + 1] = score
+        o[#o + 1] = name
+      end
     else
       local reg = regs[names_key]
       if not reg then
@@ -182,6 +226,7 @@ while i <= n do
   end
 end
 for key, reg in pairs(regs) do each_chunk('ZADD', key, 'GT', reg, 1, #reg) end
+for g, grp in ipairs(groups) do redis.call('SET', grp[1], cjson.encode(gout[g] or {}), 'EX', ARGV[4]) end
 return out
 `;
 

@@ -1,7 +1,7 @@
 import { Cluster } from "ioredis";
 import { StoreError, TorusError } from "../../errors.js";
 import type { Namespace, Properties, Row, Store } from "../../store.js";
-import type { WriteBatch } from "../../write-batch.js";
+import { FLUSH_ID_TTL_SECONDS, type WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
 import { connectRedis, isRetryable, oneLine, type RedisClient } from "./redis-connect.js";
@@ -20,6 +20,19 @@ const WAVE = 500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const wallNow = () => Math.floor(Date.now() / 1000);
+
+/**
+ * WRITE's ARGV[3] and ARGV[4] for groups carrying a flush id: each group's
+ * mark key and the position of its last record entry in ARGV[2], and how
+ * long marks are kept. None for a batch without an id.
+ */
+function marksOf(gs: readonly SlotGroup[]): string[] {
+  if (gs[0].mark === undefined) return [];
+  const marks: Array<string | number> = [];
+  let end = 0;
+  for (const g of gs) marks.push(g.mark!, (end += g.records.length));
+  return [JSON.stringify(marks), String(FLUSH_ID_TTL_SECONDS)];
+}
 
 /** One script call of a flush: the slot groups it carries, or the registrations. */
 interface Call {
@@ -59,11 +72,15 @@ interface Progress {
  * same WriteBatch object again sends only the rest, so that retry does not
  * count twice.
  *
- * Not idempotent: a call whose reply is lost (connection dropped or
- * command timeout after the server ran it) is reported as failed, and a
- * retry then counts it twice. Redis cannot tell us whether it ran. On a
- * cluster, a master that dies before replicating an acknowledged flush
- * loses it (replication is asynchronous; use WAIT for a guarantee).
+ * A batch with a flush id is applied once per slot however often it is
+ * written: each script checks, for each slot group it carries, a mark key
+ * in that slot (`…{tag}:f:<id>`, kept an hour), skips the groups already
+ * marked and marks the rest. So a call whose reply was lost (connection
+ * dropped or command timeout after the server ran it) can be sent again.
+ * Without an id, such a retry counts twice: Redis cannot tell us whether
+ * the call ran. On a cluster, a master that dies before replicating an
+ * acknowledged flush loses it (replication is asynchronous; use WAIT for a
+ * guarantee).
  */
 export class RedisStore implements Store {
   readonly url: string;
@@ -132,7 +149,7 @@ export class RedisStore implements Store {
     const calls: Call[] = [...byNode.values()].map((gs) => ({
       script: SCRIPTS.write,
       keys: [gs[0].key],
-      args: [encoded.header, JSON.stringify(gs.length === 1 ? gs[0].records : gs.flatMap((g) => g.records))],
+      args: [encoded.header, JSON.stringify(gs.length === 1 ? gs[0].records : gs.flatMap((g) => g.records)), ...marksOf(gs)],
       slots: gs.map((g) => g.slot),
     }));
     for (const [key, entries] of progress.owed) {

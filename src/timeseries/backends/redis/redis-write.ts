@@ -20,6 +20,12 @@ export interface SlotGroup {
   readonly key: string;
   /** WRITE records of the slot's stats, joined with other groups of the same node into ARGV[2]. */
   readonly records: Array<string | number>;
+  /**
+   * With a flush id: the key recording that this group was applied (`{base}f:<id>`,
+   * the smallest key base of its stats, so in the slot and the same for
+   * every attempt of the same rows), else undefined.
+   */
+  readonly mark: string | undefined;
 }
 
 /** A batch ready to send: one header shared by every WRITE call, and the groups. */
@@ -96,7 +102,8 @@ export function encodeBatch(
   wallNow: number,
 ): EncodedBatch {
   const header = new Header();
-  const groups = new Map<number, { key: string; records: Array<string | number> }>();
+  const groups = new Map<number, { key: string; records: Array<string | number>; base: string }>();
+  const tracked = batch.flushId !== undefined;
   for (const part of batch.parts.values()) {
     const type = part.ns.type;
     if (!(TYPE_NAMES as readonly string[]).includes(type)) {
@@ -115,7 +122,11 @@ export function encodeBatch(
       const tag = ks.tagOf(name);
       const slot = cluster ? tag.slot : 0;
       let g = groups.get(slot);
-      if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [] }));
+      if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [], base: "" }));
+      if (tracked) {
+        const base = `${ks.head}{${tag.hash}}:`;
+        if (g.base === "" || base < g.base) g.base = base;
+      }
       const rec = g.records;
       sink.rec = rec;
       rec.push(ns, tag.hash, wellFormed(name), used);
@@ -129,7 +140,7 @@ export function encodeBatch(
   }
   return {
     header: JSON.stringify([header.spaces, header.intervals, wallNow]),
-    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: g.records })),
+    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: g.records, mark: tracked ? `${g.base}f:${batch.flushId}` : undefined })),
     registries: header.registries,
   };
 }

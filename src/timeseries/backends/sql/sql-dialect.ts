@@ -53,18 +53,24 @@ export interface SqlDialect {
   inList(i: number, type: "int" | "text"): string;
   /** Expression turning a stored text column into a client string. */
   text(column: string): string;
-  /** DDL for the names and intervals tables and one type's table, each `CREATE … IF NOT EXISTS`. */
+  /** DDL for the names, intervals and flushes tables and one type's table, each `CREATE … IF NOT EXISTS`. */
   createTables(tables: Readonly<Record<TableKind, string>>, type: TypeName): string[];
   /** One multi-row upsert of `rows` (already sorted) into a type's table. */
   upsert(table: string, type: TypeName, rows: readonly TableRow[]): Query;
+  /**
+   * Inserts a flush id into the flushes table, inside the flush's
+   * transaction: true if it was new, false if it was there (waiting, as an
+   * insert does, for a transaction still committing the same id).
+   */
+  recordFlush(session: SqlSession, table: string, id: string, at: number): Promise<boolean>;
   /** Inserts the given names into a names/intervals table, doing nothing for ones already there. */
   insertNames(table: string, names: readonly string[]): Query;
   /** Whether a driver error is worth retrying (connection lost, deadlock, server busy). */
   retryable(err: unknown): boolean;
 }
 
-/** The tables under one prefix: interned names and intervals, then one per type. */
-export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series"] as const;
+/** The tables under one prefix: interned names and intervals, then one per type, and the flush ids applied (`id`, `at` in epoch seconds). */
+export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series", "flushes"] as const;
 export type TableKind = (typeof TABLE_KINDS)[number];
 
 /** The columns after the key (name_id, interval_id, bucket, sub), per type. */

@@ -24,6 +24,8 @@ export const BLOCK_BUCKETS = 32;
  * touches it once per block rather than once per bucket. `changes` is the
  * change journal (see sqlite-changes.ts): per write, the bucket ranges it
  * touched, per type and interval (a NULL interval: anything may have changed).
+ * `flushes` holds the flush ids applied (see WriteBatch.flushId), with the
+ * second they were applied at, until they are an hour old.
  */
 export function schemaSql(stem: string): string {
   const t = (s: string) => ident(stem + s);
@@ -41,6 +43,7 @@ export function schemaSql(stem: string): string {
     CREATE TABLE IF NOT EXISTS ${t("set")} (${key}, member TEXT NOT NULL, PRIMARY KEY (${pk}, member)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${t("series")} (${key}, value TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS ${t("series_key")} ON ${t("series")} (${pk});
+    CREATE TABLE IF NOT EXISTS ${t("flushes")} (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${t("changes")} (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, interval_id INTEGER, first INTEGER, last INTEGER);
     ${keys("count")} ${keys("gauge")} ${keys("histogram")} ${keys("set")} ${keys("series")}
   `;

@@ -64,6 +64,8 @@ export class Scope {
   /** type → interval id → name id → known first bucket and last block. */
   ranges = new Map<string, Map<number, RangeTable>>();
   rangesAt = Date.now();
+  /** When this connection last deleted expired flush ids of this prefix (epoch seconds). */
+  flushesSwept = 0;
   private readonly stmts = new Map<string, Statement>();
 
   /** The start of this prefix's table names (see tableStem): any prefix, one set of tables of its own. */
