@@ -64,10 +64,11 @@ end
  * one check per chunk and one command per merge. Returns the registry
  * entries still to make (`[namespace#, score, name, ...]`, cluster only).
  *
- * With a flush id, ARGV[3] names a mark key per slot group (see
- * `marksOf` in redis-store.ts): groups already marked are skipped, the
- * others marked (with their registry entries, for a retry whose first
- * reply was lost) after they are merged.
+ * With a flush id, ARGV[3] names a mark key per run of records (the
+ * store sends one run, the whole call: see `markOf` in redis-store.ts):
+ * runs already marked are skipped, the others marked after they are
+ * merged, with their registry entries, which a retry whose first reply
+ * was lost reports again.
  */
 export const WRITE = `#!lua flags=allow-cross-slot-keys
 ${HELPERS}
@@ -76,8 +77,8 @@ local spaces, ivs, now = header[1], header[2], header[3]
 local p = cjson.decode(ARGV[2])
 local n = #p
 
--- Exactly once (ARGV[3]: JSON [mark key, last entry, ...] per slot group; ARGV[4]: seconds marks are kept).
--- A group whose mark exists was applied by an earlier attempt of this flush: its records are dropped and
+-- Exactly once (ARGV[3]: JSON [mark key, last entry, ...] per run of records; ARGV[4]: seconds marks are kept).
+-- A run whose mark exists was applied by an earlier attempt of this flush: its records are dropped and
 -- what it reported then (cluster: names to register) is reported again. Reads only, like pass 1.
 local groups, out = {}, {}
 if ARGV[3] then
@@ -132,7 +133,7 @@ local function extend(key, at, existed)
   if existed then redis.call('EXPIREAT', key, at, 'GT') else redis.call('EXPIREAT', key, at) end
 end
 
--- Pass 2: merge. gi: the slot group of the record at i; gout: what each group reports.
+-- Pass 2: merge. gi: the run of the record at i; gout: what each run reports.
 local regs, gout = {}, {}
 local k, gi = 0, 1
 i = 1

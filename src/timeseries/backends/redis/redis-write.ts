@@ -21,11 +21,12 @@ export interface SlotGroup {
   /** WRITE records of the slot's stats, joined with other groups of the same node into ARGV[2]. */
   readonly records: Array<string | number>;
   /**
-   * With a flush id: the key recording that this group was applied (`{base}f:<id>`,
-   * the smallest key base of its stats, so in the slot and the same for
-   * every attempt of the same rows), else undefined.
+   * The smallest key base (`P T :{H}:`) of the group's stats: a key in its
+   * slot that depends only on the rows, where a script carrying the group
+   * can record a flush (see `markOf` in redis-store.ts). Empty for a batch
+   * without a flush id.
    */
-  readonly mark: string | undefined;
+  readonly base: string;
 }
 
 /** A batch ready to send: one header shared by every WRITE call, and the groups. */
@@ -35,6 +36,8 @@ export interface EncodedBatch {
   readonly groups: SlotGroup[];
   /** Names registry key of each namespace of the header (1-based namespace# − 1). */
   readonly registries: string[];
+  /** The batch's flush id, if any. */
+  readonly flushId: string | undefined;
 }
 
 /** Namespaces and intervals of a batch, numbered for the records. */
@@ -140,7 +143,8 @@ export function encodeBatch(
   }
   return {
     header: JSON.stringify([header.spaces, header.intervals, wallNow]),
-    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: g.records, mark: tracked ? `${g.base}f:${batch.flushId}` : undefined })),
+    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: g.records, base: g.base })),
+    flushId: batch.flushId,
     registries: header.registries,
   };
 }
