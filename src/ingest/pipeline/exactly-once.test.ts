@@ -8,8 +8,9 @@
  * writer thread, the thread is terminated right after committing).
  */
 import { pino } from "pino";
-import { afterAll, describe, expect, it } from "vitest";
-import { StoreError, Timeseries, type Store, type WriteBatch } from "../../timeseries/index.js";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { FLUSH_ID_TTL_SECONDS, StoreError, Timeseries, WriteBatch, type Store } from "../../timeseries/index.js";
 import { openStore } from "../../timeseries/backends/open-store.js";
 import type { SqlStore } from "../../timeseries/backends/sql/sql-store.js";
 import { SqliteStore } from "../../timeseries/backends/sqlite/sqlite-store.js";
@@ -180,9 +181,49 @@ function lostAck(inner: SqliteStore, afterCommit: (cut: number) => Promise<void>
   };
 }
 
+/**
+ * A flush id is recognised for an hour, then forgotten (SQL stores delete
+ * ids past their hour on a later flush): written again after that, the
+ * same id applies again.
+ */
+async function forgottenAfterAnHour(store: Store, prefix: string): Promise<void> {
+  const ts = new Timeseries(store, { type: "count", prefix, intervals: { minute: { step: 60 } }, clock: () => NOW });
+  const write = (id: string, v: number) => {
+    const b = new WriteBatch();
+    b.flushId = id;
+    ts.stage(b, "x", v, NOW);
+    return store.write(b);
+  };
+  vi.useFakeTimers({ toFake: ["Date"], now: Date.now() - (FLUSH_ID_TTL_SECONDS + 120) * 1000 });
+  try {
+    await write(`${prefix}old:1`, 1);
+    await write(`${prefix}old:1`, 1);
+  } finally {
+    vi.useRealTimers();
+  }
+  await write(`${prefix}new:1`, 10);
+  await write(`${prefix}new:1`, 10);
+  expect(await ts.get("x", "minute", { timestamp: NOW })).toBe(11);
+  await write(`${prefix}old:1`, 1);
+  expect(await ts.get("x", "minute", { timestamp: NOW })).toBe(12);
+}
+
 describe("exactly-once flushes: SQLite", () => {
   const dir = mkdtempSync(join(tmpdir(), "torus-eo-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("flush ids are forgotten after an hour", async () => {
+    const store = new SqliteStore(`sqlite:///${join(dir, "ttl.db")}`);
+    try {
+      await forgottenAfterAnHour(store, "ttl_");
+      // The old id was deleted, then recorded again when it applied again: nothing older than an hour is kept.
+      const left = store.handle.prepare(`SELECT id FROM "ttl_flushes" WHERE at >= ? ORDER BY id`).pluck().all(Math.floor(Date.now() / 1000) - 60);
+      expect(left).toEqual(["ttl_new:1", "ttl_old:1"]);
+      expect(store.handle.prepare(`SELECT count(*) FROM "ttl_flushes"`).pluck().get()).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
 
   it(`${AMBIGUOUS} acknowledgments lost after commit: every count exact`, async () => {
     const inner = new SqliteStore(`sqlite:///${join(dir, "a.db")}`);
@@ -223,6 +264,17 @@ async function sqlThroughProxy(label: string, urls: string[], pattern: Buffer, s
       return;
     }
     const url = new URL(ok ? server.url : urls[0]);
+    it("flush ids are forgotten after an hour", async () => {
+      const prefix = uniquePrefix(`${label.toLowerCase()}_ttl`);
+      const store = (await openStore(url.href)) as SqlStore;
+      try {
+        await forgottenAfterAnHour(store, prefix);
+      } finally {
+        await store.dropTables(prefix);
+        await store.close();
+      }
+    });
+
     it(`${AMBIGUOUS} connections cut after forwarding COMMIT: every count exact`, async () => {
       const proxy = await startFaultProxy({ target: { host: url.hostname, port: Number(url.port) }, patterns: [pattern] });
       const viaProxy = new URL(url);
@@ -253,6 +305,29 @@ describe("exactly-once flushes: Redis", () => {
     it.skip("needs redis-server", () => {});
     return;
   }
+  it("a flush leaves one mark key, kept an hour", async () => {
+    const server = await startRedisServer();
+    const store = await openStore(server.url);
+    const admin = new Redis(server.port, "127.0.0.1");
+    try {
+      const ts = new Timeseries(store, { type: "count", prefix: "ttl:", intervals: { minute: { step: 60 } }, clock: () => NOW });
+      const b = new WriteBatch();
+      b.flushId = "w:1";
+      for (let i = 0; i < 50; i++) ts.stage(b, `x${i}`, 1, NOW);
+      await store.write(b);
+      const marks = await admin.keys("*:f:*");
+      expect(marks).toHaveLength(1);
+      expect(marks[0]).toMatch(/^ttl:count:\{[0-9a-f]{8}\}:f:w:1$/);
+      const ttl = await admin.ttl(marks[0]);
+      expect(ttl).toBeGreaterThan(FLUSH_ID_TTL_SECONDS - 10);
+      expect(ttl).toBeLessThanOrEqual(FLUSH_ID_TTL_SECONDS);
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await server.stop();
+    }
+  });
+
   it(`${AMBIGUOUS} script replies swallowed after the script ran: every count exact`, async () => {
     const server = await startRedisServer();
     const proxy = await startFaultProxy({ target: { host: "127.0.0.1", port: server.port }, patterns: SCRIPT_PATTERNS });
@@ -302,7 +377,20 @@ describe("exactly-once flushes: Redis Cluster", () => {
         },
       };
       try {
-        expectExact("redis cluster", await rounds(store, reader, fault, 7, "eo:"), false);
+        const outcome = await rounds(store, reader, fault, 7, "eo:");
+        expectExact("redis cluster", outcome, false);
+        // At most one mark per master per flush, however many slots a flush writes.
+        let marks = 0;
+        for (const port of cluster.ports) {
+          const node = new Redis(port, "127.0.0.1");
+          try {
+            marks += (await node.keys("*:f:*")).length;
+          } finally {
+            node.disconnect();
+          }
+        }
+        expect(marks).toBeGreaterThan(0);
+        expect(marks).toBeLessThanOrEqual(3 * (outcome.rounds + 1));
       } finally {
         await store.close();
         await reader.close();

@@ -223,7 +223,7 @@ export class RedisStore implements Store {
     }
     const partial = progress.slots.size > 0 || progress.owed.size > 0 || progress.uncertain.length > 0;
     if (partial) this.applied.set(batch, progress);
-    const note = partial ? " (part of the batch was written; writing the same batch again completes it without counting twice)" : "";
+    const note = partial ? " (part of the batch was or may have been written; writing the same batch again completes it without counting twice)" : "";
     // Partly applied, the batch must be written again as it is: split (as ingest does with a refused batch),
     // its halves would apply the written part a second time.
     throw new StoreError(this.url, `write failed: ${oneLine(failure, this.password)}${note}`, { retryable: partial || isRetryable(failure), cause: failure });
