@@ -4,7 +4,7 @@
  * as milliseconds per flush (median over runs) for a small flush (100 rows,
  * where the fixed cost per flush shows) and a large one (10,000 rows).
  *
- *   npx tsx bench/flush-ids.ts [--runs 6] [--flushes 40]
+ *   npx tsx bench/flush-ids.ts [--runs 6] [--flushes 40] [--only redis,mariadb]
  *
  * Stores: a SQLite file in a temporary folder, Redis (TORUS_TEST_REDIS_URL,
  * default redis://127.0.0.1:6379/1), a Redis Cluster of 3 masters started
@@ -24,6 +24,8 @@ import { median, printTable } from "./bench-util.js";
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const RUNS = Number(arg("--runs")) || 6;
 const FLUSHES = Number(arg("--flushes")) || 40;
+/** Stores whose label contains one of these words (case-insensitive); every store without it. */
+const ONLY = arg("--only")?.toLowerCase().split(",");
 const NOW = Math.floor(Date.now() / 1000 / 86_400) * 86_400 + 43_200;
 const PREFIX = `benchids${process.pid}_`;
 
@@ -69,15 +71,16 @@ const dir = mkdtempSync(join(tmpdir(), "torus-bench-ids-"));
 let cluster: TestCluster | null = null;
 const rows: Array<Array<string | number>> = [];
 try {
-  cluster = await startCluster({ replicas: 0 });
+  const wanted = (label: string) => !ONLY || ONLY.some((w) => label.toLowerCase().includes(w));
+  if (wanted("Redis Cluster")) cluster = await startCluster({ replicas: 0 });
   const targets: Array<[string, string]> = [
     ["SQLite (file)", `sqlite:///${join(dir, "bench.db")}`],
     ["Redis", TEST_REDIS_URL],
-    ["Redis Cluster 3", cluster.url],
+    ["Redis Cluster 3", cluster?.url ?? ""],
     ["PostgreSQL", process.env.TORUS_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test"],
     ["MariaDB", process.env.TORUS_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test"],
   ];
-  for (const [label, url] of targets) {
+  for (const [label, url] of targets.filter(([label]) => wanted(label))) {
     process.stderr.write(`${label}…\n`);
     rows.push(...(await measure(label, await openStore(url))));
   }

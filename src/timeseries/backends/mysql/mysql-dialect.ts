@@ -84,11 +84,10 @@ export const mysqlDialect: SqlDialect = {
     };
   },
 
-  // ROW_COUNT(), not ON DUPLICATE KEY UPDATE's affected rows: mysql2 connects with CLIENT_FOUND_ROWS, which counts an unchanged row as 1.
-  // IGNORE only ever meets a duplicate here: ids are bounded in length by the store.
+  // IGNORE, not ON DUPLICATE KEY UPDATE: mysql2 connects with CLIENT_FOUND_ROWS, which counts an unchanged
+  // duplicate as 1 affected row. IGNORE only ever meets a duplicate here: ids are bounded in length by the store.
   async recordFlush(session, table, id, at): Promise<boolean> {
-    await session.query({ text: `INSERT IGNORE INTO ${table} (id, at) VALUES (?, ?)`, values: [id, at] });
-    const [[inserted]] = await session.query({ text: "SELECT ROW_COUNT()", values: [] });
+    const [[inserted]] = await session.query({ text: `INSERT IGNORE INTO ${table} (id, at) VALUES (?, ?)`, values: [id, at], affected: true });
     return Number(inserted) === 1;
   },
 

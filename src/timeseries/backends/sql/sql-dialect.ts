@@ -9,6 +9,8 @@ export interface Query {
   readonly text: string;
   readonly values: readonly unknown[];
   readonly prepare?: boolean;
+  /** Answer `[[rows affected]]` instead of rows (for a statement that returns none). */
+  readonly affected?: boolean;
 }
 
 /** One row to upsert: name_id, interval_id, bucket, sub offset, then the type's columns. */
