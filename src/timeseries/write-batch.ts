@@ -3,6 +3,14 @@ import type { Cells, Namespace } from "./cells.js";
 import { typeDef } from "./types/index.js";
 
 /**
+ * How long a store remembers the flush ids it applied (see
+ * `WriteBatch.flushId`): a retry or a replay of a flush within this time
+ * applies nothing. Long enough for any retry of a live writer (its backoff
+ * tops out at seconds), short enough that the record stays small.
+ */
+export const FLUSH_ID_TTL_SECONDS = 3600;
+
+/**
  * The merges one timeseries staged into a batch: for each name, one map of
  * cells per interval (same order as `intervals`).
  */
@@ -28,7 +36,9 @@ export class WriteBatch {
    * Which flush this is, unique per producer and batch (`writer:seq`, halves
    * of a split batch get their own): set by the producer before the first
    * attempt, kept across retries and a spool, so a store can tell a retry of
-   * a batch it already applied. Undefined: not tracked.
+   * a batch it already applied. Undefined: not tracked. A store records the
+   * id in the same transaction (or script) as the rows, and applies nothing
+   * for an id it has recorded within {@link FLUSH_ID_TTL_SECONDS}.
    */
   flushId: string | undefined = undefined;
 
@@ -98,6 +108,11 @@ export class WriteBatch {
     // Points are what the producer staged, not rows: share them out by rows.
     a.points = Math.round((this.points * a.size) / total);
     b.points = this.points - a.points;
+    // The halves are new flushes (the store applied nothing of a refused batch); derived ids keep a replay splitting the same way recognizable.
+    if (this.flushId !== undefined) {
+      a.flushId = `${this.flushId}/0`;
+      b.flushId = `${this.flushId}/1`;
+    }
     return [a, b];
   }
 }

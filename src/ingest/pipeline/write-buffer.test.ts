@@ -4,6 +4,7 @@ import { StoreError, Timeseries, WriteBatch, type Namespace, type Store } from "
 import { createIngestLog } from "./ingest-log.js";
 import { KarbonMetrics } from "../karbon-metrics.js";
 import { WriteBuffer, rejectionReason, type WriteBufferOptions } from "./write-buffer.js";
+import { WRITER_ID, nextFlushId } from "./flush-ids.js";
 
 const NOW = 1_800_000_000 - (1_800_000_000 % 3600);
 
@@ -38,6 +39,8 @@ class FakeStore implements Store {
   readonly written: string[] = [];
   /** Time (fake clock, ms) of every write attempt. */
   readonly attempts: number[] = [];
+  /** The flush id of every write attempt. */
+  readonly ids: Array<string | undefined> = [];
   down = 0;
   refuse: (row: string) => boolean = () => false;
   /** When set, writes wait for it (a slow store). */
@@ -45,6 +48,7 @@ class FakeStore implements Store {
 
   async write(batch: WriteBatch): Promise<void> {
     this.attempts.push(Date.now());
+    this.ids.push(batch.flushId);
     if (this.gate) await this.gate;
     if (this.down > 0) {
       this.down--;
@@ -160,6 +164,50 @@ describe("WriteBuffer: retries", () => {
     await vi.advanceTimersByTimeAsync(2_000);
     expect(lost).toBe(0);
     expect(store.written).toEqual([`minute:a@${NOW}=1`]);
+  });
+});
+
+describe("WriteBuffer: flush ids", () => {
+  beforeEach(() => vi.useFakeTimers({ now: NOW * 1000 }));
+  afterEach(() => vi.useRealTimers());
+
+  it("each flush has an id of this writer before its first attempt, kept across retries; no two flushes share one", async () => {
+    const { store, buffer, stage } = setup();
+    stage("a", 1);
+    await buffer.flush();
+    store.down = 2;
+    stage("b", 1);
+    expect(await buffer.flush()).toBe(false);
+    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(200);
+    stage("c", 1);
+    await buffer.flush();
+    const [first, second, , , third] = store.ids;
+    expect(store.ids).toEqual([first, second, second, second, third]);
+    for (const id of [first, second, third]) expect(id).toMatch(new RegExp(`^${WRITER_ID}:\\d+$`));
+    expect(new Set([first, second, third]).size).toBe(3);
+    expect(WRITER_ID).toMatch(new RegExp(`^[0-9a-f]{12}-${process.pid}$`));
+  });
+
+  it("a batch that already has an id (read back from a spool) keeps it", async () => {
+    const { store, buffer, stage } = setup();
+    const id = nextFlushId();
+    stage("a", 1);
+    buffer.batch.flushId = id;
+    await buffer.flush();
+    expect(store.ids).toEqual([id]);
+  });
+
+  it("halves of a refused batch get ids of their own, derived from the parent's", async () => {
+    const { store, buffer, stage } = setup();
+    store.refuse = (row) => row.includes(":bad");
+    for (const n of ["a", "bad", "c", "d"]) stage(n, 1);
+    await buffer.flush();
+    const [parent, ...rest] = store.ids;
+    expect(rest.length).toBeGreaterThan(1);
+    for (const id of rest) expect(id).toMatch(new RegExp(`^${parent}(/[01])+$`));
+    // Every attempt of different rows has a different id; only a retry of the same rows repeats one.
+    expect(new Set(store.ids).size).toBe(store.ids.length);
   });
 });
 

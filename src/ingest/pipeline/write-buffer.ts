@@ -2,6 +2,7 @@ import { StoreError, WriteBatch, type Store } from "../../timeseries/index.js";
 import type { Logger } from "../../logging/logger.js";
 import type { IngestLog } from "./ingest-log.js";
 import type { KarbonMetrics } from "../karbon-metrics.js";
+import { nextFlushId } from "./flush-ids.js";
 
 export interface WriteBufferOptions {
   /** Milliseconds between flushes; 0 writes through (one flush per received chunk). */
@@ -81,6 +82,11 @@ export function rejectionReason(err: unknown): string {
  * hold) is split in halves, and halves again, until the refused rows stand
  * alone; those are counted, logged and dropped, the rest is written. A
  * store applies a batch whole or not at all, so no row is written twice.
+ *
+ * Each queued batch gets a flush id before its first attempt, kept across
+ * retries: a write whose outcome was lost (a connection dropped during
+ * COMMIT, a reply lost after the script ran) is retried, and the store,
+ * finding the id recorded, applies nothing the second time.
  */
 export class WriteBuffer {
   /** Where routing stages points. Replaced by a fresh batch at each flush. */
@@ -171,6 +177,8 @@ export class WriteBuffer {
    */
   flushed(): Promise<FlushOutcome> {
     if (!this.batch.empty) {
+      // An id given earlier (a batch read back from a spool) is kept: it may already be applied.
+      this.batch.flushId ??= nextFlushId();
       this.queue.push(this.batch);
       this.queuedRows += this.batch.size;
       this.batch = new WriteBatch();

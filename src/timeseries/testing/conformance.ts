@@ -35,6 +35,9 @@ export interface ConformanceTarget {
   changeToken?: boolean;
 }
 
+/** The test of `WriteBatch.flushId` (by name: a store that keeps no record of flushes skips it). */
+export const FLUSH_ID_TEST = "a flush written twice with the same flushId is applied once";
+
 /** 2026-03-01T12:34:56Z, a Sunday: month, week and day boundaries are all near. */
 export const NOW = Date.UTC(2026, 2, 1, 12, 34, 56) / 1000;
 const DAY = 86_400;
@@ -569,6 +572,55 @@ export function conformanceSuite(target: ConformanceTarget): void {
       batch.parts.delete([...batch.parts.keys()][1]);
       await store.write(batch);
       expect([...(await ts.series(["atomic.a", "atomic.new"], "minute", { steps: 1 })).values()]).toEqual([13]);
+    });
+
+    it(FLUSH_ID_TEST, async () => {
+      for (const type of TYPES) {
+        const { ts, model } = pair(type);
+        const other = pair(type);
+        const writes = scenario(700 + TYPES.indexOf(type), 80, ["once.a", "once.b", "once.c"]);
+        const id = `conformance-${ts.ns.prefix}:1`;
+        const batch = new WriteBatch();
+        batch.flushId = id;
+        for (const w of writes) {
+          ts.stage(batch, w.name, w.value, w.ts);
+          model.insert(w.name, w.value, w.ts);
+        }
+        await store.write(batch);
+        // The retry of a flush whose outcome was lost: the same id applies nothing, and does not fail.
+        await store.write(batch);
+        // So does a copy of it built again (a replay): the id decides, not the object.
+        const copy = new WriteBatch();
+        copy.flushId = id;
+        for (const w of writes) ts.stage(copy, w.name, w.value, w.ts);
+        await store.write(copy);
+        // Another namespace in the same batch does not change which record the id is checked against.
+        const mixed = new WriteBatch();
+        mixed.flushId = `conformance-${ts.ns.prefix}:2`;
+        ts.stage(mixed, "once.d", 3, NOW);
+        model.insert("once.d", 3, NOW);
+        other.ts.stage(mixed, "once.d", 4, NOW);
+        other.model.insert("once.d", 4, NOW);
+        await store.write(mixed);
+        await store.write(mixed);
+        // A batch without an id is not tracked: written twice, it is applied twice.
+        const plain = new WriteBatch();
+        ts.stage(plain, "once.e", 2, NOW);
+        await store.write(plain);
+        await store.write(plain);
+        model.insert("once.e", 2, NOW);
+        model.insert("once.e", 2, NOW);
+        for (const [t, m, names] of [[ts, model, ["once.a", "once.b", "once.c", "once.d", "once.e"]], [other.ts, other.model, ["once.d"]]] as const) {
+          expect(await t.list(), type).toEqual(m.list());
+          for (const name of names) expect(await t.properties(name), `${type} ${name}`).toEqual(m.properties(name));
+          for (const interval of Object.keys(INTERVALS)) {
+            const range = { start: NOW - (interval === "minute" ? 3 * 3600 : 70 * DAY), end: NOW + 60 };
+            for (const stat of [...names]) {
+              expect(normalize(await t.series(stat, interval, range)), `${type} ${interval} ${stat}`).toEqual(normalize(m.series(stat, interval, range)));
+            }
+          }
+        }
+      }
     });
 
     it("property: random batches of writes read back identical to the reference model", async () => {

@@ -82,6 +82,30 @@ function waitForPort(port: number, ms: number): Promise<void> {
   });
 }
 
+/** A private standalone redis-server on a free loopback port (no persistence), for tests that must not share one. */
+export interface TestRedis {
+  readonly port: number;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function startRedisServer(): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "torus-redis-"));
+  const p = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no"], { stdio: "ignore" });
+  const stop = async () => {
+    if (p.exitCode === null && p.signalCode === null) await new Promise<void>((resolve) => (p.once("exit", () => resolve()), p.kill("SIGKILL")));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, 10_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port, url: `redis://127.0.0.1:${port}/0`, stop };
+}
+
 /** Ask one node something with a short-lived client. */
 async function ask(port: number, ...args: string[]): Promise<string> {
   const c = new Redis({ port, host: "127.0.0.1", lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });

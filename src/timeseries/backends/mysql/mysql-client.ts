@@ -31,6 +31,7 @@ function asBytes(v: unknown): unknown {
 
 async function run(c: Runner, q: Query): Promise<unknown[][]> {
   const [rows] = await c.query({ sql: q.text, values: q.values.map(asBytes), rowsAsArray: true });
+  if (q.affected) return [[(rows as mysql.ResultSetHeader).affectedRows]];
   return Array.isArray(rows) ? (rows as unknown as unknown[][]) : [];
 }
 

@@ -73,7 +73,8 @@ export const mysqlDialect: SqlDialect = {
       type === "series"
         ? `CREATE TABLE IF NOT EXISTS ${t.series} (id BIGINT NOT NULL AUTO_INCREMENT, ${key}, ${COLUMNS.series}, PRIMARY KEY (${KEY}, id), KEY id_key (id)) ENGINE=InnoDB`
         : `CREATE TABLE IF NOT EXISTS ${t[type]} (${key}, ${COLUMNS[type]}, PRIMARY KEY (${type === "histogram" || type === "set" ? `${KEY}, member` : KEY})) ENGINE=InnoDB`;
-    return [intern(t.names), intern(t.intervals), table];
+    const flushes = `CREATE TABLE IF NOT EXISTS ${t.flushes} (id VARBINARY(255) NOT NULL PRIMARY KEY, at BIGINT NOT NULL) ENGINE=InnoDB`;
+    return [intern(t.names), intern(t.intervals), flushes, table];
   },
 
   // Index names are per table in MySQL. No `CREATE INDEX IF NOT EXISTS` on MySQL (MariaDB has it), so ask first;
@@ -104,6 +105,13 @@ export const mysqlDialect: SqlDialect = {
 
   insertTags(table: string, rows: ReadonlyArray<readonly [string, string, number]>): Query {
     return { text: `INSERT INTO ${table} (tag, value, name_id) VALUES ? ON DUPLICATE KEY UPDATE name_id = name_id`, values: [rows.map((r) => [...r])] };
+  },
+
+  // IGNORE, not ON DUPLICATE KEY UPDATE: mysql2 connects with CLIENT_FOUND_ROWS, which counts an unchanged
+  // duplicate as 1 affected row. IGNORE only ever meets a duplicate here: ids are bounded in length by the store.
+  async recordFlush(session, table, id, at): Promise<boolean> {
+    const [[inserted]] = await session.query({ text: `INSERT IGNORE INTO ${table} (id, at) VALUES (?, ?)`, values: [id, at], affected: true });
+    return Number(inserted) === 1;
   },
 
   insertNames(table: string, names: readonly string[]): Query {

@@ -32,6 +32,7 @@ function toConfig(q: Query): pg.QueryArrayConfig {
 
 async function run(c: pg.Pool | pg.PoolClient, q: Query): Promise<unknown[][]> {
   const res = await c.query(toConfig(q));
+  if (q.affected) return [[res.rowCount ?? 0]];
   return (res.rows ?? []) as unknown[][];
 }
 

@@ -75,7 +75,8 @@ export const postgresDialect: SqlDialect = {
     const pk = type === "histogram" || type === "set" ? `${KEY}, member` : type === "series" ? `${KEY}, id` : KEY;
     // Series rows: the identity column records arrival order and ends the key, so a range read is still one index scan.
     const id = type === "series" ? "id BIGINT GENERATED ALWAYS AS IDENTITY, " : "";
-    return [intern(t.names), intern(t.intervals), `CREATE TABLE IF NOT EXISTS ${t[type]} (${id}${key}, ${COLUMNS[type]}, PRIMARY KEY (${pk}))${UPDATED_IN_PLACE.has(type) ? " WITH (fillfactor = 75)" : ""}`];
+    const flushes = `CREATE TABLE IF NOT EXISTS ${t.flushes} (id TEXT COLLATE "C" PRIMARY KEY, at BIGINT NOT NULL)`;
+    return [intern(t.names), intern(t.intervals), flushes, `CREATE TABLE IF NOT EXISTS ${t[type]} (${id}${key}, ${COLUMNS[type]}, PRIMARY KEY (${pk}))${UPDATED_IN_PLACE.has(type) ? " WITH (fillfactor = 75)" : ""}`];
   },
 
   // Asked first: even with IF NOT EXISTS, CREATE INDEX takes a lock that waits for (and holds up) writes to the table.
@@ -115,6 +116,11 @@ export const postgresDialect: SqlDialect = {
       text: `INSERT INTO ${table} (tag, value, name_id) SELECT * FROM unnest($1::text[], $2::text[], $3::int4[]) ON CONFLICT DO NOTHING`,
       values: [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
     };
+  },
+
+  async recordFlush(session, table, id, at): Promise<boolean> {
+    const rows = await session.query({ text: `INSERT INTO ${table} (id, at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING 1`, values: [id, at], prepare: true });
+    return rows.length === 1;
   },
 
   insertNames(table: string, names: readonly string[]): Query {

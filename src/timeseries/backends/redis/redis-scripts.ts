@@ -114,6 +114,12 @@ end
  * chunk that existed already has all three, so steady-state merges cost
  * one check per chunk and one command per merge. Returns the registry
  * entries still to make (`[namespace#, score, name, ...]`, cluster only).
+ *
+ * With a flush id, ARGV[3] names a mark key per run of records (the
+ * store sends one run, the whole call: see `markOf` in redis-store.ts):
+ * runs already marked are skipped, the others marked after they are
+ * merged, with their registry entries, which a retry whose first reply
+ * was lost reports again.
  */
 export const WRITE = `#!lua flags=allow-cross-slot-keys
 ${HELPERS}
@@ -122,6 +128,37 @@ local header = cjson.decode(ARGV[1])
 local spaces, ivs, now = header[1], header[2], header[3]
 local p = cjson.decode(ARGV[2])
 local n = #p
+
+-- Exactly once (ARGV[3]: JSON [mark key, last entry, ...] per run of records; ARGV[4]: seconds marks are kept).
+-- A run whose mark exists was applied by an earlier attempt of this flush: its records are dropped and
+-- what it reported then (cluster: names to register) is reported again. Reads only, like pass 1.
+local groups, out = {}, {}
+if ARGV[3] then
+  local marks = cjson.decode(ARGV[3])
+  local from, dropped = 1, false
+  for g = 1, #marks, 2 do
+    local key, to = marks[g], marks[g + 1]
+    local seen = redis.call('GET', key)
+    if seen then
+      dropped = true
+      for _, v in ipairs(cjson.decode(seen)) do out[#out + 1] = v end
+    else
+      groups[#groups + 1] = { key, from, to }
+    end
+    from = to + 1
+  end
+  if dropped then
+    local q, m = {}, 0
+    for _, grp in ipairs(groups) do
+      for j = grp[2], grp[3] do
+        m = m + 1
+        q[m] = p[j]
+      end
+      grp[3] = m
+    end
+    p, n = q, m
+  end
+end
 
 -- Pass 1 (reads only): every chunk key, and whether it exists.
 local keys, fresh = {}, {}
@@ -148,11 +185,12 @@ local function extend(key, at, existed)
   if existed then redis.call('EXPIREAT', key, at, 'GT') else redis.call('EXPIREAT', key, at) end
 end
 
--- Pass 2: merge.
-local regs, tag_bases, out = {}, {}, {}
-local k = 0
+-- Pass 2: merge. gi: the run of the record at i; gout: what each run reports.
+local regs, tag_bases, gout = {}, {}, {}
+local k, gi = 0, 1
 i = 1
 while i <= n do
+  while groups[gi] and i > groups[gi][3] do gi = gi + 1 end
   local ns, hash, name, nint = p[i], p[i + 1], p[i + 2], p[i + 3]
   i = i + 4
   local kind = spaces[4 * ns - 3]
@@ -222,6 +260,13 @@ while i <= n do
       out[#out + 1] = ns
       out[#out + 1] = score
       out[#out + 1] = name
+      if groups[gi] then
+        local o = gout[gi] or {}
+        gout[gi] = o
+        o[#o + 1] = ns
+        o[#o + 1] = score
+        o[#o + 1] = name
+      end
     else
       local reg = regs[names_key]
       if not reg then
@@ -238,6 +283,7 @@ for key, reg in pairs(regs) do
   each_chunk('ZADD', key, 'GT', reg, 1, #reg)
   for j = 2, #reg, 2 do index_tags(tag_bases[key], reg[j]) end
 end
+for g, grp in ipairs(groups) do redis.call('SET', grp[1], cjson.encode(gout[g] or {}), 'EX', ARGV[4]) end
 return out
 `;
 

@@ -2,7 +2,7 @@ import { Cluster } from "ioredis";
 import { StoreError, TorusError } from "../../errors.js";
 import type { Namespace, Properties, Row, Store, TagCondition, TagValueCount } from "../../store.js";
 import { compareCodePoints, prefixRange } from "../../tag-pairs.js";
-import type { WriteBatch } from "../../write-batch.js";
+import { FLUSH_ID_TTL_SECONDS, type WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
 import { connectRedis, isRetryable, oneLine, type RedisClient } from "./redis-connect.js";
@@ -23,6 +23,20 @@ const WAVE = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const wallNow = () => Math.floor(Date.now() / 1000);
 
+/**
+ * The key a WRITE call records its flush in: the smallest key base of the
+ * slot groups it carries, then `f:` and the flush id. In a slot of the
+ * call's node, and the same for every attempt that groups the same slots.
+ */
+function markOf(gs: readonly SlotGroup[], flushId: string): string {
+  let base = gs[0].base;
+  for (const g of gs) if (g.base < base) base = g.base;
+  return `${base}f:${flushId}`;
+}
+
+/** Replies that prove the server did not run the call. */
+const unrun = (e: unknown) => NOT_RUN.test(e instanceof Error ? e.message : String(e));
+
 /** One script call of a flush: the slot groups it carries, or the registrations. */
 interface Call {
   script: Script;
@@ -31,12 +45,16 @@ interface Call {
   slots: number[];
   /** REGISTER calls: the registry and the `[score, name, ...]` entries they carry. */
   registry?: { key: string; entries: Array<string | number> };
+  /** WRITE calls of a batch with a flush id: the key the script records the flush in. */
+  mark?: string;
 }
 
 /** How far a batch got: slot groups applied, and names registrations still owed (cluster). */
 interface Progress {
   slots: Set<number>;
   owed: Map<string, Array<string | number>>;
+  /** Calls whose reply was lost: they may have run. Their marks tell (see `settle`). */
+  uncertain: Array<{ mark: string; slots: number[] }>;
 }
 
 /**
@@ -61,11 +79,17 @@ interface Progress {
  * same WriteBatch object again sends only the rest, so that retry does not
  * count twice.
  *
- * Not idempotent: a call whose reply is lost (connection dropped or
- * command timeout after the server ran it) is reported as failed, and a
- * retry then counts it twice. Redis cannot tell us whether it ran. On a
- * cluster, a master that dies before replicating an acknowledged flush
- * loses it (replication is asynchronous; use WAIT for a guarantee).
+ * A batch with a flush id is applied once however often it is written:
+ * each WRITE call checks a mark key on its node (`…{tag}:f:<id>`, kept an
+ * hour; one per call, so a flush adds at most one key per master), applies
+ * nothing if it is set, and sets it with its writes. So a call whose reply
+ * was lost (connection dropped or command timeout after the server ran it)
+ * can be sent again; if the slot map changed meanwhile, the lost call's
+ * mark is read first (see `settle`).
+ * Without an id, such a retry counts twice: Redis cannot tell us whether
+ * the call ran. On a cluster, a master that dies before replicating an
+ * acknowledged flush loses it (replication is asynchronous; use WAIT for a
+ * guarantee).
  */
 export class RedisStore implements Store {
   readonly url: string;
@@ -139,12 +163,15 @@ export class RedisStore implements Store {
       if (list) list.push(g);
       else byNode.set(node, [g]);
     }
-    const calls: Call[] = [...byNode.values()].map((gs) => ({
-      script: SCRIPTS.write,
-      keys: [gs[0].key],
-      args: [encoded.header, JSON.stringify(gs.length === 1 ? gs[0].records : gs.flatMap((g) => g.records))],
-      slots: gs.map((g) => g.slot),
-    }));
+    const calls: Call[] = [...byNode.values()].map((gs) => {
+      const args = [encoded.header, JSON.stringify(gs.length === 1 ? gs[0].records : gs.flatMap((g) => g.records))];
+      if (encoded.flushId === undefined) return { script: SCRIPTS.write, keys: [gs[0].key], args, slots: gs.map((g) => g.slot) };
+      // ARGV[3]: the marks, one for the whole call (the script takes one per run of records); ARGV[4]: how long they are kept.
+      const mark = markOf(gs, encoded.flushId);
+      const entries = gs.reduce((n, g) => n + g.records.length, 0);
+      args.push(JSON.stringify([mark, entries]), String(FLUSH_ID_TTL_SECONDS));
+      return { script: SCRIPTS.write, keys: [gs[0].key], args, slots: gs.map((g) => g.slot), mark };
+    });
     for (const [key, entries] of progress.owed) {
       calls.push({ script: SCRIPTS.register, keys: [key], args: [JSON.stringify(entries), this.tagBases.get(key)!], slots: [], registry: { key, entries } });
     }
@@ -160,12 +187,19 @@ export class RedisStore implements Store {
     } catch (err) {
       this.fail("write", err);
     }
-    const progress = this.applied.get(batch) ?? { slots: new Set<number>(), owed: new Map() };
+    const progress: Progress = this.applied.get(batch) ?? { slots: new Set<number>(), owed: new Map(), uncertain: [] };
     const owe = (key: string, entries: Array<string | number>) => {
       const list = progress.owed.get(key);
       if (list) list.push(...entries);
       else progress.owed.set(key, entries);
     };
+    if (progress.uncertain.length > 0) {
+      try {
+        await this.settle(encoded, progress, owe);
+      } catch (err) {
+        this.fail("write", err);
+      }
+    }
     let failure: unknown;
     for (let failures = 0; ; ) {
       const calls = this.callsFor(encoded, progress);
@@ -177,6 +211,7 @@ export class RedisStore implements Store {
         if (r.status === "rejected") {
           failed.push(r.reason);
           if (call.registry) owe(call.registry.key, call.registry.entries);
+          if (call.mark !== undefined && !unrun(r.reason)) progress.uncertain.push({ mark: call.mark, slots: call.slots });
           return;
         }
         for (const slot of call.slots) progress.slots.add(slot);
@@ -186,7 +221,6 @@ export class RedisStore implements Store {
       });
       if (failed.length === 0) continue; // registrations owed go out next round
       // Resend only what the server provably did not run; anything else is the caller's to retry.
-      const unrun = (e: unknown) => NOT_RUN.test(e instanceof Error ? e.message : String(e));
       failure = failed.find((e) => !unrun(e)) ?? failed[0];
       if (!failed.every(unrun) || failures >= RESEND_DELAYS_MS.length) break;
       await sleep(RESEND_DELAYS_MS[failures++]);
@@ -197,12 +231,32 @@ export class RedisStore implements Store {
       this.applied.delete(batch);
       return;
     }
-    const partial = progress.slots.size > 0 || progress.owed.size > 0;
+    const partial = progress.slots.size > 0 || progress.owed.size > 0 || progress.uncertain.length > 0;
     if (partial) this.applied.set(batch, progress);
-    const note = partial ? " (part of the batch was written; writing the same batch again completes it without counting twice)" : "";
+    const note = partial ? " (part of the batch was or may have been written; writing the same batch again completes it without counting twice)" : "";
     // Partly applied, the batch must be written again as it is: split (as ingest does with a refused batch),
     // its halves would apply the written part a second time.
     throw new StoreError(this.url, `write failed: ${oneLine(failure, this.password)}${note}`, { retryable: partial || isRetryable(failure), cause: failure });
+  }
+
+  /**
+   * Before resending a batch: did the calls whose reply was lost run? Each
+   * one's mark was set in the same script as its writes, so it says. Asked
+   * here, not only in the resent script, because the slot map may have
+   * changed meanwhile and the resent calls then group slots differently
+   * (under other marks). The slots of a call that ran are done, and the
+   * names it created (kept in its mark) are registered again.
+   */
+  private async settle(encoded: EncodedBatch, progress: Progress, owe: (key: string, entries: Array<string | number>) => void): Promise<void> {
+    const seen = await Promise.all(progress.uncertain.map((u) => this.handle.get(u.mark)));
+    seen.forEach((reported, i) => {
+      if (reported === null) return;
+      for (const slot of progress.uncertain[i].slots) progress.slots.add(slot);
+      const made = JSON.parse(reported) as unknown;
+      if (!Array.isArray(made)) return; // `{}`: Lua's empty table, nothing created
+      for (let j = 0; j < made.length; j += 3) owe(encoded.registries[Number(made[j]) - 1], [made[j + 1] as string | number, made[j + 2] as string]);
+    });
+    progress.uncertain = [];
   }
 
   /** Reload the cluster's slot map (after a failover moved slots), bounded so a dead cluster cannot hang a write. */

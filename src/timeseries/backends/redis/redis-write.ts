@@ -20,6 +20,13 @@ export interface SlotGroup {
   readonly key: string;
   /** WRITE records of the slot's stats, joined with other groups of the same node into ARGV[2]. */
   readonly records: Array<string | number>;
+  /**
+   * The smallest key base (`P T :{H}:`) of the group's stats: a key in its
+   * slot that depends only on the rows, where a script carrying the group
+   * can record a flush (see `markOf` in redis-store.ts). Empty for a batch
+   * without a flush id.
+   */
+  readonly base: string;
 }
 
 /** A batch ready to send: one header shared by every WRITE call, and the groups. */
@@ -29,6 +36,8 @@ export interface EncodedBatch {
   readonly groups: SlotGroup[];
   /** Names registry key of each namespace of the header (1-based namespace# − 1). */
   readonly registries: string[];
+  /** The batch's flush id, if any. */
+  readonly flushId: string | undefined;
 }
 
 /** Namespaces and intervals of a batch, numbered for the records. */
@@ -96,7 +105,8 @@ export function encodeBatch(
   wallNow: number,
 ): EncodedBatch {
   const header = new Header();
-  const groups = new Map<number, { key: string; records: Array<string | number> }>();
+  const groups = new Map<number, { key: string; records: Array<string | number>; base: string }>();
+  const tracked = batch.flushId !== undefined;
   for (const part of batch.parts.values()) {
     const type = part.ns.type;
     if (!(TYPE_NAMES as readonly string[]).includes(type)) {
@@ -115,7 +125,11 @@ export function encodeBatch(
       const tag = ks.tagOf(name);
       const slot = cluster ? tag.slot : 0;
       let g = groups.get(slot);
-      if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [] }));
+      if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [], base: "" }));
+      if (tracked) {
+        const base = `${ks.head}{${tag.hash}}:`;
+        if (g.base === "" || base < g.base) g.base = base;
+      }
       const rec = g.records;
       sink.rec = rec;
       rec.push(ns, tag.hash, wellFormed(name), used);
@@ -129,7 +143,8 @@ export function encodeBatch(
   }
   return {
     header: JSON.stringify([header.spaces, header.intervals, wallNow]),
-    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: g.records })),
+    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: g.records, base: g.base })),
+    flushId: batch.flushId,
     registries: header.registries,
   };
 }

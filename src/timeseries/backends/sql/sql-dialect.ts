@@ -9,6 +9,8 @@ export interface Query {
   readonly text: string;
   readonly values: readonly unknown[];
   readonly prepare?: boolean;
+  /** Answer `[[rows affected]]` instead of rows (for a statement that returns none). */
+  readonly affected?: boolean;
 }
 
 /** One row to upsert: name_id, interval_id, bucket, sub offset, then the type's columns. */
@@ -53,7 +55,7 @@ export interface SqlDialect {
   inList(i: number, type: "int" | "text"): string;
   /** Expression turning a stored text column into a client string. */
   text(column: string): string;
-  /** DDL for the names and intervals tables and one type's table, each `CREATE … IF NOT EXISTS`. */
+  /** DDL for the names, intervals and flushes tables and one type's table, each `CREATE … IF NOT EXISTS`. */
   createTables(tables: Readonly<Record<TableKind, string>>, type: TypeName): string[];
   /**
    * Gives a type's table the (interval_id, bucket) index that makes `expire`
@@ -71,14 +73,20 @@ export interface SqlDialect {
   createTagTable(table: string, indexName: string): string[];
   /** Inserts tag index rows `[tag, value, name_id]`, doing nothing for ones already there. */
   insertTags(table: string, rows: ReadonlyArray<readonly [string, string, number]>): Query;
+  /**
+   * Inserts a flush id into the flushes table, inside the flush's
+   * transaction: true if it was new, false if it was there (waiting, as an
+   * insert does, for a transaction still committing the same id).
+   */
+  recordFlush(session: SqlSession, table: string, id: string, at: number): Promise<boolean>;
   /** Inserts the given names into a names/intervals table, doing nothing for ones already there. */
   insertNames(table: string, names: readonly string[]): Query;
   /** Whether a driver error is worth retrying (connection lost, deadlock, server busy). */
   retryable(err: unknown): boolean;
 }
 
-/** The tables under one prefix: interned names and intervals, one per type, and the tag index. */
-export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series", "tags"] as const;
+/** The tables under one prefix: interned names and intervals, one per type, the tag index, and the flush ids applied (`id`, `at` in epoch seconds). */
+export const TABLE_KINDS = ["names", "intervals", "count", "gauge", "histogram", "set", "series", "tags", "flushes"] as const;
 export type TableKind = (typeof TABLE_KINDS)[number];
 
 /** The columns after the key (name_id, interval_id, bucket, sub), per type. */

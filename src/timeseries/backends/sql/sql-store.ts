@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { StoreError } from "../../errors.js";
+import { storedFlushId } from "../flush-record.js";
 import { TYPE_NAMES, type Namespace, type Properties, type Row, type Store, type TagCondition, type TagValueCount, type TypeName } from "../../store.js";
 import { compareCodePoints, prefixRange, tagPairs } from "../../tag-pairs.js";
 import { typeDef } from "../../types/index.js";
-import type { BatchPart, WriteBatch } from "../../write-batch.js";
+import { FLUSH_ID_TTL_SECONDS, type BatchPart, type WriteBatch } from "../../write-batch.js";
 import { DEFAULT_NAME_CACHE_MB, NameCache } from "../name-cache.js";
 import { tableStem } from "../table-stem.js";
 import { redactUrl } from "../url.js";
@@ -18,6 +19,9 @@ export interface SqlStoreOptions {
   /** The server's events DDL and insert; without it the store keeps no events. */
   events?: EventsDialect;
 }
+
+/** Seconds between two sweeps of a flushes table for ids past their time. */
+const FLUSH_SWEEP_SECONDS = 60;
 
 /** Names looked up or inserted per statement while interning. */
 const INTERN_CHUNK = 5000;
@@ -84,6 +88,8 @@ export class SqlStore implements Store {
   readonly names: NameCache;
   /** Graphite events, in a table of their own per prefix (see sql-events.ts). */
   readonly events?: SqlEvents;
+  /** Flushes table → when this process last deleted its expired ids (epoch seconds). */
+  private readonly swept = new Map<string, number>();
 
   constructor(
     url: string,
@@ -249,9 +255,14 @@ export class SqlStore implements Store {
     // Parts in table order, so concurrent flushes lock tables in the same order.
     const parts = [...batch.parts.values()].sort((a, b) => (a.ns.prefix < b.ns.prefix ? -1 : a.ns.prefix > b.ns.prefix ? 1 : a.ns.type < b.ns.type ? -1 : a.ns.type > b.ns.type ? 1 : 0));
     const fresh: Fresh = [];
+    // The id goes in the first prefix's flushes table: the same one for every attempt of the same rows.
+    const flushes = batch.flushId === undefined ? undefined : this.tables(parts[0].ns.prefix).flushes;
+    const now = Math.floor(Date.now() / 1000);
     try {
       for (const part of parts) await this.ensure(part.ns);
       await this.client.transaction(async (s) => {
+        // First, so a retry waits here for an attempt still committing, then finds its id and applies nothing.
+        if (flushes !== undefined && !(await this.dialect.recordFlush(s, flushes, storedFlushId(batch.flushId!), now))) return;
         const byPrefix = new Map<string, BatchPart[]>();
         for (const part of parts) {
           const list = byPrefix.get(part.ns.prefix);
@@ -269,6 +280,19 @@ export class SqlStore implements Store {
     }
     // Only now are the new ids real: a rolled-back transaction must not leave them cached.
     for (const [cache, value, id] of fresh) cache.set(value, id);
+    if (flushes !== undefined) await this.sweep(flushes, now);
+  }
+
+  /**
+   * Delete flush ids past {@link FLUSH_ID_TTL_SECONDS}, at most once a
+   * minute per table, outside the flush's transaction (concurrent writers
+   * would otherwise queue on the same rows). Best effort: a failed sweep
+   * is tried again next time.
+   */
+  private async sweep(table: string, now: number): Promise<void> {
+    if (now - (this.swept.get(table) ?? 0) < FLUSH_SWEEP_SECONDS) return;
+    this.swept.set(table, now);
+    await this.client.query({ text: `DELETE FROM ${table} WHERE at < ${this.dialect.param(1)}`, values: [now - FLUSH_ID_TTL_SECONDS] }).catch(() => this.swept.delete(table));
   }
 
   private async writePart(s: SqlSession, part: BatchPart, names: ReadonlyMap<string, number>, intervalIds: readonly number[]): Promise<void> {

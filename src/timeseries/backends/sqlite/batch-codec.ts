@@ -26,6 +26,8 @@ export interface EncodedBatch {
   parts: EncodedPart[];
   size: number;
   points: number;
+  /** The batch's flush id: the thread's store records it with the rows. */
+  flushId?: string;
 }
 
 class Numbers {
@@ -92,7 +94,7 @@ export function encodeBatch(batch: WriteBatch): { encoded: EncodedBatch; transfe
       numbers: nums.buf.slice(0, nums.length),
     });
   }
-  return { encoded: { parts, size: batch.size, points: batch.points }, transfer: parts.map((p) => p.numbers.buffer as ArrayBuffer) };
+  return { encoded: { parts, size: batch.size, points: batch.points, flushId: batch.flushId }, transfer: parts.map((p) => p.numbers.buffer as ArrayBuffer) };
 }
 
 /** Rebuild the batch on the other side; `intervalCache` keeps Interval objects across batches. */
@@ -127,5 +129,6 @@ export function decodeBatch(encoded: EncodedBatch, intervalCache = new Map<strin
   }
   batch.size = encoded.size;
   batch.points = encoded.points;
+  batch.flushId = encoded.flushId;
   return batch;
 }

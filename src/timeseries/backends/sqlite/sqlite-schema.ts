@@ -28,6 +28,9 @@ export const BLOCK_BUCKETS = 32;
  * name, written when the name is interned, keyed by tag, value and name:
  * prefix and value lookups are index ranges, a candidate's other tags are
  * checked by seeks on the same key (one key per row keeps a new name cheap).
+ *
+ * `flushes` holds the flush ids applied (see WriteBatch.flushId), with the
+ * second they were applied at, until they are an hour old.
  */
 export function schemaSql(stem: string): string {
   const t = (s: string) => ident(stem + s);
@@ -45,6 +48,7 @@ export function schemaSql(stem: string): string {
     CREATE TABLE IF NOT EXISTS ${t("set")} (${key}, member TEXT NOT NULL, PRIMARY KEY (${pk}, member)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${t("series")} (${key}, value TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS ${t("series_key")} ON ${t("series")} (${pk});
+    CREATE TABLE IF NOT EXISTS ${t("flushes")} (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${t("changes")} (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, interval_id INTEGER, first INTEGER, last INTEGER);
     CREATE TABLE IF NOT EXISTS ${t("tags")} (tag TEXT NOT NULL, value TEXT NOT NULL, name_id INTEGER NOT NULL, PRIMARY KEY (tag, value, name_id)) WITHOUT ROWID;
     ${keys("count")} ${keys("gauge")} ${keys("histogram")} ${keys("set")} ${keys("series")}

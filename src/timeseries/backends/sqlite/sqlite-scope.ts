@@ -68,6 +68,8 @@ export class Scope {
   /** type → interval id → name id → known first bucket and last block. */
   ranges = new Map<string, Map<number, RangeTable>>();
   rangesAt = Date.now();
+  /** When this connection last deleted expired flush ids of this prefix (epoch seconds). */
+  flushesSwept = 0;
   private readonly stmts = new Map<string, Statement>();
   /** Tag rows of names interned in the running transaction, written by `writeTags`. */
   private tagRows: Array<[string, string, number]> = [];

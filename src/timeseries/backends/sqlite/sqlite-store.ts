@@ -3,7 +3,7 @@ import { StoreError } from "../../errors.js";
 import type { Cells } from "../../cells.js";
 import type { Changes, NameListing, Namespace, Properties, Row, RowColumns, Store, TagCondition, TagValueCount, TypeName } from "../../store.js";
 import { typeDef } from "../../types/index.js";
-import type { BatchPart, WriteBatch } from "../../write-batch.js";
+import { FLUSH_ID_TTL_SECONDS, type BatchPart, type WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
 import { BLOCK_BUCKETS, POINT_COLUMNS, READ_COLUMNS, ROW_COLUMNS, UPSERT } from "./sqlite-schema.js";
@@ -18,6 +18,9 @@ import * as tags from "./sqlite-tags.js";
 
 /** A read of several names spanning fewer blocks than this goes as one statement (see `read`). */
 const MANY_NAMES_BLOCKS = 2;
+
+/** Seconds between two sweeps of a flushes table for ids past their time. */
+const FLUSH_SWEEP_SECONDS = 60;
 
 /** Errors worth retrying: the file is locked by another process, or the disk hiccupped. */
 const RETRYABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
@@ -76,6 +79,7 @@ export class SqliteStore implements Store {
     }
     this.dataVersion = this.handle.prepare("PRAGMA data_version").pluck();
     this.apply = this.handle.transaction((batch: WriteBatch, fresh: Fresh) => {
+      if (batch.flushId !== undefined && !this.recordFlush(batch, batch.flushId)) return;
       for (const part of batch.parts.values()) this.writePart(part, fresh);
     }).immediate;
     this.events = new SqliteEvents(this.handle, (what, err) => this.fail(what, err));
@@ -108,6 +112,26 @@ export class SqliteStore implements Store {
     }
     // Only now are new ids and ranges real: a rolled-back transaction must not leave them cached.
     for (const learn of fresh) learn();
+  }
+
+  /**
+   * Inside the write's transaction: record the flush id in the flushes
+   * table of the batch's first prefix (by name: the same table for every
+   * attempt of the same rows); false when it was there already, i.e. this
+   * flush was applied before and must not be again. Ids past their time
+   * are deleted here now and then.
+   */
+  private recordFlush(batch: WriteBatch, id: string): boolean {
+    let prefix: string | undefined;
+    for (const part of batch.parts.values()) if (prefix === undefined || part.ns.prefix < prefix) prefix = part.ns.prefix;
+    const scope = this.scope(prefix!);
+    const now = Math.floor(Date.now() / 1000);
+    if (now - scope.flushesSwept >= FLUSH_SWEEP_SECONDS) {
+      scope.flushesSwept = now;
+      scope.stmt("flushes:sweep", () => `DELETE FROM ${scope.table("flushes")} WHERE at < ?`).run(now - FLUSH_ID_TTL_SECONDS);
+    }
+    const stmt = scope.stmt("flushes:record", () => `INSERT INTO ${scope.table("flushes")} (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING`);
+    return stmt.run(id, now).changes === 1;
   }
 
   private writePart(part: BatchPart, fresh: Fresh): void {
