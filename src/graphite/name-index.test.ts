@@ -210,7 +210,8 @@ describe("NameIndex updates", () => {
     const names = Array.from({ length: 200_000 }, (_, i) => `flat.n${(i * 7919) % 200_000}`);
     const t0 = performance.now();
     ix.add(names);
-    expect(performance.now() - t0).toBeLessThan(5_000);
+    // Under a second here; quadratic insertion would take minutes, so the bound only allows for a busy machine.
+    expect(performance.now() - t0).toBeLessThan(20_000);
     const expected = names.filter((n) => n.startsWith("flat.n1999")).map((n) => n.slice(5)).sort();
     expect(expected.length).toBe(111);
     expect(ix.find("flat.n1999*").nodes.map((n) => n.name)).toEqual(expected);

@@ -36,7 +36,8 @@ function sendTcp(port: number, text: string): Promise<void> {
   });
 }
 
-async function until(check: () => boolean, ms = 5000): Promise<void> {
+// A wait on a condition: the window is only how long a loaded machine may take.
+async function until(check: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error("condition not met in time");

@@ -34,11 +34,11 @@ afterAll(async () => {
 
 describe("a relay schema", () => {
   it("forwards what /insert takes to the Carbon receiver, and counts it on karbon's /metrics", async () => {
-    await until(() => carbon.lines.length === 2, 5000, "2 lines");
+    await until(() => carbon.lines.length === 2, 15_000, "2 lines");
     expect(carbon.lines).toEqual([`r.x 5 ${NOW}`, `r.x 6 ${NOW + 1}`]);
     const escaped = url.replace(/[.]/g, "\\.");
     const text = async () => f.karbon.metrics.registry.metrics();
-    const end = Date.now() + 5000;
+    const end = Date.now() + 15_000;
     while (!new RegExp(`karbon_relay_points_sent_total\\{store="${escaped}"\\} 2`).test(await text()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     const metrics = await text();
     expect(metrics).toMatch(new RegExp(`karbon_relay_points_sent_total\\{store="${escaped}"\\} 2\\n`));

@@ -96,8 +96,12 @@ beforeAll(async () => {
   const log = await karbon.waitForLog("karbon listening");
   const lines = Object.entries(FIXTURE.data).flatMap(([name, points]) => points.map(([t, v]) => `${name} ${v} ${t}\n`));
   await sendTcp(log.tcp.port, lines.join(""));
-  // SIGTERM flushes everything staged before karbon exits.
-  await new Promise((r) => setTimeout(r, 500));
+  // Every line read (not a fixed wait: a busy machine may take longer); SIGTERM then flushes everything staged before karbon exits.
+  const received = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${log.metrics.port}/metrics`)).text();
+    return Number(/^karbon_points_received_total (\S+)$/m.exec(text)?.[1] ?? 0);
+  };
+  await eventually(async () => (await received()) === lines.length, 20_000);
   expect(await karbon.stop()).toBe(0);
 
   for (const prefix of new Set(["", ...FIXTURE.cases.map((c) => c.urlPrefix ?? "")])) bases.set(prefix, await startTorus(prefix));

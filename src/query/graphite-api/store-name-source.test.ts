@@ -11,7 +11,8 @@ import { StoreNameSource } from "./store-name-source.js";
 const NOW = 1_800_000_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function eventually(check: () => boolean, ms = 3000): Promise<void> {
+// A wait on a condition: the window is only how long a loaded machine may take.
+async function eventually(check: () => boolean, ms = 15_000): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) throw new Error("condition not met in time");

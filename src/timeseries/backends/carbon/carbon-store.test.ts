@@ -82,9 +82,9 @@ describe("carbon:// relay", () => {
     const pts = lines(50);
     await write(pts.slice(0, 20));
     await write(pts.slice(20));
-    await until(() => r.lines.length === 50, 5000, "50 lines");
+    await until(() => r.lines.length === 50, 15_000, "50 lines");
     expect(r.lines).toEqual(asLines([...byName(pts.slice(0, 20)), ...byName(pts.slice(20))]));
-    await until(() => store.relayStats().sent === 50, 5000, "sent = 50");
+    await until(() => store.relayStats().sent === 50, 15_000, "sent = 50");
     expect(store.relayStats()).toMatchObject({ sent: 50, queued: 0, resent: 0, connected: true, dropped: {} });
     expect(r.connections).toBe(1);
   });
@@ -94,7 +94,7 @@ describe("carbon:// relay", () => {
     const store = relay(`carbon+pickle://127.0.0.1:${r.port}`, { batch_points: 3 });
     const pts = lines(10);
     await series(store)(pts);
-    await until(() => r.frames.length === 4, 5000, "4 frames");
+    await until(() => r.frames.length === 4, 15_000, "4 frames");
     const decoded = JSON.parse(
       execFileSync("/usr/bin/python3", ["-c", "import sys, json, pickle, base64\nprint(json.dumps([pickle.loads(base64.b64decode(l)) for l in sys.stdin]))"], {
         input: r.frames.map((f) => f.toString("base64")).join("\n") + "\n",
@@ -111,19 +111,19 @@ describe("carbon:// relay", () => {
     const store = relay(`carbon://127.0.0.1:${port}`, { confirm_ms: 300 });
     const write = series(store);
     await write(lines(40));
-    await until(() => r.lines.length === 40, 5000, "first 40 lines");
+    await until(() => r.lines.length === 40, 15_000, "first 40 lines");
     // Written within confirm_ms: the sender holds them; a dropped connection must bring them back.
     r.dropConnections();
-    await until(() => r.lines.length === 80, 5000, "40 lines re-sent");
+    await until(() => r.lines.length === 80, 15_000, "40 lines re-sent");
     expect(store.relayStats().resent).toBe(40);
     expect(r.lines.slice(40)).toEqual(r.lines.slice(0, 40));
     // Now stop the receiver outright while writes go on, then start it again on the same port.
     await r.stop();
     for (let i = 40; i < 100; i += 10) await write(lines(10, i));
-    await until(() => !store.relayStats().connected, 2000, "disconnected");
+    await until(() => !store.relayStats().connected, 15_000, "disconnected");
     await new Promise((res) => setTimeout(res, 100));
     const again = await receiver("plaintext", port);
-    await until(() => store.relayStats().sent === 100 && store.relayStats().queued === 0, 8000, "all 100 points sent");
+    await until(() => store.relayStats().sent === 100 && store.relayStats().queued === 0, 15_000, "all 100 points sent");
     const got = new Set([...r.lines, ...again.lines]);
     expect([...got].sort()).toEqual(asLines(lines(100)).sort());
   });
@@ -135,11 +135,11 @@ describe("carbon:// relay", () => {
       if (state === "disconnected") delays.push(d.retryInMs!);
     });
     await series(store)(lines(1));
-    await until(() => delays.length >= 6, 5000, "six failed attempts");
+    await until(() => delays.length >= 6, 15_000, "six failed attempts");
     expect(delays.slice(0, 6)).toEqual([10, 20, 40, 80, 80, 80]);
     // Once a receiver is there the point goes out, and the backoff starts afresh.
     const r = await receiver("plaintext", port);
-    await until(() => store.relayStats().sent === 1, 5000, "sent after reconnecting");
+    await until(() => store.relayStats().sent === 1, 15_000, "sent after reconnecting");
     expect(r.lines).toEqual(asLines(lines(1)));
     expect(store.handle.backoffMs).toBe(0);
   });
@@ -160,7 +160,7 @@ describe("carbon:// relay", () => {
     const waiting = write(lines(6, 6));
     const r = await receiver("plaintext", port);
     await waiting;
-    await until(() => store.relayStats().sent === 12, 5000, "12 sent");
+    await until(() => store.relayStats().sent === 12, 15_000, "12 sent");
     expect(r.lines).toEqual(asLines([...byName(lines(6)), ...byName(lines(6, 6))]));
   });
 
@@ -168,7 +168,7 @@ describe("carbon:// relay", () => {
     const r = await receiver("plaintext");
     const store = relay(`carbon://127.0.0.1:${r.port}`, { max_queue: 5 });
     await series(store)(lines(20));
-    await until(() => r.lines.length === 20, 5000, "20 lines");
+    await until(() => r.lines.length === 20, 15_000, "20 lines");
   });
 
   it("refuses reads, listings, properties and deletes with TORUS_ERR_RELAY_READ; expire is a no-op", async () => {

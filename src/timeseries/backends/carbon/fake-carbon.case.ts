@@ -64,8 +64,8 @@ export class FakeCarbon {
   }
 }
 
-/** Resolves once `check` holds, polling; rejects after `ms`. */
-export async function until(check: () => boolean, ms = 5_000, what = "condition"): Promise<void> {
+/** Resolves once `check` holds, polling; rejects after `ms` (only how long a loaded machine may take). */
+export async function until(check: () => boolean, ms = 15_000, what = "condition"): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

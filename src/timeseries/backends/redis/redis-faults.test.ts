@@ -45,11 +45,13 @@ if (shouldRun("Redis fault", available, `no Redis at ${TEST_REDIS_URL}`)) {
   describe("redis: faults against the shared server", () => {
     const base = new URL(TEST_REDIS_URL);
     const opened: RedisStore[] = [];
+    // The server is shared (other runs, other suites): this run's keys only, under its own prefix.
+    const P = `fault${process.pid}r${Math.floor(Math.random() * 1e9).toString(36)}_`;
     afterAll(async () => {
       await Promise.all(opened.map((s) => s.close()));
       const c = new Redis(TEST_REDIS_URL);
       try {
-        for await (const keys of c.scanStream({ match: "fault_*", count: 1000 })) if ((keys as string[]).length) await c.unlink(...(keys as string[]));
+        for await (const keys of c.scanStream({ match: `${P}*`, count: 1000 })) if ((keys as string[]).length) await c.unlink(...(keys as string[]));
       } finally {
         c.disconnect();
       }
@@ -72,7 +74,7 @@ if (shouldRun("Redis fault", available, `no Redis at ${TEST_REDIS_URL}`)) {
     it("a dropped connection: a write fails fast and retryably or goes through once reconnected, never twice", async () => {
       const store = await RedisStore.open(TEST_REDIS_URL);
       opened.push(store);
-      const ts = new Timeseries(store, { type: "count", prefix: "fault_down", intervals: { minute: { step: 60, steps: 10 } }, clock: () => NOW });
+      const ts = new Timeseries(store, { type: "count", prefix: `${P}down`, intervals: { minute: { step: 60, steps: 10 } }, clock: () => NOW });
       await ts.insert("x", 1, NOW);
       // Drop this client's connection from the server side: the next write must fail fast, not queue.
       const id = await store.handle.client("ID");
@@ -101,7 +103,7 @@ if (shouldRun("Redis fault", available, `no Redis at ${TEST_REDIS_URL}`)) {
     it("a prefix whose empty {} would scatter a stat over the cluster is refused before writing", async () => {
       const store = await RedisStore.open(TEST_REDIS_URL);
       opened.push(store);
-      const ts = new Timeseries(store, { type: "count", prefix: "fault_{}", intervals: { minute: { step: 60 } } });
+      const ts = new Timeseries(store, { type: "count", prefix: `${P}{}`, intervals: { minute: { step: 60 } } });
       await expect(ts.insert("x", 1)).rejects.toBeInstanceOf(TorusError);
       await expect(ts.insert("x", 1)).rejects.toMatchObject({ code: ErrorCodes.BAD_OPTION });
     });
@@ -109,7 +111,7 @@ if (shouldRun("Redis fault", available, `no Redis at ${TEST_REDIS_URL}`)) {
     it("stat names with braces, colons and any Unicode stay apart and read back", async () => {
       const store = await RedisStore.open(TEST_REDIS_URL);
       opened.push(store);
-      const ts = new Timeseries(store, { type: "histogram", prefix: "fault_names", intervals: { "m:1": { step: 60, resolution: 10 }, m: { step: 60 } }, clock: () => NOW });
+      const ts = new Timeseries(store, { type: "histogram", prefix: `${P}names`, intervals: { "m:1": { step: 60, resolution: 10 }, m: { step: 60 } }, clock: () => NOW });
       const names = ["a:b", "a", "{a}", "}", "{", "{}x", "日本.統計", "a:b:c", "🚀", "lone\ud800"];
       for (const [i, n] of names.entries()) await ts.insert(n, i + 1, NOW);
       // Redis could hold a NUL, PostgreSQL cannot: the library refuses it for every store alike.
