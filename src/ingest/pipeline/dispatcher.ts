@@ -1,5 +1,5 @@
 import type { Runtime } from "../../runtime/runtime.js";
-import { TorusError, type WriteBatch } from "../../timeseries/index.js";
+import { TorusError, type PreparedPoint, type WriteBatch } from "../../timeseries/index.js";
 import type { IngestLog } from "./ingest-log.js";
 import type { KarbonMetrics } from "../karbon-metrics.js";
 import { describeBadInput, type BadInputReason, type PointSink } from "../protocols/index.js";
@@ -42,6 +42,15 @@ export class Dispatcher implements PointSink<BadInputReason> {
   /** Infinity when there is no bound behind now. */
   private readonly maxPast: number;
   private readonly tagged = new TaggedNames();
+  /**
+   * Per schema, the point as `Timeseries.prepare` made it (or the error it
+   * threw) and the line it was made for: `write_func` and the bucket math
+   * run once per (line, schema), not once per name the line reaches there.
+   */
+  private readonly preparedFor: Float64Array;
+  private readonly prepared: Array<PreparedPoint | null>;
+  private readonly prepareError: unknown[];
+  private line = 0;
 
   constructor(
     runtime: Runtime,
@@ -55,6 +64,9 @@ export class Dispatcher implements PointSink<BadInputReason> {
     this.buffers = runtime.schemas.map((_, i) => bufferFor(i));
     this.stored = new Float64Array(runtime.schemas.length);
     this.emitted = new Float64Array(runtime.config.aggregates.length);
+    this.preparedFor = new Float64Array(runtime.schemas.length);
+    this.prepared = runtime.schemas.map(() => null);
+    this.prepareError = runtime.schemas.map(() => null);
     this.maxFuture = runtime.config.maxFuture;
     this.maxPast = runtime.config.maxPast ?? Number.POSITIVE_INFINITY;
     this.now = clock();
@@ -105,6 +117,7 @@ export class Dispatcher implements PointSink<BadInputReason> {
     if (timestamp > this.now + this.maxFuture || timestamp < this.now - this.maxPast) return this.outOfWindow(stat, value, timestamp);
     const route = this.runtime.router.route(stat);
     const schemas = this.runtime.schemas;
+    const line = ++this.line;
     let staged = 0;
     let rejected: unknown = null;
     points: for (let r = 0; r < route.length; r++) {
@@ -123,12 +136,27 @@ export class Dispatcher implements PointSink<BadInputReason> {
         try {
           const transform = schema.compiled.transform;
           if (transform) {
+            // The value may differ per name: prepared each time.
             const out = transform(name, v);
             if (!out || out[0] === null || out[0] === undefined) continue;
             name = String(out[0]);
             v = out[1];
+            schema.series.stage(this.buffers[i].batch, name, v, timestamp, schema.compiled.rolling, this.now);
+          } else {
+            if (this.preparedFor[i] !== line) {
+              this.preparedFor[i] = line;
+              this.prepared[i] = null;
+              try {
+                this.prepared[i] = schema.series.prepare(v, timestamp, schema.compiled.rolling, this.now);
+                this.prepareError[i] = null;
+              } catch (err) {
+                this.prepareError[i] = err;
+              }
+            }
+            const prepared = this.prepared[i];
+            if (prepared === null) throw this.prepareError[i];
+            schema.series.stagePrepared(this.buffers[i].batch, name, prepared);
           }
-          schema.series.stage(this.buffers[i].batch, name, v, timestamp, schema.compiled.rolling, this.now);
         } catch (err) {
           rejected = err;
           // A stat name no store can hold is bad input as a whole: none of its rollups are made either.

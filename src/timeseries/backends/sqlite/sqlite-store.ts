@@ -23,6 +23,15 @@ const RETRYABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
 type PerInterval = Array<Cells | undefined>;
 
 /**
+ * How long after a write its WAL pages are copied into the database file.
+ * SQLite's own checkpoint (every 1,000 pages) runs inside the commit that
+ * crosses the mark, so a large flush paid for it while input waited; a
+ * passive checkpoint a moment later runs between chunks instead, and copies
+ * a page rewritten by several flushes once.
+ */
+const CHECKPOINT_DELAY_MS = 200;
+
+/**
  * The embedded store on better-sqlite3. WAL mode lets karbon and torus
  * share one file; a batch is one IMMEDIATE transaction of multi-row
  * upserts, so it is applied whole or not at all.
@@ -41,6 +50,9 @@ export class SqliteStore implements Store {
   private changes = 0;
   /** Writes the change journal (see sqlite-changes.ts) inside each write's transaction. */
   private readonly journal = new Journal();
+  /** A passive checkpoint due after the latest writes (files only). */
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  private readonly checkpoints: boolean;
 
   /**
    * `client_config`: `cache_mb` (page cache, default 64), `busy_timeout` (ms,
@@ -61,6 +73,8 @@ export class SqliteStore implements Store {
       const { cache_mb: cacheMb, busy_timeout: busyTimeout, name_cache_mb: _, ...driver } = rest;
       this.handle = new Database(path, driver as Database.Options);
       if (path !== ":memory:") this.handle.pragma("journal_mode = WAL");
+      // Checkpoints are this connection's to schedule (see CHECKPOINT_DELAY_MS); other connections keep SQLite's default.
+      if (path !== ":memory:") this.handle.pragma("wal_autocheckpoint = 0");
       this.handle.pragma(`busy_timeout = ${Number(busyTimeout ?? 5000)}`);
       // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.
       this.handle.pragma("synchronous = NORMAL");
@@ -70,6 +84,7 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw new StoreError(this.url, `cannot open SQLite database ${JSON.stringify(path)}: ${(err as Error).message}`, { retryable: false, cause: err });
     }
+    this.checkpoints = path !== ":memory:";
     this.dataVersion = this.handle.prepare("PRAGMA data_version").pluck();
     this.apply = this.handle.transaction((batch: WriteBatch, fresh: Fresh) => {
       for (const part of batch.parts.values()) this.writePart(part, fresh);
@@ -100,9 +115,24 @@ export class SqliteStore implements Store {
       this.fail("write", err);
     } finally {
       this.changes++;
+      this.scheduleCheckpoint();
     }
     // Only now are new ids and ranges real: a rolled-back transaction must not leave them cached.
     for (const learn of fresh) learn();
+  }
+
+  private scheduleCheckpoint(): void {
+    if (!this.checkpoints || this.checkpointTimer) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = null;
+      try {
+        // PASSIVE: copies what no reader still needs and never waits for one.
+        if (this.handle.open) this.handle.pragma("wal_checkpoint(PASSIVE)");
+      } catch {
+        // Busy or failing: the next write schedules another, and closing the file checkpoints it.
+      }
+    }, CHECKPOINT_DELAY_MS);
+    this.checkpointTimer.unref();
   }
 
   private writePart(part: BatchPart, fresh: Fresh): void {
@@ -319,6 +349,7 @@ export class SqliteStore implements Store {
       this.fail("delete", err);
     } finally {
       this.changes++;
+      this.scheduleCheckpoint();
     }
   }
 
@@ -335,6 +366,7 @@ export class SqliteStore implements Store {
       this.fail("delete_all", err);
     } finally {
       this.changes++;
+      this.scheduleCheckpoint();
     }
   }
 
@@ -387,6 +419,7 @@ export class SqliteStore implements Store {
       this.fail("expire", err);
     } finally {
       this.changes++;
+      this.scheduleCheckpoint();
     }
   }
 
@@ -415,6 +448,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
     await this.writer?.close();
     if (this.handle.open) this.handle.close();
   }
