@@ -64,6 +64,8 @@ export interface Config {
   readonly flushInterval: number;
   readonly bufferMaxRows: number;
   readonly maxLineLength: number;
+  /** karbon: bytes of plaintext names known by their bytes (see NameTable). */
+  readonly nameTableBytes: number;
   /** karbon: longest pickle frame in bytes; a longer length prefix closes the connection. */
   readonly maxPickleFrame: number;
   /** karbon: ms a TCP connection may stay silent (0 = no limit), and the most open at once. */
@@ -308,6 +310,7 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     bufferMaxRows: c.BUFFER_MAX_ROWS ?? 2_000_000,
     maxLineLength: c.MAX_LINE_LENGTH ?? 4096,
     maxPickleFrame: c.MAX_PICKLE_FRAME ?? 1_048_576,
+    nameTableBytes: Math.round((c.NAME_TABLE_MB ?? 64) * 2 ** 20),
     tcpIdleTimeoutMs: Math.round((c.TCP_IDLE_TIMEOUT ?? 300) * 1000),
     maxConnections: c.MAX_CONNECTIONS ?? 1024,
     writeToken: c.WRITE_TOKEN ?? null,

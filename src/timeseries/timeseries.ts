@@ -135,6 +135,11 @@ export class Timeseries {
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
   }
 
+  /** True when values are converted by the default `long_or_float`: a number it is handed is stored as it is. */
+  get defaultWrite(): boolean {
+    return this.writeFunc === long_or_float;
+  }
+
   /** The named interval, or a typed error listing the ones configured. */
   interval(name: string): Interval {
     const iv = this.byName.get(name);

@@ -21,6 +21,8 @@ export interface WriteBufferOptions {
   metrics?: KarbonMetrics;
   /** Called when the buffer crosses `maxRows` (pause reading) and when it drains below half (resume). */
   onPressure?: (full: boolean) => void;
+  /** Called when the current batch is handed over to be written (a flush boundary). */
+  onFlush?: () => void;
   /** Called once per name whose rows a store refused for good (after they are counted and logged). */
   onReject?: (name: string, reason: string, message: string) => void;
 }
@@ -224,6 +226,7 @@ export class WriteBuffer {
       this.queue.push(this.batch);
       this.queuedRows += this.batch.size;
       this.batch = new WriteBatch();
+      this.options.onFlush?.();
     }
     if (this.writing) return this.writing;
     if (this.retryTimer) return Promise.resolve(NOT_WRITTEN);
