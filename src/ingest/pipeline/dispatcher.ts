@@ -146,15 +146,14 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
   /** `route` for a name known by id: the same steps and answers, from the route worked out for the id. */
   private routeId(entry: IdRoute, value: string | undefined, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): void {
     this.metrics.pointsReceived++;
-    // Built for messages only: a plain decimal's text is ASCII.
-    const text = () => value ?? (value = buf!.toString("latin1", vs, ve));
-    this.log.recv(entry.name, value ?? (this.tracing ? text() : ""), timestamp);
+    // The text of a plain decimal (ASCII) is made only where something shows it.
+    if (this.tracing) this.log.recv(entry.name, (value ??= buf!.toString("latin1", vs, ve)), timestamp);
     if (entry.refusal !== null) {
-      this.badTag(entry.name, text(), entry.refusal);
+      this.badTag(entry.name, (value ??= buf!.toString("latin1", vs, ve)), entry.refusal);
       return;
     }
     if (timestamp > this.now + this.maxFuture || timestamp < this.now - this.maxPast) {
-      this.outOfWindow(entry.stat, text(), timestamp);
+      this.outOfWindow(entry.stat, (value ??= buf!.toString("latin1", vs, ve)), timestamp);
       return;
     }
     this.stageRoute(entry.stat, entry.route, value, num, buf, vs, ve, timestamp);

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { isNameIdSink, lineExcerpt, parseLine, parseLineIds, type NameIdSink, type PlaintextSink } from "./plaintext-parser.js";
+import { isNameIdSink, lineExcerpt, parseLine, parseLineIds, type PlaintextSink } from "./plaintext-parser.js";
 
 type ParseLine = (buf: Buffer, start: number, end: number, sink: PlaintextSink) => void;
 
