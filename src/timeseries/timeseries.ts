@@ -71,6 +71,8 @@ export interface PreparedPoint {
   /** The timestamp, whole seconds. */
   t: number;
   rolling: number;
+  /** The `now` retention was judged at. */
+  now: number;
   /** Per interval, `1 + |rolling|` sub-bucket starts; NaN where the bucket is past retention. */
   subs: number[];
 }
@@ -114,7 +116,7 @@ export class Timeseries {
   readonly decodeValue: Decode;
   private readonly clock: () => number;
   /** Reused by every `prepare`: the ingest path makes no object per point. */
-  private readonly prepared: PreparedPoint = { written: 0, value: undefined, t: 0, rolling: 0, subs: [] };
+  private readonly prepared: PreparedPoint = { written: 0, value: undefined, t: Number.NaN, rolling: 0, now: Number.NaN, subs: [] };
 
   constructor(store: Store, options: TimeseriesOptions) {
     this.label = options.label ?? "timeseries";
@@ -187,8 +189,11 @@ export class Timeseries {
     }
     const t = Math.floor(timestamp);
     p.value = value;
+    // Senders stamp a whole flush's lines alike: the sub-buckets of the last timestamp are usually this one's.
+    if (t === p.t && rolling === p.rolling && now === p.now && p.subs.length > 0) return p;
     p.t = t;
     p.rolling = rolling;
+    p.now = now;
     const per = 1 + Math.abs(rolling);
     const subs = p.subs.length === this.intervals.length * per ? p.subs : (p.subs = new Array<number>(this.intervals.length * per));
     for (let i = 0; i < this.intervals.length; i++) {
