@@ -195,9 +195,10 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
   }
 
   /**
-   * Stage one point along its route. The value is `value`, or, when that is
-   * undefined, the text `buf[vs..ve)` whose plain-decimal reading is `num`:
-   * schemas that take the number get it, the others its text.
+   * Stage one point along its route. Without `buf` the value is `value`;
+   * with it, the value is the text `buf[vs..ve)` (also `value` once made),
+   * and when `num` is not NaN its plain-decimal reading: schemas that take
+   * the number get it, the others the text.
    */
   private stageRoute(stat: string, route: Route, value: unknown, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): number | DispatchRejection {
     const schemas = this.runtime.schemas;
