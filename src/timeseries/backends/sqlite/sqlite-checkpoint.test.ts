@@ -36,4 +36,19 @@ describe("SqliteStore: checkpoints run after the write, not inside it", () => {
     expect(await ts.get("c.n7", "minute", { timestamp: now })).toBe(1);
     await store.close();
   });
+
+  it("checkpoints at once after many writes that never let the timer run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "torus-checkpoint-"));
+    dirs.push(dir);
+    const file = join(dir, "c.db");
+    const store = new SqliteStore(`sqlite:///${file}`);
+    const now = 1_800_000_000;
+    const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60 } }, clock: () => now });
+    await ts.insert("c.first", 1, now);
+    const before = statSync(file).size;
+    // Awaiting a write that completes at once runs no timer in between.
+    for (let i = 0; i < 150; i++) await ts.insert(`c.n${i}`, 1, now - i * 60);
+    expect(statSync(file).size).toBeGreaterThan(before);
+    await store.close();
+  });
 });

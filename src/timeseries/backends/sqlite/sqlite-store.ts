@@ -31,6 +31,8 @@ type PerInterval = Array<Cells | undefined>;
  * karbon's time on the statsd load checkpointing; a second, under 5%.)
  */
 const CHECKPOINT_DELAY_MS = 1000;
+/** Writes after which a checkpoint runs at once when the timer has not had its turn. */
+const CHECKPOINT_AFTER_WRITES = 100;
 
 /**
  * The embedded store on better-sqlite3. WAL mode lets karbon and torus
@@ -53,6 +55,7 @@ export class SqliteStore implements Store {
   private readonly journal = new Journal();
   /** A passive checkpoint due after the latest writes (files only). */
   private checkpointTimer: NodeJS.Timeout | null = null;
+  private writesSinceCheckpoint = 0;
   private readonly checkpoints: boolean;
 
   /**
@@ -123,18 +126,30 @@ export class SqliteStore implements Store {
   }
 
   private scheduleCheckpoint(): void {
-    if (!this.checkpoints || this.checkpointTimer) return;
+    if (!this.checkpoints) return;
+    // A caller that writes in a loop without letting timers run (an import) must not grow the WAL without end.
+    if (++this.writesSinceCheckpoint >= CHECKPOINT_AFTER_WRITES) {
+      this.checkpoint();
+      return;
+    }
+    if (this.checkpointTimer) return;
     this.checkpointTimer = setTimeout(() => {
       this.checkpointTimer = null;
-      try {
-        // PASSIVE: copies what no reader still needs and never waits for one.
-        if (this.handle.open) this.handle.pragma("wal_checkpoint(PASSIVE)");
-      } catch {
-        // Busy or failing: the next write schedules another, and closing the file checkpoints it.
-      }
+      this.checkpoint();
     }, CHECKPOINT_DELAY_MS);
     this.checkpointTimer.unref();
   }
+
+  private checkpoint(): void {
+    this.writesSinceCheckpoint = 0;
+    try {
+      // PASSIVE: copies what no reader still needs and never waits for one.
+      if (this.handle.open) this.handle.pragma("wal_checkpoint(PASSIVE)");
+    } catch {
+      // Busy or failing: the next write schedules another, and closing the file checkpoints it.
+    }
+  }
+
 
   private writePart(part: BatchPart, fresh: Fresh): void {
     const type = part.ns.type;
