@@ -4,11 +4,16 @@
  * them, no sockets, no routing. The whole ingest path must sustain > 1.5M lines/s
  * on one core, so this part has to be far faster than that.
  *
+ * Each scenario runs twice: names as strings (a sink with `point` only) and
+ * names by id (a {@link NameIdSink} over a {@link NameTable}, as karbon's
+ * dispatcher is), the table kept across runs as karbon keeps it.
+ *
  * Run: `npx tsx bench/ingest-parser.ts [lines]` (default 2,000,000).
  */
 import { plaintext } from "../src/ingest/protocols/plaintext/index.js";
 import { DEFAULT_MAX_LINE_LENGTH } from "../src/ingest/protocols/plaintext/line-framer.js";
-import type { PlaintextSink } from "../src/ingest/protocols/plaintext/plaintext-parser.js";
+import { NameTable } from "../src/ingest/protocols/plaintext/name-table.js";
+import type { NameIdSink, PlaintextSink } from "../src/ingest/protocols/plaintext/plaintext-parser.js";
 
 const LINES = Number(process.argv[2] ?? 2_000_000);
 const CHUNK = 64 * 1024;
@@ -25,6 +30,34 @@ function makeSink(): PlaintextSink & { points: number; bads: number; checksum: n
     point(name: string, value: string, timestamp: number) {
       sink.points++;
       sink.checksum += name.length + value.length + (timestamp & 0xff);
+    },
+    bad() {
+      sink.bads++;
+    },
+  };
+  return sink;
+}
+
+type Counting = PlaintextSink & { points: number; bads: number; checksum: number };
+
+/** The same counts by name id. */
+function makeIdSink(names: NameTable): Counting & NameIdSink {
+  const sink = {
+    names,
+    points: 0,
+    bads: 0,
+    checksum: 0,
+    point(name: string, value: string, timestamp: number) {
+      sink.points++;
+      sink.checksum += name.length + value.length + (timestamp & 0xff);
+    },
+    pointNumber(id: number, num: number, _buf: Buffer, _vs: number, _ve: number, timestamp: number) {
+      sink.points++;
+      sink.checksum += id + num + (timestamp & 0xff);
+    },
+    pointText(id: number, value: string, timestamp: number) {
+      sink.points++;
+      sink.checksum += id + value.length + (timestamp & 0xff);
     },
     bad() {
       sink.bads++;
@@ -105,12 +138,14 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-const rows: string[][] = [["scenario", "lines", "MiB", "median ms", "lines/s", "MiB/s"]];
-for (const scenario of scenarios) {
-  scenario.run(makeSink()); // warm-up: let the JIT settle
+const rows: string[][] = [["scenario", "names", "lines", "MiB", "median ms", "lines/s", "MiB/s"]];
+for (const [scenario, kind] of scenarios.flatMap((s) => [[s, "strings"], [s, "by id"]] as const)) {
+  const table = new NameTable();
+  const make = (): Counting => (kind === "strings" ? makeSink() : makeIdSink(table));
+  scenario.run(make()); // warm-up: let the JIT settle
   const times: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const sink = makeSink();
+    const sink = make();
     const t = process.hrtime.bigint();
     scenario.run(sink);
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
@@ -120,6 +155,7 @@ for (const scenario of scenarios) {
   const mib = scenario.stream.length / 2 ** 20;
   rows.push([
     scenario.name,
+    kind,
     LINES.toLocaleString("en-US"),
     mib.toFixed(1),
     ms.toFixed(1),

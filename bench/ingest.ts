@@ -13,6 +13,11 @@
  * `--protocol pickle` sends the same points to karbon's pickle port instead,
  * as carbon-relay does: protocol-2 pickles of 500 points a frame.
  *
+ * Reports lines/s end to end and accepted (every byte taken off the sockets),
+ * karbon's CPU µs per line (all threads, and split: main threads / the rest,
+ * where a SQLite writer thread would show), store rows per line, peak RSS,
+ * and the machine's load average at the start and end. `--probe-ms N` (20):
+ * how often /metrics is read while waiting for the last flush.
  * `--spool` also gives karbon a SPOOL_DIR (in the run's temp directory): the
  * cost of having the disk spool on when no store fails.
  *
@@ -22,7 +27,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../src/config/index.js";
 import { buildRuntime } from "../src/runtime/runtime.js";
@@ -52,6 +57,8 @@ if (PROTOCOL !== "plaintext" && PROTOCOL !== "pickle") throw new Error(`--protoc
 const SPOOL = process.argv.includes("--spool");
 /** `--tagged`: the count scenario sends tagged names (tags out of canonical order). */
 const TAGGED = process.argv.includes("--tagged");
+/** Milliseconds between two looks at karbon's /metrics while waiting for the last flush. */
+const PROBE_MS = arg("probe-ms", 20);
 /** Points per pickle frame: carbon-relay's MAX_DATAPOINTS_PER_MESSAGE. */
 const PICKLE_BATCH = 500;
 
@@ -199,14 +206,33 @@ function processTree(pid: number): number[] {
   return out;
 }
 
-/** CPU seconds (user + system) the process tree has used: steadier than wall time on a shared machine. */
-function cpuSeconds(pid: number): number {
-  let total = 0;
+/**
+ * CPU seconds (user + system: steadier than wall time on a shared machine) of the process tree, split into each process's main thread
+ * (parsing, routing, staging and, unless it has a writer thread, SQLite)
+ * and every other thread (SQLite writer threads, GC helpers, libuv).
+ */
+function cpuByThread(pid: number): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
   for (const p of processTree(pid)) {
-    const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
-    total += (Number(fields[11]) + Number(fields[12])) / 100;
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        const fields = readFileSync(`/proc/${p}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
+        const s = (Number(fields[11]) + Number(fields[12])) / 100;
+        if (tid === String(p)) main += s;
+        else other += s;
+      } catch {
+        // the thread ended meanwhile (its time is then lost from the split)
+      }
+    }
   }
-  return total;
+  return { main, other };
 }
 
 /** Peak RSS of the process tree: the sum of each process's own peak (an upper bound when there are several). */
@@ -249,12 +275,16 @@ async function readableLatency(): Promise<number[]> {
   return out;
 }
 
+const loadStart = loadavg().map((x) => x.toFixed(2)).join(" ");
 const rows: Array<Array<string | number>> = [];
 for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
   const rates: number[] = [];
   const accept: number[] = [];
   const rss: number[] = [];
   const cpu: number[] = [];
+  const cpuMain: number[] = [];
+  const cpuOther: number[] = [];
+  const probes: number[] = [];
   const rowsPerLine: number[] = [];
   const flushes: number[] = [];
   const spooled: number[] = [];
@@ -274,7 +304,7 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
     });
     const karbon: Spawned = spawnCli("karbon-main.ts", ["--tcp", "127.0.0.1:0", "--pickle", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--workers", String(WORKERS), "--config", configPath, ...(SPOOL ? ["--config", spoolConfig] : [])], { TORUS_DATA: dir, ...(process.env.KARBON_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KARBON_NODE_OPTIONS } : {}) }, true, process.env.KARBON_NODE_ARGS?.split(" ") ?? []);
     const log = await karbon.waitForLog("karbon listening");
-    const cpu0 = cpuSeconds(karbon.proc.pid!);
+    const cpu0 = cpuByThread(karbon.proc.pid!);
     const t0 = process.hrtime.bigint();
     let heapPeak = 0;
     let externalPeak = 0;
@@ -282,7 +312,12 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
     const mem: Record<string, number> = {};
     await Promise.all(payloads.map((p) => send(PROTOCOL === "pickle" ? log.pickle.port : log.tcp.port, p)));
     const tSent = process.hrtime.bigint();
+    // Each scrape costs karbon about 0.6 ms (prom-client's process metrics):
+    // every 10 ms that took ~6% of its time, so probe every PROBE_MS (the end
+    // time is then late by at most that much).
+    let polls = 0;
     for (;;) {
+      polls++;
       const m = await metrics(log.metrics.port);
       const seen = (m.karbon_points_received_total ?? 0) + (m.karbon_bad_lines_total ?? 0);
       heapPeak = Math.max(heapPeak, m.karbon_nodejs_heap_size_used_bytes ?? 0);
@@ -293,7 +328,7 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
       }
       externalPeak = Math.max(externalPeak, m.karbon_nodejs_external_memory_bytes ?? 0);
       if (seen >= LINES && (m.karbon_buffer_rows ?? 0) === 0) break;
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, PROBE_MS));
     }
     const t1 = process.hrtime.bigint();
     const m = await metrics(log.metrics.port);
@@ -302,7 +337,11 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
     rowsPerLine.push((m.karbon_rows_written_total ?? 0) / LINES);
     flushes.push(m.karbon_flush_seconds_count ?? 0);
     spooled.push(m.karbon_spool_appended_points_total ?? 0);
-    cpu.push(((cpuSeconds(karbon.proc.pid!) - cpu0) * 1e6) / LINES);
+    const cpu1 = cpuByThread(karbon.proc.pid!);
+    cpu.push(((cpu1.main + cpu1.other - cpu0.main - cpu0.other) * 1e6) / LINES);
+    cpuMain.push(((cpu1.main - cpu0.main) * 1e6) / LINES);
+    cpuOther.push(((cpu1.other - cpu0.other) * 1e6) / LINES);
+    probes.push(polls);
     karbon.kill("SIGTERM");
     await karbon.exited;
     if ((m.karbon_bad_lines_total ?? 0) > 0 || (m.karbon_dead_letters_total ?? 0) > 0) throw new Error(`bad lines or dead letters: ${JSON.stringify(m)}`);
@@ -311,10 +350,23 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
     accept.push(LINES / (Number(tSent - t0) / 1e9));
     rmSync(dir, { recursive: true, force: true });
   }
-  rows.push([sc.label, Math.round(median(rates)), Math.round(Math.min(...rates)), Math.round(median(accept)), Number(median(rss).toFixed(0)), Number(median(cpu).toFixed(2)), Number(median(rowsPerLine).toFixed(2)), median(flushes), median(spooled), check]);
+  rows.push([
+    sc.label,
+    Math.round(median(rates)),
+    Math.round(Math.min(...rates)),
+    Math.round(median(accept)),
+    Number(median(rss).toFixed(0)),
+    Number(median(cpu).toFixed(2)),
+    `${median(cpuMain).toFixed(2)} / ${median(cpuOther).toFixed(2)}`,
+    Number(median(rowsPerLine).toFixed(2)),
+    median(flushes),
+    median(spooled),
+    median(probes),
+    check,
+  ]);
 }
 
 const latency = await readableLatency();
-console.log(`\nkarbon ingest (${PROTOCOL}${TAGGED ? ", tagged names" : ""}${SPOOL ? ", SPOOL_DIR set" : ""}): ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}\n`);
-printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "store rows/line", "flushes", "points spooled", "completeness"], rows);
+console.log(`\nkarbon ingest (${PROTOCOL}${TAGGED ? ", tagged names" : ""}${SPOOL ? ", SPOOL_DIR set" : ""}): ${LINES.toLocaleString("en-US")} lines, ${NAMES.toLocaleString("en-US")} names, ${CONNECTIONS} connections, ${RUNS} runs, node ${process.version}, load ${loadStart} at start, ${loadavg().map((x) => x.toFixed(2)).join(" ")} at end\n`);
+printTable(["scenario", "lines/s end-to-end (median)", "min", "lines/s accepted", "peak RSS MB", "karbon CPU µs/line", "main / other threads", "store rows/line", "flushes", "points spooled", "probes", "completeness"], rows);
 console.log(`\nreceipt → readable in the store (default flush interval, 20 points): median ${median(latency).toFixed(0)} ms, max ${Math.max(...latency).toFixed(0)} ms`);

@@ -17,17 +17,28 @@ const STORAGE_DIR = process.env.TORUS_DATA ?? join(process.env.XDG_DATA_HOME ?? 
 mkdirSync(STORAGE_DIR, { recursive: true });
 const sqlite = (file: string) => `sqlite:///${join(STORAGE_DIR, file)}`;
 
+/** Exact powers of ten: 10 ** n is exact up to 10 ** 22, where doubles stop holding them. */
+const POW10 = Array.from({ length: 23 }, (_, n) => 10 ** n);
+
 /**
  * The seed's timer_hash: timers arrive as summaries (mean, upper, ...), one
  * float per flush; rounding them to two significant digits keeps a
- * histogram's cells few while keeping its shape.
+ * histogram's cells few while keeping its shape. Gives exactly
+ * `Number((Math.round(v / scale) * scale).toPrecision(2))` without making a
+ * string: the two digits times (or over) an exact power of ten is one
+ * correctly rounded operation, the double nearest the two-digit decimal.
  */
 export function timer_hash(value: unknown): number {
   const v = long_or_float(value);
   if (v === 0) return 0;
   const magnitude = Math.floor(Math.log10(Math.abs(v)));
   const scale = 10 ** (magnitude - 1);
-  return Number((Math.round(v / scale) * scale).toPrecision(2));
+  const digits = Math.round(v / scale);
+  const e = magnitude - 1;
+  // Outside the exact powers (or with digits the rounding left odd), the string form decides.
+  if (e > 22 || e < -22 || !(Math.abs(digits) <= 100) || digits === 0) return Number((digits * scale).toPrecision(2));
+  // 100 (from 99.5 and up) is 1.0e(e+2): still exact as 100 times the power.
+  return e >= 0 ? digits * POW10[e] : digits / POW10[-e];
 }
 
 const INTERVALS = {

@@ -66,6 +66,8 @@ export interface Config {
   readonly flushInterval: number;
   readonly bufferMaxRows: number;
   readonly maxLineLength: number;
+  /** karbon: bytes of plaintext names known by their bytes (see NameTable). */
+  readonly nameTableBytes: number;
   /** karbon: longest pickle frame in bytes; a longer length prefix closes the connection. */
   readonly maxPickleFrame: number;
   /** Absolute spool directory (`SPOOL_DIR`), null: no spool. */
@@ -323,6 +325,7 @@ export function compileConfig(exports: Record<string, unknown>, files: readonly 
     spoolDir: c.SPOOL_DIR ? resolve(c.SPOOL_DIR) : null,
     spoolAfterMs: Math.round((c.SPOOL_AFTER ?? 5) * 1000),
     spoolMaxBytes: Math.round((c.SPOOL_MAX_MB ?? 1024) * 1024 * 1024),
+    nameTableBytes: Math.round((c.NAME_TABLE_MB ?? 64) * 2 ** 20),
     tcpIdleTimeoutMs: Math.round((c.TCP_IDLE_TIMEOUT ?? 300) * 1000),
     tcpDrainTimeoutMs: Math.round((c.TCP_DRAIN_TIMEOUT ?? 5) * 1000),
     maxConnections: c.MAX_CONNECTIONS ?? 1024,

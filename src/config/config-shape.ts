@@ -46,6 +46,7 @@ export const configShape = z
     FLUSH_INTERVAL: z.number().int().min(0).optional(),
     BUFFER_MAX_ROWS: z.number().int().min(1000).optional(),
     MAX_LINE_LENGTH: z.number().int().min(16).optional(),
+    NAME_TABLE_MB: z.number().min(0).max(65_536).optional(),
     MAX_PICKLE_FRAME: z.number().int().min(64).max(2 ** 31).optional(),
     SPOOL_DIR: z.string().min(1).nullable().optional(),
     SPOOL_AFTER: z.number().min(0).max(86_400).optional(),

@@ -65,6 +65,8 @@ export interface TorusConfig {
   BUFFER_MAX_ROWS?: number;
   /** karbon: longest accepted line in bytes. Default 4096. */
   MAX_LINE_LENGTH?: number;
+  /** karbon: memory for plaintext names known by their bytes, in MB; past it new names are read as strings until the next flush. Default 64. */
+  NAME_TABLE_MB?: number;
   /** karbon: longest pickle frame in bytes (`--pickle`); a longer one closes its connection, unread. Default 1,048,576 (carbon's PICKLE_RECEIVER_MAX_LENGTH). */
   MAX_PICKLE_FRAME?: number;
   /** karbon: directory of the disk spool that keeps batches while a store is down, across restarts (one subdirectory per store). Default: none, no spool. */

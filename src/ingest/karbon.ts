@@ -10,6 +10,8 @@ import { createIngestLog } from "./pipeline/ingest-log.js";
 import { KarbonMetrics } from "./karbon-metrics.js";
 import { buildMetricsApp, listenMetrics, localMetrics } from "./metrics-server.js";
 import type { BadInputReason, PointSink } from "./protocols/index.js";
+import type { NameTable } from "./protocols/plaintext/name-table.js";
+import type { NameIdSink } from "./protocols/plaintext/plaintext-parser.js";
 import { checkListeners, createReceiver, type ListenerSpec, type Receiver } from "./receivers/listener.js";
 import { connectionsAllowedByFileLimit, IDLE_PARTIAL, type ConnectionEvent, type TcpLimits } from "./receivers/tcp-receiver.js";
 import { WriteBuffer } from "./pipeline/write-buffer.js";
@@ -60,11 +62,21 @@ export class Karbon implements WritePath {
   private receivers: Receiver[] = [];
   private http: FastifyInstance | null = null;
   private readonly pressured = new Set<WriteBuffer>();
-  /** Forwards parser callbacks to the current dispatcher, so a reload swaps it under open connections. */
-  readonly sink: PointSink<BadInputReason> = {
-    point: (stat: string, value: string, ts: number) => this.dispatcher.point(stat, value, ts),
-    bad: (reason: BadInputReason, excerpt: string) => this.dispatcher.bad(reason, excerpt),
-  };
+  /**
+   * Forwards parser callbacks to the current dispatcher, so a reload swaps it
+   * under open connections. Names by id go through the dispatcher's own name
+   * table (read per line), so an id always means what the dispatcher it
+   * reaches gave it.
+   */
+  readonly sink: PointSink<BadInputReason> & NameIdSink = ((karbon: Karbon) => ({
+    point: (stat: string, value: string, ts: number) => karbon.dispatcher.point(stat, value, ts),
+    bad: (reason: BadInputReason, excerpt: string) => karbon.dispatcher.bad(reason, excerpt),
+    get names(): NameTable {
+      return karbon.dispatcher.names;
+    },
+    pointNumber: (id: number, num: number, buf: Buffer, vs: number, ve: number, ts: number) => karbon.dispatcher.pointNumber(id, num, buf, vs, ve, ts),
+    pointText: (id: number, value: string, ts: number) => karbon.dispatcher.pointText(id, value, ts),
+  }))(this);
 
   constructor(private readonly options: KarbonOptions) {}
 
@@ -142,6 +154,8 @@ export class Karbon implements WritePath {
           logger: this.options.logger,
           metrics: this.metrics,
           onPressure: (full) => this.onPressure(buffer, full),
+          // A flush boundary: the one moment the name table may start afresh.
+          onFlush: () => this.dispatcher.resetNamesIfFull(),
         });
         buffer.start();
         this.buffers.set(s.store, buffer);

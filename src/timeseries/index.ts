@@ -17,6 +17,7 @@ export {
   type SeriesOptions,
   type SeriesResult,
   type TimeseriesOptions,
+  type PreparedPoint,
 } from "./timeseries.js";
 export { compileTransform, type TransformFn, type TransformOption } from "./transforms.js";
 export { BUILTIN_TRANSFORMS, typeDef } from "./types/index.js";

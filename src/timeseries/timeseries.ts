@@ -7,7 +7,7 @@ import { WriteBatch } from "./write-batch.js";
 import { compileTransform, type TransformFn, type TransformOption } from "./transforms.js";
 import { typeDef, type TypeDef } from "./types/index.js";
 import type { Decode } from "./types/type-def.js";
-import { long_or_float, readLongOrFloat, toWritten, type ReadFunc, type WriteFunc } from "./values.js";
+import { long_or_float, memberKey, readLongOrFloat, toWritten, type ReadFunc, type WriteFunc, type Written } from "./values.js";
 
 export interface TimeseriesOptions {
   /** `count` (default), `histogram`, `series`, `gauge` or `set`. */
@@ -62,6 +62,21 @@ export interface InsertOptions {
   intervals?: number;
 }
 
+/** A point made ready for one schema by `Timeseries.prepare`, to be staged under one or more names. */
+export interface PreparedPoint {
+  /** What `write_func` made of the value: a number for counts, text for every other type. */
+  written: Written;
+  /** The value as received (for messages). */
+  value: unknown;
+  /** The timestamp, whole seconds. */
+  t: number;
+  rolling: number;
+  /** The `now` retention was judged at. */
+  now: number;
+  /** Per interval, `1 + |rolling|` sub-bucket starts; NaN where the bucket is past retention. */
+  subs: number[];
+}
+
 /** Bucket start → data; `null` where nothing was stored. */
 export type SeriesResult = Map<number, any>;
 
@@ -100,6 +115,8 @@ export class Timeseries {
   /** Stored text (or a count's number) → the value users see: `read_func`, or the default conversion. */
   readonly decodeValue: Decode;
   private readonly clock: () => number;
+  /** Reused by every `prepare`: the ingest path makes no object per point. */
+  private readonly prepared: PreparedPoint = { written: 0, value: undefined, t: Number.NaN, rolling: 0, now: Number.NaN, subs: [] };
 
   constructor(store: Store, options: TimeseriesOptions) {
     this.label = options.label ?? "timeseries";
@@ -118,6 +135,11 @@ export class Timeseries {
     const readFunc = options.read_func;
     this.decodeValue = readFunc ? (v) => readFunc(typeof v === "string" ? v : String(v)) : readLongOrFloat;
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** True when values are converted by the default `long_or_float`: a number it is handed is stored as it is. */
+  get defaultWrite(): boolean {
+    return this.writeFunc === long_or_float;
   }
 
   /** The named interval, or a typed error listing the ones configured. */
@@ -139,34 +161,76 @@ export class Timeseries {
    * rejects the value. Buckets already past retention are skipped.
    */
   stage(batch: WriteBatch, name: string, value: unknown, timestamp: number, rolling = 0, now = this.clock()): void {
+    this.stagePrepared(batch, name, this.prepare(value, timestamp, rolling, now));
+  }
+
+  /**
+   * The part of staging that depends on the point and not on the name:
+   * `write_func`, the value checks and the sub-buckets it lands in. Done
+   * once when a point reaches this schema under several names (a stat and
+   * its rollups), then {@link stagePrepared} once per name. Returns an
+   * object this timeseries reuses: good until the next `prepare` or `stage`.
+   * Throws as `stage` does for a value it refuses.
+   */
+  prepare(value: unknown, timestamp: number, rolling = 0, now = this.clock()): PreparedPoint {
     const written = toWritten(this.writeFunc, value);
     const type = this.type;
+    const p = this.prepared;
     if (type.name === "count") {
-      if (typeof written !== "number" && !Number.isFinite(Number(written))) {
+      const n = typeof written === "number" ? written : Number(written);
+      if (!Number.isFinite(n)) {
         throw new TorusError(ErrorCodes.BAD_VALUE, `count value ${quote(value)} is not a number`, { field: "value", value });
       }
-    } else if (typeof written === "string") {
-      this.checkText(written, type.name === "histogram" || type.name === "set" ? MAX_MEMBER_BYTES : MAX_VALUE_BYTES, "value", value);
+      p.written = n;
+    } else {
+      if (typeof written === "string") this.checkText(written, type.name === "histogram" || type.name === "set" ? MAX_MEMBER_BYTES : MAX_VALUE_BYTES, "value", value);
+      // Every other type keeps its members as text: convert once, not once per name.
+      p.written = memberKey(written);
     }
     const t = Math.floor(timestamp);
+    p.value = value;
+    // Senders stamp a whole flush's lines alike: the sub-buckets of the last timestamp are usually this one's.
+    if (t === p.t && rolling === p.rolling && now === p.now && p.subs.length > 0) return p;
+    p.t = t;
+    p.rolling = rolling;
+    p.now = now;
+    const per = 1 + Math.abs(rolling);
+    const subs = p.subs.length === this.intervals.length * per ? p.subs : (p.subs = new Array<number>(this.intervals.length * per));
+    for (let i = 0; i < this.intervals.length; i++) {
+      const iv = this.intervals[i];
+      const base = i * per;
+      subs[base] = iv.steps === null || iv.bucketOf(t) >= iv.step.start(iv.firstLiveIndex(now)) ? iv.subOf(t) : Number.NaN;
+      if (rolling === 0) continue;
+      const live = iv.firstLiveIndex(now);
+      const dir = rolling > 0 ? 1 : -1;
+      for (let r = 1; r <= Math.abs(rolling); r++) {
+        const rt = iv.shift(t, dir * r);
+        subs[base + r] = iv.step.index(rt) >= live ? iv.subOf(rt) : Number.NaN;
+      }
+    }
+    return p;
+  }
+
+  /** Merge a point made ready by {@link prepare} into `batch` under `name`. Throws (batch untouched) for a name no store can hold. */
+  stagePrepared(batch: WriteBatch, name: string, p: PreparedPoint): void {
+    const type = this.type;
+    const written = p.written;
     let perInterval = batch.parts.get(this)?.names.get(name);
     // Names are checked once per batch, when first staged: not on every point. A refused one leaves the batch as it was.
     if (!perInterval) {
       this.checkText(name, MAX_NAME_BYTES, "name", name);
       batch.part(this, this.ns, this.intervals).names.set(name, (perInterval = new Array<Cells | undefined>(this.intervals.length)));
     } else if (type.name === "count" && Math.abs(written as number) >= HUGE) {
-      this.checkSums(perInterval, Number(written), t, rolling, value);
+      this.checkSums(perInterval, written as number, p.t, p.rolling, p.value);
     }
+    const per = 1 + Math.abs(p.rolling);
+    const subs = p.subs;
+    const t = p.t;
     for (let i = 0; i < this.intervals.length; i++) {
-      const iv = this.intervals[i];
       const cells = perInterval[i] ?? (perInterval[i] = new Map());
-      if (iv.steps === null || iv.bucketOf(t) >= iv.step.start(iv.firstLiveIndex(now))) batch.size += type.stage(cells, iv.subOf(t), written, t);
-      if (rolling === 0) continue;
-      const live = iv.firstLiveIndex(now);
-      const dir = rolling > 0 ? 1 : -1;
-      for (let r = 1; r <= Math.abs(rolling); r++) {
-        const rt = iv.shift(t, dir * r);
-        if (iv.step.index(rt) >= live) batch.size += type.stage(cells, iv.subOf(rt), written, t);
+      for (let r = 0; r < per; r++) {
+        const sub = subs[i * per + r];
+        if (sub === sub) batch.size += type.stage(cells, sub, written, t); // NaN: past retention
       }
     }
     batch.points++;

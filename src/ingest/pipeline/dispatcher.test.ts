@@ -4,6 +4,7 @@ import { compileConfig } from "../../config/index.js";
 import { buildRuntime } from "../../runtime/runtime.js";
 import { StoreRegistry, WriteBatch } from "../../timeseries/index.js";
 import { MAX_NAME_BYTES } from "../../timeseries/limits.js";
+import { LineFramer } from "../protocols/plaintext/line-framer.js";
 import { Dispatcher } from "./dispatcher.js";
 import { createIngestLog } from "./ingest-log.js";
 import { KarbonMetrics } from "../karbon-metrics.js";
@@ -185,5 +186,82 @@ describe("Dispatcher: tagged names", () => {
     expect(d.process(stat, "1", NOW).rejection?.reason).toBe("bad_tag"); // the remembered refusal
     expect(bad()).toEqual({ bad_tag: 2 });
     expect(d.process("disk.used;host=x;datacenter=dc1", "1", NOW).staged).toBe(1);
+  });
+});
+
+describe("Dispatcher: lines by name id give what lines by string give", () => {
+  /** Every row of every batch, in staging order: name, interval, sub-bucket, cell. */
+  const rows = (sources: Array<{ batch: WriteBatch }>) =>
+    sources.map(({ batch }) => {
+      const out: string[] = [];
+      for (const part of batch.parts.values()) {
+        for (const [name, perInterval] of part.names) {
+          perInterval.forEach((cells, i) => {
+            for (const [sub, cell] of cells ?? []) out.push(`${name} ${i} ${sub} ${JSON.stringify(cell instanceof Map || cell instanceof Set ? [...cell] : cell)}`);
+          });
+        }
+      }
+      return out;
+    });
+
+  it("the same rows, counters and rejections, with write_func and transforms still handed text", async () => {
+    const seen: unknown[] = [];
+    const exports = (prefix: string) => ({
+      SCHEMAS: {
+        counts: { type: "count", match: "^c\\.", intervals: minute, prefix: `${prefix}c` },
+        hist: { type: "histogram", match: "^h\\.", intervals: { minute: { step: 60, steps: 60 }, hour: { step: 3600, steps: 2 } }, prefix: `${prefix}h`, write_func: (v: unknown) => (seen.push(v), Math.round(Number(v))) },
+        gauges: { type: "gauge", match: "^g\\.", intervals: minute, prefix: `${prefix}g`, transform: (name: string, v: unknown) => (seen.push(v), [`${name}.t`, v]) },
+        tagged: { type: "count", match: "^t", intervals: minute, prefix: `${prefix}t` },
+      },
+      AGGREGATES: [["c.<app>", "c.<app>.*"], ["h.<app>", "h.<app>.*"]],
+    });
+    const byString = await setup(exports("ids1"));
+    const byId = await setup(exports("ids2"));
+    const lines = [
+      `c.a.x 1 ${NOW}`,
+      `c.a.y 2.5 ${NOW}`,
+      `c.a.x -0 ${NOW - 60}`,
+      `c.a.x 1e3 ${NOW}`,
+      `c.a.x abc ${NOW}`,
+      `h.a.x 12.5 ${NOW}`,
+      `h.a.x 13 ${NOW}`,
+      `g.a 7 ${NOW}`,
+      `g.a 8.25 ${NOW + 1}`,
+      `t;b=2;a=1 3 ${NOW}`,
+      `t;a=1;b=2 4 ${NOW}`,
+      `t;=bad 4 ${NOW}`,
+      `c.a.x 1 ${NOW + 10 * 86_400}`,
+      `nothing.matches 1 ${NOW}`,
+      `c.a.x 1 ${NOW}`,
+    ].join("\n");
+    const text = Buffer.from(`${lines}\n${lines}\n`);
+    // The string path: a sink that only has `point`.
+    new LineFramer({ point: (n, v, t) => byString.d.point(n, v, t), bad: (r, e) => byString.d.bad(r, e) }).push(text);
+    const fromStrings = seen.splice(0);
+    new LineFramer(byId.d).push(text);
+    expect(byId.d.names.size).toBeGreaterThan(0);
+    expect(seen).toEqual(fromStrings);
+    expect(seen.every((v) => typeof v === "string")).toBe(true);
+    expect(rows(byId.sources)).toEqual(rows(byString.sources));
+    expect(byId.bad()).toEqual(byString.bad());
+    expect([...byId.d.stored]).toEqual([...byString.d.stored]);
+    expect([...byId.d.emitted]).toEqual([...byString.d.emitted]);
+    expect(byId.metrics.pointsReceived).toBe(byString.metrics.pointsReceived);
+  });
+
+  it("a full name table is started afresh at a flush, and names carry on by string meanwhile", async () => {
+    const { d, sources } = await setup({ SCHEMAS: { c: { type: "count", match: "^c\\.", intervals: minute, prefix: "ids3" } }, NAME_TABLE_MB: 0.001 });
+    const text = Buffer.from(Array.from({ length: 100 }, (_, i) => `c.n${i} 1 ${NOW}\n`).join(""));
+    new LineFramer(d).push(text);
+    expect(d.names.full).toBe(true);
+    const held = d.names.size;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(100);
+    expect(sources[0].batch.size).toBe(100);
+    d.resetNamesIfFull();
+    expect(d.names.size).toBe(0);
+    new LineFramer(d).push(text);
+    expect(sources[0].batch.size).toBe(100);
+    expect(sources[0].batch.points).toBe(200);
   });
 });

@@ -1,9 +1,12 @@
 import type { Runtime } from "../../runtime/runtime.js";
-import { TorusError, type WriteBatch } from "../../timeseries/index.js";
+import { TorusError, type PreparedPoint, type WriteBatch } from "../../timeseries/index.js";
 import type { IngestLog } from "./ingest-log.js";
 import type { KarbonMetrics } from "../karbon-metrics.js";
 import { describeBadInput, type BadInputReason, type PointSink } from "../protocols/index.js";
 import { TaggedNames } from "./tagged-names.js";
+import type { Route } from "../../routing/router.js";
+import { NameTable } from "../protocols/plaintext/name-table.js";
+import type { NameIdSink } from "../protocols/plaintext/plaintext-parser.js";
 
 /** Why every schema matching a point refused it. */
 export interface DispatchRejection {
@@ -19,6 +22,19 @@ export interface DispatchResult {
   readonly rejection: DispatchRejection | null;
 }
 
+/** What a name id (see NameTable) routes to, worked out when the id is first seen. */
+interface IdRoute {
+  /** The name as received. */
+  readonly name: string;
+  /** The name routed and stored: canonical for a tagged name. */
+  readonly stat: string;
+  readonly route: Route;
+  /** Why the name is no valid tagged name; null when it is fine. */
+  readonly refusal: string | null;
+}
+
+const NO_ROUTE: Route = Object.freeze([]);
+
 /** Where a schema's points go: the write buffer (batch) of its store. */
 export interface BatchSource {
   readonly batch: WriteBatch;
@@ -29,7 +45,7 @@ export interface BatchSource {
  * buffers of their stores. One per loaded configuration; a reload builds a
  * new one. Also the sink every protocol's decoder feeds.
  */
-export class Dispatcher implements PointSink<BadInputReason> {
+export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
   readonly runtime: Runtime;
   /** Points staged per schema and rollups emitted per rule, since this dispatcher was built. */
   readonly stored: Float64Array;
@@ -42,6 +58,22 @@ export class Dispatcher implements PointSink<BadInputReason> {
   /** Infinity when there is no bound behind now. */
   private readonly maxPast: number;
   private readonly tagged = new TaggedNames();
+  /** DEBUG 2: RECV logs every value, so ids must bring their text. */
+  private readonly tracing: boolean;
+  /**
+   * Per schema, the point as `Timeseries.prepare` made it (or the error it
+   * threw) and the line it was made for: `write_func` and the bucket math
+   * run once per (line, schema), not once per name the line reaches there.
+   */
+  private readonly preparedFor: Float64Array;
+  private readonly prepared: Array<PreparedPoint | null>;
+  private readonly prepareError: unknown[];
+  private line = 0;
+  /** Names by their bytes, for the plaintext parser, and what each id routes to. */
+  readonly names: NameTable;
+  private byId: Array<IdRoute | undefined> = [];
+  /** Per schema: a value the parser read as a plain decimal may be handed over as that number (default write_func, no transform, no debug log of values). */
+  private readonly numeric: boolean[];
 
   constructor(
     runtime: Runtime,
@@ -55,7 +87,13 @@ export class Dispatcher implements PointSink<BadInputReason> {
     this.buffers = runtime.schemas.map((_, i) => bufferFor(i));
     this.stored = new Float64Array(runtime.schemas.length);
     this.emitted = new Float64Array(runtime.config.aggregates.length);
+    this.preparedFor = new Float64Array(runtime.schemas.length);
+    this.prepared = runtime.schemas.map(() => null);
+    this.prepareError = runtime.schemas.map(() => null);
+    this.names = new NameTable({ maxBytes: runtime.config.nameTableBytes });
+    this.numeric = runtime.schemas.map((s) => runtime.config.debug === 0 && !s.compiled.transform && s.series.defaultWrite);
     this.maxFuture = runtime.config.maxFuture;
+    this.tracing = runtime.config.debug >= 2;
     this.maxPast = runtime.config.maxPast ?? Number.POSITIVE_INFINITY;
     this.now = clock();
     this.clock = setInterval(() => (this.now = clock()), 250);
@@ -69,6 +107,56 @@ export class Dispatcher implements PointSink<BadInputReason> {
   /** Parser callback: one good line. */
   point(stat: string, value: string, timestamp: number): void {
     this.route(stat, value, timestamp);
+  }
+
+  /** Parser callback: a good line by name id, its value a plain decimal (`num`, the text `buf[vs..ve)`). */
+  pointNumber(id: number, num: number, buf: Buffer, vs: number, ve: number, timestamp: number): void {
+    this.routeId(this.byId[id] ?? this.compileId(id), undefined, num, buf, vs, ve, timestamp);
+  }
+
+  /** Parser callback: a good line by name id, with any other value. */
+  pointText(id: number, value: string, timestamp: number): void {
+    this.routeId(this.byId[id] ?? this.compileId(id), value, Number.NaN, null, 0, 0, timestamp);
+  }
+
+  /**
+   * At a flush: if the name table turned names away for want of room, start
+   * it afresh (names then take the string path only until they are seen again).
+   */
+  resetNamesIfFull(): void {
+    if (!this.names.full) return;
+    this.names.reset();
+    this.byId = [];
+  }
+
+  private compileId(id: number): IdRoute {
+    const name = this.names.names[id];
+    let stat = name;
+    let refusal: string | null = null;
+    if (name.indexOf(";") >= 0 || name.charCodeAt(name.length - 1) === 0x7d) {
+      const canonical = this.tagged.canonical(name);
+      if (typeof canonical === "string") stat = canonical;
+      else refusal = canonical.message;
+    }
+    const entry: IdRoute = { name, stat, route: refusal === null ? this.runtime.router.route(stat) : NO_ROUTE, refusal };
+    this.byId[id] = entry;
+    return entry;
+  }
+
+  /** `route` for a name known by id: the same steps and answers, from the route worked out for the id. */
+  private routeId(entry: IdRoute, value: string | undefined, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): void {
+    this.metrics.pointsReceived++;
+    // The text of a plain decimal (ASCII) is made only where something shows it.
+    if (this.tracing) this.log.recv(entry.name, (value ??= buf!.toString("latin1", vs, ve)), timestamp);
+    if (entry.refusal !== null) {
+      this.badTag(entry.name, (value ??= buf!.toString("latin1", vs, ve)), entry.refusal);
+      return;
+    }
+    if (timestamp > this.now + this.maxFuture || timestamp < this.now - this.maxPast) {
+      this.outOfWindow(entry.stat, (value ??= buf!.toString("latin1", vs, ve)), timestamp);
+      return;
+    }
+    this.stageRoute(entry.stat, entry.route, value, num, buf, vs, ve, timestamp);
   }
 
   /** Decoder callback: one bad line (or pickled point), counted and (DEBUG 2) logged. */
@@ -103,8 +191,18 @@ export class Dispatcher implements PointSink<BadInputReason> {
     }
     // Outside the window no bucket is worth keeping, and a timestamp near 2^53 would make every later range operation huge.
     if (timestamp > this.now + this.maxFuture || timestamp < this.now - this.maxPast) return this.outOfWindow(stat, value, timestamp);
-    const route = this.runtime.router.route(stat);
+    return this.stageRoute(stat, this.runtime.router.route(stat), value, Number.NaN, null, 0, 0, timestamp);
+  }
+
+  /**
+   * Stage one point along its route. Without `buf` the value is `value`;
+   * with it, the value is the text `buf[vs..ve)` (also `value` once made),
+   * and when `num` is not NaN its plain-decimal reading: schemas that take
+   * the number get it, the others the text.
+   */
+  private stageRoute(stat: string, route: Route, value: unknown, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): number | DispatchRejection {
     const schemas = this.runtime.schemas;
+    const line = ++this.line;
     let staged = 0;
     let rejected: unknown = null;
     points: for (let r = 0; r < route.length; r++) {
@@ -119,16 +217,31 @@ export class Dispatcher implements PointSink<BadInputReason> {
         const i = step.schemas[k];
         const schema = schemas[i];
         let name: string | null = step.stat;
-        let v: unknown = value;
+        let v: unknown = buf === null ? value : num === num && this.numeric[i] ? num : (value ??= buf.toString("latin1", vs, ve));
         try {
           const transform = schema.compiled.transform;
           if (transform) {
+            // The value may differ per name: prepared each time.
             const out = transform(name, v);
             if (!out || out[0] === null || out[0] === undefined) continue;
             name = String(out[0]);
             v = out[1];
+            schema.series.stage(this.buffers[i].batch, name, v, timestamp, schema.compiled.rolling, this.now);
+          } else {
+            if (this.preparedFor[i] !== line) {
+              this.preparedFor[i] = line;
+              this.prepared[i] = null;
+              try {
+                this.prepared[i] = schema.series.prepare(v, timestamp, schema.compiled.rolling, this.now);
+                this.prepareError[i] = null;
+              } catch (err) {
+                this.prepareError[i] = err;
+              }
+            }
+            const prepared = this.prepared[i];
+            if (prepared === null) throw this.prepareError[i];
+            schema.series.stagePrepared(this.buffers[i].batch, name, prepared);
           }
-          schema.series.stage(this.buffers[i].batch, name, v, timestamp, schema.compiled.rolling, this.now);
         } catch (err) {
           rejected = err;
           // A stat name no store can hold is bad input as a whole: none of its rollups are made either.
@@ -142,6 +255,7 @@ export class Dispatcher implements PointSink<BadInputReason> {
       }
     }
     if (rejected !== null && staged === 0) {
+      if (buf !== null) value ??= buf.toString("latin1", vs, ve);
       const reason = (rejected instanceof TorusError && rejected.reason) || "bad_value";
       const message = rejected instanceof Error ? rejected.message : String(rejected);
       this.metrics.bad(reason);

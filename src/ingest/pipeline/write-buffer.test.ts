@@ -381,3 +381,76 @@ describe("WriteBatch.split", () => {
     expect(leaves.reduce((n, b) => n + b.points, 0)).toBe(batch.points);
   });
 });
+
+describe("WriteBuffer: when a batch is written", () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const until = async (test: () => boolean, ms = 5_000) => {
+    const end = Date.now() + ms;
+    while (!test() && Date.now() < end) await sleep(2);
+  };
+
+  it("writes the last batch of a burst once input goes quiet, not at the flush interval", async () => {
+    const { store, buffer, stage } = setup({ flushInterval: 60_000, quietMs: 10 });
+    buffer.start();
+    const t0 = Date.now();
+    stage("a", 1);
+    buffer.afterChunk();
+    await until(() => store.written.length > 0);
+    expect(store.written).toEqual([`minute:a@${NOW}=1`]);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await buffer.close();
+  });
+
+  it("keeps merging while chunks keep coming, then writes one batch", async () => {
+    const { store, buffer, stage } = setup({ flushInterval: 60_000, quietMs: 300 });
+    buffer.start();
+    for (let i = 0; i < 20; i++) {
+      stage("a", 1);
+      buffer.afterChunk();
+      await sleep(2);
+    }
+    expect(store.attempts).toHaveLength(0);
+    await until(() => store.written.length > 0);
+    expect(store.attempts).toHaveLength(1);
+    expect(store.written).toEqual([`minute:a@${NOW}=20`]);
+    await buffer.close();
+  });
+
+  it("writes a batch once it is as old as the flush interval, even while input goes on", async () => {
+    const { store, buffer, stage } = setup({ flushInterval: 30, quietMs: 60_000 });
+    buffer.start();
+    const end = Date.now() + 400;
+    let n = 0;
+    while (Date.now() < end) {
+      stage("a", 1);
+      n++;
+      buffer.afterChunk();
+      await sleep(2);
+    }
+    expect(store.attempts.length).toBeGreaterThanOrEqual(2);
+    await buffer.close();
+    expect(store.written.reduce((s, r) => s + Number(r.split("=")[1]), 0)).toBe(n);
+  });
+
+  it("a batch that comes due while a write runs goes on merging and is written when it ends", async () => {
+    const { store, buffer, stage } = setup({ flushInterval: 20, quietMs: 60_000 });
+    buffer.start();
+    let open!: () => void;
+    store.gate = new Promise<void>((r) => (open = r));
+    stage("a", 1);
+    buffer.afterChunk();
+    await until(() => store.attempts.length === 1);
+    for (let i = 0; i < 10; i++) {
+      stage("a", 1);
+      buffer.afterChunk();
+      await sleep(10); // several flush intervals pass
+    }
+    expect(store.attempts).toHaveLength(1);
+    store.gate = null;
+    open();
+    await until(() => store.attempts.length === 2);
+    await until(() => store.written.length === 2);
+    expect(store.written).toEqual([`minute:a@${NOW}=1`, `minute:a@${NOW}=10`]);
+    await buffer.close();
+  });
+});

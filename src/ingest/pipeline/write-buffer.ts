@@ -9,13 +9,21 @@ export interface WriteBufferOptions {
   flushInterval: number;
   /** Rows at which sockets are paused until the buffer drains (backpressure). */
   maxRows: number;
-  /** Rows at which a flush starts early, without waiting for the timer. */
+  /**
+   * Rows at which a flush starts early, without waiting for the batch's age.
+   * Only there to bound how long one write takes (and the batch's memory):
+   * the bigger a batch, the more points merge into one row.
+   */
   flushRows?: number;
+  /** Milliseconds without a received chunk after which the batch is flushed (the end of a burst). Default 10. */
+  quietMs?: number;
   log: IngestLog;
   logger: Logger;
   metrics?: KarbonMetrics;
   /** Called when the buffer crosses `maxRows` (pause reading) and when it drains below half (resume). */
   onPressure?: (full: boolean) => void;
+  /** Called when the current batch is handed over to be written (a flush boundary). */
+  onFlush?: () => void;
   /** Called once per name whose rows a store refused for good (after they are counted and logged). */
   onReject?: (name: string, reason: string, message: string) => void;
   /** Where batches go while the store stays down or the buffer is past half full (see {@link BatchSpool}). */
@@ -56,6 +64,14 @@ const NOT_WRITTEN: FlushOutcome = { ok: false, refused: [] };
 const NOTHING_QUEUED: FlushOutcome = { ok: true, refused: [] };
 
 const MAX_BACKOFF_MS = 10_000;
+/** Input quiet this long ends a burst: its last batch is written then, not at the batch's full age. */
+const QUIET_MS = 10;
+/**
+ * The default early-flush bound in rows: about half a second of SQLite
+ * upserts. Smaller bounds cost merging (on the statsd load 100,000-row
+ * batches stored 1.6 rows per line against 0.7 for whole bursts).
+ */
+const FLUSH_ROWS = 400_000;
 /** Names logged one by one while isolating the refused rows of one flush. */
 const LOGGED_PER_FLUSH = 100;
 
@@ -96,6 +112,16 @@ export class WriteBuffer {
   private queuedRows = 0;
   private writing: Promise<FlushOutcome> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Fires when the current batch reaches the flush interval's age (armed by the chunk that first staged into it). */
+  private ageTimer: NodeJS.Timeout | null = null;
+  /** Fires once input has been quiet for `quietMs`. */
+  private quietTimer: NodeJS.Timeout | null = null;
+  private readonly quietMs: number;
+  /** When the last chunk arrived and the last write ended (ms, monotonic). */
+  private lastChunk = 0;
+  private lastWrite = 0;
+  /** The batch came due while a write was running: write it as soon as that one ends, merging meanwhile. */
+  private due = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private backoff = 0;
   private pressured = false;
@@ -115,7 +141,8 @@ export class WriteBuffer {
     private readonly options: WriteBufferOptions,
   ) {
     this.store = store;
-    this.flushRows = options.flushRows ?? Math.min(100_000, Math.max(1_000, Math.floor(options.maxRows / 8)));
+    this.flushRows = options.flushRows ?? Math.min(FLUSH_ROWS, Math.max(1_000, Math.floor(options.maxRows / 4)));
+    this.quietMs = options.quietMs ?? QUIET_MS;
     options.metrics?.watchBuffer(store.url, () => this.rows);
   }
 
@@ -131,18 +158,70 @@ export class WriteBuffer {
 
   start(): void {
     if (this.options.flushInterval > 0 && !this.timer) {
-      this.timer = setInterval(() => void this.flush(), this.options.flushInterval);
+      // A backstop for points staged without a chunk behind them: chunks arm the age and quiet timers.
+      this.timer = setInterval(() => {
+        if (!this.ageTimer) this.comeDue();
+      }, this.options.flushInterval);
       this.timer.unref();
     }
     // What an earlier run spooled is replayed now, before anything newer.
     if (this.options.spool && this.options.spool.unread > 0) void this.flush();
   }
 
-  /** After each received chunk: flush early when big (or always, writing through), and signal backpressure. */
+  /**
+   * After each received chunk: flush early when big (or always, writing
+   * through), arm the batch's age and quiet timers, and signal backpressure.
+   */
   afterChunk(): void {
     const rows = this.rows;
-    if (this.options.flushInterval === 0 || this.batch.size >= this.flushRows) void this.flush();
+    const interval = this.options.flushInterval;
+    if (interval === 0 || this.batch.size >= this.flushRows) void this.flush();
+    else if (!this.batch.empty && !this.closed) {
+      this.lastChunk = performance.now();
+      if (!this.ageTimer) {
+        this.ageTimer = setTimeout(() => {
+          this.ageTimer = null;
+          this.comeDue();
+        }, interval);
+        this.ageTimer.unref();
+      }
+      if (this.quietTimer) this.quietTimer.refresh();
+      else {
+        this.quietTimer = setTimeout(() => this.onQuiet(), this.quietMs);
+        this.quietTimer.unref();
+      }
+    }
     this.pressure(rows);
+  }
+
+  /**
+   * The quiet timer fired. That alone says little: a long write on this
+   * thread, or the process waiting for a core on a busy machine, holds back
+   * the timer and the chunks queued behind it alike, and timers run before
+   * sockets are read. So look once more after the event loop has read what
+   * is waiting (`setImmediate` runs after that poll), and again later if a
+   * write just ended.
+   */
+  private onQuiet(): void {
+    this.quietTimer = null;
+    setImmediate(() => {
+      if (this.quietTimer || this.closed) return;
+      const now = performance.now();
+      const since = Math.min(now - this.lastChunk, now - this.lastWrite);
+      if (since < this.quietMs) {
+        this.quietTimer = setTimeout(() => this.onQuiet(), this.quietMs - since);
+        this.quietTimer.unref();
+        return;
+      }
+      this.comeDue();
+    });
+  }
+
+  /** The batch is due (old enough, or input went quiet): write it now, or as soon as the running write ends. */
+  private comeDue(): void {
+    if (this.batch.empty) return;
+    if (this.writing) this.due = true;
+    else void this.flush();
   }
 
   private pressure(rows: number): void {
@@ -182,13 +261,23 @@ export class WriteBuffer {
       this.queue.push(this.batch);
       this.queuedRows += this.batch.size;
       this.batch = new WriteBatch();
+      this.options.onFlush?.();
     }
     if (this.writing) return this.writing;
     this.spoolQueued();
     if (this.retryTimer) return Promise.resolve(NOT_WRITTEN);
     if (this.queue.length === 0 && !this.options.spool?.unread) return Promise.resolve(NOTHING_QUEUED);
+    if (this.ageTimer) {
+      clearTimeout(this.ageTimer);
+      this.ageTimer = null;
+    }
     this.writing = this.drain().finally(() => {
       this.writing = null;
+      this.lastWrite = performance.now();
+      if (this.due) {
+        this.due = false;
+        this.comeDue();
+      }
     });
     return this.writing;
   }
@@ -361,6 +450,8 @@ export class WriteBuffer {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const t of [this.ageTimer, this.quietTimer]) if (t) clearTimeout(t);
+    this.ageTimer = this.quietTimer = null;
     const until = Date.now() + deadlineMs;
     const spool = this.options.spool;
     for (;;) {

@@ -9,7 +9,14 @@
  *
  * @module
  */
-import { lineExcerpt, parseLine, type PlaintextSink } from "./plaintext-parser.js";
+import { isNameIdSink, lineExcerpt, parseLine, parseLineIds, type PlaintextSink } from "./plaintext-parser.js";
+
+type ParseLine = (buf: Buffer, start: number, end: number, sink: PlaintextSink) => void;
+
+/** The parser for a sink: by name id when it takes ids (see {@link NameIdSink}), else by string. */
+function parserFor(sink: PlaintextSink): ParseLine {
+  return isNameIdSink(sink) ? (parseLineIds as ParseLine) : parseLine;
+}
 
 /** Lines longer than this many bytes (excluding `\n`) are skipped as `too_long` unless configured otherwise. */
 export const DEFAULT_MAX_LINE_LENGTH = 4096;
@@ -50,6 +57,7 @@ function checkMaxLineLength(maxLineLength: number): number {
  */
 export class LineFramer {
   readonly #sink: PlaintextSink;
+  readonly #parse: ParseLine;
   readonly #max: number;
   /** The unfinished line carried over from earlier chunks: `#carry[0..#carryLength)`. Grows up to `#max` bytes. */
   #carry: Buffer;
@@ -64,6 +72,7 @@ export class LineFramer {
    */
   constructor(sink: PlaintextSink, options: LineFramerOptions = {}) {
     this.#sink = sink;
+    this.#parse = parserFor(sink);
     this.#max = checkMaxLineLength(options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
     // Sized for typical lines; grown on demand so a large limit costs nothing until used.
     this.#carry = Buffer.allocUnsafe(Math.min(this.#max, 512));
@@ -99,18 +108,19 @@ export class LineFramer {
         if (nl < 0) return;
         const length = this.#carryLength;
         this.#carryLength = 0; // first, so a throwing sink cannot make the line come round again
-        parseLine(this.#carry, 0, length, sink);
+        this.#parse(this.#carry, 0, length, sink);
       }
       pos = nl + 1;
     }
 
     // Whole lines inside this chunk: parsed in place, no copy.
+    const parse = this.#parse;
     let nl: number;
     while ((nl = buf.indexOf(NEWLINE, pos)) >= 0) {
       if (nl - pos > max) {
         sink.bad("too_long", lineExcerpt(buf, pos, pos + max, true));
       } else {
-        parseLine(buf, pos, nl, sink);
+        parse(buf, pos, nl, sink);
       }
       pos = nl + 1;
     }
@@ -134,7 +144,7 @@ export class LineFramer {
     const length = this.#skipping ? 0 : this.#carryLength;
     this.#carryLength = 0;
     this.#skipping = false;
-    if (length > 0) parseLine(this.#carry, 0, length, this.#sink);
+    if (length > 0) this.#parse(this.#carry, 0, length, this.#sink);
   }
 
   /** Bytes held for an unfinished line (at most `maxLineLength`). */
@@ -180,6 +190,7 @@ export function parseDatagram(buf: Uint8Array, sink: PlaintextSink, maxLineLengt
   const max = checkMaxLineLength(maxLineLength);
   const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const size = bytes.length;
+  const parse = parserFor(sink);
   let pos = 0;
   while (pos < size) {
     let nl = bytes.indexOf(NEWLINE, pos);
@@ -187,7 +198,7 @@ export function parseDatagram(buf: Uint8Array, sink: PlaintextSink, maxLineLengt
     if (nl - pos > max) {
       sink.bad("too_long", lineExcerpt(bytes, pos, pos + max, true));
     } else {
-      parseLine(bytes, pos, nl, sink);
+      parse(bytes, pos, nl, sink);
     }
     pos = nl + 1;
   }

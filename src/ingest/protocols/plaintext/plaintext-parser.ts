@@ -10,6 +10,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import type { PointSink } from "../protocol.js";
+import type { NameTable } from "./name-table.js";
 
 /**
  * Why a line was rejected. Stable strings: callers use them as counter
@@ -56,6 +57,30 @@ export interface PlaintextSink extends PointSink<BadLineReason> {
    *   trailing `…` when cut. Use {@link describeBadLine} to build a message.
    */
   bad(reason: BadLineReason, excerpt: string): void;
+}
+
+/**
+ * A sink that also takes points by name id: names held in its
+ * {@link NameTable} reach it as ids, without a string. Lines whose name the
+ * table cannot hold still come through `point`. Every method is called
+ * synchronously; `buf` is only valid during the call.
+ */
+export interface NameIdSink extends PlaintextSink {
+  /** Read once per line, so a sink may swap tables between lines (a reload). */
+  readonly names: NameTable;
+  /**
+   * A good line whose value is a plain decimal (`[+-]digits[.digits]`, at
+   * most 15 digits): `num` is exactly what `Number()` makes of its text,
+   * which is `buf[vs..ve)` (ASCII).
+   */
+  pointNumber(id: number, num: number, buf: Buffer, vs: number, ve: number, timestamp: number): void;
+  /** A good line with any other value, decoded and checked as `point` gets it. */
+  pointText(id: number, value: string, timestamp: number): void;
+}
+
+/** True when `sink` takes points by name id (see {@link parseLineIds}). */
+export function isNameIdSink(sink: PlaintextSink): sink is NameIdSink {
+  return typeof (sink as Partial<NameIdSink>).pointNumber === "function";
 }
 
 /** At most this many bytes of a bad line are quoted back: enough to recognise it, not enough to flood a log. */
@@ -166,6 +191,123 @@ export function parseLine(buf: Buffer, start: number, end: number, sink: Plainte
   const name = text.substring(0, nameLength);
   const value = text.substring(nameLength + (vs - nameEnd));
   sink.point(name, value, timestamp);
+}
+
+/**
+ * {@link parseLine} for a {@link NameIdSink}: the same lines good and bad,
+ * for the same reasons and with the same excerpts, but a name the sink's
+ * table holds is found from its bytes (no string made, no UTF-8 check) and
+ * a plain decimal value is read from its bytes too.
+ */
+export function parseLineIds(buf: Buffer, start: number, end: number, sink: NameIdSink): void {
+  let e = end;
+  let c = 0;
+  while (e > start && ((c = buf[e - 1]) === SPACE || c === TAB || c === CR)) e--;
+  let s = start;
+  while (s < e && ((c = buf[s]) === SPACE || c === TAB)) s++;
+  if (s === e) return;
+
+  let i = s;
+  let high = 0;
+  while (i < e && (c = buf[i]) !== SPACE && c !== TAB) {
+    high |= c;
+    i++;
+  }
+  const nameEnd = i;
+  if (nameEnd === e) {
+    sink.bad("too_few_fields", lineExcerpt(buf, start, end, false));
+    return;
+  }
+  let j = e;
+  while ((c = buf[j - 1]) !== SPACE && c !== TAB) j--;
+  const tsStart = j;
+  let vs = nameEnd;
+  while (vs < tsStart && ((c = buf[vs]) === SPACE || c === TAB)) vs++;
+  let ve = tsStart;
+  while (ve > vs && ((c = buf[ve - 1]) === SPACE || c === TAB)) ve--;
+  if (vs === ve) {
+    sink.bad("too_few_fields", lineExcerpt(buf, start, end, false));
+    return;
+  }
+  const timestamp = parseTimestamp(buf, tsStart, e);
+  if (timestamp < 0) {
+    sink.bad("bad_timestamp", lineExcerpt(buf, start, end, false));
+    return;
+  }
+
+  const table = sink.names;
+  const h = table.hash(buf, s, nameEnd);
+  let id = table.lookup(buf, s, nameEnd, h);
+  if (id < 0) {
+    // A new name (or one the table has no room for): decoded and checked once, here.
+    let name: string;
+    if (high < 0x80) name = buf.toString("latin1", s, nameEnd);
+    else {
+      name = buf.toString("utf8", s, nameEnd);
+      if (name.indexOf("\ufffd") >= 0 && !isUtf8(buf.subarray(s, nameEnd))) {
+        sink.bad("bad_utf8", lineExcerpt(buf, start, end, false));
+        return;
+      }
+    }
+    id = table.insert(buf, s, nameEnd, h, name);
+    if (id < 0) {
+      const value = valueText(buf, vs, ve);
+      if (value === null) sink.bad("bad_utf8", lineExcerpt(buf, start, end, false));
+      else sink.point(name, value, timestamp);
+      return;
+    }
+  }
+  const num = plainDecimal(buf, vs, ve);
+  if (num === num) {
+    sink.pointNumber(id, num, buf, vs, ve, timestamp);
+    return;
+  }
+  const value = valueText(buf, vs, ve);
+  if (value === null) sink.bad("bad_utf8", lineExcerpt(buf, start, end, false));
+  else sink.pointText(id, value, timestamp);
+}
+
+/** The value's text, or null when it is not valid UTF-8. */
+function valueText(buf: Buffer, vs: number, ve: number): string | null {
+  let high = 0;
+  for (let k = vs; k < ve; k++) high |= buf[k];
+  if (high < 0x80) return buf.toString("latin1", vs, ve);
+  const text = buf.toString("utf8", vs, ve);
+  return text.indexOf("\ufffd") >= 0 && !isUtf8(buf.subarray(vs, ve)) ? null : text;
+}
+
+/** Exact powers of ten (exact as doubles up to 10^22; 15 are needed). */
+const POW10 = Array.from({ length: 16 }, (_, n) => 10 ** n);
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+
+/**
+ * `buf[start..end)` as a number when it is a plain decimal:
+ * `[+-]?digits[.digits]`, `[+-]?.digits` or `[+-]?digits.`, at most 15
+ * digits in all; NaN for anything else (the caller then goes by the text).
+ * Exact: the digits make an integer below 2^53 and the power of ten is
+ * exact, so the one division is correctly rounded, the same double
+ * `Number()` gives (Clinger's fast path).
+ */
+export function plainDecimal(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let c = buf[i];
+  const negative = c === MINUS;
+  if (negative || c === PLUS) i++;
+  let m = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < end; i++) {
+    c = buf[i];
+    if (c >= ZERO && c <= NINE) {
+      m = m * 10 + (c - ZERO);
+      digits++;
+    } else if (c === DOT && fraction < 0) fraction = i + 1;
+    else return Number.NaN;
+  }
+  if (digits === 0 || digits > 15) return Number.NaN;
+  const x = fraction < 0 ? m : m / POW10[end - fraction];
+  return negative ? -x : x;
 }
 
 /**

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { Timeseries } from "./timeseries.js";
+import { WriteBatch } from "./write-batch.js";
+import type { Store } from "./store.js";
+
+const store = { url: "none://" } as unknown as Store;
+const cellsOf = (batch: WriteBatch, name: string) => [...(batch.parts.values().next().value?.names.get(name)?.[0] ?? new Map())];
+
+describe("Timeseries.prepare / stagePrepared", () => {
+  const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60, steps: 2 } } });
+  const T = 1_800_000_000 - (1_800_000_000 % 60);
+
+  it("stages what stage stages, under every name it is given", () => {
+    const a = new WriteBatch();
+    const b = new WriteBatch();
+    ts.stage(a, "x", "3", T, 0, T);
+    ts.stage(a, "y", "3", T, 0, T);
+    const p = ts.prepare("3", T, 0, T);
+    ts.stagePrepared(b, "x", p);
+    ts.stagePrepared(b, "y", p);
+    expect(cellsOf(b, "x")).toEqual(cellsOf(a, "x"));
+    expect(cellsOf(b, "y")).toEqual([[T, 3]]);
+    expect([b.size, b.points]).toEqual([a.size, a.points]);
+  });
+
+  it("judges retention again when only now moves, and rolling again when only it changes", () => {
+    const batch = new WriteBatch();
+    ts.stagePrepared(batch, "r", ts.prepare(1, T, 0, T));
+    // Three minutes later the same timestamp is past the two kept buckets.
+    ts.stagePrepared(batch, "r", ts.prepare(1, T, 0, T + 180));
+    expect(cellsOf(batch, "r")).toEqual([[T, 1]]);
+    ts.stagePrepared(batch, "r", ts.prepare(1, T, 1, T));
+    expect(cellsOf(batch, "r")).toEqual([
+      [T, 2],
+      [T + 60, 1],
+    ]);
+  });
+
+  it("refuses a bad value before anything is staged, and the next point is prepared afresh", () => {
+    const batch = new WriteBatch();
+    expect(() => ts.prepare("abc", T, 0, T)).toThrow(/not a number/);
+    ts.stagePrepared(batch, "z", ts.prepare("2", T, 0, T));
+    expect(cellsOf(batch, "z")).toEqual([[T, 2]]);
+  });
+});
