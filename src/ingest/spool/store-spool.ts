@@ -4,7 +4,7 @@ import { crc32 } from "node:zlib";
 import type { Interval, WriteBatch } from "../../timeseries/index.js";
 import type { Logger } from "../../logging/logger.js";
 import { decodeSpoolPayload, encodeSpoolPayload } from "./spool-codec.js";
-import { ensureFlushId } from "./flush-id.js";
+import { nextFlushId } from "../pipeline/flush-ids.js";
 import { frameRecord, recordAt, type ReadAt } from "./spool-record.js";
 
 export interface SpoolOptions {
@@ -114,7 +114,8 @@ export class StoreSpool {
       this.stats.refused++;
       return false;
     }
-    ensureFlushId(batch);
+    // The write buffer ids a batch when it queues it; one spooled some other way gets its id here, kept on replay.
+    batch.flushId ??= nextFlushId();
     const record = frameRecord(encodeSpoolPayload(batch));
     if (this.stats.bytes + record.length > this.options.maxBytes) {
       this.stats.refused++;
