@@ -11,8 +11,9 @@
  * "log scores above the cursor", with no gaps to wait for. Names leaving
  * the registry leave the log with their tags (UNTAG).
  *
- * A namespace written before the log existed has names the log never saw:
- * the first full listing (`after` 0) logs them (`T logged` marks that done).
+ * Names a registry holds but the log lacks (stored before the log existed,
+ * or by a karbon from before it) are logged by each full listing (`after`
+ * 0), so they are found no later than full listings found them before.
  */
 import { createHash } from "node:crypto";
 import type { Script } from "./redis-scripts.js";
@@ -71,11 +72,6 @@ end
 return 1
 `;
 
-/** Marks a namespace's backfill done. KEYS[1] = registry; ARGV[1] = tag key base. */
-const MARK = `redis.call('SET', ARGV[1] .. 'logged', '1') return 1`;
-/** Whether the backfill is done. KEYS[1] = registry; ARGV[1] = tag key base. */
-const MARKED = `return redis.call('EXISTS', ARGV[1] .. 'logged')`;
-
 function script(name: string, body: string): Script {
   return { name, body, sha: createHash("sha1").update(body).digest("hex") };
 }
@@ -83,8 +79,6 @@ function script(name: string, body: string): Script {
 export const LIST_SCRIPTS = {
   listAfter: script("listAfter", LIST_AFTER),
   backfill: script("backfill", BACKFILL),
-  mark: script("mark", MARK),
-  marked: script("marked", MARKED),
   zcard: script("zcard", `return redis.call('ZCARD', KEYS[1])`),
 } as const;
 
@@ -95,14 +89,13 @@ type Run = (script: Script, keys: string[], args: Array<string | number>) => Pro
 
 /** `listAfter` for one namespace: `registry` its names key, `tags` its tag key base. */
 export async function listAfterRedis(run: Run, registry: string, tags: string, after: number, limit: number | undefined, now: number): Promise<{ names: string[]; next: number }> {
-  if (after <= 0 && Number(await run(LIST_SCRIPTS.marked, [registry], [tags])) === 0) {
-    // Ranks shift as names come and go meanwhile: a name skipped here was registered (and so logged) since,
-    // or deleted; one logged twice is harmless.
+  if (after <= 0) {
+    // By rank, which shifts as names come and go meanwhile: one registered since was logged by its write,
+    // one skipped by a shift is logged by the next full listing.
     for (let from = 0; ; from += BACKFILL_CHUNK) {
       await run(LIST_SCRIPTS.backfill, [registry], [tags, from, from + BACKFILL_CHUNK - 1]);
       if (from + BACKFILL_CHUNK >= Number(await run(LIST_SCRIPTS.zcard, [registry], []))) break;
     }
-    await run(LIST_SCRIPTS.mark, [registry], [tags]);
   }
   const reply = (await run(LIST_SCRIPTS.listAfter, [registry], [tags, Math.max(after, 0), limit ?? -1, now])) as string[];
   return { names: reply.slice(1).map(String), next: Number(reply[0]) };
