@@ -20,6 +20,7 @@
  * | `P T :{H}:v: name` | set | interval tokens the stat has chunks in |
  * | `P T :names` | sorted set | stat names, scored by the latest expiry of any of their keys |
  * | `P T :{S}:tags:` … | sorted sets, sets | the tag index (see `TAGS` in redis-scripts.ts), in the registry's slot |
+ * | `P T :{S}:tags:log`, `…:seq` | sorted set, string | names by registration sequence, and its counter, for `listAfter` (see redis-list-after.ts) |
  *
  * `H` is a hash of the name: names may hold `{`, `}`, `:` or any Unicode,
  * so the tag is never taken from the name itself. Everything after `H`
