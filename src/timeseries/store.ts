@@ -131,7 +131,9 @@ export interface Store {
    * after the listing that returned `after` (0: every name, unsorted), and
    * the cursor to pass next time. Lets a reader keep a name list current
    * without listing everything again. With `limit`, at most that many
-   * names: a page, the next one starting at `next`.
+   * names (plus, on SQL stores, names whose ids committed late): a page,
+   * the next one starting at `next`. A name may come twice; none is missed.
+   * `next` is only meaningful to the store object that returned it.
    */
   listAfter?(ns: Namespace, after: number, limit?: number): Promise<NameListing>;
   properties(ns: Namespace, name: string): Promise<Properties>;

@@ -37,6 +37,9 @@ export interface ConformanceTarget {
 
 /** The test of `WriteBatch.flushId` (by name: a store that keeps no record of flushes skips it). */
 export const FLUSH_ID_TEST = "a flush written twice with the same flushId is applied once";
+/** The conformance test a store whose names keep their first place in `listAfter` for good skips, and why. */
+export const RELISTS_REWRITTEN = "listAfter lists a name deleted and written again as first stored again";
+export const KEEPS_FIRST_PLACE = "name rows outlive their data (other processes cache their ids), so a name deleted and written again keeps its first place in listAfter; the next full listing finds it";
 
 /** 2026-03-01T12:34:56Z, a Sunday: month, week and day boundaries are all near. */
 export const NOW = Date.UTC(2026, 2, 1, 12, 34, 56) / 1000;
@@ -163,6 +166,27 @@ export function conformanceSuite(target: ConformanceTarget): void {
       await target.cleanup?.();
     });
 
+    /** Every store in the suite lists incrementally: the name index relies on it to find new names quickly. */
+    function listing(s: Store): NonNullable<Store["listAfter"]> {
+      expect(typeof s.listAfter, "listAfter").toBe("function");
+      return s.listAfter!.bind(s);
+    }
+
+    /** `listAfter` page by page from `after` until a short page: the names, the last cursor and each page's size. */
+    async function drain(ns: Namespace, after: number, limit?: number): Promise<{ names: string[]; next: number; pages: number[] }> {
+      const listAfter = listing(store);
+      const names: string[] = [];
+      const pages: number[] = [];
+      let next = after;
+      for (;;) {
+        const page = await listAfter(ns, next, limit);
+        names.push(...page.names);
+        pages.push(page.names.length);
+        next = page.next;
+        if (limit === undefined || page.names.length < limit) return { names, next, pages };
+      }
+    }
+
     function pair(type: TypeName, extra: Partial<TimeseriesOptions> = {}, clock = () => NOW) {
       const options: TimeseriesOptions = { type, intervals: INTERVALS, prefix: prefix(), clock, ...extra };
       return { ts: new Timeseries(store, options), model: new ReferenceModel(options) };
@@ -278,6 +302,37 @@ export function conformanceSuite(target: ConformanceTarget): void {
         expect(await ts.list()).toEqual(["p.one"]);
       });
 
+      it(`${type}: listAfter lists every name, then only the names first stored after its cursor, page by page`, async () => {
+        const { ts, model } = pair(type);
+        const listAfter = listing(store);
+        const first = Array.from({ length: 10 }, (_, i) => `la.first${i}`);
+        for (const name of first) {
+          await ts.insert(name, 1, NOW);
+          model.insert(name, 1, NOW);
+        }
+        const whole = await listAfter(ts.ns, 0);
+        expect([...whole.names].sort()).toEqual(model.list());
+        expect((await listAfter(ts.ns, whole.next)).names).toEqual([]);
+        const mark = model.mark();
+        // Old names written again are not new; new ones are.
+        const batch = new WriteBatch();
+        for (const name of [...first.slice(0, 3), "la.second0", "la.second1"]) {
+          ts.stage(batch, name, 2, NOW);
+          model.insert(name, 2, NOW);
+        }
+        await store.write(batch);
+        expect([...(await listAfter(ts.ns, whole.next)).names].sort()).toEqual(model.listedAfter(mark));
+        expect(model.listedAfter(mark)).toEqual(["la.second0", "la.second1"]);
+        // Pages of at most `limit` names, together every name; then nothing.
+        const { names, next, pages } = await drain(ts.ns, 0, 4);
+        expect(pages.every((p) => p <= 4)).toBe(true);
+        expect(pages.length).toBeGreaterThanOrEqual(3);
+        expect([...new Set(names)].sort()).toEqual(model.list());
+        expect((await listAfter(ts.ns, next)).names).toEqual([]);
+        // Another namespace's names are not listed.
+        expect((await listAfter({ prefix: `${ts.ns.prefix}other_`, type }, 0)).names).toEqual([]);
+      });
+
       it(`${type}: expiry by steps, at write time and by expire()`, async () => {
         let now = NOW;
         const { ts, model } = pair(type, {}, () => now);
@@ -375,6 +430,72 @@ export function conformanceSuite(target: ConformanceTarget): void {
         for (let i = 0; i < spaces.length; i++) await same(i, "after delete, expire and delete_all elsewhere");
       });
     }
+
+    it("listAfter misses no name written by two writers at once", async () => {
+      const { ts, model } = pair("count");
+      const listAfter = listing(store);
+      let cursor = (await listAfter(ts.ns, 0)).next;
+      const seen = new Set<string>();
+      let writing = true;
+      const writer = async (w: number) => {
+        for (let i = 0; i < 20; i++) {
+          const batch = new WriteBatch();
+          for (let j = 0; j < 25; j++) {
+            const name = `cw.w${w}.b${i}.n${j}`;
+            ts.stage(batch, name, 1, NOW);
+            model.insert(name, 1, NOW);
+          }
+          await store.write(batch);
+        }
+      };
+      // A reader follows while both write, as the name index does.
+      const reader = (async () => {
+        while (writing) {
+          const page = await listAfter(ts.ns, cursor);
+          for (const name of page.names) seen.add(name);
+          cursor = page.next;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })();
+      await Promise.all([writer(1), writer(2)]);
+      writing = false;
+      await reader;
+      for (const name of (await drain(ts.ns, cursor)).names) seen.add(name);
+      expect(model.list()).toHaveLength(1000);
+      expect([...seen].sort()).toEqual(model.list());
+    });
+
+    it("listAfter lists a name deleted and written again as first stored again", async () => {
+      const { ts, model } = pair("count");
+      const listAfter = listing(store);
+      for (const name of ["dr.a", "dr.b"]) {
+        await ts.insert(name, 1, NOW);
+        model.insert(name, 1, NOW);
+      }
+      await ts.delete("dr.a");
+      model.delete("dr.a");
+      const gone = await drain(ts.ns, 0);
+      expect([...new Set(gone.names)].sort()).toEqual(["dr.b"]);
+      const mark = model.mark();
+      await ts.insert("dr.a", 2, NOW);
+      model.insert("dr.a", 2, NOW);
+      expect([...(await listAfter(ts.ns, gone.next)).names].sort()).toEqual(model.listedAfter(mark));
+      expect(model.listedAfter(mark)).toEqual(["dr.a"]);
+    });
+
+    it("a full listing finds a name deleted and written again", async () => {
+      const { ts, model } = pair("count");
+      for (const name of ["fr.a", "fr.b"]) {
+        await ts.insert(name, 1, NOW);
+        model.insert(name, 1, NOW);
+      }
+      await ts.delete("fr.a");
+      model.delete("fr.a");
+      await ts.insert("fr.a", 3, NOW);
+      model.insert("fr.a", 3, NOW);
+      expect([...new Set((await drain(ts.ns, 0)).names)].sort()).toEqual(model.list());
+      expect(await ts.list()).toEqual(model.list());
+    });
 
     it("tag index: tags, values and lookups equal the reference model through writes, delete, expire and delete_all", async () => {
       if (!store.tagKeys || !store.tagValues || !store.tagCounts || !store.findTagged) throw new Error("the store keeps no tag index (tagKeys, tagValues, tagCounts, findTagged)");

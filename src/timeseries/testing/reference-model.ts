@@ -30,6 +30,9 @@ export class ReferenceModel {
   readonly intervals: Interval[];
   private points: Point[] = [];
   private seq = 0;
+  /** Per live name, the registration it was last (re)stored under: what `listAfter` orders by. */
+  private readonly registered = new Map<string, number>();
+  private registrations = 0;
   private readonly options: TimeseriesOptions;
   private readonly clock: () => number;
 
@@ -50,8 +53,26 @@ export class ReferenceModel {
       for (const at of targets) {
         if (iv.steps !== null && iv.step.index(at) <= iv.step.index(now) - iv.steps) continue;
         this.points.push({ name, interval: iv.name, at, ts: t, value: written, seq: this.seq++ });
+        // A name with no data left (new, deleted or expired) is stored anew.
+        if (!this.registered.has(name)) this.registered.set(name, ++this.registrations);
       }
     }
+  }
+
+  /** A mark to list names first stored after (see {@link listedAfter}). */
+  mark(): number {
+    return this.registrations;
+  }
+
+  /** Sorted names with data first stored after `mark()` returned `mark` (0: every name). */
+  listedAfter(mark: number): string[] {
+    return [...this.registered].filter(([, at]) => at > mark).map(([name]) => name).sort();
+  }
+
+  /** Names that lost all their data are forgotten: written again, they are new. */
+  private forgetGone(): void {
+    const live = new Set(this.points.map((p) => p.name));
+    for (const name of this.registered.keys()) if (!live.has(name)) this.registered.delete(name);
   }
 
   expire(name?: string): void {
@@ -61,10 +82,12 @@ export class ReferenceModel {
       if (name !== undefined && p.name !== name) return true;
       return iv.steps === null || iv.step.index(p.at) > iv.step.index(now) - iv.steps;
     });
+    this.forgetGone();
   }
 
   delete(name: string): void {
     this.points = this.points.filter((p) => p.name !== name);
+    this.forgetGone();
   }
 
   list(): string[] {

@@ -35,6 +35,8 @@ export interface SqlSuiteServer {
   victim(): Promise<{ store: SqlStore; kill(): Promise<void> }>;
   /** The server's own view of the (interval_id, bucket) index on a type's table. */
   expireIndex: ExpireIndexProbe;
+  /** Locks a table against writes (not reads) from a connection of its own until the returned function is called. */
+  hold(store: SqlStore, table: string): Promise<() => Promise<void>>;
 }
 
 /** Catalogue and planner queries, per server, behind the expire-index tests. */
@@ -49,7 +51,7 @@ export interface ExpireIndexProbe {
   fullScan: RegExp;
 }
 
-export function sqlStoreSuite({ label, url, dialect, open, victim, expireIndex }: SqlSuiteServer): void {
+export function sqlStoreSuite({ label, url, dialect, open, victim, expireIndex, hold }: SqlSuiteServer): void {
   describe(`${label} store beyond conformance`, () => {
     let store: SqlStore;
     let n = 0;
@@ -105,6 +107,39 @@ export function sqlStoreSuite({ label, url, dialect, open, victim, expireIndex }
       } finally {
         await Promise.all(stores.map((s) => s.close()));
       }
+    });
+
+    it("listAfter lists a name whose id commits after a higher one it has already listed past", async () => {
+      const p = prefix();
+      const counts = series(store, "count", p);
+      const gauges = series(store, "gauge", p);
+      await counts.insert("ooo.first", 1, NOW);
+      await gauges.insert("ooo.first", 1, NOW);
+      let cursor = (await store.listAfter(counts.ns, 0)).next;
+      // A count flush takes the next name id, then waits on the count table; a gauge flush takes the one after and commits.
+      const writer = await open(url);
+      const late = series(writer, "count", p);
+      await late.insert("ooo.first", 2, NOW); // its tables are checked: nothing but the flush waits on the lock
+      const release = await hold(store, store.tables(p).count);
+      let flushed: Promise<void> | undefined;
+      try {
+        flushed = late.insert("ooo.late", 1, NOW);
+        await new Promise((r) => setTimeout(r, 300)); // the count flush has its name id by now
+        await gauges.insert("ooo.early", 1, NOW);
+        const early = await store.listAfter(gauges.ns, 0);
+        expect(early.names.sort()).toEqual(["ooo.early", "ooo.first"]);
+        const before = await store.listAfter(counts.ns, cursor);
+        expect(before.names).toEqual([]);
+        cursor = before.next;
+      } finally {
+        await release();
+        await flushed;
+        await writer.close();
+      }
+      // Listed once its flush commits, from the cursor that went past the id above it.
+      const after = await store.listAfter(counts.ns, cursor);
+      expect(after.names).toEqual(["ooo.late"]);
+      expect((await store.listAfter(counts.ns, after.next)).names).toEqual([]);
     });
 
     it("a flush of several statements is one transaction: a failure in its last one leaves nothing behind", async () => {

@@ -32,6 +32,14 @@ if (url) {
       };
       return { store, kill };
     },
+    hold: async (store, table) => {
+      const c = await (store.handle as Pool).getConnection();
+      await c.query(`LOCK TABLES ${table} READ`); // others may read it, not write
+      return async () => {
+        await c.query("UNLOCK TABLES");
+        c.release();
+      };
+    },
     expireIndex: {
       drop: async (store, prefix, type) => {
         await (store.handle as Pool).query(`ALTER TABLE ${store.tables(prefix)[type]} DROP INDEX expire_key`);

@@ -32,6 +32,15 @@ if (url) {
       };
       return { store, kill };
     },
+    hold: async (store, table) => {
+      const c = await (store.handle as pg.Pool).connect();
+      await c.query("BEGIN");
+      await c.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+      return async () => {
+        await c.query("ROLLBACK");
+        c.release();
+      };
+    },
     expireIndex: {
       drop: async (store, prefix, type) => {
         await (store.handle as pg.Pool).query(`DROP INDEX ${postgresDialect.ident(expireIndexName(store.bareTable(prefix, type), 63))}`);

@@ -21,6 +21,7 @@
  * | `P T :names` | sorted set | stat names, scored by the latest expiry of any of their keys |
  * | `P T :{S}:tags:` … | sorted sets, sets | the tag index (see `TAGS` in redis-scripts.ts), in the registry's slot |
  * | `P T :{H}:f: id` | string | a flush applied in this slot (see redis-store.ts), kept an hour |
+ * | `P T :{S}:tags:log`, `…:seq` | sorted set, string | names by registration sequence, and its counter, for `listAfter` (see redis-list-after.ts) |
  *
  * `H` is a hash of the name: names may hold `{`, `}`, `:` or any Unicode,
  * so the tag is never taken from the name itself. Everything after `H`

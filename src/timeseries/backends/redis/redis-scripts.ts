@@ -13,6 +13,7 @@
  * commands go in chunks of {@link CHUNK}.
  */
 import { createHash } from "node:crypto";
+import { LOG_NEW } from "./redis-list-after.js";
 
 /** Values per variadic call inside a script. */
 const CHUNK = 1000;
@@ -124,6 +125,7 @@ end
 export const WRITE = `#!lua flags=allow-cross-slot-keys
 ${HELPERS}
 ${TAGS}
+${LOG_NEW}
 local header = cjson.decode(ARGV[1])
 local spaces, ivs, now = header[1], header[2], header[3]
 local p = cjson.decode(ARGV[2])
@@ -280,6 +282,7 @@ while i <= n do
   end
 end
 for key, reg in pairs(regs) do
+  log_new(key, tag_bases[key], reg, now)
   each_chunk('ZADD', key, 'GT', reg, 1, #reg)
   for j = 2, #reg, 2 do index_tags(tag_bases[key], reg[j]) end
 end
@@ -289,24 +292,31 @@ return out
 
 /**
  * Register names in a cluster, where the registry lives in a slot of its own (the tag index shares it).
- * KEYS[1] = registry; ARGV[1] = JSON `[score, name, ...]`, ARGV[2] = the tag index's key base.
+ * KEYS[1] = registry; ARGV[1] = JSON `[score, name, ...]`, ARGV[2] = the tag index's key base, ARGV[3] = now
+ * (names are logged for `listAfter` as in WRITE, see redis-list-after.ts).
  */
 export const REGISTER = `${HELPERS}
 ${TAGS}
+${LOG_NEW}
 local reg = cjson.decode(ARGV[1])
+log_new(KEYS[1], ARGV[2], reg, tonumber(ARGV[3]))
 each_chunk('ZADD', KEYS[1], 'GT', reg, 1, #reg)
 for j = 2, #reg, 2 do index_tags(ARGV[2], reg[j]) end
 return 1
 `;
 
 /**
- * Take names that left the registry out of the tag index (ones registered
- * again meanwhile stay: registered names are always indexed). KEYS[1] =
+ * Take names that left the registry out of the tag index and the
+ * registration log (ones registered again meanwhile stay: registered names
+ * are always indexed). KEYS[1] =
  * registry; ARGV[1] = tag key base, ARGV[2] = JSON names.
  */
 export const UNTAG = `${TAGS}
 for _, name in ipairs(cjson.decode(ARGV[2])) do
-  if not redis.call('ZSCORE', KEYS[1], name) then unindex_tags(ARGV[1], name) end
+  if not redis.call('ZSCORE', KEYS[1], name) then
+    unindex_tags(ARGV[1], name)
+    redis.call('ZREM', ARGV[1] .. 'log', name)
+  end
 end
 return 1
 `;

@@ -1,6 +1,6 @@
 import { Cluster } from "ioredis";
 import { StoreError, TorusError } from "../../errors.js";
-import type { Namespace, Properties, Row, Store, TagCondition, TagValueCount } from "../../store.js";
+import type { NameListing, Namespace, Properties, Row, Store, TagCondition, TagValueCount } from "../../store.js";
 import { compareCodePoints, prefixRange } from "../../tag-pairs.js";
 import { FLUSH_ID_TTL_SECONDS, type WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
@@ -9,6 +9,7 @@ import { connectRedis, isRetryable, oneLine, type RedisClient } from "./redis-co
 import { KeySpace, intervalOfToken, intervalToken, type NameTag } from "./redis-keys.js";
 import { rowsOf } from "./redis-rows.js";
 import { SCRIPTS, type Script } from "./redis-scripts.js";
+import { listAfterRedis } from "./redis-list-after.js";
 import { parseRedisUrl } from "./redis-url.js";
 import { RedisEvents } from "./redis-events.js";
 import { encodeBatch, type EncodedBatch, type SlotGroup } from "./redis-write.js";
@@ -173,7 +174,7 @@ export class RedisStore implements Store {
       return { script: SCRIPTS.write, keys: [gs[0].key], args, slots: gs.map((g) => g.slot), mark };
     });
     for (const [key, entries] of progress.owed) {
-      calls.push({ script: SCRIPTS.register, keys: [key], args: [JSON.stringify(entries), this.tagBases.get(key)!], slots: [], registry: { key, entries } });
+      calls.push({ script: SCRIPTS.register, keys: [key], args: [JSON.stringify(entries), this.tagBases.get(key)!, String(wallNow())], slots: [], registry: { key, entries } });
     }
     progress.owed = new Map();
     return calls;
@@ -290,6 +291,16 @@ export class RedisStore implements Store {
       return names.sort();
     } catch (err) {
       this.fail("list", err);
+    }
+  }
+
+  /** By registration order (see redis-list-after.ts). */
+  async listAfter(ns: Namespace, after: number, limit?: number): Promise<NameListing> {
+    try {
+      const ks = this.space(ns);
+      return await listAfterRedis((script, keys, args) => this.run(script, keys, args), ks.names, ks.tags, after, limit, wallNow());
+    } catch (err) {
+      this.fail("listAfter", err);
     }
   }
 

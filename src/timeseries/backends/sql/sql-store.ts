@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { StoreError } from "../../errors.js";
 import { storedFlushId } from "../flush-record.js";
-import { TYPE_NAMES, type Namespace, type Properties, type Row, type Store, type TagCondition, type TagValueCount, type TypeName } from "../../store.js";
+import { TYPE_NAMES, type NameListing, type Namespace, type Properties, type Row, type Store, type TagCondition, type TagValueCount, type TypeName } from "../../store.js";
 import { compareCodePoints, prefixRange, tagPairs } from "../../tag-pairs.js";
 import { typeDef } from "../../types/index.js";
 import { FLUSH_ID_TTL_SECONDS, type BatchPart, type WriteBatch } from "../../write-batch.js";
@@ -11,6 +11,7 @@ import { redactUrl } from "../url.js";
 import { chunks, partRows } from "./batch-rows.js";
 import { TABLE_KINDS, type Query, type SqlClient, type SqlDialect, type SqlSession, type TableKind } from "./sql-dialect.js";
 import { secretsOf, storeError } from "./sql-errors.js";
+import { SqlNameListings } from "./sql-list-after.js";
 import { SqlEvents, type EventsDialect } from "./sql-events.js";
 
 export interface SqlStoreOptions {
@@ -90,6 +91,7 @@ export class SqlStore implements Store {
   readonly events?: SqlEvents;
   /** Flushes table → when this process last deleted its expired ids (epoch seconds). */
   private readonly swept = new Map<string, number>();
+  private readonly listings: SqlNameListings;
 
   constructor(
     url: string,
@@ -100,6 +102,7 @@ export class SqlStore implements Store {
     this.url = redactUrl(url);
     this.secrets = secretsOf(url);
     this.names = new NameCache(options.nameCacheBytes ?? DEFAULT_NAME_CACHE_MB * 1024 * 1024);
+    this.listings = new SqlNameListings(client, dialect);
     if (options.events) this.events = new SqlEvents(client, dialect, options.events, (what, err) => this.error(what, err));
   }
 
@@ -375,6 +378,16 @@ export class SqlStore implements Store {
       return rows.map((r) => String(r[0])).sort();
     } catch (err) {
       throw this.error("list failed", err);
+    }
+  }
+
+  /** By name id, waiting a while for ids that commit out of order (see sql-list-after.ts). */
+  async listAfter(ns: Namespace, after: number, limit?: number): Promise<NameListing> {
+    try {
+      await this.ensure(ns);
+      return await this.listings.listAfter(this.tables(ns.prefix), ns, after, limit);
+    } catch (err) {
+      throw this.error("listAfter failed", err);
     }
   }
 

@@ -77,4 +77,47 @@ describe("sqlite listAfter", () => {
       await other.close();
     }
   });
+
+  it("lists a name again when it gets data of another type, or is deleted and written again", async () => {
+    const store = new SqliteStore(`sqlite:///${join(dir, "again.db")}`);
+    const counts = new Timeseries(store, { type: "count", intervals: INTERVALS, clock: () => NOW });
+    const gauges = new Timeseries(store, { type: "gauge", intervals: INTERVALS, clock: () => NOW });
+    try {
+      await write(counts, ["both", "gone"]);
+      const g0 = await store.listAfter(gauges.ns, 0);
+      expect(g0.names).toEqual([]);
+      await write(gauges, ["both"]);
+      expect((await store.listAfter(gauges.ns, g0.next)).names).toEqual(["both"]);
+      const c0 = await store.listAfter(counts.ns, 0);
+      await counts.delete("gone");
+      const c1 = await store.listAfter(counts.ns, c0.next);
+      expect(c1.names).toEqual([]);
+      await write(counts, ["gone"]);
+      expect((await store.listAfter(counts.ns, c1.next)).names).toEqual(["gone"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a file made before the log gets it, filled, when next opened", async () => {
+    const file = join(dir, "old.db");
+    const store = new SqliteStore(`sqlite:///${file}`);
+    const counts = new Timeseries(store, { type: "count", intervals: INTERVALS, clock: () => NOW });
+    await write(counts, ["old.a", "old.b"]);
+    // As a store from before the log left it.
+    const db = store.handle as import("better-sqlite3").Database;
+    for (const type of ["count", "gauge", "histogram", "set", "series"]) db.exec(`DROP TRIGGER "${type}_listed_in"; DROP TRIGGER "${type}_listed_out";`);
+    db.exec(`DROP TABLE "listed"`);
+    await store.close();
+    const reopened = new SqliteStore(`sqlite:///${file}`);
+    const again = new Timeseries(reopened, { type: "count", intervals: INTERVALS, clock: () => NOW });
+    try {
+      const all = await reopened.listAfter(again.ns, 0);
+      expect(all.names.sort()).toEqual(["old.a", "old.b"]);
+      await write(again, ["old.a", "new.a"]);
+      expect((await reopened.listAfter(again.ns, all.next)).names).toEqual(["new.a"]);
+    } finally {
+      await reopened.close();
+    }
+  });
 });

@@ -9,6 +9,7 @@ import { tagPairs } from "../../tag-pairs.js";
 import type { NameCache } from "../name-cache.js";
 import { tableStem } from "../table-stem.js";
 import { UPSERT, ident, schemaSql } from "./sqlite-schema.js";
+import { ensureListed } from "./sqlite-listed.js";
 
 export type Statement = Database.Statement<unknown[]>;
 export interface IntervalRow {
@@ -85,6 +86,7 @@ export class Scope {
   ) {
     this.stem = tableStem(prefix, Infinity);
     db.exec(schemaSql(this.stem));
+    ensureListed(db, this.stem);
   }
 
   table(name: string): string {

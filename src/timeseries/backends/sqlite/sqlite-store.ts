@@ -327,19 +327,20 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Names ids only grow (an INTEGER PRIMARY KEY assigned inside serialized
-   * write transactions), so "first stored after" is "id above the last
-   * cursor". The newest id is read first: a name committed between the two
-   * statements is listed now and again next time, never missed. A page
-   * (`limit`) ends at the last id it holds.
+   * By the `listed` log (see sqlite-listed.ts), whose sequence only grows
+   * inside serialized write transactions. The newest sequence value is read
+   * first: a row committed between the two statements is listed now and
+   * again next time, never missed. A page (`limit`) ends at the last value
+   * it holds.
    */
   async listAfter(ns: Namespace, after: number, limit?: number): Promise<NameListing> {
     try {
       const scope = this.scope(ns.prefix);
-      const newest = scope.stmt("maxNameId", () => `SELECT COALESCE(MAX(id), 0) FROM ${scope.table("names")}`).pluck().get() as number;
+      const newest = scope.stmt("maxListed", () => `SELECT COALESCE(MAX(seq), 0) FROM ${scope.table("listed")}`).pluck().get() as number;
       const rows = scope.stmt(`listAfter:${ns.type}`, () =>
-        `SELECT n.id, n.name FROM ${scope.table("names")} n WHERE n.id > ? AND n.id <= ? AND EXISTS (SELECT 1 FROM ${scope.table(`${ns.type}_keys`)} k WHERE k.name_id = n.id) ORDER BY n.id LIMIT ?`,
-      ).raw(true).all(after, newest, limit ?? -1) as Array<[number, string]>;
+        `SELECT l.seq, n.name FROM ${scope.table("listed")} l JOIN ${scope.table("names")} n ON n.id = l.name_id
+         WHERE l.type = ? AND l.seq > ? AND l.seq <= ? AND EXISTS (SELECT 1 FROM ${scope.table(`${ns.type}_keys`)} k WHERE k.name_id = l.name_id) ORDER BY l.seq LIMIT ?`,
+      ).raw(true).all(ns.type, after, newest, limit ?? -1) as Array<[number, string]>;
       const full = limit !== undefined && rows.length >= limit;
       return { names: rows.map((r) => r[1]), next: full ? rows[rows.length - 1][0] : Math.max(after, newest) };
     } catch (err) {
