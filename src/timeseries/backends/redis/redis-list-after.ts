@@ -14,24 +14,10 @@
  * Names a registry holds but the log lacks (stored before the log existed,
  * or by a karbon from before it) are logged by each full listing (`after`
  * 0), so they are found no later than full listings found them before.
+ * The logging itself is `LOG_NEW`, part of the registering scripts (redis-scripts.ts).
  */
 import { createHash } from "node:crypto";
 import type { Script } from "./redis-scripts.js";
-
-/**
- * Lua: log the names of `reg` (`{score, name, ...}`, as ZADD takes them)
- * that `registry` does not list as live at `now`; run just before the ZADD.
- */
-export const LOG_NEW = `
-local function log_new(registry, tb, reg, now)
-  for j = 2, #reg, 2 do
-    local s = redis.call('ZSCORE', registry, reg[j])
-    if not s or (s ~= 'inf' and tonumber(s) <= now) then
-      redis.call('ZADD', tb .. 'log', redis.call('INCR', tb .. 'seq'), reg[j])
-    end
-  end
-end
-`;
 
 /**
  * Names logged after ARGV[2] that the registry lists as live, up to

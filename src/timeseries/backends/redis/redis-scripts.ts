@@ -13,7 +13,6 @@
  * commands go in chunks of {@link CHUNK}.
  */
 import { createHash } from "node:crypto";
-import { LOG_NEW } from "./redis-list-after.js";
 
 /** Values per variadic call inside a script. */
 const CHUNK = 1000;
@@ -82,6 +81,21 @@ local function unindex_tags(tb, name)
       local vals = tb .. 'v:' .. p[1]
       redis.call('ZREM', vals, p[2])
       if redis.call('ZCARD', vals) == 0 then redis.call('ZREM', tb .. 't', p[1]) end
+    end
+  end
+end
+`;
+
+/**
+ * Lua: log the names of `reg` (`{score, name, ...}`, as ZADD takes them)
+ * that `registry` does not list as live at `now`; run just before the ZADD. For `listAfter` (see redis-list-after.ts).
+ */
+const LOG_NEW = `
+local function log_new(registry, tb, reg, now)
+  for j = 2, #reg, 2 do
+    local s = redis.call('ZSCORE', registry, reg[j])
+    if not s or (s ~= 'inf' and tonumber(s) <= now) then
+      redis.call('ZADD', tb .. 'log', redis.call('INCR', tb .. 'seq'), reg[j])
     end
   end
 end
