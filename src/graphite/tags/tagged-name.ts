@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { compareCodePoints } from "../../timeseries/tag-pairs.js";
 
 /** A name that cannot be read as a tagged series; the message is graphite-web's. */
 export class TaggedNameError extends Error {
@@ -96,21 +97,8 @@ function sanitizeNameAsTagValue(name: string): string {
   return i === 0 ? name : name.slice(i);
 }
 
-/** Python's string order (by code point), which differs from JavaScript's `<` only for characters beyond U+FFFF. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // A surrogate (U+D800..U+DFFF) stands for a code point above every BMP character.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+/** Python's string order (by code point): the order the stores' tag index keeps too. */
+export { compareCodePoints };
 
 /**
  * graphite-web's `TaggedSeries.format`: `name` then the `;tag=value`
