@@ -54,7 +54,7 @@ async function sendUdp(port: number, lines: (i: number) => string, count: number
     for (let j = i; j < Math.min(count, i + LINES_PER_DATAGRAM); j++) d += lines(j);
     await new Promise<void>((r, e) => sock.send(d, port, "127.0.0.1", (err) => (err ? e(err) : r())));
     // Paced: loopback UDP drops what the receiver's socket buffer cannot hold, and that loss is not karbon's.
-    if (++sent % 10 === 0) await sleep(2);
+    if (++sent % 2 === 0) await sleep(1);
   }
   sock.close();
 }
