@@ -26,6 +26,10 @@ export type Fresh = Array<() => void>;
 
 /** Tag index rows per multi-row insert (3 parameters each, well under SQLite's 32,766). */
 const TAG_ROWS = 100;
+/** New names per multi-row insert. */
+const NAME_ROWS = 256;
+/** Key ranges per multi-row upsert (4 parameters each). */
+const RANGE_ROWS = 128;
 
 /**
  * How long this process trusts its copy of the first/last bucket per stat:
@@ -117,18 +121,66 @@ export class Scope {
     return m;
   }
 
-  /** Id of a name, creating it; the cache learns it only once the transaction commits. */
-  internName(name: string, fresh: Fresh): number {
-    const hit = this.names.get(this, name);
-    if (hit !== undefined) return hit;
-    const row = this.stmt("intern:names", () =>
-      `INSERT INTO ${this.table("names")} (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id`,
-    ).get(name) as { id: number };
-    // The tag index, in the same transaction: only for names this process has not met (or forgot), so a
-    // steady flush adds nothing, and a name stored before the index existed gets its rows the next time.
-    for (const [t, v] of tagPairs(name)) this.tagRows.push([t, v, row.id]);
-    fresh.push(() => this.names.set(this, name, row.id));
-    return row.id;
+  /**
+   * Ids of names, in their order, creating the missing ones many rows per
+   * statement (one statement per new name cost more than the rest of a
+   * flush when most names are new); the cache learns them only once the
+   * transaction commits.
+   */
+  internNames(names: readonly string[], fresh: Fresh): number[] {
+    const ids = new Array<number>(names.length);
+    let missing: Map<string, number> | null = null;
+    for (let i = 0; i < names.length; i++) {
+      const hit = this.names.get(this, names[i]);
+      if (hit !== undefined) ids[i] = hit;
+      else (missing ??= new Map()).set(names[i], i);
+    }
+    if (missing !== null) this.insertNames(missing, ids, fresh);
+    return ids;
+  }
+
+  /** Insert (or find) each name of `missing` (name → index into ids), NAME_ROWS per statement. */
+  private insertNames(missing: Map<string, number>, ids: number[], fresh: Fresh): void {
+    const insert = (n: number) =>
+      this.stmt(`intern:names:${n}`, () =>
+        `INSERT INTO ${this.table("names")} (name) VALUES ${new Array(n).fill("(?)").join(",")}
+         ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id, name`,
+      ).raw(true);
+    const all = [...missing.keys()];
+    for (let i = 0; i < all.length; i += NAME_ROWS) {
+      const chunk = all.length - i >= NAME_ROWS ? all.slice(i, i + NAME_ROWS) : all.slice(i);
+      // RETURNING gives rows in no promised order: each carries its name.
+      for (const [id, name] of insert(chunk.length).all(chunk) as Array<[number, string]>) {
+        ids[missing.get(name)!] = id;
+        // The tag index, in the same transaction: only for names this process has not met (or forgot), so a
+        // steady flush adds nothing, and a name stored before the index existed gets its rows the next time.
+        for (const [t, v] of tagPairs(name)) this.tagRows.push([t, v, id]);
+        fresh.push(() => this.names.set(this, name, id));
+      }
+    }
+  }
+
+  /**
+   * Widen the stored first bucket / last block of the given (name id, first, last block) triples of one
+   * interval, RANGE_ROWS per statement; `known` learns the stored ranges once the transaction commits.
+   */
+  extendRanges(type: TypeName, ivId: number, known: RangeTable, pending: number[], fresh: Fresh): void {
+    const upsert = (n: number) =>
+      this.stmt(`range:${type}:${n}`, () =>
+        `INSERT INTO ${this.table(`${type}_keys`)} (name_id, interval_id, first, last_block) VALUES ${new Array(n).fill("(?, ?, ?, ?)").join(",")}
+         ON CONFLICT DO UPDATE SET first = min(first, excluded.first), last_block = max(last_block, excluded.last_block)
+         RETURNING name_id, first, last_block`,
+      ).raw(true);
+    const params: number[] = [];
+    for (let i = 0; i < pending.length; i += 3 * RANGE_ROWS) {
+      const end = Math.min(pending.length, i + 3 * RANGE_ROWS);
+      params.length = 0;
+      for (let j = i; j < end; j += 3) params.push(pending[j], ivId, pending[j + 1], pending[j + 2]);
+      const rows = upsert((end - i) / 3).all(params) as Array<[number, number, number]>;
+      fresh.push(() => {
+        for (const [id, first, lastBlock] of rows) known.set(id, first, lastBlock);
+      });
+    }
   }
 
   /** Forget tag rows of an interning that did not reach `writeTags` (its transaction rolled back). */

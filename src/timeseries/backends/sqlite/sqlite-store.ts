@@ -186,16 +186,22 @@ export class SqliteStore implements Store {
     const rows = new RowWriter(scope.upsert(type, CHUNK), UPSERT[type].columns, typeDef(type));
 
     // Upserting in primary-key order (block, then name, then bucket) keeps each B-tree page hot while its rows go in.
-    const byId: Array<[number, PerInterval]> = [];
     scope.resetTags();
-    for (const [name, perInterval] of part.names) byId.push([scope.internName(name, fresh), perInterval]);
+    const ids = scope.internNames([...part.names.keys()], fresh);
     scope.writeTags();
+    const byId: Array<[number, PerInterval]> = new Array(ids.length);
+    let k = 0;
+    for (const perInterval of part.names.values()) byId[k] = [ids[k++], perInterval];
     byId.sort((a, b) => a[0] - b[0]);
     const ranges = scope.rangeCache(type);
     for (let i = 0; i < part.intervals.length; i++) {
       const iv = part.intervals[i];
       const { id: ivId, blockSeconds } = scope.internInterval(iv.name, iv.step.seconds * BLOCK_BUCKETS, fresh);
       const blocks = new Set<number>();
+      let known = ranges.get(ivId);
+      if (!known) ranges.set(ivId, (known = new RangeTable()));
+      /** (name id, first bucket, last block) of the ranges the keys table must widen. */
+      const pending: number[] = [];
       const touched = new TouchedBuckets(iv.step.seconds);
       for (const [nameId, perInterval] of byId) {
         const cells = perInterval[i];
@@ -211,9 +217,10 @@ export class SqliteStore implements Store {
           if (block > lastBlock) lastBlock = block;
           blocks.add(block);
         }
-        this.extendRange(scope, type, ranges, nameId, ivId, first, lastBlock, fresh);
+        if (!known.covers(nameId, first, lastBlock)) pending.push(nameId, first, lastBlock);
         touched.add(first, last, () => [...cells.keys()].map((sub) => iv.bucketOf(sub)));
       }
+      if (pending.length > 0) scope.extendRanges(type, ivId, known, pending, fresh);
       for (const [first, last] of touched.ranges()) this.journal.range(scope, type, ivId, first, last);
       // A batch usually spans one or two blocks: emit block by block. A wide backfill goes in name order instead
       // (still correct, only less local) rather than rescanning every cell once per block.
@@ -232,20 +239,6 @@ export class SqliteStore implements Store {
       }
     }
     rows.finish(scope.upsert(type, 1));
-  }
-
-  /** Record first bucket and last block per stat and interval, touching the keys table only when they move. */
-  private extendRange(scope: Scope, type: TypeName, ranges: Map<number, RangeTable>, nameId: number, ivId: number, first: number, lastBlock: number, fresh: Fresh): void {
-    let known = ranges.get(ivId);
-    if (!known) ranges.set(ivId, (known = new RangeTable()));
-    if (known.covers(nameId, first, lastBlock)) return;
-    const row = scope.stmt(`range:${type}`, () =>
-      `INSERT INTO ${scope.table(`${type}_keys`)} (name_id, interval_id, first, last_block) VALUES (?, ?, ?, ?)
-       ON CONFLICT DO UPDATE SET first = min(first, excluded.first), last_block = max(last_block, excluded.last_block)
-       RETURNING first, last_block AS lastBlock`,
-    ).get(nameId, ivId, first, lastBlock) as Range;
-    const table = known;
-    fresh.push(() => table.set(nameId, row.first, row.lastBlock));
   }
 
   async read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]> {
