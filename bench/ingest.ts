@@ -26,7 +26,6 @@
  * "--cpu-prof --cpu-prof-dir=/tmp/prof") and KARBON_NODE_OPTIONS reach karbon's node.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../src/config/index.js";
@@ -35,11 +34,9 @@ import { StoreRegistry } from "../src/timeseries/index.js";
 import { ROOT, spawnCli, type Spawned } from "../test/helpers/processes.js";
 import { frame, pickleBatch, type CarbonPoint } from "../src/ingest/protocols/pickle/pickle-encoder.case.js";
 import { median, printTable } from "./bench-util.js";
+import { numberArg, scrapeMetrics as metrics, sendPayload as send, storedCountTotal } from "./karbon-load.js";
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
+const arg = numberArg;
 const LINES = arg("lines", 2_000_000);
 const NAMES = arg("names", 10_000);
 const CONNECTIONS = arg("connections", 4);
@@ -157,37 +154,13 @@ const scenarios: Scenario[] = [
     async verify(dir, configPath, now) {
       let expected = 0;
       for (let i = 0; i < LINES; i++) expected += (i % 7) + 1;
-      const registry = new StoreRegistry();
-      const rt = await buildRuntime(await loadConfig([configPath]), registry);
-      const ts = rt.schema("c")!.series;
-      const names = await ts.list();
-      const got = [...(await ts.series(names, "minute", { start: now - 7200, end: now + 60, collapse: true })).values()][0] as number;
-      await registry.closeAll();
+      const { names, total: got } = await storedCountTotal(configPath, now);
       if (got !== expected || names.length !== NAMES) throw new Error(`incomplete: ${got}/${expected} over ${names.length}/${NAMES} names`);
       if (TAGGED && !names.every((n) => /;dc=dc\d;host=h\d+$/.test(n))) throw new Error(`tagged names not stored canonically: ${names.find((n) => !/;dc=dc\d;host=h\d+$/.test(n))}`);
       return `sum ${expected} over ${NAMES} ${TAGGED ? "tagged " : ""}names: all stored`;
     },
   },
 ];
-
-async function metrics(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const name = line.slice(0, line.search(/[{ ]/));
-    out[name] = (out[name] ?? 0) + Number(line.split(" ").pop());
-  }
-  return out;
-}
-
-function send(port: number, payload: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: "127.0.0.1", port }, () => s.end(payload));
-    s.on("error", reject);
-    s.on("close", () => resolve());
-  });
-}
 
 /** The process and its descendants (karbon's `--workers` are child processes). */
 function processTree(pid: number): number[] {

@@ -15,44 +15,19 @@
  *   npm run build && npx tsx bench/scale-out-cost.ts [--lines 1000000] [--names 10000] [--runs 3]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { loadConfig } from "../src/config/index.js";
-import { buildRuntime } from "../src/runtime/runtime.js";
-import { StoreRegistry } from "../src/timeseries/index.js";
 import { startCluster } from "../src/timeseries/testing/redis-test-cluster.js";
 import { spawnCli } from "../test/helpers/processes.js";
 import { median, printTable } from "./bench-util.js";
+import { numberArg, scrapeMetrics as metrics, sendPayload as send, storedCountTotal } from "./karbon-load.js";
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
+const arg = numberArg;
 const LINES = arg("lines", 1_000_000);
 const NAMES = arg("names", 10_000);
 const RUNS = arg("runs", 3);
 const CONNECTIONS = 4;
-
-async function metrics(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const name = line.slice(0, line.search(/[{ ]/));
-    out[name] = (out[name] ?? 0) + Number(line.split(" ").pop());
-  }
-  return out;
-}
-
-function send(port: number, payload: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: "127.0.0.1", port }, () => s.end(payload));
-    s.on("error", reject);
-    s.on("close", () => resolve());
-  });
-}
 
 /** CPU seconds (user + system) of one process, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -123,12 +98,7 @@ try {
     replicaUs.push((replicas.reduce((s, n) => s + n.cpu, 0) * 1e6) / rows);
     busiestMasterUs.push((Math.max(...masters.map((n) => n.cpu)) * 1e6) / rows);
     flushes.push(m.karbon_flush_seconds_count ?? 0);
-    const registry = new StoreRegistry();
-    const rt = await buildRuntime(await loadConfig([configPath]), registry);
-    const ts = rt.schema("c")!.series;
-    const names = await ts.list();
-    const got = [...(await ts.series(names, "minute", { start: now - 7200, end: now + 60, collapse: true })).values()][0] as number;
-    await registry.closeAll();
+    const { names, total: got } = await storedCountTotal(configPath, now);
     if (got !== expected || names.length !== NAMES) throw new Error(`incomplete: ${got}/${expected} over ${names.length}/${NAMES} names`);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -93,29 +93,18 @@ export class KarbonMetrics {
     });
     const relays = this.relays;
     const perRelay = (name: string, help: string, read: (s: RelayStats) => number, kind: "counter" | "gauge") => {
-      if (kind === "gauge") {
-        new Gauge<"store">({
-          name,
-          help,
-          labelNames: ["store"],
-          registers: [this.registry],
-          collect() {
-            this.reset();
-            for (const [store, stats] of relays) this.set({ store }, read(stats()));
-          },
-        });
-      } else {
-        new Counter<"store">({
-          name,
-          help,
-          labelNames: ["store"],
-          registers: [this.registry],
-          collect() {
-            this.reset();
-            for (const [store, stats] of relays) this.inc({ store }, read(stats()));
-          },
-        });
-      }
+      // One collect for both kinds: a gauge is set to the reading, a (reset) counter raised to it.
+      const collect = function (this: Gauge<"store"> | Counter<"store">) {
+        this.reset();
+        for (const [store, stats] of relays) {
+          const value = read(stats());
+          if (this instanceof Gauge) this.set({ store }, value);
+          else this.inc({ store }, value);
+        }
+      };
+      const config = { name, help, labelNames: ["store"] as const, registers: [this.registry], collect };
+      if (kind === "gauge") new Gauge<"store">(config);
+      else new Counter<"store">(config);
     };
     perRelay("karbon_relay_points_sent_total", "Points a relay store delivered to Carbon (written and held on an open connection), by store", (s) => s.sent, "counter");
     perRelay("karbon_relay_points_resent_total", "Points a relay store wrote again after their connection failed, by store", (s) => s.resent, "counter");

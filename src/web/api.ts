@@ -1,4 +1,7 @@
 /** The Graphite API the page reads, relative to the page's base (so URL_PREFIX works). */
+import type { KarbonStatus } from "../query/karbon-status/karbon-status-shape.js";
+
+export type { KarbonStatus };
 
 export interface FindNode { text: string; id: string; leaf: 0 | 1; expandable: 0 | 1 }
 export interface RenderSeries { target: string; datapoints: Array<[number | null, number]> }
@@ -72,19 +75,5 @@ export const tagNames = (prefix: string, exprs: readonly string[]) => getJson<st
 export const tagValues = (tag: string, prefix: string, exprs: readonly string[]) => getJson<string[]>("tags/autoComplete/values", withExprs(new URLSearchParams({ tag, valuePrefix: prefix, limit: "50" }), exprs));
 /** The series a tag query matches (canonical names). */
 export const findSeries = (exprs: readonly string[]) => getJson<string[]>("tags/findSeries", withExprs(new URLSearchParams(), exprs));
-
-/** What `/karbon/status` answers (src/query/karbon-status/karbon-status.ts). */
-export type KarbonStatus =
-  | {
-      available: true;
-      source: string;
-      at: number;
-      points: { total: number; perSecond: number | null };
-      badLines: { total: number; byReason: Record<string, number> };
-      buffer: Record<string, number>;
-      flush: Record<string, { count: number; meanMs: number | null; p99Ms: number | null; failures: number }>;
-      deadLetters: { total: number; top: Array<{ name: string; count: number }> };
-    }
-  | { available: false; source: string | null; message: string };
 
 export const karbonStatus = () => getJson<KarbonStatus>("karbon/status", new URLSearchParams());

@@ -1,4 +1,7 @@
 import { parsePrometheusText, type Sample } from "./prometheus-text.js";
+import type { KarbonStatus } from "./karbon-status-shape.js";
+
+export type { KarbonStatus };
 
 /** Where karbon's self-metrics are read: its objects in this process, or its `--metrics` port. */
 export interface KarbonStatusSource {
@@ -8,23 +11,6 @@ export interface KarbonStatusSource {
   metrics(): Promise<string>;
   deadLetters(): Promise<{ total: number; names: ReadonlyMap<string, number> | Record<string, number> }>;
 }
-
-/** What `GET /karbon/status` answers: the few numbers an operator looks at first. */
-export type KarbonStatus =
-  | {
-      available: true;
-      source: string;
-      /** Unix seconds the numbers were read. */
-      at: number;
-      points: { total: number; perSecond: number | null };
-      badLines: { total: number; byReason: Record<string, number> };
-      /** Rows waiting in the write buffer, by store. */
-      buffer: Record<string, number>;
-      /** Flushes by store: how many, their mean, and the bucket bound under which 99% fell (ms). */
-      flush: Record<string, { count: number; meanMs: number | null; p99Ms: number | null; failures: number }>;
-      deadLetters: { total: number; top: Array<{ name: string; count: number }> };
-    }
-  | { available: false; source: string | null; message: string };
 
 /** How many dead-letter names the status carries. */
 export const TOP_DEAD_LETTERS = 10;
