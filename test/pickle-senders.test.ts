@@ -13,7 +13,7 @@ import { loadConfig } from "../src/config/index.js";
 import { buildRuntime } from "../src/runtime/runtime.js";
 import { StoreRegistry } from "../src/timeseries/index.js";
 import { frame, pickleBatch } from "../src/ingest/protocols/pickle/pickle-encoder.case.js";
-import { ROOT, eventually, freePort, reapChildren, spawnCli, track } from "./helpers/processes.js";
+import { ROOT, eventually, freePort, reapChildren, sendTcp, spawnCli, track } from "./helpers/processes.js";
 import { expectStatsdTotals, sendStatsdLoad, startStatsd } from "./helpers/statsd.js";
 
 const dir = mkdtempSync(join(tmpdir(), "torus-pickle-senders-"));
@@ -23,14 +23,6 @@ afterAll(async () => {
   await registry.closeAll();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function sendTcp(port: number, data: Buffer | string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: "127.0.0.1", port }, () => s.end(data));
-    s.on("error", reject);
-    s.on("close", () => resolve());
-  });
-}
 
 it("statsd with graphiteProtocol \"pickle\" → karbon --pickle → SQLite: counters, timers and gauges read back", async () => {
   const data = join(dir, "statsd");
@@ -123,7 +115,7 @@ CARBON_METRIC_INTERVAL = 1
   const lines = Array.from({ length: 600 }, (_, i) => `c.relay.line.n${i % 20} ${(i % 4) + 1} ${now - (i % 120)}\n`).join("");
   const points = Array.from({ length: 1500 }, (_, i) => ({ name: `c.relay.pickle.n${i % 30}`, timestamp: now - (i % 200), value: (i % 3) + 1 }));
   await sendTcp(linePort, lines);
-  await sendTcp(relayPicklePort, Buffer.concat([0, 500, 1000].map((k) => frame(pickleBatch(points.slice(k, k + 500), "python2")))));
+  await sendTcp(relayPicklePort, [Buffer.concat([0, 500, 1000].map((k) => frame(pickleBatch(points.slice(k, k + 500), "python2"))))]);
   const want: Record<string, number> = {};
   for (let i = 0; i < 600; i++) want[`c.relay.line.n${i % 20}`] = (want[`c.relay.line.n${i % 20}`] ?? 0) + (i % 4) + 1;
   for (const p of points) want[p.name] = (want[p.name] ?? 0) + p.value;
