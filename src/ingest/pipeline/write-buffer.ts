@@ -426,9 +426,9 @@ export class WriteBuffer {
 
   /**
    * Put the oldest spooled records at the head of the queue when none is
-   * being replayed: merged into one batch of at most `flushRows` rows (as
-   * a normal flush is bounded) for a store that records merged flushes,
-   * else one record.
+   * being replayed: merged into one batch of about `flushRows` rows (as a
+   * normal flush is bounded) for a store that records merged flushes, else
+   * one record.
    */
   private loadSpooled(): void {
     const spool = this.options.spool;

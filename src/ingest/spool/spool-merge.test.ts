@@ -167,11 +167,11 @@ describe("merged spool replay: SQLite", () => {
       expect(spool.holding).toBe(false);
       spool.close();
       expect(await rowsOf(store, "wb_")).toEqual(await rowsOf(oracle, "wb_"));
-      // 40 records of 8 rows (counts merge, series values add up) in writes of at most 100 rows; the one holding
-      // record 25 is refused as a whole and written again record by record, and no other.
+      // 40 records of 8 rows (counts merge, series values add up) in writes of about 100 rows (at most one record
+      // more); the one holding record 25 is refused as a whole and written again record by record, and no other.
       const merged = writes.filter((b) => b.flushIds !== undefined);
       expect(merged.length).toBeGreaterThanOrEqual(2);
-      expect(merged.every((b) => b.size <= 100)).toBe(true);
+      expect(merged.every((b) => b.size < 100 + 8)).toBe(true);
       expect(merged.flatMap((b) => b.flushIds)).toEqual(plans.map((_, i) => `wb:${i}`));
       const overlapped = merged.find((b) => b.flushIds!.includes("wb:25"))!;
       expect(writes.filter((b) => b.flushIds === undefined).map((b) => b.flushId)).toEqual(overlapped.flushIds);

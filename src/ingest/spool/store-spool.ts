@@ -136,10 +136,13 @@ export class StoreSpool {
 
   /**
    * The oldest unreplayed batch, or null. With `maxRows`, the records after
-   * it in the same segment are merged in while the batch stays within that
-   * many rows (and they share its flush home, see `flushHome`): one write
-   * for many small records. A merged batch carries every record's id in
-   * `flushIds` (no `flushId`); `separate` gives its records one by one.
+   * it in the same segment are merged in while the batch holds fewer rows
+   * than that (and they share its flush home, see `flushHome`): one write
+   * for many small records, bounded as the write buffer bounds a flush
+   * (it writes a batch once it reaches its bound, so past it by at most a
+   * chunk's rows; here by a record's). A merged batch carries every
+   * record's id in `flushIds` (no `flushId`); `separate` gives its records
+   * one by one.
    * Call `ack` once it is stored before asking for the next; asking again
    * without an ack hands the same records out again.
    */
@@ -183,9 +186,9 @@ export class StoreSpool {
   }
 
   /**
-   * Merge the whole, decodable records after the first into it while the
-   * rows stay within `maxRows` (a merge adds at most a record's rows) and
-   * each has a flush id and the first's flush home.
+   * Merge the whole, decodable records after the first into it while it
+   * holds fewer than `maxRows` rows and each has a flush id and the first's
+   * flush home.
    */
   private mergeFollowing(batch: WriteBatch, out: { segment: Segment; next: number; points: number; records: number }, maxRows: number): WriteBatch {
     const id = batch.flushId;
@@ -194,7 +197,7 @@ export class StoreSpool {
     const ids = [id];
     const seg = out.segment;
     const read = this.reader(seg);
-    while (out.next < seg.size) {
+    while (out.next < seg.size && batch.size < maxRows) {
       const r = recordAt(read, out.next, seg.size);
       if (r.kind !== "record") break;
       let payload;
@@ -203,7 +206,7 @@ export class StoreSpool {
       } catch {
         break; // `next` meets it on its own, and logs and drops it
       }
-      if (payload.flushId === undefined || payload.home !== home || batch.size + payload.rows > maxRows) break;
+      if (payload.flushId === undefined || payload.home !== home) break;
       const points = batch.points;
       payload.decode(this.intervals, batch);
       ids.push(payload.flushId);
