@@ -66,6 +66,9 @@ async function sendUdp(port: number, lines: (i: number) => string, count: number
   const sock = createSocket("udp4");
   let sentPoints = 0;
   let inFlight = 0;
+  // Points taken for lost: sent, and still not counted after a stall.
+  let lost = 0;
+  const slack = Math.floor(UDP_WINDOW / 2) * LINES_PER_DATAGRAM;
   try {
     for (let i = 0; i < count; i += LINES_PER_DATAGRAM) {
       let d = "";
@@ -74,10 +77,15 @@ async function sendUdp(port: number, lines: (i: number) => string, count: number
       await new Promise<void>((r, e) => sock.send(d, port, "127.0.0.1", (err) => (err ? e(err) : r())));
       sentPoints += end - i;
       if (++inFlight < UDP_WINDOW) continue;
-      // Wait until karbon has counted all but the last window's points (or the rest is lost).
+      // A window out: wait until karbon has counted all but half a window (or the rest is lost), one scrape per half window.
       const until = Date.now() + stallMs;
-      while ((await received()) - base < sentPoints - UDP_WINDOW * LINES_PER_DATAGRAM && Date.now() < until) await sleep(2);
-      inFlight = Math.ceil(Math.max(0, sentPoints - ((await received()) - base)) / LINES_PER_DATAGRAM);
+      let counted = (await received()) - base;
+      while (counted + lost < sentPoints - slack && Date.now() < until) {
+        await sleep(2);
+        counted = (await received()) - base;
+      }
+      if (counted + lost < sentPoints - slack) lost = sentPoints - counted;
+      inFlight = Math.ceil(Math.max(0, sentPoints - counted - lost) / LINES_PER_DATAGRAM);
     }
   } finally {
     sock.close();
