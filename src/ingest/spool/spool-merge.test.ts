@@ -182,27 +182,31 @@ describe("merged spool replay: SQLite", () => {
   }, 60_000);
 });
 
-const PG_URLS = process.env.TORUS_TEST_POSTGRES_URL ? [process.env.TORUS_TEST_POSTGRES_URL] : ["postgresql://postgres@127.0.0.1:5432/test", "postgresql://root@127.0.0.1:5432/test"];
-const pg = await findServer({ label: "PostgreSQL", urls: PG_URLS, envVar: "", open: (u) => openStore(u) as Promise<SqlStore> });
-
-describe("merged spool replay: PostgreSQL", () => {
-  const ok = "url" in pg;
-  if (!shouldRun("merged spool replay: PostgreSQL", ok, `no server at ${PG_URLS.join(" or ")}`)) {
-    it.skip("needs a reachable server", () => {});
-    return;
-  }
-  it("every record applied exactly once across crashes mid-replay, whatever the merging", async () => {
-    const url = (pg as { url: string }).url;
-    const store = (await openStore(url)) as SqlStore;
-    const oracle = await openStore(`sqlite:///${join(dir, "pg-oracle.db")}`);
-    const tag = `smpg${process.pid}_${Date.now().toString(36)}_`;
-    try {
-      expect(store.mergedFlushes).toBe(true);
-      await roundsAgainst(store, oracle, tag, 12);
-    } finally {
-      for (let i = 1; i <= serial; i++) for (const p of [`${tag}${i}_`, `${tag}${i}_z`]) await store.dropTables(p).catch(() => {});
-      await store.close();
-      await oracle.close();
+/** A SQL server on loopback: the same rounds, tables under prefixes of their own, dropped afterwards. */
+async function sqlRounds(label: string, urls: string[]): Promise<void> {
+  const server = await findServer({ label, urls, envVar: "", open: (u) => openStore(u) as Promise<SqlStore> });
+  describe(`merged spool replay: ${label}`, () => {
+    const ok = "url" in server;
+    if (!shouldRun(`merged spool replay: ${label}`, ok, `no server at ${urls.join(" or ")}`)) {
+      it.skip("needs a reachable server", () => {});
+      return;
     }
-  }, 180_000);
-});
+    it("every record applied exactly once across crashes mid-replay, whatever the merging", async () => {
+      const store = (await openStore((server as { url: string }).url)) as SqlStore;
+      const oracle = await openStore(`sqlite:///${join(dir, `${label}-oracle.db`)}`);
+      const tag = `sm${label.slice(0, 2).toLowerCase()}${process.pid}_${Date.now().toString(36)}_`;
+      const from = serial + 1;
+      try {
+        expect(store.mergedFlushes).toBe(true);
+        await roundsAgainst(store, oracle, tag, 12);
+      } finally {
+        for (let i = from; i <= serial; i++) for (const p of [`${tag}${i}_`, `${tag}${i}_z`]) await store.dropTables(p).catch(() => {});
+        await store.close();
+        await oracle.close();
+      }
+    }, 180_000);
+  });
+}
+
+await sqlRounds("PostgreSQL", process.env.TORUS_TEST_POSTGRES_URL ? [process.env.TORUS_TEST_POSTGRES_URL] : ["postgresql://postgres@127.0.0.1:5432/test", "postgresql://root@127.0.0.1:5432/test"]);
+await sqlRounds("MariaDB", [process.env.TORUS_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test"]);
