@@ -5,10 +5,13 @@
  * - append: encode, checksum and write a batch to a spool segment;
  * - read back: read, check and decode a record (replay without the store);
  * - store flush: the same batch written straight to a store, karbon's normal flush;
- * - replay: read back + the store write + ack, what a replay after an outage does.
+ * - replay: read back + the store write + ack, what a replay after an outage
+ *   does: consecutive records merged into one write of at most the write
+ *   buffer's flush bound in rows, for a store that takes merged flushes.
  *
- * Replay keeps up when "read back" is well above "store flush": the store,
- * not the spool, sets the replay rate.
+ * Every write carries a fresh flush id, as karbon's do (a reused one would
+ * be recognised and skipped). The store flush and the replay write the same
+ * points to the same store, in alternating order from run to run.
  *
  *   npx tsx bench/spool.ts [--points 200000] [--names 20000] [--batches 10] [--runs 5] [--store sqlite|redis://...]
  *
@@ -22,6 +25,8 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { openStore, Timeseries, WriteBatch, type Store } from "../src/timeseries/index.js";
 import { StoreSpool } from "../src/ingest/spool/store-spool.js";
+import { nextFlushId } from "../src/ingest/pipeline/flush-ids.js";
+import { FLUSH_ROWS } from "../src/ingest/pipeline/write-buffer.js";
 import { median, printTable } from "./bench-util.js";
 
 const arg = (name: string, dflt: string) => {
@@ -59,6 +64,7 @@ try {
     const batches = Array.from({ length: BATCHES }, (_, k) => batchOf(ts, sc.value, k));
     const points = batches.reduce((s, b) => s + b.points, 0);
     const rowsPerBatch = Math.round(batches.reduce((s, b) => s + b.size, 0) / BATCHES);
+    let writes = 0;
     const results = { append: [] as number[], read: [] as number[], flush: [] as number[], replay: [] as number[], bytes: [] as number[] };
     for (let run = 0; run < RUNS; run++) {
       const spoolDir = join(dir, `spool-${sc.type}-${run}`);
@@ -81,23 +87,42 @@ try {
       results.read.push(rate(points, performance.now() - t));
       reader.close();
 
-      t = performance.now();
-      for (const b of batches) await store.write(b);
-      results.flush.push(rate(points, performance.now() - t));
-
-      // Spool again and replay into the store: read, write, ack.
-      const again = new StoreSpool({ dir: spoolDir, maxBytes: 64 * 1024 ** 3, logger });
-      for (const b of batches) again.append(b);
-      t = performance.now();
-      for (let b = again.next(); b; b = again.next()) {
-        await store.write(b);
-        again.ack();
+      const flush = async () => {
+        const t0 = performance.now();
+        for (const b of batches) {
+          b.flushId = nextFlushId();
+          await store.write(b);
+        }
+        results.flush.push(rate(points, performance.now() - t0));
+      };
+      // Spool again (fresh ids) and replay into the store: read, write, ack, as the write buffer does.
+      const replay = async () => {
+        const again = new StoreSpool({ dir: spoolDir, maxBytes: 64 * 1024 ** 3, logger });
+        for (const b of batches) {
+          b.flushId = nextFlushId();
+          again.append(b);
+        }
+        const maxRows = store.mergedFlushes === true ? FLUSH_ROWS : 0;
+        const t0 = performance.now();
+        for (let b = again.next(maxRows); b; b = again.next(maxRows)) {
+          writes++;
+          await store.write(b);
+          again.ack();
+        }
+        results.replay.push(rate(points, performance.now() - t0));
+        again.close();
+      };
+      if (run % 2 === 0) {
+        await flush();
+        await replay();
+      } else {
+        await replay();
+        await flush();
       }
-      results.replay.push(rate(points, performance.now() - t));
-      again.close();
       rmSync(spoolDir, { recursive: true, force: true });
     }
-    rows.push([sc.label, rowsPerBatch, median(results.append), median(results.read), median(results.flush), median(results.replay), Number(median(results.bytes).toFixed(1))]);
+    const ratio = `${Math.round((100 * median(results.replay)) / median(results.flush))}%`;
+    rows.push([sc.label, rowsPerBatch, median(results.append), median(results.read), median(results.flush), median(results.replay), ratio, (writes / RUNS).toFixed(1), Number(median(results.bytes).toFixed(1))]);
     await store.close();
   }
 } finally {
@@ -105,4 +130,4 @@ try {
 }
 
 console.log(`\nkarbon spool: ${BATCHES} batches of ${POINTS.toLocaleString("en-US")} points over ${NAMES.toLocaleString("en-US")} names (two intervals), store ${STORE}, ${RUNS} runs, medians, points/s, node ${process.version}\n`);
-printTable(["batch type", "rows/batch", "append", "read back", "store flush", "replay (read + store + ack)", "spool bytes/point"], rows);
+printTable(["batch type", "rows/batch", "append", "read back", "store flush", "replay (read + store + ack)", "replay/flush", "replay writes", "spool bytes/point"], rows);

@@ -44,3 +44,16 @@ export class StoreError extends TorusError {
     this.retryable = options.retryable ?? true;
   }
 }
+
+/**
+ * A batch merged from several flushes (`WriteBatch.flushIds`) of which the
+ * store had applied some, but not all, in earlier writes: it applied
+ * nothing. Write the flushes one by one instead; each is then applied or
+ * recognised on its own.
+ */
+export class FlushOverlapError extends StoreError {
+  constructor(url: string, applied: number, of: number) {
+    super(url, `write: ${applied} of the ${of} flushes merged into this batch were applied before; nothing was written (write them one by one)`, { retryable: false });
+    this.name = "FlushOverlapError";
+  }
+}

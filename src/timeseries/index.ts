@@ -2,11 +2,11 @@
  * The timeseries library: typed, bucketed time series (count, histogram,
  * series, gauge, set) over pluggable stores. Imports nothing from the servers.
  */
-export { ErrorCodes, StoreError, TorusError, quote, type ErrorCode } from "./errors.js";
+export { ErrorCodes, FlushOverlapError, StoreError, TorusError, quote, type ErrorCode } from "./errors.js";
 export { GREGORIAN, Interval, parseCalendar, type Calendar, type IntervalSpec } from "./intervals.js";
 export { TYPE_NAMES, type ChangedRange, type Changes, type EventLog, type NameListing, type NewEvent, type Namespace, type Properties, type RelayStats, type Row, type RowColumns, type StoredEvent, type Store, type TagCondition, type TagValueCount, type TypeName } from "./store.js";
 export { compareCodePoints, prefixRange, tagPairs } from "./tag-pairs.js";
-export { FLUSH_ID_TTL_SECONDS, WriteBatch, type BatchPart } from "./write-batch.js";
+export { FLUSH_ID_TTL_SECONDS, WriteBatch, flushHome, type BatchPart } from "./write-batch.js";
 export {
   Timeseries,
   createTimeseries,

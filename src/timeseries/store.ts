@@ -110,6 +110,12 @@ export interface Store {
   /** Apply every merge of the batch atomically. Throws StoreError on failure; nothing is applied then. */
   write(batch: WriteBatch): Promise<void>;
   /**
+   * True when `write` takes a batch merged from several flushes
+   * (`WriteBatch.flushIds`): every id recorded with the rows in one
+   * transaction, so a flush is applied once whatever batches it travels in.
+   */
+  readonly mergedFlushes?: boolean;
+  /**
    * Rows of `names` in one interval for buckets first..last (bucket starts,
    * inclusive), one array per name, sorted by bucket then sub-bucket; series
    * rows in arrival order. Rows by type (a trailing `b` a type does not use may be absent):

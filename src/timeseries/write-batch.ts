@@ -41,6 +41,15 @@ export class WriteBatch {
    * for an id it has recorded within {@link FLUSH_ID_TTL_SECONDS}.
    */
   flushId: string | undefined = undefined;
+  /**
+   * A batch merged from several flushes (a spool replayed several records
+   * at a time): their ids, in place of `flushId`. Only for a store that says
+   * `Store.mergedFlushes`: it records every id in the transaction and
+   * applies the batch when none was recorded, nothing when all were, and
+   * throws `FlushOverlapError` when some were (the flushes were
+   * applied in another grouping: write them one by one).
+   */
+  flushIds: readonly string[] | undefined = undefined;
 
   part(owner: object, ns: Namespace, intervals: readonly Interval[]): BatchPart {
     let p = this.parts.get(owner);
@@ -115,6 +124,17 @@ export class WriteBatch {
     }
     return [a, b];
   }
+}
+
+/**
+ * Where a store records a batch's flush ids: its smallest prefix (the SQL
+ * stores keep them per prefix). Flushes merged into one batch must share
+ * it, or a flush written alone later would look for its id elsewhere.
+ */
+export function flushHome(batch: WriteBatch): string | undefined {
+  let home: string | undefined;
+  for (const part of batch.parts.values()) if (home === undefined || part.ns.prefix < home) home = part.ns.prefix;
+  return home;
 }
 
 function cellsOf(batch: WriteBatch, owner: object, part: BatchPart, name: string, i: number): Cells {

@@ -41,8 +41,14 @@ export interface BatchSpool {
   readonly unread: number;
   /** Append a batch; false when the spool is full (the caller keeps it). */
   append(batch: WriteBatch): boolean;
-  /** The oldest unreplayed batch (the same one again until it is acked), or null. */
-  next(): WriteBatch | null;
+  /**
+   * The oldest unreplayed batch (the same one again until it is acked), or
+   * null; with `maxRows`, the records after it merged in up to that many
+   * rows, their ids in `flushIds` (for a store that takes merged flushes).
+   */
+  next(maxRows?: number): WriteBatch | null;
+  /** The records of the batch `next` gave, one batch each: a store found some applied already, or refused the merged batch. */
+  separate(): WriteBatch[];
   /** The batch `next` gave is stored. */
   ack(): void;
 }
@@ -71,7 +77,7 @@ const QUIET_MS = 10;
  * upserts. Smaller bounds cost merging (on the statsd load 100,000-row
  * batches stored 1.6 rows per line against 0.7 for whole bursts).
  */
-const FLUSH_ROWS = 400_000;
+export const FLUSH_ROWS = 400_000;
 /** Names logged one by one while isolating the refused rows of one flush. */
 const LOGGED_PER_FLUSH = 100;
 
@@ -293,6 +299,11 @@ export class WriteBuffer {
       try {
         await this.store.write(batch);
       } catch (err) {
+        // A merged replay the store cannot take as it is: its records one by one (each applied, or recognised, alone).
+        if (batch.flushIds !== undefined && this.replayed.has(batch) && err instanceof StoreError && !err.retryable) {
+          this.separate(batch, err);
+          continue;
+        }
         this.options.metrics?.flushFailures.inc({ store: this.store.url });
         if (err instanceof StoreError && !err.retryable) {
           this.isolate(batch, err, refused);
@@ -413,16 +424,32 @@ export class WriteBuffer {
     if (moved > 0) this.pressure(this.rows);
   }
 
-  /** Put the oldest spooled record at the head of the queue when none is being replayed. */
+  /**
+   * Put the oldest spooled records at the head of the queue when none is
+   * being replayed: merged into one batch of about `flushRows` rows (as a
+   * normal flush is bounded) for a store that records merged flushes, else
+   * one record.
+   */
   private loadSpooled(): void {
     const spool = this.options.spool;
     if (!spool || this.replayOpen > 0 || spool.unread === 0) return;
-    const b = spool.next();
+    const b = spool.next(this.store.mergedFlushes === true ? this.flushRows : 0);
     if (!b) return;
     this.replayed.add(b);
     this.replayOpen = 1;
     this.queue.unshift(b);
     this.queuedRows += b.size;
+  }
+
+  /** Replace the merged replay at the head of the queue by its records, to be written one by one (the last one written acks them all). */
+  private separate(batch: WriteBatch, err: StoreError): void {
+    const records = this.options.spool!.separate();
+    this.options.logger.info({ store: this.store.url, records: records.length, err: err.message }, "replaying merged spool records one by one");
+    for (const r of records) this.replayed.add(r);
+    this.queue.splice(0, 1, ...records);
+    this.queuedRows += records.reduce((n, r) => n + r.size, 0) - batch.size;
+    this.replayOpen = records.length;
+    if (records.length === 0) this.options.spool!.ack();
   }
 
   /** A batch of the spool record being replayed left the queue (stored, or refused for good): the last one acks it. */

@@ -105,12 +105,23 @@ class FillSink implements RowSink {
   }
 }
 
+/** A record's payload, its header read: what it holds, before decoding its rows. */
+export interface SpoolPayload {
+  readonly flushId: string | undefined;
+  /** Where a store records its flush id (see `flushHome`): its smallest prefix. */
+  readonly home: string | undefined;
+  /** Rows of the batch. */
+  readonly rows: number;
+  /** The batch, flush id and all; with `into`, its rows merged into that batch instead (see `decodeBatch`). */
+  decode(intervalCache?: Map<string, Interval>, into?: WriteBatch): WriteBatch;
+}
+
 /**
- * The batch back, flush id and all. Throws on a payload that does not
+ * Read a payload's lead and header. Throws on a payload that does not
  * parse (its checksum passed, so only a bug or a foreign file makes one);
  * the spool drops such a record, counted.
  */
-export function decodeSpoolPayload(payload: Uint8Array, intervalCache?: Map<string, Interval>): WriteBatch {
+export function openSpoolPayload(payload: Uint8Array): SpoolPayload {
   if (payload.length < 8) throw new Error("spool record: shorter than its lead");
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const jsonLength = view.getUint32(0, true);
@@ -127,7 +138,22 @@ export function decodeSpoolPayload(payload: Uint8Array, intervalCache?: Map<stri
     at += p.n;
     return { prefix: p.prefix, type: p.type, intervals: p.intervals, names: p.names, text: p.text, numbers };
   });
-  const batch = decodeBatch({ parts, size: header.s, points: header.p }, intervalCache);
-  batch.flushId = header.f ?? undefined;
-  return batch;
+  let home: string | undefined;
+  for (const p of parts) if (home === undefined || p.prefix < home) home = p.prefix;
+  const flushId = header.f ?? undefined;
+  return {
+    flushId,
+    home,
+    rows: header.s,
+    decode(intervalCache, into) {
+      const batch = decodeBatch({ parts, size: header.s, points: header.p }, intervalCache, into);
+      if (!into) batch.flushId = flushId;
+      return batch;
+    },
+  };
+}
+
+/** The batch back, flush id and all (throws as {@link openSpoolPayload}). */
+export function decodeSpoolPayload(payload: Uint8Array, intervalCache?: Map<string, Interval>): WriteBatch {
+  return openSpoolPayload(payload).decode(intervalCache);
 }

@@ -1,9 +1,9 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import type { Interval, WriteBatch } from "../../timeseries/index.js";
+import { flushHome, type Interval, type WriteBatch } from "../../timeseries/index.js";
 import type { Logger } from "../../logging/logger.js";
-import { decodeSpoolPayload, encodeSpoolPayload } from "./spool-codec.js";
+import { decodeSpoolPayload, encodeSpoolPayload, openSpoolPayload } from "./spool-codec.js";
 import { nextFlushId } from "../pipeline/flush-ids.js";
 import { frameRecord, recordAt, type ReadAt } from "./spool-record.js";
 
@@ -76,7 +76,7 @@ export class StoreSpool {
   private readonly segmentBytes: number;
   private readonly intervals = new Map<string, Interval>();
   /** The record handed out by `next` and not yet acked: its segment and where it ends. */
-  private out: { segment: Segment; next: number; points: number } | null = null;
+  private out: { segment: Segment; start: number; next: number; points: number; records: number } | null = null;
   private readonly lockPath: string;
   /** The record after the one handed out, read and decoded while the store writes that one (replay runs at the store's pace). */
   private ahead: { segment: Segment; at: number; next: number; batch: WriteBatch } | null = null;
@@ -135,44 +135,111 @@ export class StoreSpool {
   }
 
   /**
-   * The oldest unreplayed batch, or null. Call `ack` once it is stored
-   * before asking for the next; asking again without an ack hands the same
-   * record out again.
+   * The oldest unreplayed batch, or null. With `maxRows`, the records after
+   * it in the same segment are merged in while the batch holds fewer rows
+   * than that (and they share its flush home, see `flushHome`): one write
+   * for many small records, bounded as the write buffer bounds a flush
+   * (it writes a batch once it reaches its bound, so past it by at most a
+   * chunk's rows; here by a record's). A merged batch carries every
+   * record's id in `flushIds` (no `flushId`); `separate` gives its records
+   * one by one.
+   * Call `ack` once it is stored before asking for the next; asking again
+   * without an ack hands the same records out again.
    */
-  next(): WriteBatch | null {
+  next(maxRows = 0): WriteBatch | null {
     this.out = null;
     if (this.closed) return null;
     for (const seg of this.segments) {
       while (seg.readPos < seg.size) {
         const ahead = this.ahead;
         this.ahead = null;
-        if (ahead && ahead.segment === seg && ahead.at === seg.readPos) {
-          this.out = { segment: seg, next: ahead.next, points: ahead.batch.points };
-          setImmediate(() => this.prefetch());
-          return ahead.batch;
-        }
-        const read = this.reader(seg);
-        const r = recordAt(read, seg.readPos, seg.size);
-        if (r.kind === "record") {
-          try {
-            const batch = decodeSpoolPayload(r.payload, this.intervals);
-            this.out = { segment: seg, next: r.next, points: batch.points };
-            setImmediate(() => this.prefetch());
-            return batch;
-          } catch (err) {
-            // Its checksum holds, so a bug or a foreign file: never replay it, count it with the torn ones.
-            this.options.logger.error({ spool: this.path, segment: seg.path, at: seg.readPos, err: (err as Error).message }, "spool record does not decode; dropping it");
-            this.stats.torn++;
-            this.stats.records--;
+        let first: { batch: WriteBatch; next: number } | null = null;
+        if (ahead && ahead.segment === seg && ahead.at === seg.readPos) first = ahead;
+        else {
+          const r = recordAt(this.reader(seg), seg.readPos, seg.size);
+          if (r.kind === "record") {
+            try {
+              first = { batch: decodeSpoolPayload(r.payload, this.intervals), next: r.next };
+            } catch (err) {
+              // Its checksum holds, so a bug or a foreign file: never replay it, count it with the torn ones.
+              this.options.logger.error({ spool: this.path, segment: seg.path, at: seg.readPos, err: (err as Error).message }, "spool record does not decode; dropping it");
+              this.stats.torn++;
+              this.stats.records--;
+            }
+          }
+          if (!first) {
+            // A corrupt record or a torn tail was counted when the spool was opened.
+            seg.readPos = r.kind === "record" || r.kind === "corrupt" ? r.next : seg.size;
+            this.persistAck(seg);
+            continue;
           }
         }
-        // A corrupt record or a torn tail was counted when the spool was opened.
-        seg.readPos = r.kind === "record" || r.kind === "corrupt" ? r.next : seg.size;
-        this.persistAck(seg);
+        const out = { segment: seg, start: seg.readPos, next: first.next, points: first.batch.points, records: 1 };
+        const batch = maxRows > 0 ? this.mergeFollowing(first.batch, out, maxRows) : first.batch;
+        this.out = out;
+        setImmediate(() => this.prefetch());
+        return batch;
       }
     }
     this.reclaim();
     return null;
+  }
+
+  /**
+   * Merge the whole, decodable records after the first into it while it
+   * holds fewer than `maxRows` rows and each has a flush id and the first's
+   * flush home.
+   */
+  private mergeFollowing(batch: WriteBatch, out: { segment: Segment; next: number; points: number; records: number }, maxRows: number): WriteBatch {
+    const id = batch.flushId;
+    const home = flushHome(batch);
+    if (id === undefined) return batch;
+    const ids = [id];
+    const seg = out.segment;
+    const read = this.reader(seg);
+    while (out.next < seg.size && batch.size < maxRows) {
+      const r = recordAt(read, out.next, seg.size);
+      if (r.kind !== "record") break;
+      let payload;
+      try {
+        payload = openSpoolPayload(r.payload);
+      } catch {
+        break; // `next` meets it on its own, and logs and drops it
+      }
+      if (payload.flushId === undefined || payload.home !== home) break;
+      const points = batch.points;
+      payload.decode(this.intervals, batch);
+      ids.push(payload.flushId);
+      out.points += batch.points - points;
+      out.records++;
+      out.next = r.next;
+    }
+    if (ids.length > 1) {
+      batch.flushId = undefined;
+      batch.flushIds = ids;
+    }
+    return batch;
+  }
+
+  /**
+   * The records of the batch `next` handed out, one batch each under its
+   * own flush id, oldest first: for a store that found some of them
+   * applied already (in other groupings) or refused the merged batch.
+   * Ack once all are stored.
+   */
+  separate(): WriteBatch[] {
+    const out = this.out;
+    if (!out || this.closed) return [];
+    const read = this.reader(out.segment);
+    const batches: WriteBatch[] = [];
+    for (let at = out.start; at < out.next; ) {
+      const r = recordAt(read, at, out.segment.size);
+      // Every record of the range decoded a moment ago when it was merged.
+      if (r.kind !== "record") throw new Error(`spool ${this.path}: record at ${at} of ${out.segment.path} no longer reads`);
+      batches.push(decodeSpoolPayload(r.payload, this.intervals));
+      at = r.next;
+    }
+    return batches;
   }
 
   /** Read and decode the record after the one handed out, if it is in the same segment and whole. */
@@ -196,8 +263,8 @@ export class StoreSpool {
     this.out = null;
     out.segment.readPos = out.next;
     this.persistAck(out.segment);
-    this.stats.records--;
-    this.stats.replayedRecords++;
+    this.stats.records -= out.records;
+    this.stats.replayedRecords += out.records;
     this.stats.replayedPoints += out.points;
     this.reclaim();
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { StoreError } from "../../errors.js";
+import { FlushOverlapError, StoreError } from "../../errors.js";
 import { storedFlushId } from "../flush-record.js";
 import { TYPE_NAMES, type NameListing, type Namespace, type Properties, type Row, type Store, type TagCondition, type TagValueCount, type TypeName } from "../../store.js";
 import { compareCodePoints, prefixRange, tagPairs } from "../../tag-pairs.js";
@@ -78,6 +78,7 @@ function readColumns(d: SqlDialect, type: TypeName): { columns: string; order: s
  */
 export class SqlStore implements Store {
   readonly url: string;
+  readonly mergedFlushes = true;
   private readonly secrets: string[];
   private readonly ready = new Map<string, Promise<void>>();
   private readonly ids = new Map<string, IdCache>();
@@ -259,13 +260,20 @@ export class SqlStore implements Store {
     const parts = [...batch.parts.values()].sort((a, b) => (a.ns.prefix < b.ns.prefix ? -1 : a.ns.prefix > b.ns.prefix ? 1 : a.ns.type < b.ns.type ? -1 : a.ns.type > b.ns.type ? 1 : 0));
     const fresh: Fresh = [];
     // The id goes in the first prefix's flushes table: the same one for every attempt of the same rows.
-    const flushes = batch.flushId === undefined ? undefined : this.tables(parts[0].ns.prefix).flushes;
+    const ids = batch.flushIds ?? (batch.flushId === undefined ? undefined : [batch.flushId]);
+    const flushes = ids === undefined ? undefined : this.tables(parts[0].ns.prefix).flushes;
     const now = Math.floor(Date.now() / 1000);
     try {
       for (const part of parts) await this.ensure(part.ns);
       await this.client.transaction(async (s) => {
         // First, so a retry waits here for an attempt still committing, then finds its id and applies nothing.
-        if (flushes !== undefined && !(await this.dialect.recordFlush(s, flushes, storedFlushId(batch.flushId!), now))) return;
+        if (flushes !== undefined) {
+          let unseen = 0;
+          for (const id of ids!) if (await this.dialect.recordFlush(s, flushes, storedFlushId(id), now)) unseen++;
+          if (unseen === 0) return;
+          // Some applied before in other groupings: roll back, the caller writes the flushes one by one.
+          if (unseen < ids!.length) throw new FlushOverlapError(this.url, ids!.length - unseen, ids!.length);
+        }
         const byPrefix = new Map<string, BatchPart[]>();
         for (const part of parts) {
           const list = byPrefix.get(part.ns.prefix);

@@ -2,7 +2,7 @@ import { Interval } from "../../intervals.js";
 import type { Cells } from "../../cells.js";
 import { TYPE_NAMES, type Namespace, type TypeName } from "../../store.js";
 import { typeDef, type RowShape, type RowSink } from "../../types/index.js";
-import { WriteBatch } from "../../write-batch.js";
+import { WriteBatch, type BatchPart } from "../../write-batch.js";
 
 /**
  * A WriteBatch as plain arrays, for handing it to another thread: numbers
@@ -97,9 +97,16 @@ export function encodeBatch(batch: WriteBatch): { encoded: EncodedBatch; transfe
   return { encoded: { parts, size: batch.size, points: batch.points, flushId: batch.flushId }, transfer: parts.map((p) => p.numbers.buffer as ArrayBuffer) };
 }
 
-/** Rebuild the batch on the other side; `intervalCache` keeps Interval objects across batches. */
-export function decodeBatch(encoded: EncodedBatch, intervalCache = new Map<string, Interval>()): WriteBatch {
-  const batch = new WriteBatch();
+/**
+ * Rebuild the batch on the other side; `intervalCache` keeps Interval
+ * objects across batches. With `into`, the rows are merged into that batch
+ * instead (after what it holds: series keep arrival order), into the part
+ * of the same namespace and intervals; its size grows by the rows the
+ * merge adds, its points by the batch's, and its flush id is left alone.
+ */
+export function decodeBatch(encoded: EncodedBatch, intervalCache = new Map<string, Interval>(), into?: WriteBatch): WriteBatch {
+  const batch = into ?? new WriteBatch();
+  let added = 0;
   for (const p of encoded.parts) {
     const intervals = p.intervals.map((spec) => {
       const key = JSON.stringify(spec);
@@ -112,9 +119,12 @@ export function decodeBatch(encoded: EncodedBatch, intervalCache = new Map<strin
     const many = def.rows.many;
     const total = def.rows.a === "total";
     const withB = def.rows.b !== null;
-    const part = batch.part({}, ns, intervals);
-    const perName = p.names.map(() => new Array<Cells | undefined>(intervals.length));
-    p.names.forEach((name, i) => part.names.set(name, perName[i]));
+    const part = into ? partLike(into, ns, intervals) : batch.part({}, ns, intervals);
+    const perName = p.names.map((name) => {
+      let perInterval = into ? part.names.get(name) : undefined;
+      if (!perInterval) part.names.set(name, (perInterval = new Array<Cells | undefined>(intervals.length)));
+      return perInterval;
+    });
     const x = p.numbers;
     for (let at = 0; at < x.length; ) {
       const perInterval = perName[x[at++]];
@@ -123,12 +133,25 @@ export function decodeBatch(encoded: EncodedBatch, intervalCache = new Map<strin
       const cells = perInterval[ii] ?? (perInterval[ii] = new Map());
       for (let k = many ? x[at++] : 1; k > 0; k--) {
         const a = total ? x[at++] : p.text[x[at++]];
-        def.mergeRow(cells, sub, a, withB ? x[at++] : undefined);
+        added += def.mergeRow(cells, sub, a, withB ? x[at++] : undefined);
       }
     }
+  }
+  if (into) {
+    into.size += added;
+    into.points += encoded.points;
+    return into;
   }
   batch.size = encoded.size;
   batch.points = encoded.points;
   batch.flushId = encoded.flushId;
   return batch;
+}
+
+/** The part of `batch` for this namespace and these intervals (the same Interval objects), made if there is none. */
+function partLike(batch: WriteBatch, ns: Namespace, intervals: readonly Interval[]): BatchPart {
+  for (const part of batch.parts.values()) {
+    if (part.ns.prefix === ns.prefix && part.ns.type === ns.type && part.intervals.length === intervals.length && part.intervals.every((iv, i) => iv === intervals[i])) return part;
+  }
+  return batch.part({}, ns, intervals);
 }

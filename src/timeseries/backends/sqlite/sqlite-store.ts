@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { StoreError } from "../../errors.js";
+import { FlushOverlapError, StoreError } from "../../errors.js";
 import type { Cells } from "../../cells.js";
 import type { Changes, NameListing, Namespace, Properties, Row, RowColumns, Store, TagCondition, TagValueCount, TypeName } from "../../store.js";
 import { typeDef } from "../../types/index.js";
@@ -47,6 +47,10 @@ const CHECKPOINT_AFTER_WRITES = 100;
 export class SqliteStore implements Store {
   readonly url: string;
   readonly handle: Database.Database;
+  /** Merged flushes are recorded by the in-process writer (the writer thread's codec carries one id). */
+  get mergedFlushes(): boolean {
+    return this.writer === null;
+  }
   private readonly scopes = new Map<string, Scope>();
   /** Name → id of every prefix, bounded by `client_config.name_cache_mb`. */
   readonly names: NameCache<Scope>;
@@ -98,7 +102,12 @@ export class SqliteStore implements Store {
     this.checkpoints = path !== ":memory:";
     this.dataVersion = this.handle.prepare("PRAGMA data_version").pluck();
     this.apply = this.handle.transaction((batch: WriteBatch, fresh: Fresh) => {
-      if (batch.flushId !== undefined && !this.recordFlush(batch, batch.flushId)) return;
+      if (batch.flushIds !== undefined) {
+        // All new: apply; all recorded: applied before; some: applied in other groupings, and this one must not be.
+        const unseen = this.recordFlushes(batch, batch.flushIds);
+        if (unseen === 0) return;
+        if (unseen < batch.flushIds.length) throw new FlushOverlapError(this.url, batch.flushIds.length - unseen, batch.flushIds.length);
+      } else if (batch.flushId !== undefined && this.recordFlushes(batch, [batch.flushId]) === 0) return;
       for (const part of batch.parts.values()) this.writePart(part, fresh);
     }).immediate;
     this.events = new SqliteEvents(this.handle, (what, err) => this.fail(what, err));
@@ -135,13 +144,13 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Inside the write's transaction: record the flush id in the flushes
+   * Inside the write's transaction: record the flush ids in the flushes
    * table of the batch's first prefix (by name: the same table for every
-   * attempt of the same rows); false when it was there already, i.e. this
-   * flush was applied before and must not be again. Ids past their time
+   * attempt of the same rows); how many were not there already (an id
+   * there was applied before and must not be again). Ids past their time
    * are deleted here now and then.
    */
-  private recordFlush(batch: WriteBatch, id: string): boolean {
+  private recordFlushes(batch: WriteBatch, ids: readonly string[]): number {
     let prefix: string | undefined;
     for (const part of batch.parts.values()) if (prefix === undefined || part.ns.prefix < prefix) prefix = part.ns.prefix;
     const scope = this.scope(prefix!);
@@ -151,7 +160,9 @@ export class SqliteStore implements Store {
       scope.stmt("flushes:sweep", () => `DELETE FROM ${scope.table("flushes")} WHERE at < ?`).run(now - FLUSH_ID_TTL_SECONDS);
     }
     const stmt = scope.stmt("flushes:record", () => `INSERT INTO ${scope.table("flushes")} (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING`);
-    return stmt.run(id, now).changes === 1;
+    let fresh = 0;
+    for (const id of ids) fresh += stmt.run(id, now).changes;
+    return fresh;
   }
 
   private scheduleCheckpoint(): void {
