@@ -2,7 +2,8 @@
  * The JS side of ingest alone: plaintext framing and parsing, routing and
  * staging into write batches (a fresh batch every 100,000 lines, as flushes
  * make), no store writes. CPU ns per line for bench/ingest.ts's two loads
- * (examples/statsd.ts, one count schema), median of five runs after a warm-up.
+ * (examples/statsd.ts, one count schema, and that schema with `--tagged`'s
+ * names), median of five runs after a warm-up.
  *
  *   npx tsx bench/ingest-dispatch.ts
  *
@@ -35,6 +36,8 @@ const statsd = (i: number) => {
   }
 };
 const one = (i: number) => `c.app${i % 20}.name${i % NAMES} ${(i % 7) + 1} ${tsOf(i)}\n`;
+/** bench/ingest.ts --tagged's names: two tags, out of canonical order. */
+const oneTagged = (i: number) => `c.app${i % 20}.name${i % NAMES};host=h${i % NAMES % 50};dc=dc${i % NAMES % 3} ${(i % 7) + 1} ${tsOf(i)}\n`;
 const registry = new StoreRegistry();
 async function run(label: string, config: Config, line: (i: number) => string) {
   const runtime = await buildRuntime(config, registry);
@@ -61,6 +64,8 @@ async function run(label: string, config: Config, line: (i: number) => string) {
   console.log(`${label}: ${times[times.length >> 1].toFixed(0)} ns CPU per line (median of 5; min ${times[0].toFixed(0)})`);
 }
 await run("examples/statsd.ts", await loadConfig([join(ROOT, "examples", "statsd.ts")]), statsd);
-await run("one count schema", compileConfig({ SCHEMAS: { c: { type: "count", host: `sqlite:///${join(DIR, "c.db")}`, match: "^c\\.", intervals: { minute: { step: 60 } } } } }), one);
+const oneCount = compileConfig({ SCHEMAS: { c: { type: "count", host: `sqlite:///${join(DIR, "c.db")}`, match: "^c\\.", intervals: { minute: { step: 60 } } } } });
+await run("one count schema", oneCount, one);
+await run("one count schema, tagged names", oneCount, oneTagged);
 await registry.closeAll();
 rmSync(DIR, { recursive: true, force: true });
