@@ -2,7 +2,8 @@
  * The JS side of ingest alone: plaintext framing and parsing, routing and
  * staging into write batches (a fresh batch every 100,000 lines, as flushes
  * make), no store writes. CPU ns per line for bench/ingest.ts's two loads
- * (examples/statsd.ts, one count schema), median of five runs after a warm-up.
+ * (examples/statsd.ts, one count schema, and that schema with `--tagged`'s
+ * names), median of five runs after a warm-up.
  *
  *   npx tsx bench/ingest-dispatch.ts
  *
@@ -24,6 +25,8 @@ import { ROOT } from "../test/helpers/processes.js";
 const DIR = mkdtempSync(join(tmpdir(), "torus-bench-dispatch-"));
 process.env.TORUS_DATA = DIR;
 const LINES = 1_000_000, NAMES = 10_000, APPS = 20;
+/** Lines between two fresh write batches (flushes). */
+const BATCH_LINES = 100_000;
 const now = Math.floor(Date.now() / 1000);
 const tsOf = (i: number) => now - 3540 + Math.floor((i / LINES) * 3540);
 const statsd = (i: number) => {
@@ -35,23 +38,29 @@ const statsd = (i: number) => {
   }
 };
 const one = (i: number) => `c.app${i % 20}.name${i % NAMES} ${(i % 7) + 1} ${tsOf(i)}\n`;
+/** bench/ingest.ts --tagged's names: two tags, out of canonical order. */
+const oneTagged = (i: number) => `c.app${i % 20}.name${i % NAMES};host=h${i % NAMES % 50};dc=dc${i % NAMES % 3} ${(i % 7) + 1} ${tsOf(i)}\n`;
 const registry = new StoreRegistry();
 async function run(label: string, config: Config, line: (i: number) => string) {
   const runtime = await buildRuntime(config, registry);
-  const payload = Buffer.from(Array.from({ length: LINES }, (_, i) => line(i)).join(""));
-  const chunks: Buffer[] = [];
-  for (let p = 0; p < payload.length; p += 65536) chunks.push(payload.subarray(p, p + 65536));
+  // 64 KiB chunks, in runs of BATCH_LINES lines (chunks cut there), so a fresh batch comes after as many lines however long they are.
+  const runs: Buffer[][] = [];
+  for (let from = 0; from < LINES; from += BATCH_LINES) {
+    const payload = Buffer.from(Array.from({ length: Math.min(BATCH_LINES, LINES - from) }, (_, k) => line(from + k)).join(""));
+    const chunks: Buffer[] = [];
+    for (let p = 0; p < payload.length; p += 65536) chunks.push(payload.subarray(p, p + 65536));
+    runs.push(chunks);
+  }
   const times: number[] = [];
   for (let r = 0; r < 6; r++) {
     const sources = runtime.schemas.map(() => ({ batch: new WriteBatch() }));
     const d = new Dispatcher(runtime, (i) => sources[i], createIngestLog(pino({ level: "silent" }), 0), new KarbonMetrics());
     const framer = new LineFramer(d);
     const t0 = process.cpuUsage();
-    // A fresh batch every 100k lines, as flushes would make.
-    let k = 0;
-    for (const c of chunks) {
-      framer.push(c);
-      if (++k % 25 === 0) for (const s of sources) s.batch = new WriteBatch();
+    // A fresh batch every BATCH_LINES lines, as flushes would make.
+    for (const chunks of runs) {
+      for (const c of chunks) framer.push(c);
+      for (const s of sources) s.batch = new WriteBatch();
     }
     const u = process.cpuUsage(t0);
     d.close();
@@ -61,6 +70,8 @@ async function run(label: string, config: Config, line: (i: number) => string) {
   console.log(`${label}: ${times[times.length >> 1].toFixed(0)} ns CPU per line (median of 5; min ${times[0].toFixed(0)})`);
 }
 await run("examples/statsd.ts", await loadConfig([join(ROOT, "examples", "statsd.ts")]), statsd);
-await run("one count schema", compileConfig({ SCHEMAS: { c: { type: "count", host: `sqlite:///${join(DIR, "c.db")}`, match: "^c\\.", intervals: { minute: { step: 60 } } } } }), one);
+const oneCount = compileConfig({ SCHEMAS: { c: { type: "count", host: `sqlite:///${join(DIR, "c.db")}`, match: "^c\\.", intervals: { minute: { step: 60 } } } } });
+await run("one count schema", oneCount, one);
+await run("one count schema, tagged names", oneCount, oneTagged);
 await registry.closeAll();
 rmSync(DIR, { recursive: true, force: true });

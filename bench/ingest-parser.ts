@@ -8,14 +8,16 @@
  * names by id (a {@link NameIdSink} over a {@link NameTable}, as karbon's
  * dispatcher is), the table kept across runs as karbon keeps it.
  *
- * Run: `npx tsx bench/ingest-parser.ts [lines]` (default 2,000,000).
+ * Run: `npx tsx bench/ingest-parser.ts [lines] [--only <text>]` (default
+ * 2,000,000; `--only` keeps the scenarios whose name contains the text).
  */
 import { plaintext } from "../src/ingest/protocols/plaintext/index.js";
 import { DEFAULT_MAX_LINE_LENGTH } from "../src/ingest/protocols/plaintext/line-framer.js";
 import { NameTable } from "../src/ingest/protocols/plaintext/name-table.js";
 import type { NameIdSink, PlaintextSink } from "../src/ingest/protocols/plaintext/plaintext-parser.js";
 
-const LINES = Number(process.argv[2] ?? 2_000_000);
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : "";
+const LINES = Number(/^\d+$/.test(process.argv[2] ?? "") ? process.argv[2] : 2_000_000);
 const CHUNK = 64 * 1024;
 const DATAGRAM = 1400; // a typical UDP payload under the Ethernet MTU
 const RUNS = 5;
@@ -130,6 +132,9 @@ const scenarios: Scenario[] = [
   tcp("tcp statsd ascii", (k) => `stats_counts.app${k % 10}.feature${k % 100} ${k % 997} ${T0 + (k >> 10)}\n`),
   tcp("tcp decimal ts + \\r\\n", (k) => `stats.timers.app${k % 10}.p99 ${(k % 997) / 10} ${T0 + (k >> 10)}.${k % 1000}\r\n`),
   tcp("tcp unicode names", (k) => `stats.größe.指标${k % 100}.😀 ${k % 997} ${T0 + (k >> 10)}\n`),
+  // bench/ingest.ts's one-count load, its names untagged and `--tagged` (two tags, out of canonical order).
+  tcp("tcp ingest.ts names", (k) => `c.app${k % 20}.name${k % 10_000} ${(k % 7) + 1} ${T0 + (k >> 10)}\n`),
+  tcp("tcp ingest.ts tagged", (k) => `c.app${k % 20}.name${k % 10_000};host=h${k % 10_000 % 50};dc=dc${k % 10_000 % 3} ${(k % 7) + 1} ${T0 + (k >> 10)}\n`),
   udp("udp statsd ascii", (k) => `stats_counts.app${k % 10}.feature${k % 100} ${k % 997} ${T0 + (k >> 10)}\n`),
 ];
 
@@ -139,7 +144,7 @@ function median(xs: number[]): number {
 }
 
 const rows: string[][] = [["scenario", "names", "lines", "MiB", "median ms", "lines/s", "MiB/s"]];
-for (const [scenario, kind] of scenarios.flatMap((s) => [[s, "strings"], [s, "by id"]] as const)) {
+for (const [scenario, kind] of scenarios.filter((s) => s.name.includes(ONLY)).flatMap((s) => [[s, "strings"], [s, "by id"]] as const)) {
   const table = new NameTable();
   const make = (): Counting => (kind === "strings" ? makeSink() : makeIdSink(table));
   scenario.run(make()); // warm-up: let the JIT settle

@@ -81,6 +81,59 @@ describe("NameTable", () => {
     expect(seen.size).toBeGreaterThan(45);
   });
 
+  it("finds the same id exactly when the bytes are equal, wherever they lie (words read at any alignment)", () => {
+    // A few names and copies of them with one byte changed anywhere (first word, middle, last word), so equal names and near misses are common.
+    const letters = [0x61, 0x62, 0x2e, 0x3b, 0x3d, 0xc3, 0xa9];
+    const bases = fc.array(fc.array(fc.constantFrom(...letters), { maxLength: 17 }), { minLength: 1, maxLength: 3 });
+    const item = fc.record({ base: fc.nat(), change: fc.option(fc.tuple(fc.nat(), fc.constantFrom(...letters))), before: fc.nat({ max: 7 }), after: fc.nat({ max: 7 }) });
+    fc.assert(
+      fc.property(bases, fc.array(item, { minLength: 1, maxLength: 60 }), fc.integer(), fc.boolean(), (names, items, seed, collide) => {
+        // `collide`: every name in one slot run of a tiny table, so the byte comparison alone tells them apart.
+        const table = new NameTable(collide ? { slots: 2, hash: (_b, s, e) => (e - s) & 1 } : { seed, slots: 2 });
+        const idOfBytes = new Map<string, number>();
+        for (const { base, change, before, after } of items) {
+          const n = Buffer.from(names[base % names.length]);
+          if (change !== null && n.length > 0) n[change[0] % n.length] = change[1];
+          // Each name in its own buffer with junk either side: a new buffer every time, as chunks come.
+          const buf = Buffer.concat([Buffer.alloc(before, 0x20), n, Buffer.alloc(after, 0x7a)]);
+          const start = before;
+          const end = before + n.length;
+          const h = table.hash(buf, start, end);
+          let id = table.lookup(buf, start, end, h);
+          const key = n.toString("hex");
+          const known = idOfBytes.get(key);
+          if (known === undefined) {
+            expect(id).toBe(-1);
+            id = table.insert(buf, start, end, h, n.toString("latin1"));
+            if (id < 0) continue; // past the probe bound: the caller takes the string path
+            idOfBytes.set(key, id);
+          } else {
+            expect(id).toBe(known);
+          }
+        }
+        // Different names never share an id, and each id keeps its name.
+        expect(new Set(idOfBytes.values()).size).toBe(idOfBytes.size);
+        for (const [key, id] of idOfBytes) expect(table.names[id]).toBe(Buffer.from(key, "hex").toString("latin1"));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("hashes the same bytes alike at every offset and in every buffer, and as hashBytes does", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat({ max: 9 }), fc.integer(), (b, at, seed) => {
+        const table = new NameTable({ seed });
+        const name = Buffer.from(b);
+        const shifted = Buffer.concat([Buffer.alloc(at, 0xff), name, Buffer.alloc(3, 0xff)]);
+        const h = table.hash(name, 0, name.length);
+        expect(table.hash(shifted, at, at + name.length)).toBe(h);
+        expect(table.hash(name, 0, name.length)).toBe(h); // the first buffer again, after another
+        expect(hashBytes(shifted, at, at + name.length, seed)).toBe(h);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("refuses a slot count that is not a power of two", () => {
     expect(() => new NameTable({ slots: 3 })).toThrow(/power of two/);
   });

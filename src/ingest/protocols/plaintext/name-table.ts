@@ -18,6 +18,7 @@
  * @module
  */
 import { randomInt } from "node:crypto";
+import { chunkView, viewOf } from "./chunk-view.js";
 
 /** Slots walked before a lookup or insert gives up: names made to collide cannot cost more. */
 export const MAX_PROBES = 32;
@@ -39,14 +40,23 @@ export interface NameTableOptions {
 
 /**
  * A seeded 32-bit hash of `buf[start..end)`: murmur3's mixing over 4-byte
- * words, read byte by byte (the name is rarely aligned in its chunk).
+ * words.
  */
 export function hashBytes(buf: Uint8Array, start: number, end: number, seed: number): number {
+  return hashView(viewOf(buf), start, end, seed);
+}
+
+/**
+ * {@link hashBytes} over a view of the buffer: one unaligned little-endian
+ * load per word (the name is rarely aligned in its chunk), a quarter of the
+ * loads and bounds checks of reading it byte by byte.
+ */
+export function hashView(view: DataView, start: number, end: number, seed: number): number {
   let h = seed | 0;
   let i = start;
-  const stop = end - 3;
-  for (; i < stop; i += 4) {
-    let k = buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+  const stop = end - 4;
+  for (; i <= stop; i += 4) {
+    let k = view.getInt32(i, true);
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, 0x1b873593);
@@ -55,9 +65,9 @@ export function hashBytes(buf: Uint8Array, start: number, end: number, seed: num
   }
   const rest = end - i;
   if (rest > 0) {
-    let k = buf[i];
-    if (rest > 1) k ^= buf[i + 1] << 8;
-    if (rest > 2) k ^= buf[i + 2] << 16;
+    let k = view.getUint8(i);
+    if (rest > 1) k ^= view.getUint8(i + 1) << 8;
+    if (rest > 2) k ^= view.getUint8(i + 2) << 16;
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, 0x1b873593);
@@ -76,7 +86,8 @@ export class NameTable {
   readonly names: string[] = [];
   readonly #maxBytes: number;
   readonly #seed: number;
-  readonly #hash: (buf: Uint8Array, start: number, end: number, seed: number) => number;
+  /** A test's hash (see {@link NameTableOptions.hash}); null for {@link hashView}. */
+  readonly #hash: ((buf: Uint8Array, start: number, end: number, seed: number) => number) | null;
   readonly #initialSlots: number;
   /** id + 1 per slot; 0 is empty. */
   #slots: Int32Array;
@@ -86,6 +97,7 @@ export class NameTable {
   #offsets: Int32Array;
   #lengths: Int32Array;
   #arena: Uint8Array;
+  #arenaView: DataView;
   #arenaUsed = 0;
   #bytes = 0;
   #full = false;
@@ -93,7 +105,7 @@ export class NameTable {
   constructor(options: NameTableOptions = {}) {
     this.#maxBytes = options.maxBytes ?? DEFAULT_NAME_TABLE_BYTES;
     this.#seed = options.seed ?? randomInt(2 ** 31);
-    this.#hash = options.hash ?? hashBytes;
+    this.#hash = options.hash ?? null;
     const slots = options.slots ?? 4096;
     if (!(slots >= 2 && (slots & (slots - 1)) === 0)) throw new RangeError(`slots must be a power of two >= 2, got ${slots}`);
     this.#initialSlots = slots;
@@ -103,6 +115,7 @@ export class NameTable {
     this.#offsets = new Int32Array(slots / 2);
     this.#lengths = new Int32Array(slots / 2);
     this.#arena = new Uint8Array(Math.min(1 << 16, this.#maxBytes));
+    this.#arenaView = viewOf(this.#arena);
   }
 
   /** Names held. */
@@ -122,7 +135,8 @@ export class NameTable {
 
   /** The hash of `buf[start..end)` as this table computes it (seeded). */
   hash(buf: Uint8Array, start: number, end: number): number {
-    return this.#hash(buf, start, end, this.#seed);
+    if (this.#hash !== null) return this.#hash(buf, start, end, this.#seed);
+    return hashView(chunkView(buf), start, end, this.#seed);
   }
 
   /** The id of the name in `buf[start..end)` whose hash is `h`, or -1 when it is not held (or sits past the probe bound). */
@@ -135,7 +149,7 @@ export class NameTable {
       const v = slots[s];
       if (v === 0) return -1;
       const id = v - 1;
-      if (this.#hashes[id] === h && this.#lengths[id] === len && this.#same(id, buf, start, len)) return id;
+      if (this.#hashes[id] === h && this.#lengths[id] === len && this.#same(id, chunkView(buf), start, len)) return id;
       s = (s + 1) & mask;
     }
     return -1;
@@ -163,6 +177,7 @@ export class NameTable {
       const grown = new Uint8Array(Math.max(this.#arena.length * 2, this.#arenaUsed + len));
       grown.set(this.#arena.subarray(0, this.#arenaUsed));
       this.#arena = grown;
+      this.#arenaView = viewOf(grown);
     }
     this.#arena.set(buf.subarray(start, end), this.#arenaUsed);
     this.#hashes[id] = h;
@@ -188,11 +203,17 @@ export class NameTable {
     this.#full = false;
   }
 
-  #same(id: number, buf: Uint8Array, start: number, len: number): boolean {
-    const arena = this.#arena;
+  /** Id `id`'s bytes against `len` bytes of `view` from `start`, a word at a time; the last word may overlap the one before. */
+  #same(id: number, view: DataView, start: number, len: number): boolean {
+    const arena = this.#arenaView;
     const at = this.#offsets[id];
-    for (let k = 0; k < len; k++) if (arena[at + k] !== buf[start + k]) return false;
-    return true;
+    if (len < 4) {
+      for (let k = 0; k < len; k++) if (arena.getUint8(at + k) !== view.getUint8(start + k)) return false;
+      return true;
+    }
+    const last = len - 4;
+    for (let k = 0; k < last; k += 4) if (arena.getInt32(at + k, true) !== view.getInt32(start + k, true)) return false;
+    return arena.getInt32(at + last, true) === view.getInt32(start + last, true);
   }
 
   #freeSlot(h: number): number {

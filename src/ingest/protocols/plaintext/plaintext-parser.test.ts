@@ -224,6 +224,23 @@ describe("parseLine: properties", () => {
     );
   });
 
+  it("ends the name at its first blank wherever it falls in a 4-byte word, and tells ASCII names from others", () => {
+    // Bytes next to the blanks' (0x1f, 0x21, 0x08, 0x0a is excluded), high bytes whose low bits are a blank's (0xa0 = 0x80|0x20, 0x89), all in words at every alignment.
+    const nameChar = fc.constantFrom("a", ".", ";", "=", "!", "\x1f", "\x08", "\x7f", "\u00a0", "\u0089", "é", "😀");
+    const nameOf = fc.array(nameChar, { minLength: 1, maxLength: 20 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(fc.nat({ max: 7 }), nameOf, blanks, nameOf, blanks, fc.nat({ max: 4_000_000_000 }), (at, name, sep1, value, sep2, ts) => {
+        const line = Buffer.from(`${name}${sep1}${value}${sep2}${ts}`, "utf8");
+        // Junk bytes either side (no newline, and blanks would be part of the line): the line starts at any offset of its buffer.
+        const buf = Buffer.concat([Buffer.alloc(at, 0x41), line, Buffer.from("xyz")]);
+        const sink = collector();
+        parseLine(buf, at, at + line.length, sink);
+        expect(sink.events).toEqual([point(name, value, ts)]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("never throws on arbitrary bytes, and what it reports is well-formed", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), (bytes, a, b) => {
