@@ -1,5 +1,4 @@
 import { Interval } from "../../intervals.js";
-import type { Cells } from "../../cells.js";
 import { TYPE_NAMES, type Namespace, type TypeName } from "../../store.js";
 import { typeDef, type RowShape, type RowSink } from "../../types/index.js";
 import { WriteBatch } from "../../write-batch.js";
@@ -70,18 +69,14 @@ export function encodeBatch(batch: WriteBatch): { encoded: EncodedBatch; transfe
     const nums = new Numbers();
     const text: string[] = [];
     const sink = new EncodeSink(nums, text, def.rows);
-    const names: string[] = [];
-    for (const [name, perInterval] of part.names) {
-      const ni = names.push(name) - 1;
-      for (let i = 0; i < perInterval.length; i++) {
-        const cells = perInterval[i];
-        if (!cells) continue;
-        for (const [sub, cell] of cells) {
-          nums.push(ni);
+    for (let slot = 0; slot < part.names.length; slot++) {
+      for (let i = 0; i < part.intervals.length; i++) {
+        for (let c = part.head(slot, i); c !== -1; c = part.cellNext[c]) {
+          nums.push(slot);
           nums.push(i);
-          nums.push(sub);
-          if (many) nums.push(def.rowCount(cell));
-          def.cellRows(cell, sink);
+          nums.push(part.cellSub[c]);
+          if (many) nums.push(part.rowCount(c));
+          part.cellRows(c, sink);
         }
       }
     }
@@ -89,7 +84,7 @@ export function encodeBatch(batch: WriteBatch): { encoded: EncodedBatch; transfe
       prefix: part.ns.prefix,
       type,
       intervals: part.intervals.map((iv) => ({ name: iv.name, step: iv.step.spec, resolution: iv.resolution?.spec ?? null, steps: iv.steps })),
-      names,
+      names: part.names.slice(),
       text,
       numbers: nums.buf.slice(0, nums.length),
     });
@@ -113,17 +108,16 @@ export function decodeBatch(encoded: EncodedBatch, intervalCache = new Map<strin
     const total = def.rows.a === "total";
     const withB = def.rows.b !== null;
     const part = batch.part({}, ns, intervals);
-    const perName = p.names.map(() => new Array<Cells | undefined>(intervals.length));
-    p.names.forEach((name, i) => part.names.set(name, perName[i]));
+    // Slots are given in the encoded names' order: slot i is names[i].
+    for (const name of p.names) part.slot(name);
     const x = p.numbers;
     for (let at = 0; at < x.length; ) {
-      const perInterval = perName[x[at++]];
+      const slot = x[at++];
       const ii = x[at++];
       const sub = x[at++];
-      const cells = perInterval[ii] ?? (perInterval[ii] = new Map());
       for (let k = many ? x[at++] : 1; k > 0; k--) {
         const a = total ? x[at++] : p.text[x[at++]];
-        def.mergeRow(cells, sub, a, withB ? x[at++] : undefined);
+        part.add(slot, ii, sub, a, withB ? x[at++] : 0);
       }
     }
   }
