@@ -28,6 +28,20 @@ function mergeOf(type: string): Merge {
 
 const NONE = -1;
 
+/** How much a part holds (see `BatchPart.held`). */
+export interface PartSize {
+  names: number;
+  cells: number;
+  rows: number;
+}
+
+/** A power of two at least 64 and above `n` (tables stay at most half full). */
+function capacity(n: number): number {
+  let c = 64;
+  while (c <= n) c *= 2;
+  return c;
+}
+
 /**
  * The merges one timeseries staged into a batch, in columns.
  *
@@ -54,23 +68,23 @@ export class BatchPart {
   rows = 0;
 
   // Per (slot, interval): first and last cell of its chain.
-  private heads = new Int32Array(16).fill(NONE);
-  private tails = new Int32Array(16).fill(NONE);
+  private heads: Int32Array;
+  private tails: Int32Array;
 
   // Cell columns.
-  cellSlot = new Int32Array(64);
-  cellIv = new Int32Array(64);
-  cellSub = new Float64Array(64);
+  cellSlot: Int32Array;
+  cellIv: Int32Array;
+  cellSub: Float64Array;
   /** count: the sum; gauge: the timestamp. */
-  cellNum = new Float64Array(64);
+  cellNum: Float64Array;
   /** gauge: the value text. */
   cellText: string[] = [];
-  cellNext = new Int32Array(64);
+  cellNext: Int32Array;
   /** Many-row cells: first and last row, and the number of rows. */
-  cellFirst = new Int32Array(64);
-  cellLast = new Int32Array(64);
-  cellRowCount = new Int32Array(64);
-  private cellTable = new Int32Array(128);
+  cellFirst: Int32Array;
+  cellLast: Int32Array;
+  cellRowCount: Int32Array;
+  private cellTable: Int32Array;
 
   // Row columns (many-row types).
   private rowTotal = 0;
@@ -83,20 +97,45 @@ export class BatchPart {
   private rowTable = new Int32Array(0);
   private readonly textIds = new Map<string, number>();
 
+  /**
+   * `expect`: about how many names, cells and rows the part will hold
+   * (a producer passes what its previous part held): the columns start that
+   * big rather than grow there by doubling.
+   */
   constructor(
     readonly ns: Namespace,
     readonly intervals: readonly Interval[],
+    expect?: PartSize,
   ) {
     this.merge = mergeOf(ns.type);
+    const cells = capacity(expect?.cells ?? 0);
+    const heads = Math.max(16, (expect?.names ?? 0) * intervals.length);
+    this.heads = new Int32Array(heads).fill(NONE);
+    this.tails = new Int32Array(heads).fill(NONE);
+    this.cellSlot = new Int32Array(cells);
+    this.cellIv = new Int32Array(cells);
+    this.cellSub = new Float64Array(cells);
+    this.cellNum = new Float64Array(cells);
+    this.cellNext = new Int32Array(cells);
+    this.cellFirst = new Int32Array(cells);
+    this.cellLast = new Int32Array(cells);
+    this.cellRowCount = new Int32Array(cells);
+    this.cellTable = new Int32Array(cells * 2);
     if (this.merge === Merge.Occurrences || this.merge === Merge.Members || this.merge === Merge.Append) {
-      this.rowN = new Float64Array(64);
-      this.rowNext = new Int32Array(64);
+      const rows = capacity(expect?.rows ?? 0);
+      this.rowN = new Float64Array(rows);
+      this.rowNext = new Int32Array(rows);
       if (this.merge !== Merge.Append) {
-        this.rowKey = new Int32Array(64);
-        this.rowCell = new Int32Array(64);
-        this.rowTable = new Int32Array(128);
+        this.rowKey = new Int32Array(rows);
+        this.rowCell = new Int32Array(rows);
+        this.rowTable = new Int32Array(rows * 2);
       }
     }
+  }
+
+  /** What the part holds, for sizing the next one (see the constructor). */
+  get held(): PartSize {
+    return { names: this.names.length, cells: this.cellCount, rows: this.rows };
   }
 
   /** The slot of `name`, or undefined when it is not staged here. */
@@ -182,15 +221,17 @@ export class BatchPart {
    * it adds (0 or 1).
    */
   add(slot: number, iv: number, sub: number, a: number | string, b: number): number {
-    const table = this.cellTable;
-    const mask = table.length - 1;
-    let h = cellHash(slot, iv, sub) & mask;
-    let c: number;
-    for (;;) {
-      c = table[h] - 1;
-      if (c === NONE) break;
-      if (this.cellSlot[c] === slot && this.cellSub[c] === sub && this.cellIv[c] === iv) break;
-      h = (h + 1) & mask;
+    // Points of a name mostly arrive in time order: the last cell of its chain is the one, without hashing.
+    let c = this.tails[slot * this.intervals.length + iv];
+    let h = 0;
+    if (c === NONE || this.cellSub[c] !== sub) {
+      const table = this.cellTable;
+      const mask = table.length - 1;
+      for (h = cellHash(slot, iv, sub) & mask; ; h = (h + 1) & mask) {
+        c = table[h] - 1;
+        if (c === NONE) break;
+        if (this.cellSlot[c] === slot && this.cellSub[c] === sub && this.cellIv[c] === iv) break;
+      }
     }
     const merge = this.merge;
     if (c !== NONE) {

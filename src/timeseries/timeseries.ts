@@ -103,6 +103,12 @@ function rollingOf(n: number | undefined): number {
  * applied by the store in one transaction; reads go store rows → natives →
  * process_row → condense → join names → collapse → transform.
  */
+/** A caller's memory of where one name sits in this schema's part (see `stagePrepared`). */
+export interface SlotHint {
+  hintPart: object | null;
+  hintSlot: number;
+}
+
 export class Timeseries {
   readonly store: Store;
   readonly type: TypeDef;
@@ -116,6 +122,8 @@ export class Timeseries {
   private readonly clock: () => number;
   private readonly isCount: boolean;
   private readonly isHistogram: boolean;
+  /** The part this schema last started, to size the next (see `newPart`); held until then. */
+  private lastPart: BatchPart | undefined = undefined;
   /** Reused by every `prepare`: the ingest path makes no object per point. */
   private readonly prepared: PreparedPoint = { written: 0, value: undefined, t: Number.NaN, rolling: 0, now: Number.NaN, subs: [] };
 
@@ -214,16 +222,26 @@ export class Timeseries {
     return p;
   }
 
-  /** Merge a point made ready by {@link prepare} into `batch` under `name`. Throws (batch untouched) for a name no store can hold. */
-  stagePrepared(batch: WriteBatch, name: string, p: PreparedPoint): void {
+  /**
+   * Merge a point made ready by {@link prepare} into `batch` under `name`.
+   * Throws (batch untouched) for a name no store can hold. `hint`, kept by
+   * the caller for this one name, remembers the name's slot in the batch.
+   */
+  stagePrepared(batch: WriteBatch, name: string, p: PreparedPoint, hint?: SlotHint): void {
     const written = p.written;
     const had = batch.parts.get(this);
-    let slot = had === undefined ? undefined : had.slotOf(name);
+    let slot = had === undefined ? undefined : hint !== undefined && hint.hintPart === had ? hint.hintSlot : had.slotOf(name);
     // Names are checked once per batch, when first staged: not on every point. A refused one leaves the batch as it was.
     if (slot === undefined) this.checkText(name, MAX_NAME_BYTES, "name", name);
-    const part = had ?? batch.part(this, this.ns, this.intervals);
+    const part = had ?? this.newPart(batch);
     if (slot === undefined) slot = part.slot(name);
-    else if (this.isCount && Math.abs(written as number) >= HUGE) this.checkSums(part, slot, written as number, p.t, p.rolling, p.value);
+    else if (this.isCount && Math.abs(written as number) >= HUGE) {
+      this.checkSums(part, slot, written as number, p.t, p.rolling, p.value);
+    }
+    if (hint !== undefined) {
+      hint.hintPart = part;
+      hint.hintSlot = slot;
+    }
     const per = 1 + Math.abs(p.rolling);
     const subs = p.subs;
     // A histogram member occurs once per point; a gauge's cell keeps the newest timestamp.
@@ -237,6 +255,12 @@ export class Timeseries {
     }
     batch.size += added;
     batch.points++;
+  }
+
+  /** This schema's part of a batch it has not staged into yet, sized like the previous one (flushes of a stream are alike). */
+  private newPart(batch: WriteBatch): BatchPart {
+    const expect = this.lastPart?.held;
+    return (this.lastPart = batch.part(this, this.ns, this.intervals, expect));
   }
 
   /** Refuse text no store can hold (see limits.ts), with the reason ingest counts it under. */

@@ -1,6 +1,6 @@
 import type { Interval } from "./intervals.js";
 import type { Namespace } from "./cells.js";
-import { BatchPart } from "./batch-part.js";
+import { BatchPart, type PartSize } from "./batch-part.js";
 
 export { BatchPart } from "./batch-part.js";
 
@@ -34,10 +34,10 @@ export class WriteBatch {
    */
   flushId: string | undefined = undefined;
 
-  part(owner: object, ns: Namespace, intervals: readonly Interval[]): BatchPart {
+  part(owner: object, ns: Namespace, intervals: readonly Interval[], expect?: PartSize): BatchPart {
     let p = this.parts.get(owner);
     if (!p) {
-      p = new BatchPart(ns, intervals);
+      p = new BatchPart(ns, intervals, expect);
       this.parts.set(owner, p);
     }
     return p;
