@@ -35,6 +35,22 @@ export interface PartSize {
   rows: number;
 }
 
+/** What `BatchPart.columns` hands another thread: enough to write the part, not to stage into it. */
+export interface PartColumns {
+  names: string[];
+  rows: number;
+  heads: Int32Array;
+  cellSub: Float64Array;
+  cellNum: Float64Array;
+  cellNext: Int32Array;
+  cellFirst: Int32Array;
+  cellRowCount: Int32Array;
+  cellText: string[];
+  rowN: Float64Array;
+  rowNext: Int32Array;
+  rowText: string[];
+}
+
 /** A power of two at least 64 and above `n` (tables stay at most half full). */
 function capacity(n: number): number {
   let c = 64;
@@ -90,8 +106,8 @@ export class BatchPart {
   private rowTotal = 0;
   rowText: string[] = [];
   /** histogram: occurrences. */
-  rowN = new Float64Array(0);
-  rowNext = new Int32Array(0);
+  rowN: Float64Array = new Float64Array(0);
+  rowNext: Int32Array = new Int32Array(0);
   private rowKey = new Int32Array(0);
   private rowCell = new Int32Array(0);
   private rowTable = new Int32Array(0);
@@ -136,6 +152,54 @@ export class BatchPart {
   /** What the part holds, for sizing the next one (see the constructor). */
   get held(): PartSize {
     return { names: this.names.length, cells: this.cellCount, rows: this.rows };
+  }
+
+  /**
+   * The columns another thread needs to write this part (see
+   * `fromColumns`), as copies sized to fit: the part stays whole, to be
+   * written again if that write fails. `transfer` lists their buffers, to
+   * move rather than clone.
+   */
+  columns(): { columns: PartColumns; transfer: ArrayBuffer[] } {
+    const heads = this.heads.slice(0, this.names.length * this.intervals.length);
+    const n = this.cellCount;
+    const r = this.rowTotal;
+    const columns: PartColumns = {
+      names: this.names,
+      rows: this.rows,
+      heads,
+      cellSub: this.cellSub.slice(0, n),
+      cellNum: this.cellNum.slice(0, n),
+      cellNext: this.cellNext.slice(0, n),
+      cellFirst: this.cellFirst.slice(0, n),
+      cellRowCount: this.cellRowCount.slice(0, n),
+      cellText: this.cellText,
+      rowN: this.rowN.slice(0, r),
+      rowNext: this.rowNext.slice(0, r),
+      rowText: this.rowText,
+    };
+    const transfer = [heads, columns.cellSub, columns.cellNum, columns.cellNext, columns.cellFirst, columns.cellRowCount, columns.rowN, columns.rowNext].map((a) => a.buffer as ArrayBuffer);
+    return { columns, transfer };
+  }
+
+  /** A part for writing only, from `columns()` of a part of the same namespace and intervals. Nothing can be staged into it. */
+  static fromColumns(ns: Namespace, intervals: readonly Interval[], c: PartColumns): BatchPart {
+    const part = new BatchPart(ns, intervals);
+    part.names.push(...c.names);
+    part.rows = c.rows;
+    part.cellCount = c.cellSub.length;
+    part.heads = c.heads;
+    part.cellSub = c.cellSub;
+    part.cellNum = c.cellNum;
+    part.cellNext = c.cellNext;
+    part.cellFirst = c.cellFirst;
+    part.cellRowCount = c.cellRowCount;
+    part.cellText = c.cellText;
+    part.rowN = c.rowN;
+    part.rowNext = c.rowNext;
+    part.rowText = c.rowText;
+    part.rowTotal = c.rowN.length;
+    return part;
   }
 
   /** The slot of `name`, or undefined when it is not staged here. */

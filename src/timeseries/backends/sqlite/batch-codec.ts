@@ -1,11 +1,11 @@
 import { Interval } from "../../intervals.js";
-import { TYPE_NAMES, type Namespace, type TypeName } from "../../store.js";
-import { typeDef, type RowShape, type RowSink } from "../../types/index.js";
+import type { Namespace, TypeName } from "../../store.js";
+import { typeDef } from "../../types/index.js";
 import { WriteBatch } from "../../write-batch.js";
 
 /**
- * A WriteBatch as plain arrays, for handing it to another thread: numbers
- * in one Float64Array (transferred, not copied), text in one string array.
+ * A WriteBatch as plain arrays (the spool's record layout, see
+ * spool-codec.ts, which writes it): numbers in one Float64Array, text in one string array.
  * Per cell: name index, interval index, sub-bucket, then (types of many
  * rows per cell) the row count, then each row's `a` (a count's total as
  * is, text as its index) and `b` when the type has one — count: value;
@@ -27,69 +27,6 @@ export interface EncodedBatch {
   points: number;
   /** The batch's flush id: the thread's store records it with the rows. */
   flushId?: string;
-}
-
-class Numbers {
-  buf = new Float64Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.length++] = x;
-  }
-}
-
-/** One cell's rows into the flat arrays: per row `a` (a total as is, text as its index), then `b` if the type has one. */
-class EncodeSink implements RowSink {
-  private readonly total: boolean;
-  constructor(
-    private readonly nums: Numbers,
-    private readonly text: string[],
-    shape: RowShape,
-  ) {
-    this.total = shape.a === "total";
-  }
-  row(a: string | number, b: number | undefined): void {
-    this.nums.push(this.total ? (a as number) : this.text.push(a as string) - 1);
-    if (b !== undefined) this.nums.push(b);
-  }
-}
-
-/** Flatten a batch; throws on a part no store could write (an unknown type), before anything is sent. */
-export function encodeBatch(batch: WriteBatch): { encoded: EncodedBatch; transfer: ArrayBuffer[] } {
-  const parts: EncodedPart[] = [];
-  for (const part of batch.parts.values()) {
-    const type = part.ns.type;
-    if (!(TYPE_NAMES as readonly string[]).includes(type)) throw new Error(`no table for type ${JSON.stringify(type)}`);
-    const def = typeDef(type);
-    const many = def.rows.many;
-    const nums = new Numbers();
-    const text: string[] = [];
-    const sink = new EncodeSink(nums, text, def.rows);
-    for (let slot = 0; slot < part.names.length; slot++) {
-      for (let i = 0; i < part.intervals.length; i++) {
-        for (let c = part.head(slot, i); c !== -1; c = part.cellNext[c]) {
-          nums.push(slot);
-          nums.push(i);
-          nums.push(part.cellSub[c]);
-          if (many) nums.push(part.rowCount(c));
-          part.cellRows(c, sink);
-        }
-      }
-    }
-    parts.push({
-      prefix: part.ns.prefix,
-      type,
-      intervals: part.intervals.map((iv) => ({ name: iv.name, step: iv.step.spec, resolution: iv.resolution?.spec ?? null, steps: iv.steps })),
-      names: part.names.slice(),
-      text,
-      numbers: nums.buf.slice(0, nums.length),
-    });
-  }
-  return { encoded: { parts, size: batch.size, points: batch.points, flushId: batch.flushId }, transfer: parts.map((p) => p.numbers.buffer as ArrayBuffer) };
 }
 
 /** Rebuild the batch on the other side; `intervalCache` keeps Interval objects across batches. */
