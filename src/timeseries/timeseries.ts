@@ -122,8 +122,8 @@ export class Timeseries {
   private readonly clock: () => number;
   private readonly isCount: boolean;
   private readonly isHistogram: boolean;
-  /** The part this schema last started, to size the next (see `newPart`); held until then. */
-  private lastPart: BatchPart | undefined = undefined;
+  /** The part this schema last started, to size the next (see `newPart`); not kept alive for that. */
+  private lastPart: WeakRef<BatchPart> | undefined = undefined;
   /** Reused by every `prepare`: the ingest path makes no object per point. */
   private readonly prepared: PreparedPoint = { written: 0, value: undefined, t: Number.NaN, rolling: 0, now: Number.NaN, subs: [] };
 
@@ -259,8 +259,10 @@ export class Timeseries {
 
   /** This schema's part of a batch it has not staged into yet, sized like the previous one (flushes of a stream are alike). */
   private newPart(batch: WriteBatch): BatchPart {
-    const expect = this.lastPart?.held;
-    return (this.lastPart = batch.part(this, this.ns, this.intervals, expect));
+    const expect = this.lastPart?.deref()?.held;
+    const part = batch.part(this, this.ns, this.intervals, expect);
+    this.lastPart = new WeakRef(part);
+    return part;
   }
 
   /** Refuse text no store can hold (see limits.ts), with the reason ingest counts it under. */
