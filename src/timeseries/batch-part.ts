@@ -51,10 +51,15 @@ export interface PartColumns {
   rowText: string[];
 }
 
-/** A power of two at least 64 and above `n` (tables stay at most half full). */
-function capacity(n: number): number {
-  let c = 64;
-  while (c <= n) c *= 2;
+/** Room for about `n` entries in a column, a little over, at least 64. */
+function columnSize(n: number): number {
+  return Math.max(64, Math.ceil(n * 1.125));
+}
+
+/** A power of two over twice `n`: a table for `n` entries stays at most half full. */
+function tableSize(n: number): number {
+  let c = 128;
+  while (c <= n * 2) c *= 2;
   return c;
 }
 
@@ -75,6 +80,8 @@ function capacity(n: number): number {
  */
 export class BatchPart {
   private readonly merge: Merge;
+  /** Several rows per cell (histogram, set, series): cells chain their rows. */
+  private readonly many: boolean;
   /** Slot → name. */
   readonly names: string[] = [];
   private readonly slots = new Map<string, number>();
@@ -89,7 +96,7 @@ export class BatchPart {
 
   // Cell columns.
   cellSlot: Int32Array;
-  cellIv: Int32Array;
+  cellIv: Uint16Array;
   cellSub: Float64Array;
   /** count: the sum; gauge: the timestamp. */
   cellNum: Float64Array;
@@ -124,27 +131,30 @@ export class BatchPart {
     expect?: PartSize,
   ) {
     this.merge = mergeOf(ns.type);
-    const cells = capacity(expect?.cells ?? 0);
+    const cells = columnSize(expect?.cells ?? 0);
+    this.many = this.merge === Merge.Occurrences || this.merge === Merge.Members || this.merge === Merge.Append;
+    // One-row types need no row chains: their cells are the rows.
+    const chains = this.many ? cells : 0;
     const heads = Math.max(16, (expect?.names ?? 0) * intervals.length);
     this.heads = new Int32Array(heads).fill(NONE);
     this.tails = new Int32Array(heads).fill(NONE);
     this.cellSlot = new Int32Array(cells);
-    this.cellIv = new Int32Array(cells);
+    this.cellIv = new Uint16Array(cells);
     this.cellSub = new Float64Array(cells);
     this.cellNum = new Float64Array(cells);
     this.cellNext = new Int32Array(cells);
-    this.cellFirst = new Int32Array(cells);
-    this.cellLast = new Int32Array(cells);
-    this.cellRowCount = new Int32Array(cells);
-    this.cellTable = new Int32Array(cells * 2);
-    if (this.merge === Merge.Occurrences || this.merge === Merge.Members || this.merge === Merge.Append) {
-      const rows = capacity(expect?.rows ?? 0);
+    this.cellFirst = new Int32Array(chains);
+    this.cellLast = new Int32Array(chains);
+    this.cellRowCount = new Int32Array(chains);
+    this.cellTable = new Int32Array(tableSize(cells));
+    if (this.many) {
+      const rows = columnSize(expect?.rows ?? 0);
       this.rowN = new Float64Array(rows);
       this.rowNext = new Int32Array(rows);
       if (this.merge !== Merge.Append) {
         this.rowKey = new Int32Array(rows);
         this.rowCell = new Int32Array(rows);
-        this.rowTable = new Int32Array(rows * 2);
+        this.rowTable = new Int32Array(tableSize(rows));
       }
     }
   }
@@ -334,9 +344,11 @@ export class BatchPart {
     this.cellIv[c] = iv;
     this.cellSub[c] = sub;
     this.cellNext[c] = NONE;
-    this.cellFirst[c] = NONE;
-    this.cellLast[c] = NONE;
-    this.cellRowCount[c] = 0;
+    if (this.many) {
+      this.cellFirst[c] = NONE;
+      this.cellLast[c] = NONE;
+      this.cellRowCount[c] = 0;
+    }
     const k = slot * this.intervals.length + iv;
     const tail = this.tails[k];
     if (tail === NONE) this.heads[k] = c;
@@ -389,13 +401,17 @@ export class BatchPart {
   private growCells(): void {
     const n = this.cellSlot.length * 2;
     this.cellSlot = grownInt(this.cellSlot, n);
-    this.cellIv = grownInt(this.cellIv, n);
+    const iv = new Uint16Array(n);
+    iv.set(this.cellIv);
+    this.cellIv = iv;
     this.cellSub = grownFloat(this.cellSub, n);
     this.cellNum = grownFloat(this.cellNum, n);
     this.cellNext = grownInt(this.cellNext, n);
-    this.cellFirst = grownInt(this.cellFirst, n);
-    this.cellLast = grownInt(this.cellLast, n);
-    this.cellRowCount = grownInt(this.cellRowCount, n);
+    if (this.many) {
+      this.cellFirst = grownInt(this.cellFirst, n);
+      this.cellLast = grownInt(this.cellLast, n);
+      this.cellRowCount = grownInt(this.cellRowCount, n);
+    }
   }
 
   private rehashCells(): void {
