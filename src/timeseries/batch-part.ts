@@ -84,30 +84,30 @@ export class BatchPart {
   private readonly many: boolean;
   /** Slot → name. */
   readonly names: string[] = [];
-  private readonly slots = new Map<string, number>();
+  private slots = new Map<string, number>();
   /** Cells staged. */
   cellCount = 0;
   /** Rows the part upserts (what `WriteBatch.size` counts). */
   rows = 0;
 
   // Per (slot, interval): first and last cell of its chain.
-  private heads: Int32Array;
-  private tails: Int32Array;
+  private heads!: Int32Array;
+  private tails!: Int32Array;
 
   // Cell columns.
-  cellSlot: Int32Array;
-  cellIv: Uint16Array;
-  cellSub: Float64Array;
+  cellSlot!: Int32Array;
+  cellIv!: Uint16Array;
+  cellSub!: Float64Array;
   /** count: the sum; gauge: the timestamp. */
-  cellNum: Float64Array;
+  cellNum!: Float64Array;
   /** gauge: the value text. */
   cellText: string[] = [];
-  cellNext: Int32Array;
+  cellNext!: Int32Array;
   /** Many-row cells: first and last row, and the number of rows. */
-  cellFirst: Int32Array;
-  cellLast: Int32Array;
-  cellRowCount: Int32Array;
-  private cellTable: Int32Array;
+  cellFirst!: Int32Array;
+  cellLast!: Int32Array;
+  cellRowCount!: Int32Array;
+  private cellTable!: Int32Array;
 
   // Row columns (many-row types).
   private rowTotal = 0;
@@ -129,10 +129,16 @@ export class BatchPart {
     readonly ns: Namespace,
     readonly intervals: readonly Interval[],
     expect?: PartSize,
+    /** A part of the same owner that was written and released (see `WriteBatch.release`): its columns are taken over. */
+    donor?: BatchPart,
   ) {
     this.merge = mergeOf(ns.type);
-    const cells = columnSize(expect?.cells ?? 0);
     this.many = this.merge === Merge.Occurrences || this.merge === Merge.Members || this.merge === Merge.Append;
+    if (donor !== undefined && donor.merge === this.merge && donor.intervals.length === intervals.length) {
+      this.adopt(donor);
+      return;
+    }
+    const cells = columnSize(expect?.cells ?? 0);
     // One-row types need no row chains: their cells are the rows.
     const chains = this.many ? cells : 0;
     const heads = Math.max(16, (expect?.names ?? 0) * intervals.length);
@@ -157,6 +163,37 @@ export class BatchPart {
         this.rowTable = new Int32Array(tableSize(rows));
       }
     }
+  }
+
+  /**
+   * Take over `donor`'s columns (a part of the same type and intervals,
+   * written and released): a stream's parts are alike, and reusing them
+   * spares the allocation and, above all, dead columns waiting outside the
+   * heap for a collection. Only the lookup tables and chain heads need
+   * clearing; every other field is set when its cell or row is made.
+   */
+  private adopt(donor: BatchPart): void {
+    const used = donor.names.length * donor.intervals.length;
+    donor.heads.fill(NONE, 0, used);
+    donor.tails.fill(NONE, 0, used);
+    this.heads = donor.heads;
+    this.tails = donor.tails;
+    this.cellSlot = donor.cellSlot;
+    this.cellIv = donor.cellIv;
+    this.cellSub = donor.cellSub;
+    this.cellNum = donor.cellNum;
+    this.cellNext = donor.cellNext;
+    this.cellFirst = donor.cellFirst;
+    this.cellLast = donor.cellLast;
+    this.cellRowCount = donor.cellRowCount;
+    donor.cellTable.fill(0);
+    this.cellTable = donor.cellTable;
+    this.rowN = donor.rowN;
+    this.rowNext = donor.rowNext;
+    this.rowKey = donor.rowKey;
+    this.rowCell = donor.rowCell;
+    donor.rowTable.fill(0);
+    this.rowTable = donor.rowTable;
   }
 
   /** What the part holds, for sizing the next one (see the constructor). */

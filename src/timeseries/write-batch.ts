@@ -37,10 +37,23 @@ export class WriteBatch {
   part(owner: object, ns: Namespace, intervals: readonly Interval[], expect?: PartSize): BatchPart {
     let p = this.parts.get(owner);
     if (!p) {
-      p = new BatchPart(ns, intervals, expect);
+      const donor = released.get(owner);
+      if (donor !== undefined) released.delete(owner);
+      p = new BatchPart(ns, intervals, expect, donor);
       this.parts.set(owner, p);
     }
     return p;
+  }
+
+  /**
+   * The batch is written and nothing will read it again: its parts'
+   * columns go to the next part of the same owner (see `BatchPart`), and
+   * the batch is left empty. Only its producer may call this.
+   */
+  release(): void {
+    for (const [owner, part] of this.parts) released.set(owner, part);
+    this.parts.clear();
+    this.size = 0;
   }
 
   get empty(): boolean {
@@ -94,6 +107,9 @@ export class WriteBatch {
     return [a, b];
   }
 }
+
+/** Per owner, the part of its last released batch, whose columns its next part takes over. */
+const released = new WeakMap<object, BatchPart>();
 
 /** Copies rows, in order, into the first half until it holds `half` of them, then into the second. */
 class SplitSink {
