@@ -57,10 +57,13 @@ async function run(label: string, config: Config, line: (i: number) => string) {
     const d = new Dispatcher(runtime, (i) => sources[i], createIngestLog(pino({ level: "silent" }), 0), new KarbonMetrics());
     const framer = new LineFramer(d);
     const t0 = process.cpuUsage();
-    // A fresh batch every BATCH_LINES lines, as flushes would make.
+    // A fresh batch every BATCH_LINES lines, as flushes would make; written batches give their columns to the next, as the write buffer has them do.
     for (const chunks of runs) {
       for (const c of chunks) framer.push(c);
-      for (const s of sources) s.batch = new WriteBatch();
+      for (const s of sources) {
+        s.batch.release();
+        s.batch = new WriteBatch();
+      }
     }
     const u = process.cpuUsage(t0);
     d.close();

@@ -18,6 +18,7 @@ export {
   type SeriesResult,
   type TimeseriesOptions,
   type PreparedPoint,
+  type SlotHint,
 } from "./timeseries.js";
 export { compileTransform, type TransformFn, type TransformOption } from "./transforms.js";
 export { BUILTIN_TRANSFORMS, typeDef } from "./types/index.js";

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { namedCells } from "./testing/batch-view.js";
 import { Timeseries } from "./timeseries.js";
 import { WriteBatch } from "./write-batch.js";
 import type { Store } from "./store.js";
 
 const store = { url: "none://" } as unknown as Store;
-const cellsOf = (batch: WriteBatch, name: string) => [...(batch.parts.values().next().value?.names.get(name)?.[0] ?? new Map())];
+const cellsOf = (batch: WriteBatch, name: string) => [...(namedCells(batch, name)?.[0] ?? new Map())];
 
 describe("Timeseries.prepare / stagePrepared", () => {
   const ts = new Timeseries(store, { type: "count", intervals: { minute: { step: 60, steps: 2 } } });

@@ -1,9 +1,8 @@
 import { ErrorCodes, TorusError, quote } from "./errors.js";
 import { Interval, type IntervalSpec } from "./intervals.js";
 import { MAX_MEMBER_BYTES, MAX_NAME_BYTES, MAX_VALUE_BYTES, textProblem } from "./limits.js";
-import type { Cells } from "./cells.js";
 import type { Namespace, Properties, Row, Store, TypeName } from "./store.js";
-import { WriteBatch } from "./write-batch.js";
+import { WriteBatch, type BatchPart } from "./write-batch.js";
 import { compileTransform, type TransformFn, type TransformOption } from "./transforms.js";
 import { typeDef, type TypeDef } from "./types/index.js";
 import type { Decode } from "./types/type-def.js";
@@ -104,6 +103,12 @@ function rollingOf(n: number | undefined): number {
  * applied by the store in one transaction; reads go store rows → natives →
  * process_row → condense → join names → collapse → transform.
  */
+/** A caller's memory of where one name sits in this schema's part (see `stagePrepared`). */
+export interface SlotHint {
+  hintPart: object | null;
+  hintSlot: number;
+}
+
 export class Timeseries {
   readonly store: Store;
   readonly type: TypeDef;
@@ -115,6 +120,10 @@ export class Timeseries {
   /** Stored text (or a count's number) → the value users see: `read_func`, or the default conversion. */
   readonly decodeValue: Decode;
   private readonly clock: () => number;
+  private readonly isCount: boolean;
+  private readonly isHistogram: boolean;
+  /** The part this schema last started, to size the next (see `newPart`); not kept alive for that. */
+  private lastPart: WeakRef<BatchPart> | undefined = undefined;
   /** Reused by every `prepare`: the ingest path makes no object per point. */
   private readonly prepared: PreparedPoint = { written: 0, value: undefined, t: Number.NaN, rolling: 0, now: Number.NaN, subs: [] };
 
@@ -125,6 +134,8 @@ export class Timeseries {
     const prefix = options.prefix ?? "";
     if (typeof prefix !== "string") throw new TorusError(ErrorCodes.BAD_OPTION, `${field("prefix")}: expected text, got ${quote(prefix)}`, { field: "prefix", value: prefix });
     this.ns = { prefix, type: this.type.name };
+    this.isCount = this.type.name === "count";
+    this.isHistogram = this.type.name === "histogram";
     if (!options.intervals || typeof options.intervals !== "object" || Object.keys(options.intervals).length === 0) {
       throw new TorusError(ErrorCodes.BAD_INTERVAL, `${field("intervals")}: at least one interval is required`, { field: "intervals", value: options.intervals });
     }
@@ -211,29 +222,47 @@ export class Timeseries {
     return p;
   }
 
-  /** Merge a point made ready by {@link prepare} into `batch` under `name`. Throws (batch untouched) for a name no store can hold. */
-  stagePrepared(batch: WriteBatch, name: string, p: PreparedPoint): void {
-    const type = this.type;
+  /**
+   * Merge a point made ready by {@link prepare} into `batch` under `name`.
+   * Throws (batch untouched) for a name no store can hold. `hint`, kept by
+   * the caller for this one name, remembers the name's slot in the batch.
+   */
+  stagePrepared(batch: WriteBatch, name: string, p: PreparedPoint, hint?: SlotHint): void {
     const written = p.written;
-    let perInterval = batch.parts.get(this)?.names.get(name);
+    const had = batch.parts.get(this);
+    let slot = had === undefined ? undefined : hint !== undefined && hint.hintPart === had ? hint.hintSlot : had.slotOf(name);
     // Names are checked once per batch, when first staged: not on every point. A refused one leaves the batch as it was.
-    if (!perInterval) {
-      this.checkText(name, MAX_NAME_BYTES, "name", name);
-      batch.part(this, this.ns, this.intervals).names.set(name, (perInterval = new Array<Cells | undefined>(this.intervals.length)));
-    } else if (type.name === "count" && Math.abs(written as number) >= HUGE) {
-      this.checkSums(perInterval, written as number, p.t, p.rolling, p.value);
+    if (slot === undefined) this.checkText(name, MAX_NAME_BYTES, "name", name);
+    const part = had ?? this.newPart(batch);
+    if (slot === undefined) slot = part.slot(name);
+    else if (this.isCount && Math.abs(written as number) >= HUGE) {
+      this.checkSums(part, slot, written as number, p.t, p.rolling, p.value);
+    }
+    if (hint !== undefined) {
+      hint.hintPart = part;
+      hint.hintSlot = slot;
     }
     const per = 1 + Math.abs(p.rolling);
     const subs = p.subs;
-    const t = p.t;
+    // A histogram member occurs once per point; a gauge's cell keeps the newest timestamp.
+    const b = this.isHistogram ? 1 : p.t;
+    let added = 0;
     for (let i = 0; i < this.intervals.length; i++) {
-      const cells = perInterval[i] ?? (perInterval[i] = new Map());
       for (let r = 0; r < per; r++) {
         const sub = subs[i * per + r];
-        if (sub === sub) batch.size += type.stage(cells, sub, written, t); // NaN: past retention
+        if (sub === sub) added += part.add(slot, i, sub, written, b); // NaN: past retention
       }
     }
+    batch.size += added;
     batch.points++;
+  }
+
+  /** This schema's part of a batch it has not staged into yet, sized like the previous one (flushes of a stream are alike). */
+  private newPart(batch: WriteBatch): BatchPart {
+    const expect = this.lastPart?.deref()?.held;
+    const part = batch.part(this, this.ns, this.intervals, expect);
+    this.lastPart = new WeakRef(part);
+    return part;
   }
 
   /** Refuse text no store can hold (see limits.ts), with the reason ingest counts it under. */
@@ -258,14 +287,14 @@ export class Timeseries {
    * refused point leaves the batch as it was. Smaller values cannot overflow
    * a finite sum (they are under half a unit in the last place of the largest double).
    */
-  private checkSums(perInterval: Array<Cells | undefined>, n: number, t: number, rolling: number, value: unknown): void {
+  private checkSums(part: BatchPart, slot: number, n: number, t: number, rolling: number, value: unknown): void {
     for (let i = 0; i < this.intervals.length; i++) {
       const iv = this.intervals[i];
-      const cells = perInterval[i];
-      if (!cells) continue;
       const check = (at: number) => {
-        const prev = cells.get(iv.subOf(at)) as number | undefined;
-        if (prev !== undefined && !Number.isFinite(prev + n)) {
+        const c = part.find(slot, i, iv.subOf(at));
+        if (c === -1) return;
+        const prev = part.cellNum[c];
+        if (!Number.isFinite(prev + n)) {
           throw new TorusError(ErrorCodes.BAD_VALUE, `count value ${quote(value)} would make the total of its bucket overflow (${quote(prev)} + ${quote(n)} is not a finite number)`, {
             field: "value",
             value,

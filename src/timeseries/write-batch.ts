@@ -1,6 +1,8 @@
 import type { Interval } from "./intervals.js";
-import type { Cells, Namespace } from "./cells.js";
-import { typeDef } from "./types/index.js";
+import type { Namespace } from "./cells.js";
+import { BatchPart, type PartSize } from "./batch-part.js";
+
+export { BatchPart } from "./batch-part.js";
 
 /**
  * How long a store remembers the flush ids it applied (see
@@ -9,16 +11,6 @@ import { typeDef } from "./types/index.js";
  * tops out at seconds), short enough that the record stays small.
  */
 export const FLUSH_ID_TTL_SECONDS = 3600;
-
-/**
- * The merges one timeseries staged into a batch: for each name, one map of
- * cells per interval (same order as `intervals`).
- */
-export interface BatchPart {
-  readonly ns: Namespace;
-  readonly intervals: readonly Interval[];
-  readonly names: Map<string, Array<Cells | undefined>>;
-}
 
 /**
  * A set of merges headed for one store, already merged in memory so each
@@ -51,13 +43,26 @@ export class WriteBatch {
    */
   flushIds: readonly string[] | undefined = undefined;
 
-  part(owner: object, ns: Namespace, intervals: readonly Interval[]): BatchPart {
+  part(owner: object, ns: Namespace, intervals: readonly Interval[], expect?: PartSize): BatchPart {
     let p = this.parts.get(owner);
     if (!p) {
-      p = { ns, intervals, names: new Map() };
+      const donor = released.get(owner);
+      if (donor !== undefined) released.delete(owner);
+      p = new BatchPart(ns, intervals, expect, donor);
       this.parts.set(owner, p);
     }
     return p;
+  }
+
+  /**
+   * The batch is written and nothing will read it again: its parts'
+   * columns go to the next part of the same owner (see `BatchPart`), and
+   * the batch is left empty. Only its producer may call this.
+   */
+  release(): void {
+    for (const [owner, part] of this.parts) released.set(owner, part);
+    this.parts.clear();
+    this.size = 0;
   }
 
   get empty(): boolean {
@@ -66,7 +71,7 @@ export class WriteBatch {
 
   /** Names staged, by namespace, for messages: `prefix type name`. */
   *entries(): Generator<{ ns: Namespace; name: string }> {
-    for (const part of this.parts.values()) for (const name of part.names.keys()) yield { ns: part.ns, name };
+    for (const part of this.parts.values()) for (const name of part.names) yield { ns: part.ns, name };
   }
 
   /**
@@ -78,38 +83,24 @@ export class WriteBatch {
    */
   split(): [WriteBatch, WriteBatch] | null {
     let total = 0;
-    for (const part of this.parts.values()) {
-      const def = typeDef(part.ns.type);
-      for (const perInterval of part.names.values()) for (const cells of perInterval) if (cells) for (const cell of cells.values()) total += def.rowCount(cell);
-    }
+    for (const part of this.parts.values()) total += part.rows;
     if (total <= 1) return null;
     const half = Math.floor(total / 2);
     const a = new WriteBatch();
     const b = new WriteBatch();
-    let taken = 0;
+    const sink = new SplitSink(half);
     for (const [owner, part] of this.parts) {
-      const def = typeDef(part.ns.type);
-      for (const [name, perInterval] of part.names) {
-        for (let i = 0; i < perInterval.length; i++) {
-          const cells = perInterval[i];
-          if (!cells) continue;
-          for (const [sub, cell] of cells) {
-            const rows = def.rowCount(cell);
-            if (rows === 0) continue;
-            if (taken + rows <= half) {
-              cellsOf(a, owner, part, name, i).set(sub, cell);
-              a.size += rows;
-            } else if (taken >= half) {
-              cellsOf(b, owner, part, name, i).set(sub, cell);
-              b.size += rows;
-            } else {
-              const [first, second] = def.splitCell(cell, half - taken);
-              cellsOf(a, owner, part, name, i).set(sub, first);
-              cellsOf(b, owner, part, name, i).set(sub, second);
-              a.size += half - taken;
-              b.size += rows - (half - taken);
-            }
-            taken += rows;
+      sink.from = part;
+      sink.owner = owner;
+      sink.a = a;
+      sink.b = b;
+      for (let slot = 0; slot < part.names.length; slot++) {
+        sink.name = part.names[slot];
+        for (let i = 0; i < part.intervals.length; i++) {
+          sink.iv = i;
+          for (let c = part.head(slot, i); c !== -1; c = part.cellNext[c]) {
+            sink.sub = part.cellSub[c];
+            part.cellRows(c, sink);
           }
         }
       }
@@ -137,9 +128,23 @@ export function flushHome(batch: WriteBatch): string | undefined {
   return home;
 }
 
-function cellsOf(batch: WriteBatch, owner: object, part: BatchPart, name: string, i: number): Cells {
-  const p = batch.part(owner, part.ns, part.intervals);
-  let perInterval = p.names.get(name);
-  if (!perInterval) p.names.set(name, (perInterval = new Array<Cells | undefined>(part.intervals.length)));
-  return perInterval[i] ?? (perInterval[i] = new Map());
+/** Per owner, the part of its last released batch, whose columns its next part takes over. */
+const released = new WeakMap<object, BatchPart>();
+
+/** Copies rows, in order, into the first half until it holds `half` of them, then into the second. */
+class SplitSink {
+  taken = 0;
+  from!: BatchPart;
+  owner!: object;
+  a!: WriteBatch;
+  b!: WriteBatch;
+  name = "";
+  iv = 0;
+  sub = 0;
+  constructor(private readonly half: number) {}
+  row(a: string | number, b: number | undefined): void {
+    const into = this.taken++ < this.half ? this.a : this.b;
+    const part = into.part(this.owner, this.from.ns, this.from.intervals);
+    into.size += part.add(part.slot(this.name), this.iv, this.sub, a, b ?? 0);
+  }
 }

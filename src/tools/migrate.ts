@@ -1,6 +1,5 @@
 import type { Runtime, RuntimeSchema } from "../runtime/runtime.js";
 import { ErrorCodes, TorusError, WriteBatch, type Interval } from "../timeseries/index.js";
-import type { Cells } from "../timeseries/cells.js";
 
 export interface MigrateOptions {
   source: string;
@@ -74,8 +73,6 @@ export async function migrate(runtime: Runtime, options: MigrateOptions): Promis
       { field: "--interval", value: options.interval },
     );
   }
-  // The same merges the stores do, on the stored form: a histogram cell of 7 arrives as 7, not as seven re-inserted points.
-  const merge = src.series.type;
   const concurrency = Math.max(1, options.concurrency ?? 10);
   const page = Math.max(1, options.pageBuckets ?? 1000);
   const now = (options.clock ?? (() => Math.floor(Date.now() / 1000)))();
@@ -102,8 +99,7 @@ export async function migrate(runtime: Runtime, options: MigrateOptions): Promis
         if (rows.length === 0) continue;
         const batch = new WriteBatch();
         const part = batch.part(dst.series, dst.series.ns, destIntervals);
-        const perInterval: Array<Cells | undefined> = destIntervals.map(() => new Map());
-        part.names.set(stat, perInterval);
+        const slot = part.slot(stat);
         let lastBucket = Number.NaN;
         for (const row of rows) {
           if (row[0] !== lastBucket) {
@@ -115,7 +111,8 @@ export async function migrate(runtime: Runtime, options: MigrateOptions): Promis
           for (let d = 0; d < destIntervals.length; d++) {
             const div: Interval = destIntervals[d];
             if (div.step.index(row[1]) < live[d]) continue;
-            batch.size += merge.mergeRow(perInterval[d]!, div.subOf(row[1]), row[2], row[3]);
+            // The same merges the stores do, on the stored form: a histogram cell of 7 arrives as 7, not as seven re-inserted points.
+            batch.size += part.add(slot, d, div.subOf(row[1]), row[2], row[3] ?? 0);
           }
         }
         batch.points += rows.length;

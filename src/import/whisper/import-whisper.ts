@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import type { Runtime, RuntimeSchema } from "../../runtime/runtime.js";
 import { ErrorCodes, TorusError, WriteBatch, long_or_float, quote, type Interval } from "../../timeseries/index.js";
-import type { Cells } from "../../timeseries/cells.js";
-import { toWritten, type WriteFunc } from "../../timeseries/values.js";
+import { BatchPart } from "../../timeseries/batch-part.js";
+import { memberKey, toWritten, type WriteFunc } from "../../timeseries/values.js";
 import { planPoints } from "./archive-plan.js";
 import { WhisperFormatError, type WhisperHeader } from "./whisper-format.js";
 import { findWhisperFiles, type WhisperSource } from "./whisper-names.js";
@@ -108,6 +108,7 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
   const writeFunc: WriteFunc = schema.compiled.options.write_func ?? long_or_float;
   const type = series.type;
   const isCount = type.name === "count";
+  const isHistogram = type.name === "histogram";
   const named = options.interval !== undefined && options.interval !== null;
   const batchRows = Math.max(1, options.batchRows ?? 500_000);
 
@@ -131,22 +132,36 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
   };
 
   /** A count's bucket becomes the whisper total: write what the store lacks, so a second import adds nothing. */
-  const countDifference = async (name: string, iv: Interval, cells: Cells) => {
+  const countDifference = async (name: string, iv: Interval, cells: BatchPart, index: number, skip: Set<number>) => {
     let first = Infinity;
     let last = -Infinity;
-    for (const sub of cells.keys()) {
-      const b = iv.bucketOf(sub);
+    const bySub = new Map<number, number>();
+    for (let c = cells.head(0, index); c !== -1; c = cells.cellNext[c]) {
+      const b = iv.bucketOf(cells.cellSub[c]);
+      bySub.set(cells.cellSub[c], c);
       if (b < first) first = b;
       if (b > last) last = b;
     }
     const [rows] = await schema.store.read(series.ns, [name], iv.name, first, last);
     for (const row of rows) {
-      const target = cells.get(row[1]) as number | undefined;
-      if (target === undefined) continue;
-      const diff = target - Number(row[2]);
-      if (diff === 0) cells.delete(row[1]);
-      else cells.set(row[1], diff);
+      const c = bySub.get(row[1]);
+      if (c === undefined) continue;
+      const diff = cells.cellNum[c] - Number(row[2]);
+      if (diff === 0) skip.add(c);
+      else cells.cellNum[c] = diff;
     }
+  };
+
+  /** One whisper point into the file's own cells, merged as a batch merges it; throws for a value the type refuses. */
+  const stagePoint = (cells: BatchPart, index: number, sub: number, value: unknown, t: number) => {
+    const written = toWritten(writeFunc, value);
+    if (!isCount) return cells.add(0, index, sub, memberKey(written), isHistogram ? 1 : t);
+    const n = typeof written === "number" ? written : Number(written);
+    const c = cells.find(0, index, sub);
+    if (!Number.isFinite(n) || (c !== -1 && !Number.isFinite(cells.cellNum[c] + n))) {
+      throw new TorusError(ErrorCodes.BAD_VALUE, `count value ${quote(value)} is not a finite number, or would make its bucket's total overflow`, { field: "value", value });
+    }
+    return cells.add(0, index, sub, n, 0);
   };
 
   const importOne = async (src: WhisperSource) => {
@@ -165,8 +180,10 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
       const header = readWhisperHeader(buf);
       report.header = header;
       const until = lastUpdate(buf, header);
-      const perInterval = new Array<Cells | undefined>(series.intervals.length);
-      let rows = 0;
+      // The file's points merge here first: a count is then reduced to what the store lacks.
+      const cells = new BatchPart(series.ns, series.intervals);
+      cells.slot(src.name);
+      const skip = new Set<number>();
       for (let k = 0; k < targets.length; k++) {
         const { iv, index } = targets[k];
         const sub = iv.resolution ?? iv.step;
@@ -180,7 +197,6 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
           continue;
         }
         served[k] = true;
-        const cells: Cells = new Map();
         const { times, values } = plan;
         const live = liveFrom[k];
         for (let p = 0; p < times.length; p++) {
@@ -191,20 +207,19 @@ export async function importWhisper(runtime: Runtime, options: ImportWhisperOpti
           }
           try {
             // write_func may refuse a value, a count may overflow its bucket: that point is skipped, not the file.
-            type.stage(cells, iv.subOf(t), toWritten(writeFunc, values[p]), t);
+            stagePoint(cells, index, iv.subOf(t), values[p], t);
             report.points++;
           } catch {
             report.skipped++;
           }
         }
-        if (cells.size === 0) continue;
-        if (isCount && !options.dryRun) await countDifference(src.name, iv, cells);
-        perInterval[index] = cells;
-        for (const cell of cells.values()) rows += type.rowCount(cell);
+        if (cells.head(0, index) === -1) continue;
+        if (isCount && !options.dryRun) await countDifference(src.name, iv, cells, index, skip);
       }
-      if (rows > 0 && !options.dryRun) {
-        batch.part(series, series.ns, series.intervals).names.set(src.name, perInterval);
-        batch.size += rows;
+      if (cells.cellCount > skip.size && !options.dryRun) {
+        const part = batch.part(series, series.ns, series.intervals);
+        const slot = part.slot(src.name);
+        for (let c = 0; c < cells.cellCount; c++) if (!skip.has(c)) batch.size += cells.copyCell(c, part, slot);
         batch.points += report.points;
       }
       summary.files++;

@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { cellsView, namedCells } from "../../timeseries/testing/batch-view.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileConfig } from "../../config/index.js";
 import { buildRuntime } from "../../runtime/runtime.js";
@@ -24,7 +25,7 @@ async function setup(exports: Record<string, unknown>) {
   const d = new Dispatcher(runtime, (i) => sources[i], createIngestLog(pino({ level: "silent" }), 0), metrics, () => NOW);
   dispatchers.push(d);
   const bad = () => Object.fromEntries(metrics.badLines);
-  const cells = (i: number, name: string) => sources[i].batch.parts.values().next().value?.names.get(name)?.[0];
+  const cells = (i: number, name: string) => namedCells(sources[i].batch, name)?.[0];
   return { d, sources, metrics, bad, cells, config };
 }
 
@@ -169,7 +170,7 @@ describe("Dispatcher: tagged names", () => {
     expect(d.process("disk.used;host=web01;datacenter=dc1", "42", NOW).staged).toBe(1);
     expect(d.process('disk.used{host="web02",datacenter="dc1"}', "1", NOW).staged).toBe(1);
     expect(bad()).toEqual({});
-    const names = [...(sources[0].batch.parts.values().next().value?.names.keys() ?? [])];
+    const names = [...(sources[0].batch.parts.values().next().value?.names ?? [])];
     expect(names.sort()).toEqual(["disk.used;datacenter=dc1;host=web01", "disk.used;datacenter=dc1;host=web02"]);
   });
 
@@ -195,7 +196,7 @@ describe("Dispatcher: lines by name id give what lines by string give", () => {
     sources.map(({ batch }) => {
       const out: string[] = [];
       for (const part of batch.parts.values()) {
-        for (const [name, perInterval] of part.names) {
+        for (const [name, perInterval] of cellsView(part)) {
           perInterval.forEach((cells, i) => {
             for (const [sub, cell] of cells ?? []) out.push(`${name} ${i} ${sub} ${JSON.stringify(cell instanceof Map || cell instanceof Set ? [...cell] : cell)}`);
           });

@@ -1,5 +1,5 @@
 import type { Runtime } from "../../runtime/runtime.js";
-import { TorusError, type PreparedPoint, type WriteBatch } from "../../timeseries/index.js";
+import { TorusError, type PreparedPoint, type SlotHint, type WriteBatch } from "../../timeseries/index.js";
 import type { IngestLog } from "./ingest-log.js";
 import type { KarbonMetrics } from "../karbon-metrics.js";
 import { describeBadInput, type BadInputReason, type PointSink } from "../protocols/index.js";
@@ -31,6 +31,8 @@ interface IdRoute {
   readonly route: Route;
   /** Why the name is no valid tagged name; null when it is fine. */
   readonly refusal: string | null;
+  /** Per route step: where its name sits in its first schema's batch part (see `Timeseries.stagePrepared`). */
+  readonly hints: SlotHint[];
 }
 
 const NO_ROUTE: Route = Object.freeze([]);
@@ -138,7 +140,8 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
       if (typeof canonical === "string") stat = canonical;
       else refusal = canonical.message;
     }
-    const entry: IdRoute = { name, stat, route: refusal === null ? this.runtime.router.route(stat) : NO_ROUTE, refusal };
+    const route = refusal === null ? this.runtime.router.route(stat) : NO_ROUTE;
+    const entry: IdRoute = { name, stat, route, refusal, hints: route.map(() => ({ hintPart: null, hintSlot: 0 })) };
     this.byId[id] = entry;
     return entry;
   }
@@ -156,7 +159,7 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
       this.outOfWindow(entry.stat, (value ??= buf!.toString("latin1", vs, ve)), timestamp);
       return;
     }
-    this.stageRoute(entry.stat, entry.route, value, num, buf, vs, ve, timestamp);
+    this.stageRoute(entry.stat, entry.route, entry.hints, value, num, buf, vs, ve, timestamp);
   }
 
   /** Decoder callback: one bad line (or pickled point), counted and (DEBUG 2) logged. */
@@ -191,7 +194,7 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
     }
     // Outside the window no bucket is worth keeping, and a timestamp near 2^53 would make every later range operation huge.
     if (timestamp > this.now + this.maxFuture || timestamp < this.now - this.maxPast) return this.outOfWindow(stat, value, timestamp);
-    return this.stageRoute(stat, this.runtime.router.route(stat), value, Number.NaN, null, 0, 0, timestamp);
+    return this.stageRoute(stat, this.runtime.router.route(stat), null, value, Number.NaN, null, 0, 0, timestamp);
   }
 
   /**
@@ -200,7 +203,7 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
    * and when `num` is not NaN its plain-decimal reading: schemas that take
    * the number get it, the others the text.
    */
-  private stageRoute(stat: string, route: Route, value: unknown, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): number | DispatchRejection {
+  private stageRoute(stat: string, route: Route, hints: SlotHint[] | null, value: unknown, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): number | DispatchRejection {
     const schemas = this.runtime.schemas;
     const line = ++this.line;
     let staged = 0;
@@ -240,7 +243,7 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
             }
             const prepared = this.prepared[i];
             if (prepared === null) throw this.prepareError[i];
-            schema.series.stagePrepared(this.buffers[i].batch, name, prepared);
+            schema.series.stagePrepared(this.buffers[i].batch, name, prepared, k === 0 && hints !== null ? hints[r] : undefined);
           }
         } catch (err) {
           rejected = err;

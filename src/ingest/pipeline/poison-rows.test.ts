@@ -7,9 +7,9 @@
  * cannot judge would arrive).
  */
 import { pino } from "pino";
+import { putCells } from "../../timeseries/testing/batch-view.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Timeseries, WriteBatch, type Store } from "../../timeseries/index.js";
-import type { Cells } from "../../timeseries/cells.js";
 import { openMysqlStore } from "../../timeseries/backends/mysql/mysql-store.js";
 import { openPostgresStore } from "../../timeseries/backends/postgres/postgres-store.js";
 import { RedisStore } from "../../timeseries/backends/redis/redis-store.js";
@@ -30,9 +30,7 @@ const MYSQL_URLS = [process.env.TORUS_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:
 /** Put one count cell into the batch as it is, past staging's checks. */
 function inject(batch: WriteBatch, ts: Timeseries, name: string, value: number): void {
   const part = batch.part(ts, ts.ns, ts.intervals);
-  const cells: Cells = new Map([[MINUTE, value]]);
-  part.names.set(name, [cells]);
-  batch.size++;
+  batch.size += putCells(part, name, [new Map([[MINUTE, value]])]);
   batch.points++;
 }
 

@@ -6,6 +6,7 @@
  * only a full spool brings backpressure.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { putCells } from "../../timeseries/testing/batch-view.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -122,8 +123,7 @@ describe.runIf(haveRedis)("WriteBuffer with a spool", () => {
     await stopRedis();
     for (let i = 0; i < 50; i++) counts.stage(buffer.batch, `c.ok${i}`, 1, MINUTE + 1);
     // A total no store holds, put in as a value staging cannot judge would arrive (see poison-rows.test.ts).
-    buffer.batch.part(counts, counts.ns, counts.intervals).names.set("c.inf", [new Map([[MINUTE, Number.POSITIVE_INFINITY]])]);
-    buffer.batch.size++;
+    buffer.batch.size += putCells(buffer.batch.part(counts, counts.ns, counts.intervals), "c.inf", [new Map([[MINUTE, Number.POSITIVE_INFINITY]])]);
     buffer.batch.points++;
     await buffer.flush();
     await until(() => spool.stats.appendedPoints === 51);

@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { cellsView } from "../../timeseries/testing/batch-view.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { StoreError, Timeseries, WriteBatch, type Namespace, type Store } from "../../timeseries/index.js";
 import { createIngestLog } from "./ingest-log.js";
@@ -12,7 +13,7 @@ const NOW = 1_800_000_000 - (1_800_000_000 % 3600);
 function rowsIn(batch: WriteBatch): string[] {
   const out: string[] = [];
   for (const part of batch.parts.values()) {
-    for (const [name, perInterval] of part.names) {
+    for (const [name, perInterval] of cellsView(part)) {
       perInterval.forEach((cells, i) => {
         for (const [sub, cell] of cells ?? []) {
           const at = `${part.intervals[i].name}:${name}@${sub}`;

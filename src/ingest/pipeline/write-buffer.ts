@@ -334,6 +334,8 @@ export class WriteBuffer {
       this.options.metrics?.flushSeconds.observe({ store: this.store.url }, seconds);
       this.options.metrics?.rowsWritten.inc({ store: this.store.url }, batch.size);
       this.options.log.done(batch.points, seconds, this.store.url);
+      // Stored: its columns serve the next batch.
+      batch.release();
       this.pressure(this.rows);
     }
     return { ok: true, refused };

@@ -35,13 +35,8 @@ export function encodeSpoolPayload(batch: WriteBatch): Uint8Array[] {
     const def = typeDef(type);
     const perCell = def.rows.many ? 4 : 3;
     const perRow = def.rows.b === null ? 1 : 2;
-    for (const perInterval of part.names.values()) {
-      for (const cells of perInterval) {
-        if (!cells) continue;
-        if (!def.rows.many) total += cells.size * (perCell + perRow);
-        else for (const cell of cells.values()) total += perCell + def.rowCount(cell) * perRow;
-      }
-    }
+    if (!def.rows.many) total += part.cellCount * (perCell + perRow);
+    else total += part.cellCount * perCell + part.rows * perRow;
   }
   const nums = new Float64Array(total);
   const sink = new FillSink(nums);
@@ -49,20 +44,16 @@ export function encodeSpoolPayload(batch: WriteBatch): Uint8Array[] {
   for (const part of batch.parts.values()) {
     const def = typeDef(part.ns.type);
     const many = def.rows.many;
-    const names: string[] = [];
     const start = sink.at;
     sink.reset(def.rows.a === "total");
-    for (const [name, perInterval] of part.names) {
-      const ni = names.push(name) - 1;
-      for (let i = 0; i < perInterval.length; i++) {
-        const cells = perInterval[i];
-        if (!cells) continue;
-        for (const [sub, cell] of cells) {
-          nums[sink.at++] = ni;
+    for (let slot = 0; slot < part.names.length; slot++) {
+      for (let i = 0; i < part.intervals.length; i++) {
+        for (let c = part.head(slot, i); c !== -1; c = part.cellNext[c]) {
+          nums[sink.at++] = slot;
           nums[sink.at++] = i;
-          nums[sink.at++] = sub;
-          if (many) nums[sink.at++] = def.rowCount(cell);
-          def.cellRows(cell, sink);
+          nums[sink.at++] = part.cellSub[c];
+          if (many) nums[sink.at++] = part.rowCount(c);
+          part.cellRows(c, sink);
         }
       }
     }
@@ -70,7 +61,7 @@ export function encodeSpoolPayload(batch: WriteBatch): Uint8Array[] {
       prefix: part.ns.prefix,
       type: part.ns.type,
       intervals: part.intervals.map((iv) => ({ name: iv.name, step: iv.step.spec, resolution: iv.resolution?.spec ?? null, steps: iv.steps })),
-      names,
+      names: part.names.slice(),
       text: sink.text,
       n: sink.at - start,
     });

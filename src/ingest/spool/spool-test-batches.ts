@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { cellsView, putCells } from "../../timeseries/testing/batch-view.js";
 import { Interval, WriteBatch, type TypeName } from "../../timeseries/index.js";
 import type { Cell, Cells } from "../../timeseries/cells.js";
 
@@ -37,9 +38,8 @@ export const batchArb: fc.Arbitrary<WriteBatch> = fc
       for (const [name, [a, b]] of p.names) {
         // Empty maps carry no rows; a decoded batch has none of them.
         const per = [a?.size ? a : undefined, b?.size ? b : undefined];
-        if (per.some(Boolean)) part.names.set(name, per);
+        if (per.some(Boolean)) batch.size += putCells(part, name, per);
       }
-      batch.size += part.names.size;
     }
     batch.points = points;
     batch.flushId = flushId;
@@ -53,11 +53,11 @@ export function plain(batch: WriteBatch): unknown {
     size: batch.size,
     points: batch.points,
     parts: [...batch.parts.values()]
-      .filter((p) => p.names.size > 0)
+      .filter((p) => p.names.length > 0)
       .map((p) => ({
         ns: p.ns,
         intervals: p.intervals.map((iv) => iv.name),
-        names: [...p.names].map(([name, per]) => [name, Array.from(per, (cells) => (cells ? [...cells].map(([s, c]) => [s, c instanceof Map ? [...c].sort() : c instanceof Set ? [...c].sort() : c]).sort((x, y) => (x[0] as number) - (y[0] as number)) : null))]),
+        names: [...cellsView(p)].map(([name, per]) => [name, Array.from(per, (cells) => (cells ? [...cells].map(([s, c]) => [s, c instanceof Map ? [...c].sort() : c instanceof Set ? [...c].sort() : c]).sort((x, y) => (x[0] as number) - (y[0] as number)) : null))]),
       })),
   };
 }

@@ -691,7 +691,8 @@ export function conformanceSuite(target: ConformanceTarget): void {
       ts.stage(batch, "atomic.new", 1, NOW);
       // A part no store can write, after good ones: the store must roll everything back.
       const bogus: Namespace = { prefix: ts.ns.prefix, type: "nonsense" as TypeName };
-      batch.part({}, bogus, ts.intervals).names.set("atomic.x", [new Map([[NOW, 1]])]);
+      const bad = batch.part({}, bogus, ts.intervals);
+      bad.add(bad.slot("atomic.x"), 0, NOW, 1, 0);
       await expect(store.write(batch)).rejects.toBeInstanceOf(Error);
       expect([...(await ts.series("atomic.a", "minute", { steps: 1 })).values()]).toEqual([5]);
       expect(await ts.list()).toEqual(["atomic.a"]);

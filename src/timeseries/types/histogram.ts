@@ -1,5 +1,4 @@
 import type { TypeDef } from "./type-def.js";
-import { memberKey } from "../values.js";
 
 type Hist = Map<any, number>;
 
@@ -7,30 +6,6 @@ type Hist = Map<any, number>;
 export const histogramType: TypeDef<Hist> = {
   name: "histogram",
   rows: { a: "member", b: "n", many: true },
-  rowCount: (cell) => (cell as Map<string, number>).size,
-  cellRows(cell, sink) {
-    for (const [member, n] of cell as Map<string, number>) sink.row(member, n);
-  },
-  mergeRow(cells, sub, a, b) {
-    let cell = cells.get(sub) as Map<string, number> | undefined;
-    if (!cell) cells.set(sub, (cell = new Map()));
-    const key = String(a);
-    const prev = cell.get(key);
-    cell.set(key, (prev ?? 0) + b!);
-    return prev === undefined ? 1 : 0;
-  },
-  splitCell(cell, n) {
-    const entries = [...(cell as Map<string, number>)];
-    return [new Map(entries.slice(0, n)), new Map(entries.slice(n))];
-  },
-  stage(cells, sub, value) {
-    let cell = cells.get(sub) as Map<string, number> | undefined;
-    if (!cell) cells.set(sub, (cell = new Map()));
-    const key = memberKey(value);
-    const prev = cell.get(key);
-    cell.set(key, prev === undefined ? 1 : prev + 1);
-    return prev === undefined ? 1 : 0;
-  },
   decode(acc, row, decode) {
     const out = acc ?? new Map();
     const k = decode(row[2]);

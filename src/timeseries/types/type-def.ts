@@ -1,5 +1,4 @@
-import type { Cell, Cells, Row, TypeName } from "../cells.js";
-import type { Written } from "../values.js";
+import type { Row, TypeName } from "../cells.js";
 
 export const BUILTIN_TRANSFORMS = ["mean", "avg", "count", "min", "max", "sum", "rate"] as const;
 export type BuiltinTransform = (typeof BUILTIN_TRANSFORMS)[number];
@@ -23,7 +22,7 @@ export interface RowShape {
 }
 
 /**
- * Receives the rows of a cell (`TypeDef.cellRows`), one call per row, `b`
+ * Receives the rows of a batch cell (`BatchPart.cellRows`), one call per row, `b`
  * undefined where the shape has none. Backends keep the row's key in the
  * sink's own fields, set before the call: no closure or array per cell.
  */
@@ -32,28 +31,14 @@ export interface RowSink {
 }
 
 /**
- * Everything that differs between the five types, and nothing else: how a
- * written value merges into a batch cell, how a cell becomes stored rows
- * and a stored row merges back into cells, how stored rows become the
- * type's native data, how two natives join, and the built-in transforms.
- * Backends and importers go through these, so a new type is one file here.
+ * Everything that differs between the five types at read time: the shape
+ * of their stored rows, how stored rows become the type's native data, how
+ * two natives join, and the built-in transforms. How rows merge in a write
+ * batch follows from the shape (see `BatchPart`).
  */
 export interface TypeDef<T = any> {
   readonly name: TypeName;
   readonly rows: RowShape;
-  /** Rows the cell upserts (as counted by `WriteBatch.size`). */
-  rowCount(cell: Cell): number;
-  /** Each row of the cell into `sink.row(a, b)`, in the order a store keeps (series: arrival order). */
-  cellRows(cell: Cell, sink: RowSink): void;
-  /**
-   * Merge one stored row into the cell of sub-bucket `sub`, exactly as the
-   * stores merge (so a histogram cell of 7 stays 7); returns rows it adds.
-   */
-  mergeRow(cells: Cells, sub: number, a: string | number, b: number | undefined): number;
-  /** A cell of several rows cut after its first `n` rows (0 < n < rowCount). */
-  splitCell(cell: Cell, n: number): [Cell, Cell];
-  /** Merge `value` into the cell for sub-bucket `sub`; returns rows the merge adds to the batch. */
-  stage(cells: Cells, sub: number, value: Written, ts: number): number;
   /** Fold one stored row into the native data of its sub-bucket. */
   decode(acc: T | undefined, row: Row, decode: Decode): T;
   /** Join two natives (sub-buckets into a bucket, names into one, a range into one). Never mutates its inputs. */
@@ -90,9 +75,4 @@ export function maxOf(values: readonly number[]): number | null {
 
 export function meanOf(values: readonly number[]): number | null {
   return values.length === 0 ? null : sumOf(values) / values.length;
-}
-
-/** `splitCell` of a one-row type: never called (a one-row cell is never cut); throws if it is. */
-export function oneRow(): never {
-  throw new Error("a cell of one row cannot be split");
 }

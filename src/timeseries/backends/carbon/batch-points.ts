@@ -1,6 +1,6 @@
-import type { Cell, GaugeCell, TypeName } from "../../cells.js";
+import type { TypeName } from "../../cells.js";
 import type { Interval } from "../../intervals.js";
-import type { WriteBatch } from "../../write-batch.js";
+import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import type { RelayPoint } from "./relay-point.js";
 
 /** Why a staged value was not forwarded. */
@@ -55,43 +55,46 @@ export class BatchPoints {
     for (const part of batch.parts.values()) {
       const i = finest(part.intervals);
       const type = part.ns.type;
-      for (const [name, perInterval] of part.names) {
-        const cells = perInterval[i];
-        if (!cells) continue;
+      for (let slot = 0; slot < part.names.length; slot++) {
+        const head = part.head(slot, i);
+        if (head === -1) continue;
+        const name = part.names[slot];
         if (!goodName(name)) {
           let n = 0;
-          for (const cell of cells.values()) n += cellPoints(type, cell);
+          for (let c = head; c !== -1; c = part.cellNext[c]) n += type === "series" ? part.rowCount(c) : 1;
           drop("bad_name", n);
           continue;
         }
-        for (const [sub, cell] of cells) this.cell(out, type, `${part.ns.prefix}\u0000${type}\u0000${name}\u0000${sub}`, name, sub, cell, now, drop);
+        for (let c = head; c !== -1; c = part.cellNext[c]) {
+          const sub = part.cellSub[c];
+          this.cell(out, part, type, `${part.ns.prefix}\u0000${type}\u0000${name}\u0000${sub}`, name, sub, c, now, drop);
+        }
       }
     }
     this.evict(now);
     return out;
   }
 
-  private cell(out: RelayPoint[], type: TypeName, key: string, name: string, sub: number, cell: Cell, now: number, drop: (reason: DropReason, n: number) => void): void {
+  private cell(out: RelayPoint[], part: BatchPart, type: TypeName, key: string, name: string, sub: number, c: number, now: number, drop: (reason: DropReason, n: number) => void): void {
     switch (type) {
       case "series":
-        for (const v of cell as string[]) push(out, name, sub, Number(v), drop);
+        for (let r = part.cellFirst[c]; r !== -1; r = part.rowNext[r]) push(out, name, sub, Number(part.rowText[r]), drop);
         return;
-      case "gauge": {
-        const g = cell as GaugeCell;
-        push(out, name, g.ts, Number(g.value), drop);
+      case "gauge":
+        push(out, name, part.cellNum[c], Number(part.cellText[c]), drop);
         return;
-      }
       case "count": {
         const o = this.touch(key, now);
-        o.total += cell as number;
+        o.total += part.cellNum[c];
         push(out, name, sub, o.total, drop);
         return;
       }
       case "histogram": {
         let sum = 0;
         let n = 0;
-        for (const [member, k] of cell as Map<string, number>) {
-          const v = Number(member);
+        for (let r = part.cellFirst[c]; r !== -1; r = part.rowNext[r]) {
+          const v = Number(part.rowText[r]);
+          const k = part.rowN[r];
           if (!Number.isFinite(v)) {
             drop("not_numeric", k);
             continue;
@@ -109,7 +112,7 @@ export class BatchPoints {
       case "set": {
         const o = this.touch(key, now);
         const members = (o.members ??= new Set());
-        for (const m of cell as Set<string>) members.add(m);
+        for (let r = part.cellFirst[c]; r !== -1; r = part.rowNext[r]) members.add(part.rowText[r]);
         push(out, name, sub, members.size, drop);
         return;
       }
@@ -157,8 +160,4 @@ function goodName(name: string): boolean {
 function push(out: RelayPoint[], name: string, ts: number, value: number, drop: (reason: DropReason, n: number) => void): void {
   if (Number.isFinite(value)) out.push({ name, ts, value });
   else drop("not_numeric", 1);
-}
-
-function cellPoints(type: TypeName, cell: Cell): number {
-  return type === "series" ? (cell as string[]).length : 1;
 }

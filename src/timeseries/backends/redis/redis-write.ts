@@ -6,10 +6,9 @@
  */
 import { StoreError, quote } from "../../errors.js";
 import type { Interval } from "../../intervals.js";
-import type { Cell } from "../../cells.js";
 import { TYPE_NAMES, type Namespace, type TypeName } from "../../store.js";
 import { typeDef, type RowSink, type TypeDef } from "../../types/index.js";
-import type { WriteBatch } from "../../write-batch.js";
+import type { BatchPart, WriteBatch } from "../../write-batch.js";
 import { chunkSize, intervalToken, type KeySpace } from "./redis-keys.js";
 
 /** One slot's share of a batch (the whole batch standalone). */
@@ -118,14 +117,15 @@ export function encodeBatch(
     const ns = header.space(type, ks.head, ks.names, ks.tags, !cluster);
     const ivIds = part.intervals.map((iv) => header.interval(iv));
     const sizes = part.intervals.map(chunkSize);
-    for (const [name, perInterval] of part.names) {
+    for (let slot = 0; slot < part.names.length; slot++) {
+      const name = part.names[slot];
       let used = 0;
-      for (const cells of perInterval) if (cells && cells.size > 0) used++;
+      for (let i = 0; i < part.intervals.length; i++) if (part.head(slot, i) !== -1) used++;
       if (used === 0) continue;
       const tag = ks.tagOf(name);
-      const slot = cluster ? tag.slot : 0;
-      let g = groups.get(slot);
-      if (!g) groups.set(slot, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [], base: "" }));
+      const slotOfKey = cluster ? tag.slot : 0;
+      let g = groups.get(slotOfKey);
+      if (!g) groups.set(slotOfKey, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [], base: "" }));
       if (tracked) {
         const base = `${ks.head}{${tag.hash}}:`;
         if (g.base === "" || base < g.base) g.base = base;
@@ -133,11 +133,11 @@ export function encodeBatch(
       const rec = g.records;
       sink.rec = rec;
       rec.push(ns, tag.hash, wellFormed(name), used);
-      for (let i = 0; i < perInterval.length; i++) {
-        const cells = perInterval[i];
-        if (!cells || cells.size === 0) continue;
+      for (let i = 0; i < part.intervals.length; i++) {
+        const head = part.head(slot, i);
+        if (head === -1) continue;
         rec.push(ivIds[i]);
-        encodeInterval(sink, def, part.intervals[i], sizes[i], cells);
+        encodeInterval(sink, part, part.intervals[i], sizes[i], head);
       }
     }
   }
@@ -194,7 +194,7 @@ class RecordSink implements RowSink {
  * written straight into the records as one chunk entry (a chunk seen again
  * later gets a second entry, which the script merges the same way).
  */
-function encodeInterval(sink: RecordSink, def: TypeDef, iv: Interval, size: number, cells: Map<number, unknown>): void {
+function encodeInterval(sink: RecordSink, part: BatchPart, iv: Interval, size: number, head: number): void {
   const rec = sink.rec;
   const step = iv.step;
   const nchAt = rec.length;
@@ -203,7 +203,8 @@ function encodeInterval(sink: RecordSink, def: TypeDef, iv: Interval, size: numb
   let start = Number.NaN;
   let countAt = -1;
   let lastBucket = Number.NaN;
-  for (const [sub, cell] of cells) {
+  for (let cell = head; cell !== -1; cell = part.cellNext[cell]) {
+    const sub = part.cellSub[cell];
     const bucket = iv.bucketOf(sub);
     if (bucket !== lastBucket) {
       lastBucket = bucket;
@@ -218,7 +219,7 @@ function encodeInterval(sink: RecordSink, def: TypeDef, iv: Interval, size: numb
       }
     }
     sink.field = `${bucket - start}:${sub - bucket}`;
-    def.cellRows(cell as Cell, sink);
+    part.cellRows(cell, sink);
   }
   if (countAt >= 0) rec[countAt] = rec.length - countAt - 1;
   rec[nchAt] = nch;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { putCells } from "../../testing/batch-view.js";
 import { Interval } from "../../intervals.js";
 import type { Cells } from "../../cells.js";
 import type { TypeName } from "../../store.js";
@@ -12,7 +13,7 @@ const hour = new Interval("hour", { step: "1h", resolution: 600 });
 function part(type: TypeName, names: Record<string, Array<Cells | undefined>>) {
   const batch = new WriteBatch();
   const p = batch.part({}, { prefix: "t_", type }, [minute, hour]);
-  for (const [name, cells] of Object.entries(names)) p.names.set(name, cells);
+  for (const [name, cells] of Object.entries(names)) putCells(p, name, cells);
   return p;
 }
 

@@ -14,17 +14,16 @@ import type { TableRow } from "./sql-dialect.js";
 export function partRows(part: BatchPart, nameIds: ReadonlyMap<string, number>, intervalIds: readonly number[]): TableRow[] {
   const def = typeDef(part.ns.type);
   const sink = new RowCollector();
-  for (const [name, perInterval] of part.names) {
-    sink.nameId = nameIds.get(name)!;
-    for (let i = 0; i < perInterval.length; i++) {
-      const cells = perInterval[i];
-      if (!cells) continue;
+  for (let slot = 0; slot < part.names.length; slot++) {
+    sink.nameId = nameIds.get(part.names[slot])!;
+    for (let i = 0; i < part.intervals.length; i++) {
       const iv = part.intervals[i];
       sink.ivId = intervalIds[i];
-      for (const [sub, cell] of cells) {
+      for (let c = part.head(slot, i); c !== -1; c = part.cellNext[c]) {
+        const sub = part.cellSub[c];
         sink.bucket = iv.bucketOf(sub);
         sink.off = sub - sink.bucket;
-        def.cellRows(cell, sink);
+        part.cellRows(c, sink);
       }
     }
   }

@@ -282,7 +282,7 @@ export class SqlStore implements Store {
         }
         for (const [prefix, list] of byPrefix) {
           const intervals = await this.intern(s, prefix, "intervals", list.flatMap((p) => p.intervals.map((iv) => iv.name)), fresh);
-          const names = await this.intern(s, prefix, "names", list.flatMap((p) => [...p.names.keys()]), fresh);
+          const names = await this.intern(s, prefix, "names", list.flatMap((p) => p.names), fresh);
           for (const part of list) await this.writePart(s, part, names, part.intervals.map((iv) => intervals.get(iv.name)!));
         }
       });

@@ -1,12 +1,12 @@
 import { Interval } from "../../intervals.js";
-import type { Cells } from "../../cells.js";
-import { TYPE_NAMES, type Namespace, type TypeName } from "../../store.js";
-import { typeDef, type RowShape, type RowSink } from "../../types/index.js";
-import { WriteBatch, type BatchPart } from "../../write-batch.js";
+import type { Namespace, TypeName } from "../../store.js";
+import { typeDef } from "../../types/index.js";
+import { WriteBatch } from "../../write-batch.js";
+import type { BatchPart } from "../../batch-part.js";
 
 /**
- * A WriteBatch as plain arrays, for handing it to another thread: numbers
- * in one Float64Array (transferred, not copied), text in one string array.
+ * A WriteBatch as plain arrays (the spool's record layout, see
+ * spool-codec.ts, which writes it): numbers in one Float64Array, text in one string array.
  * Per cell: name index, interval index, sub-bucket, then (types of many
  * rows per cell) the row count, then each row's `a` (a count's total as
  * is, text as its index) and `b` when the type has one — count: value;
@@ -28,73 +28,6 @@ export interface EncodedBatch {
   points: number;
   /** The batch's flush id: the thread's store records it with the rows. */
   flushId?: string;
-}
-
-class Numbers {
-  buf = new Float64Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.length++] = x;
-  }
-}
-
-/** One cell's rows into the flat arrays: per row `a` (a total as is, text as its index), then `b` if the type has one. */
-class EncodeSink implements RowSink {
-  private readonly total: boolean;
-  constructor(
-    private readonly nums: Numbers,
-    private readonly text: string[],
-    shape: RowShape,
-  ) {
-    this.total = shape.a === "total";
-  }
-  row(a: string | number, b: number | undefined): void {
-    this.nums.push(this.total ? (a as number) : this.text.push(a as string) - 1);
-    if (b !== undefined) this.nums.push(b);
-  }
-}
-
-/** Flatten a batch; throws on a part no store could write (an unknown type), before anything is sent. */
-export function encodeBatch(batch: WriteBatch): { encoded: EncodedBatch; transfer: ArrayBuffer[] } {
-  const parts: EncodedPart[] = [];
-  for (const part of batch.parts.values()) {
-    const type = part.ns.type;
-    if (!(TYPE_NAMES as readonly string[]).includes(type)) throw new Error(`no table for type ${JSON.stringify(type)}`);
-    const def = typeDef(type);
-    const many = def.rows.many;
-    const nums = new Numbers();
-    const text: string[] = [];
-    const sink = new EncodeSink(nums, text, def.rows);
-    const names: string[] = [];
-    for (const [name, perInterval] of part.names) {
-      const ni = names.push(name) - 1;
-      for (let i = 0; i < perInterval.length; i++) {
-        const cells = perInterval[i];
-        if (!cells) continue;
-        for (const [sub, cell] of cells) {
-          nums.push(ni);
-          nums.push(i);
-          nums.push(sub);
-          if (many) nums.push(def.rowCount(cell));
-          def.cellRows(cell, sink);
-        }
-      }
-    }
-    parts.push({
-      prefix: part.ns.prefix,
-      type,
-      intervals: part.intervals.map((iv) => ({ name: iv.name, step: iv.step.spec, resolution: iv.resolution?.spec ?? null, steps: iv.steps })),
-      names,
-      text,
-      numbers: nums.buf.slice(0, nums.length),
-    });
-  }
-  return { encoded: { parts, size: batch.size, points: batch.points, flushId: batch.flushId }, transfer: parts.map((p) => p.numbers.buffer as ArrayBuffer) };
 }
 
 /**
@@ -120,20 +53,16 @@ export function decodeBatch(encoded: EncodedBatch, intervalCache = new Map<strin
     const total = def.rows.a === "total";
     const withB = def.rows.b !== null;
     const part = into ? partLike(into, ns, intervals) : batch.part({}, ns, intervals);
-    const perName = p.names.map((name) => {
-      let perInterval = into ? part.names.get(name) : undefined;
-      if (!perInterval) part.names.set(name, (perInterval = new Array<Cells | undefined>(intervals.length)));
-      return perInterval;
-    });
+    // The encoded names' slots in this part (in a fresh part, slot i is names[i]).
+    const slots = p.names.map((name) => part.slot(name));
     const x = p.numbers;
     for (let at = 0; at < x.length; ) {
-      const perInterval = perName[x[at++]];
+      const slot = slots[x[at++]];
       const ii = x[at++];
       const sub = x[at++];
-      const cells = perInterval[ii] ?? (perInterval[ii] = new Map());
       for (let k = many ? x[at++] : 1; k > 0; k--) {
         const a = total ? x[at++] : p.text[x[at++]];
-        added += def.mergeRow(cells, sub, a, withB ? x[at++] : undefined);
+        added += part.add(slot, ii, sub, a, withB ? x[at++] : 0);
       }
     }
   }

@@ -1,8 +1,6 @@
 import Database from "better-sqlite3";
 import { FlushOverlapError, StoreError } from "../../errors.js";
-import type { Cells } from "../../cells.js";
 import type { Changes, NameListing, Namespace, Properties, Row, RowColumns, Store, TagCondition, TagValueCount, TypeName } from "../../store.js";
-import { typeDef } from "../../types/index.js";
 import { FLUSH_ID_TTL_SECONDS, type BatchPart, type WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
 import { redactUrl } from "../url.js";
@@ -25,7 +23,6 @@ const FLUSH_SWEEP_SECONDS = 60;
 /** Errors worth retrying: the file is locked by another process, or the disk hiccupped. */
 const RETRYABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
 
-type PerInterval = Array<Cells | undefined>;
 
 /**
  * How long after a write its WAL pages are copied into the database file.
@@ -194,17 +191,18 @@ export class SqliteStore implements Store {
     const type = part.ns.type;
     if (!(type in UPSERT)) throw new Error(`no table for type ${JSON.stringify(type)}`);
     const scope = this.scope(part.ns.prefix);
-    const rows = new RowWriter(scope.upsert(type, CHUNK), UPSERT[type].columns, typeDef(type));
+    const rows = new RowWriter(scope.upsert(type, CHUNK), UPSERT[type].columns, part);
 
     // Upserting in primary-key order (block, then name, then bucket) keeps each B-tree page hot while its rows go in.
+    const count = part.names.length;
     scope.resetTags();
-    const ids = scope.internNames([...part.names.keys()], fresh);
+    const nameIds = scope.internNames(part.names, fresh);
     scope.writeTags();
-    const byId: Array<[number, PerInterval]> = new Array(ids.length);
-    let k = 0;
-    for (const perInterval of part.names.values()) byId[k] = [ids[k++], perInterval];
-    byId.sort((a, b) => a[0] - b[0]);
+    const bySlot = new Int32Array(count);
+    for (let slot = 0; slot < count; slot++) bySlot[slot] = slot;
+    bySlot.sort((a, b) => nameIds[a] - nameIds[b]);
     const ranges = scope.rangeCache(type);
+    const cells: number[] = [];
     for (let i = 0; i < part.intervals.length; i++) {
       const iv = part.intervals[i];
       const { id: ivId, blockSeconds } = scope.internInterval(iv.name, iv.step.seconds * BLOCK_BUCKETS, fresh);
@@ -214,22 +212,27 @@ export class SqliteStore implements Store {
       /** (name id, first bucket, last block) of the ranges the keys table must widen. */
       const pending: number[] = [];
       const touched = new TouchedBuckets(iv.step.seconds);
-      for (const [nameId, perInterval] of byId) {
-        const cells = perInterval[i];
-        if (!cells || cells.size === 0) continue;
+      for (let k = 0; k < count; k++) {
+        const slot = bySlot[k];
+        const head = part.head(slot, i);
+        if (head === -1) continue;
         let first = Infinity;
         let last = -Infinity;
         let lastBlock = -Infinity;
-        for (const sub of cells.keys()) {
-          const bucket = iv.bucketOf(sub);
+        for (let c = head; c !== -1; c = part.cellNext[c]) {
+          const bucket = iv.bucketOf(part.cellSub[c]);
           const block = Math.floor(bucket / blockSeconds);
           if (bucket < first) first = bucket;
           if (bucket > last) last = bucket;
           if (block > lastBlock) lastBlock = block;
           blocks.add(block);
         }
-        if (!known.covers(nameId, first, lastBlock)) pending.push(nameId, first, lastBlock);
-        touched.add(first, last, () => [...cells.keys()].map((sub) => iv.bucketOf(sub)));
+        if (!known.covers(nameIds[slot], first, lastBlock)) pending.push(nameIds[slot], first, lastBlock);
+        touched.add(first, last, () => {
+          const out: number[] = [];
+          for (let c = head; c !== -1; c = part.cellNext[c]) out.push(iv.bucketOf(part.cellSub[c]));
+          return out;
+        });
       }
       if (pending.length > 0) scope.extendRanges(type, ivId, known, pending, fresh);
       for (const [first, last] of touched.ranges()) this.journal.range(scope, type, ivId, first, last);
@@ -237,14 +240,17 @@ export class SqliteStore implements Store {
       // (still correct, only less local) rather than rescanning every cell once per block.
       const ordered = blocks.size <= 4 ? [...blocks].sort((a, b) => a - b) : [Number.NaN];
       for (const block of ordered) {
-        for (const [nameId, perInterval] of byId) {
-          const cells = perInterval[i];
-          if (!cells) continue;
-          for (const [sub, cell] of sortedCells(cells)) {
+        for (let k = 0; k < count; k++) {
+          const slot = bySlot[k];
+          const n = sortedCells(part, slot, i, cells);
+          const nameId = nameIds[slot];
+          for (let j = 0; j < n; j++) {
+            const c = cells[j];
+            const sub = part.cellSub[c];
             const bucket = iv.bucketOf(sub);
             const own = Math.floor(bucket / blockSeconds);
             if (ordered.length > 1 && own !== block) continue;
-            rows.cell(ivId, own, nameId, bucket, sub - bucket, cell);
+            rows.cell(ivId, own, nameId, bucket, sub - bucket, c);
           }
         }
       }

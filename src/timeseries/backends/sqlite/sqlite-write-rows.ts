@@ -1,19 +1,31 @@
 /** How a SQLite write lays cells out as rows: sub-bucket order, and multi-row upserts filled without allocation. */
-import type { Cell, Cells } from "../../cells.js";
-import type { RowSink, TypeDef } from "../../types/index.js";
+import type { RowSink } from "../../types/index.js";
+import type { BatchPart } from "../../batch-part.js";
 import type { Statement } from "./sqlite-scope.js";
 
 /** Rows per multi-row upsert: amortises the per-call cost of the driver. */
 export const CHUNK = 128;
 
-/** Cells in sub-bucket order; streams usually arrive in time order, so the sort is rarely needed. */
-export function sortedCells(cells: Cells): Iterable<[number, Cell]> {
+/**
+ * The cells of (slot, interval) into `out` (reused), in sub-bucket order;
+ * returns how many. Streams usually arrive in time order, so the sort is
+ * rarely needed (and stable: equal subs do not occur in one chain).
+ */
+export function sortedCells(part: BatchPart, slot: number, iv: number, out: number[]): number {
+  let n = 0;
+  let sorted = true;
   let prev = -Infinity;
-  for (const sub of cells.keys()) {
-    if (sub < prev) return [...cells].sort((a, b) => a[0] - b[0]);
+  for (let c = part.head(slot, iv); c !== -1; c = part.cellNext[c]) {
+    const sub = part.cellSub[c];
+    if (sub < prev) sorted = false;
     prev = sub;
+    out[n++] = c;
   }
-  return cells;
+  if (!sorted) {
+    const cells = out.slice(0, n).sort((a, b) => part.cellSub[a] - part.cellSub[b]);
+    for (let j = 0; j < n; j++) out[j] = cells[j];
+  }
+  return n;
 }
 
 /**
@@ -27,8 +39,8 @@ export class RowWriter implements RowSink {
   constructor(
     private readonly chunk: Statement,
     private readonly columns: number,
-    /** The batch part's type, resolved once per part: its `cellRows` feeds `row`. */
-    private readonly def: TypeDef,
+    /** The batch part whose `cellRows` feeds `row`. */
+    private readonly part: BatchPart,
   ) {
     this.params = new Array(CHUNK * columns);
   }
@@ -57,13 +69,13 @@ export class RowWriter implements RowSink {
     this.at = at;
   }
 
-  cell(ivId: number, block: number, nameId: number, bucket: number, off: number, cell: Cell): void {
+  cell(ivId: number, block: number, nameId: number, bucket: number, off: number, cell: number): void {
     this.ivId = ivId;
     this.block = block;
     this.nameId = nameId;
     this.bucket = bucket;
     this.off = off;
-    this.def.cellRows(cell, this);
+    this.part.cellRows(cell, this);
   }
 
   /** The rows left over after the last full chunk, one by one. */

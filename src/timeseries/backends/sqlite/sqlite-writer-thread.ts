@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { encodeBatch } from "./batch-codec.js";
+import { batchForThread } from "./batch-transfer.js";
 import { StoreError } from "../../errors.js";
 import type { WriteBatch } from "../../write-batch.js";
 import { redactUrl } from "../url.js";
@@ -57,7 +57,7 @@ export class WriterThread {
   write(batch: WriteBatch, url: string): Promise<void> {
     let encoded;
     try {
-      encoded = encodeBatch(batch);
+      encoded = batchForThread(batch);
     } catch (err) {
       return Promise.reject(new StoreError(url, `write failed: ${(err as Error).message}`, { retryable: false, cause: err }));
     }
@@ -66,7 +66,7 @@ export class WriterThread {
     return new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, batch: encoded.encoded }, encoded.transfer);
+      worker.postMessage({ id, batch: encoded.message }, encoded.transfer);
     }).finally(() => {
       if (this.waiting.size === 0) this.worker?.unref();
     });

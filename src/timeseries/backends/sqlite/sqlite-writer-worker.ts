@@ -1,10 +1,10 @@
 /**
  * The thread that writes a SQLite store for karbon: batches arrive encoded
- * (see batch-codec.ts), are applied in one transaction, and the outcome is
+ * as columns (see batch-transfer.ts), are applied in one transaction, and the outcome is
  * posted back. Ingest keeps parsing and routing on the main thread meanwhile.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeBatch, type EncodedBatch } from "./batch-codec.js";
+import { batchFromThread, type TransferredBatch } from "./batch-transfer.js";
 import type { Interval } from "../../intervals.js";
 import { StoreError } from "../../errors.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -19,7 +19,7 @@ try {
   openError = err;
 }
 
-parentPort!.on("message", async (msg: { id: number; batch?: EncodedBatch; close?: boolean; forget?: boolean }) => {
+parentPort!.on("message", async (msg: { id: number; batch?: TransferredBatch; close?: boolean; forget?: boolean }) => {
   if (msg.forget) {
     store?.forgetRanges();
     return;
@@ -31,7 +31,7 @@ parentPort!.on("message", async (msg: { id: number; batch?: EncodedBatch; close?
   }
   try {
     if (!store) throw openError;
-    await store.write(decodeBatch(msg.batch!, intervals));
+    await store.write(batchFromThread(msg.batch!, intervals));
     parentPort!.postMessage({ id: msg.id, ok: true });
   } catch (err) {
     const e = err as Error;
