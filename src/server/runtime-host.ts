@@ -9,11 +9,12 @@ export type StoreRole = "ingest" | "query" | "tool";
 /**
  * client_config defaults per role (a schema's own client_config still wins).
  * Ingesting, a SQLite page cache mostly holds pages about to be rewritten:
- * keep it small (16 MB, one per file). The query server, and the tools, keep
+ * keep it small (16 MB, one per file), and commit on a writer thread per file
+ * so parsing and merging go on meanwhile (fed the batches' columns). The query server, and the tools, keep
  * the store's own default (64 MB of SQLite page cache), which serves reads.
  */
 export const STORE_DEFAULTS: Readonly<Record<StoreRole, Readonly<Record<string, Readonly<Record<string, unknown>>>>>> = {
-  ingest: { sqlite: { cache_mb: 16 } },
+  ingest: { sqlite: { cache_mb: 16, writer_thread: true } },
   query: {},
   tool: {},
 };

@@ -66,7 +66,11 @@ beforeAll(async () => {
   torus = spawnCli("torus-main.ts", ["start", "--config", configFile, "--tcp", `127.0.0.1:${http}`, "--karbon", `127.0.0.1:${karbonPort}`]);
   await torus.waitForLog("torus listening");
   await sendTcp(karbonPort, LINES.map(([s, v, t]) => `${s} ${v} ${t}\n`).join(""));
-  await eventually(async () => (await getJson(`${base}/series?stat=count(u.ids)&start=${T0}&steps=1`)).body[0]?.datapoints[0][0] === 2);
+  // Each schema's file is written on its own: wait until every one holds its points.
+  await eventually(async () => {
+    const { body } = await getJson(`${base}/series?stat=count(u.ids)&stat=c.web&stat=h.lat&stat=s.seq&stat=g.temp&start=${T0}&steps=1`);
+    return body.length === 5 && body[0].datapoints[0][0] === 2 && body.every((e: { datapoints: Array<[number | null, number]> }) => e.datapoints[0][0] !== null);
+  });
 });
 
 afterAll(async () => {
