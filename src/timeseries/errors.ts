@@ -52,7 +52,11 @@ export class StoreError extends TorusError {
  * recognised on its own.
  */
 export class FlushOverlapError extends StoreError {
-  constructor(url: string, applied: number, of: number) {
+  constructor(
+    url: string,
+    readonly applied: number,
+    readonly of: number,
+  ) {
     super(url, `write: ${applied} of the ${of} flushes merged into this batch were applied before; nothing was written (write them one by one)`, { retryable: false });
     this.name = "FlushOverlapError";
   }

@@ -147,6 +147,18 @@ describe("merged spool replay: SQLite", () => {
     }
   }, 120_000);
 
+  it("on the writer thread too: every record applied exactly once across crashes mid-replay", async () => {
+    const store = await openStore(`sqlite:///${join(dir, "thread.db")}`, { writer_thread: true });
+    const oracle = await openStore(`sqlite:///${join(dir, "thread-oracle.db")}`);
+    try {
+      expect(store.mergedFlushes).toBe(true);
+      await roundsAgainst(store, oracle, "sqt", 20);
+    } finally {
+      await store.close();
+      await oracle.close();
+    }
+  }, 120_000);
+
   it("the write buffer merges spooled records into few writes and writes them one by one where the store knows some", async () => {
     const store = await openStore(`sqlite:///${join(dir, "buffer.db")}`);
     const oracle = await openStore(`sqlite:///${join(dir, "buffer-oracle.db")}`);

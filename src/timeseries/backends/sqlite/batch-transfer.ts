@@ -15,6 +15,8 @@ export interface TransferredBatch {
   points: number;
   /** The batch's flush id: the thread's store records it with the rows. */
   flushId?: string;
+  /** A merged replay's flush ids (see `WriteBatch.flushIds`), recorded the same way. */
+  flushIds?: readonly string[];
 }
 
 interface IntervalSpec {
@@ -40,7 +42,7 @@ export function batchForThread(batch: WriteBatch): { message: TransferredBatch; 
       columns,
     });
   }
-  return { message: { parts, size: batch.size, points: batch.points, flushId: batch.flushId }, transfer };
+  return { message: { parts, size: batch.size, points: batch.points, flushId: batch.flushId, flushIds: batch.flushIds }, transfer };
 }
 
 /** The batch again on the thread's side, for writing; `intervalCache` keeps Interval objects across batches. */
@@ -58,5 +60,6 @@ export function batchFromThread(message: TransferredBatch, intervalCache = new M
   batch.size = message.size;
   batch.points = message.points;
   batch.flushId = message.flushId;
+  batch.flushIds = message.flushIds;
   return batch;
 }

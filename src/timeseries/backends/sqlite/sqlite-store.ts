@@ -44,10 +44,8 @@ const CHECKPOINT_AFTER_WRITES = 100;
 export class SqliteStore implements Store {
   readonly url: string;
   readonly handle: Database.Database;
-  /** Merged flushes are recorded by the in-process writer (the writer thread's codec carries one id). */
-  get mergedFlushes(): boolean {
-    return this.writer === null;
-  }
+  /** Merged flushes are recorded with their rows, in this process or on the writer thread (whose store refuses an overlap as this one does, not retryable). */
+  readonly mergedFlushes = true;
   private readonly scopes = new Map<string, Scope>();
   /** Name → id of every prefix, bounded by `client_config.name_cache_mb`. */
   readonly names: NameCache<Scope>;

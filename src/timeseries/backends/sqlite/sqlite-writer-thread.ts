@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { batchForThread } from "./batch-transfer.js";
-import { StoreError } from "../../errors.js";
+import { FlushOverlapError, StoreError } from "../../errors.js";
 import type { WriteBatch } from "../../write-batch.js";
 import { redactUrl } from "../url.js";
 
@@ -36,11 +36,12 @@ export class WriterThread {
         )
       : new Worker(entry, { workerData });
     worker.unref();
-    worker.on("message", (m: { id: number; ok: boolean; message?: string; retryable?: boolean }) => {
+    worker.on("message", (m: { id: number; ok: boolean; message?: string; retryable?: boolean; overlap?: [number, number] }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
       if (m.ok) w.resolve();
+      else if (m.overlap) w.reject(new FlushOverlapError(redactUrl(this.url), m.overlap[0], m.overlap[1]));
       else w.reject(new StoreError(redactUrl(this.url), m.message ?? "write failed", { retryable: m.retryable ?? true }));
     });
     const fail = (err: Error) => {

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { batchFromThread, type TransferredBatch } from "./batch-transfer.js";
 import type { Interval } from "../../intervals.js";
-import { StoreError } from "../../errors.js";
+import { FlushOverlapError, StoreError } from "../../errors.js";
 import { SqliteStore } from "./sqlite-store.js";
 
 const { url, clientConfig } = workerData as { url: string; clientConfig: Record<string, unknown> };
@@ -35,6 +35,7 @@ parentPort!.on("message", async (msg: { id: number; batch?: TransferredBatch; cl
     parentPort!.postMessage({ id: msg.id, ok: true });
   } catch (err) {
     const e = err as Error;
-    parentPort!.postMessage({ id: msg.id, ok: false, message: e?.message ?? String(err), retryable: err instanceof StoreError ? err.retryable : true });
+    const overlap = err instanceof FlushOverlapError ? [err.applied, err.of] : undefined;
+    parentPort!.postMessage({ id: msg.id, ok: false, message: e?.message ?? String(err), retryable: err instanceof StoreError ? err.retryable : true, overlap });
   }
 });
