@@ -5,7 +5,7 @@
  * reports every point received and every buffer flushed (then readable
  * from the store). Completeness is checked by reading the store back.
  *
- *   npm run build && npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3] [--workers 1] [--protocol plaintext|pickle] [--tagged]
+ *   npm run build && npx tsx bench/ingest.ts [--lines 2000000] [--names 10000] [--connections 4] [--runs 3] [--workers 1] [--protocol plaintext|pickle] [--tagged] [--value one]
  *
  * `--tagged` gives the count scenario's names two Graphite 1.1 tags, sent
  * out of canonical order (`c.app1.name7;host=h7;dc=dc1`), so karbon parses
@@ -87,6 +87,8 @@ interface Scenario {
 }
 
 const APPS = 20;
+/** `--value one`: every statsd timer sample is 1 (one histogram member a cell) instead of 10..99. */
+const VALUE_ONE = process.argv.includes("--value") && process.argv[process.argv.indexOf("--value") + 1] === "one";
 const statsdName = (i: number) => {
   const n = i % NAMES;
   const app = n % APPS;
@@ -95,7 +97,7 @@ const statsdName = (i: number) => {
     case 0:
       return { kind: "count", name: `stats_counts.app${app}.feature${feature}`, value: (i % 7) + 1 };
     case 1:
-      return { kind: "timer", name: `stats.timers.app${app}.feature${feature}.mean`, value: 10 + (i % 90) };
+      return { kind: "timer", name: `stats.timers.app${app}.feature${feature}.mean`, value: VALUE_ONE ? 1 : 10 + (i % 90) };
     default:
       return { kind: "gauge", name: `stats.gauges.app${app}.feature${feature}`, value: i % 100 };
   }
