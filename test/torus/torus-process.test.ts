@@ -248,7 +248,8 @@ describe("torus web and a separate karbon sharing SQLite files", () => {
       await sendTcp(tcp, `c.sep 2 ${t}\nc.sep 40 ${t + 5}\nh.sep 7 ${t}\nh.sep 7 ${t}\n`);
       const got = await eventually(async () => {
         const { body } = await getJson(`http://127.0.0.1:${http}/series?stat=sum(c.sep)&stat=h.sep&format=json&start=${t}&steps=1`);
-        return body[0].datapoints[t] === 42 ? body : null;
+        // counts.db and timers.db are written on their own: wait for both.
+        return body[0].datapoints[t] === 42 && body[1].datapoints[t] !== null ? body : null;
       });
       expect(got[1].datapoints).toEqual({ [t]: { 7: 2 } });
     } finally {

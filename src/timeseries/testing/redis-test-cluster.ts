@@ -230,7 +230,8 @@ export async function startCluster(options: { nodeTimeoutMs?: number; replicas?:
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     await waitHealthy();
     // Replicas must be attached before a failover test can rely on them.
-    await until("replicas in sync", 30_000, async () => {
+    // A replica's first full sync forks and copies; on a loaded machine that can take tens of seconds.
+    await until("replicas in sync", 90_000, async () => {
       const infos = await Promise.all(ports.map((p) => ask(p, "info", "replication")));
       return infos.filter((t) => t.includes("role:slave") && t.includes("master_link_status:up")).length === 3 * replicas;
     });
