@@ -111,6 +111,23 @@ export class Scope {
     });
   }
 
+  /**
+   * The multi-row upsert of `rows` rows of one interval and block: those two
+   * bound once, ahead of the rows (name id, bucket, [offset,] a[, b]); the
+   * offset is 0 where `subs` is false.
+   */
+  blockUpsert(type: TypeName, rows: number, subs: boolean): Statement {
+    return this.stmt(`block-upsert:${type}:${rows}:${subs ? 1 : 0}`, () => {
+      const { columns, tail } = UPSERT[type];
+      const width = columns - (subs ? 2 : 3);
+      const one = `(${new Array(width).fill("?").join(",")})`;
+      const col = (i: number) => `column${i}`;
+      const select = subs ? [col(1), col(2), col(3), col(4), ...(columns === 7 ? [col(5)] : [])] : [col(1), col(2), "0", col(3), ...(columns === 7 ? [col(4)] : [])];
+      // WHERE true: an upsert's SELECT needs one, or SQLite reads ON as a join's.
+      return `INSERT INTO ${this.table(type)} SELECT ?, ?, ${select.join(", ")} FROM (VALUES ${new Array(rows).fill(one).join(",")}) WHERE true ${tail}`;
+    });
+  }
+
   rangeCache(type: TypeName): Map<number, RangeTable> {
     if (Date.now() - this.rangesAt > RANGE_CACHE_MS) {
       this.ranges = new Map();

@@ -7,7 +7,7 @@ import { redactUrl } from "../url.js";
 import { BLOCK_BUCKETS, POINT_COLUMNS, READ_COLUMNS, ROW_COLUMNS, UPSERT } from "./sqlite-schema.js";
 import { RangeTable, Scope, type Fresh, type Range, type Statement } from "./sqlite-scope.js";
 import { blockList, blocksBetween, byBucket, columnsByName, columnsOf, rowsByName, rowsOf, storedBlocks, type KeyRow } from "./sqlite-read-rows.js";
-import { CHUNK, RowWriter, sortedCells } from "./sqlite-write-rows.js";
+import { CellOrder, RowWriter } from "./sqlite-write-rows.js";
 import { Journal, TouchedBuckets, changesSince } from "./sqlite-changes.js";
 import { WriterThread } from "./sqlite-writer-thread.js";
 import { sqlitePath } from "./sqlite-url.js";
@@ -47,6 +47,8 @@ export class SqliteStore implements Store {
   /** Merged flushes are recorded with their rows, in this process or on the writer thread (whose store refuses an overlap as this one does, not retryable). */
   readonly mergedFlushes = true;
   private readonly scopes = new Map<string, Scope>();
+  /** The cell layout of the part being written, its columns reused from write to write. */
+  private readonly cellOrder = new CellOrder();
   /** Name → id of every prefix, bounded by `client_config.name_cache_mb`. */
   readonly names: NameCache<Scope>;
   private readonly apply: (batch: WriteBatch, fresh: Fresh) => void;
@@ -189,7 +191,7 @@ export class SqliteStore implements Store {
     const type = part.ns.type;
     if (!(type in UPSERT)) throw new Error(`no table for type ${JSON.stringify(type)}`);
     const scope = this.scope(part.ns.prefix);
-    const rows = new RowWriter(scope.upsert(type, CHUNK), UPSERT[type].columns, part);
+    const rows = new RowWriter(scope, type, UPSERT[type].columns === 7 ? 2 : 1, part);
 
     // Upserting in primary-key order (block, then name, then bucket) keeps each B-tree page hot while its rows go in.
     const count = part.names.length;
@@ -200,60 +202,43 @@ export class SqliteStore implements Store {
     for (let slot = 0; slot < count; slot++) bySlot[slot] = slot;
     bySlot.sort((a, b) => nameIds[a] - nameIds[b]);
     const ranges = scope.rangeCache(type);
-    const cells: number[] = [];
+    const order = this.cellOrder;
     for (let i = 0; i < part.intervals.length; i++) {
       const iv = part.intervals[i];
       const { id: ivId, blockSeconds } = scope.internInterval(iv.name, iv.step.seconds * BLOCK_BUCKETS, fresh);
-      const blocks = new Set<number>();
+      if (order.build(part, i, bySlot, (sub) => iv.bucketOf(sub), blockSeconds) === 0) continue;
+      const { byName, start, bucketAt, kAt, byBlock, blockStart, blocks } = order;
       let known = ranges.get(ivId);
       if (!known) ranges.set(ivId, (known = new RangeTable()));
       /** (name id, first bucket, last block) of the ranges the keys table must widen. */
       const pending: number[] = [];
       const touched = new TouchedBuckets(iv.step.seconds);
       for (let k = 0; k < count; k++) {
-        const slot = bySlot[k];
-        const head = part.head(slot, i);
-        if (head === -1) continue;
-        let first = Infinity;
-        let last = -Infinity;
-        let lastBlock = -Infinity;
-        for (let c = head; c !== -1; c = part.cellNext[c]) {
-          const bucket = iv.bucketOf(part.cellSub[c]);
-          const block = Math.floor(bucket / blockSeconds);
-          if (bucket < first) first = bucket;
-          if (bucket > last) last = bucket;
-          if (block > lastBlock) lastBlock = block;
-          blocks.add(block);
-        }
-        if (!known.covers(nameIds[slot], first, lastBlock)) pending.push(nameIds[slot], first, lastBlock);
-        touched.add(first, last, () => {
-          const out: number[] = [];
-          for (let c = head; c !== -1; c = part.cellNext[c]) out.push(iv.bucketOf(part.cellSub[c]));
-          return out;
-        });
+        const from = start[k];
+        const to = start[k + 1];
+        if (from === to) continue;
+        // Sorted by sub-bucket: the first and last cells hold the first and last buckets.
+        const first = bucketAt[from];
+        const last = bucketAt[to - 1];
+        const id = nameIds[bySlot[k]];
+        const lastBlock = Math.floor(last / blockSeconds);
+        if (!known.covers(id, first, lastBlock)) pending.push(id, first, lastBlock);
+        touched.add(first, last, () => bucketAt.subarray(from, to));
       }
       if (pending.length > 0) scope.extendRanges(type, ivId, known, pending, fresh);
       for (const [first, last] of touched.ranges()) this.journal.range(scope, type, ivId, first, last);
-      // A batch usually spans one or two blocks: emit block by block. A wide backfill goes in name order instead
-      // (still correct, only less local) rather than rescanning every cell once per block.
-      const ordered = blocks.size <= 4 ? [...blocks].sort((a, b) => a - b) : [Number.NaN];
-      for (const block of ordered) {
-        for (let k = 0; k < count; k++) {
-          const slot = bySlot[k];
-          const n = sortedCells(part, slot, i, cells);
-          const nameId = nameIds[slot];
-          for (let j = 0; j < n; j++) {
-            const c = cells[j];
-            const sub = part.cellSub[c];
-            const bucket = iv.bucketOf(sub);
-            const own = Math.floor(bucket / blockSeconds);
-            if (ordered.length > 1 && own !== block) continue;
-            rows.cell(ivId, own, nameId, bucket, sub - bucket, c);
-          }
+      const subs = iv.resolution !== null;
+      for (let r = 0; r < blocks.length; r++) {
+        rows.start(ivId, blocks[r], subs);
+        for (let q = blockStart[r]; q < blockStart[r + 1]; q++) {
+          const pos = byBlock[q];
+          const c = byName[pos];
+          const bucket = bucketAt[pos];
+          rows.cell(nameIds[bySlot[kAt[pos]]], bucket, part.cellSub[c] - bucket, c);
         }
       }
     }
-    rows.finish(scope.upsert(type, 1));
+    rows.finish();
   }
 
   async read(ns: Namespace, names: readonly string[], interval: string, first: number, last: number): Promise<Row[][]> {
