@@ -5,7 +5,7 @@
  * time (user + system of this process) rather than wall time, so a busy
  * machine moves it less.
  *
- *   npx tsx bench/sqlite-write.ts [--names 10000] [--rows 340000] [--writes 6] [--runs 3] [--type count|gauge|histogram]
+ *   npx tsx bench/sqlite-write.ts [--names 10000] [--rows 340000] [--writes 6] [--runs 3] [--type count|gauge|histogram] [--cache-mb 16 (karbon's)]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +20,7 @@ const ROWS = Number(arg("rows", "340000"));
 const WRITES = Number(arg("writes", "6"));
 const RUNS = Number(arg("runs", "3"));
 const TYPE = arg("type", "count") as "count" | "gauge" | "histogram";
+const CACHE_MB = Number(arg("cache-mb", "16"));
 /** Senders whose time ranges interleave in one batch, as the ingest benchmark's four connections do. */
 const SENDERS = 4;
 
@@ -27,7 +28,7 @@ const now = Math.floor(Date.now() / 1000 / 3600) * 3600;
 const results: number[] = [];
 for (let run = 0; run < RUNS; run++) {
   const dir = mkdtempSync(join(tmpdir(), "torus-bench-sqlite-write-"));
-  const store = new SqliteStore(`sqlite:///${join(dir, "w.db")}`, { cache_mb: 16 });
+  const store = new SqliteStore(`sqlite:///${join(dir, "w.db")}`, { cache_mb: CACHE_MB });
   const ts = new Timeseries(store, { type: TYPE, intervals: { minute: { step: 60 } }, clock: () => now });
   let cpu = 0;
   let rows = 0;

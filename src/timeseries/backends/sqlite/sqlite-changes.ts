@@ -21,8 +21,8 @@ const MAX_RANGES = 16;
 
 /** The buckets one batch touches in one interval, as a few ranges. */
 export class TouchedBuckets {
-  private readonly firsts: number[] = [];
-  private readonly lasts: number[] = [];
+  /** First bucket → the last bucket of the widest range starting there: names of a batch mostly share a few. */
+  private readonly widest = new Map<number, number>();
 
   constructor(private readonly stepSeconds: number) {}
 
@@ -42,21 +42,18 @@ export class TouchedBuckets {
   }
 
   private push(first: number, last: number): void {
-    const n = this.firsts.length;
-    // Names of a batch usually touch the same buckets: skip the repeat before it costs a sort.
-    if (n > 0 && this.firsts[n - 1] === first && this.lasts[n - 1] === last) return;
-    this.firsts.push(first);
-    this.lasts.push(last);
+    const had = this.widest.get(first);
+    if (had === undefined || last > had) this.widest.set(first, last);
   }
 
   /** Merged ranges, sorted; adjacent buckets join (a range may then cover a bucket not written: reading it again is harmless). */
   ranges(): Array<[number, number]> {
-    const order = this.firsts.map((_, i) => i).sort((a, b) => this.firsts[a] - this.firsts[b]);
     const out: Array<[number, number]> = [];
-    for (const i of order) {
+    for (const first of [...this.widest.keys()].sort((a, b) => a - b)) {
+      const last = this.widest.get(first)!;
       const top = out[out.length - 1];
-      if (top && this.firsts[i] <= top[1] + this.stepSeconds) top[1] = Math.max(top[1], this.lasts[i]);
-      else out.push([this.firsts[i], this.lasts[i]]);
+      if (top && first <= top[1] + this.stepSeconds) top[1] = Math.max(top[1], last);
+      else out.push([first, last]);
     }
     if (out.length > MAX_RANGES) return [[out[0][0], Math.max(...out.map((r) => r[1]))]];
     return out;

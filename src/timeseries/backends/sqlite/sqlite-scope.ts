@@ -156,24 +156,42 @@ export class Scope {
     return ids;
   }
 
-  /** Insert (or find) each name of `missing` (name → index into ids), NAME_ROWS per statement. */
+  /**
+   * Insert (or find) each name of `missing` (name → index into ids), NAME_ROWS per statement, in
+   * sorted order: the name index takes its new keys page by page rather than one random page each,
+   * which with a million names (an index far larger than the page cache) was most of a flush. A name
+   * already stored (forgotten by the cache) is read, not written again.
+   */
   private insertNames(missing: Map<string, number>, ids: number[], fresh: Fresh): void {
     const insert = (n: number) =>
       this.stmt(`intern:names:${n}`, () =>
-        `INSERT INTO ${this.table("names")} (name) VALUES ${new Array(n).fill("(?)").join(",")}
-         ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id, name`,
+        `INSERT INTO ${this.table("names")} (name) VALUES ${new Array(n).fill("(?)").join(",")} ON CONFLICT(name) DO NOTHING RETURNING id, name`,
       ).raw(true);
-    const all = [...missing.keys()];
+    const select = (n: number) =>
+      this.stmt(`find:names:${n}`, () => `SELECT id, name FROM ${this.table("names")} WHERE name IN (${new Array(n).fill("?").join(",")})`).raw(true);
+    const learn = (id: number, name: string) => {
+      const at = missing.get(name)!;
+      ids[at] = id;
+      // The tag index, in the same transaction: only for names this process has not met (or forgot), so a
+      // steady flush adds nothing, and a name stored before the index existed gets its rows the next time.
+      for (const [t, v] of tagPairs(name)) this.tagRows.push([t, v, id]);
+      fresh.push(() => this.names.set(this, name, id));
+    };
+    const all = [...missing.keys()].sort();
+    const stored: string[] = [];
     for (let i = 0; i < all.length; i += NAME_ROWS) {
       const chunk = all.length - i >= NAME_ROWS ? all.slice(i, i + NAME_ROWS) : all.slice(i);
-      // RETURNING gives rows in no promised order: each carries its name.
-      for (const [id, name] of insert(chunk.length).all(chunk) as Array<[number, string]>) {
-        ids[missing.get(name)!] = id;
-        // The tag index, in the same transaction: only for names this process has not met (or forgot), so a
-        // steady flush adds nothing, and a name stored before the index existed gets its rows the next time.
-        for (const [t, v] of tagPairs(name)) this.tagRows.push([t, v, id]);
-        fresh.push(() => this.names.set(this, name, id));
+      // RETURNING gives rows in no promised order, and only those inserted: each carries its name.
+      const rows = insert(chunk.length).all(chunk) as Array<[number, string]>;
+      for (const [id, name] of rows) learn(id, name);
+      if (rows.length < chunk.length) {
+        const made = new Set(rows.map((r) => r[1]));
+        for (const name of chunk) if (!made.has(name)) stored.push(name);
       }
+    }
+    for (let i = 0; i < stored.length; i += NAME_ROWS) {
+      const chunk = stored.length - i >= NAME_ROWS ? stored.slice(i, i + NAME_ROWS) : stored.slice(i);
+      for (const [id, name] of select(chunk.length).all(chunk) as Array<[number, string]>) learn(id, name);
     }
   }
 
