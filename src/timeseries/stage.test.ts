@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { namedCells } from "./testing/batch-view.js";
 import { Timeseries } from "./timeseries.js";
@@ -42,5 +43,34 @@ describe("Timeseries.prepare / stagePrepared", () => {
     expect(() => ts.prepare("abc", T, 0, T)).toThrow(/not a number/);
     ts.stagePrepared(batch, "z", ts.prepare("2", T, 0, T));
     expect(cellsOf(batch, "z")).toEqual([[T, 2]]);
+  });
+});
+
+describe("Timeseries.prepare: sub-buckets of interleaved timestamps", () => {
+  // Gregorian steps and a resolution, retention edges, rolling: what prepare keeps per timestamp must be what it would work out afresh.
+  const options = {
+    type: "count" as const,
+    intervals: { minute: { step: 60, steps: 3 }, daily: { step: "daily", resolution: "1h", steps: 2 }, monthly: { step: "monthly", resolution: "daily" } },
+  };
+  it("gives the sub-buckets a fresh timeseries gives, whatever the order of timestamps, rolling and now", () => {
+    const T = 1_800_000_000;
+    const point = fc.record({
+      // Few distinct values, so ways are hit, shared and evicted.
+      t: fc.integer({ min: 0, max: 40 }).map((k) => T - k * 1_777),
+      rolling: fc.constantFrom(0, 0, 1, -2),
+      now: fc.constantFrom(T, T + 120, T + 90_000),
+    });
+    fc.assert(
+      fc.property(fc.array(point, { minLength: 1, maxLength: 200 }), (points) => {
+        const kept = new Timeseries(store, options);
+        for (const p of points) {
+          const fresh = new Timeseries(store, options).prepare(1, p.t, p.rolling, p.now);
+          const got = kept.prepare(1, p.t, p.rolling, p.now);
+          expect([got.t, got.rolling, got.now]).toEqual([p.t, p.rolling, p.now]);
+          expect(got.subs).toEqual(fresh.subs);
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });

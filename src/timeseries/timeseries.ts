@@ -79,6 +79,9 @@ export interface PreparedPoint {
 /** Bucket start → data; `null` where nothing was stored. */
 export type SeriesResult = Map<number, any>;
 
+/** Timestamps whose sub-buckets `prepare` keeps: 2^this. */
+const SUBS_WAYS_BITS = 4;
+
 /** Counts at least this large are checked for overflow before they merge (see `checkSums`). */
 const HUGE = 1e291;
 
@@ -126,6 +129,13 @@ export class Timeseries {
   private lastPart: WeakRef<BatchPart> | undefined = undefined;
   /** Reused by every `prepare`: the ingest path makes no object per point. */
   private readonly prepared: PreparedPoint = { written: 0, value: undefined, t: Number.NaN, rolling: 0, now: Number.NaN, subs: [] };
+  /** The sub-buckets of recent timestamps (see `prepare`), direct-mapped by timestamp. */
+  private readonly subsMemo = {
+    t: new Float64Array(1 << SUBS_WAYS_BITS).fill(Number.NaN),
+    rolling: new Float64Array(1 << SUBS_WAYS_BITS),
+    now: new Float64Array(1 << SUBS_WAYS_BITS),
+    subs: new Array<number[] | undefined>(1 << SUBS_WAYS_BITS).fill(undefined),
+  };
 
   constructor(store: Store, options: TimeseriesOptions) {
     this.label = options.label ?? "timeseries";
@@ -202,11 +212,22 @@ export class Timeseries {
     p.value = value;
     // Senders stamp a whole flush's lines alike: the sub-buckets of the last timestamp are usually this one's.
     if (t === p.t && rolling === p.rolling && now === p.now && p.subs.length > 0) return p;
-    p.t = t;
-    p.rolling = rolling;
-    p.now = now;
+    // Known only once its sub-buckets are all worked out: a throw below leaves nothing to match.
+    p.t = Number.NaN;
+    // Several senders at once (a backfill in parallel, relays behind) interleave a few timestamps: keep each one's
+    // sub-buckets, as calendar math (a monthly step, a daily resolution) costs more than the rest of staging.
+    const way = Math.imul(t, 0x9e3779b1) >>> (32 - SUBS_WAYS_BITS);
+    const memo = this.subsMemo;
+    if (memo.t[way] === t && memo.rolling[way] === rolling && memo.now[way] === now) {
+      p.subs = memo.subs[way]!;
+      return this.stamp(p, t, rolling, now);
+    }
     const per = 1 + Math.abs(rolling);
-    const subs = p.subs.length === this.intervals.length * per ? p.subs : (p.subs = new Array<number>(this.intervals.length * per));
+    let subs = memo.subs[way];
+    if (subs === undefined || subs.length !== this.intervals.length * per) subs = memo.subs[way] = new Array<number>(this.intervals.length * per);
+    // Unknown until the sub-buckets are all worked out (a throw leaves the way empty).
+    memo.t[way] = Number.NaN;
+    p.subs = subs;
     for (let i = 0; i < this.intervals.length; i++) {
       const iv = this.intervals[i];
       const base = i * per;
@@ -219,6 +240,16 @@ export class Timeseries {
         subs[base + r] = iv.step.index(rt) >= live ? iv.subOf(rt) : Number.NaN;
       }
     }
+    memo.t[way] = t;
+    memo.rolling[way] = rolling;
+    memo.now[way] = now;
+    return this.stamp(p, t, rolling, now);
+  }
+
+  private stamp(p: PreparedPoint, t: number, rolling: number, now: number): PreparedPoint {
+    p.t = t;
+    p.rolling = rolling;
+    p.now = now;
     return p;
   }
 
