@@ -5,7 +5,12 @@
  * (examples/statsd.ts, one count schema, and that schema with `--tagged`'s
  * names), median of five runs after a warm-up.
  *
- *   npx tsx bench/ingest-dispatch.ts
+ *   npx tsx bench/ingest-dispatch.ts [--senders 4] [--value one]
+ *
+ * `--senders N` interleaves N time ranges line by line, as bench/ingest.ts's
+ * N connections (each a quarter of the hour) reach karbon: every point of a
+ * name then lands in another range than the one before. `--value one`: every
+ * timer sample is 1, as bench/ingest.ts's `--value one`.
  *
  * @module
  */
@@ -28,12 +33,17 @@ const LINES = 1_000_000, NAMES = 10_000, APPS = 20;
 /** Lines between two fresh write batches (flushes). */
 const BATCH_LINES = 100_000;
 const now = Math.floor(Date.now() / 1000);
-const tsOf = (i: number) => now - 3540 + Math.floor((i / LINES) * 3540);
+const flag = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
+const SENDERS = Number(flag("senders") ?? 1);
+const VALUE_ONE = flag("value") === "one";
+/** Line i's place in time: sender i % SENDERS, its (i / SENDERS)-th line. */
+const at = (i: number) => (i % SENDERS) * Math.ceil(LINES / SENDERS) + Math.floor(i / SENDERS);
+const tsOf = (i: number) => now - 3540 + Math.floor((at(i) / LINES) * 3540);
 const statsd = (i: number) => {
   const n = i % NAMES, app = n % APPS, feature = Math.floor(n / APPS) % Math.ceil(NAMES / 3 / APPS);
   switch (n % 3) {
     case 0: return `stats_counts.app${app}.feature${feature} ${(i % 7) + 1} ${tsOf(i)}\n`;
-    case 1: return `stats.timers.app${app}.feature${feature}.mean ${10 + (i % 90)} ${tsOf(i)}\n`;
+    case 1: return `stats.timers.app${app}.feature${feature}.mean ${VALUE_ONE ? 1 : 10 + (i % 90)} ${tsOf(i)}\n`;
     default: return `stats.gauges.app${app}.feature${feature} ${i % 100} ${tsOf(i)}\n`;
   }
 };
