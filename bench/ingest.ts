@@ -18,8 +18,8 @@
  * where a SQLite writer thread would show), store rows per line, peak RSS,
  * and the machine's load average at the start and end. `--probe-ms N` (20):
  * how often /metrics is read while waiting for the last flush.
- * `--writer-thread` gives every schema `client_config.writer_thread` (each SQLite file written by a
- * thread of its own, fed the batches' columns).
+ * `--no-writer-thread` gives every schema `client_config.writer_thread: false`
+ * (each SQLite file written on the main thread, as before the writer thread).
  * `--spool` also gives karbon a SPOOL_DIR (in the run's temp directory): the
  * cost of having the disk spool on when no store fails.
  *
@@ -55,8 +55,8 @@ const PROTOCOL = process.argv.includes("--protocol") ? process.argv[process.argv
 if (PROTOCOL !== "plaintext" && PROTOCOL !== "pickle") throw new Error(`--protocol: plaintext or pickle, not ${PROTOCOL}`);
 /** `--spool`: karbon runs with a SPOOL_DIR. */
 const SPOOL = process.argv.includes("--spool");
-/** `--writer-thread`: every schema's SQLite file is written by its own thread (`client_config.writer_thread`). */
-const WRITER_THREAD = process.argv.includes("--writer-thread");
+/** `--no-writer-thread`: every schema's SQLite file is written on karbon's main thread (`client_config.writer_thread: false`). */
+const NO_WRITER_THREAD = process.argv.includes("--no-writer-thread");
 /** `--tagged`: the count scenario sends tagged names (tags out of canonical order). */
 const TAGGED = process.argv.includes("--tagged");
 /** Milliseconds between two looks at karbon's /metrics while waiting for the last flush. */
@@ -170,13 +170,13 @@ const scenarios: Scenario[] = [
 ];
 
 /** A config that is `path`'s with `client_config.writer_thread` set on every schema. */
-function withWriterThread(dir: string, path: string): string {
+function withoutWriterThread(dir: string, path: string): string {
   const out = join(dir, "writer-thread.mjs");
   writeFileSync(
     out,
     `import * as m from ${JSON.stringify(pathToFileURL(path).href)};\n` +
       `const base = m.default ?? m;\n` +
-      `export default { ...base, SCHEMAS: Object.fromEntries(Object.entries(base.SCHEMAS).map(([k, s]) => [k, { ...s, client_config: { ...(s.client_config ?? {}), writer_thread: true } }])) };\n`,
+      `export default { ...base, SCHEMAS: Object.fromEntries(Object.entries(base.SCHEMAS).map(([k, s]) => [k, { ...s, client_config: { ...(s.client_config ?? {}), writer_thread: false } }])) };\n`,
   );
   return out;
 }
@@ -283,7 +283,7 @@ for (const sc of scenarios.filter((s) => s.label.includes(ONLY))) {
   let check = "";
   for (let run = 0; run < RUNS; run++) {
     const dir = mkdtempSync(join(tmpdir(), "torus-bench-ingest-"));
-    const configPath = WRITER_THREAD ? withWriterThread(dir, sc.config(dir)) : sc.config(dir);
+    const configPath = NO_WRITER_THREAD ? withoutWriterThread(dir, sc.config(dir)) : sc.config(dir);
     const spoolConfig = join(dir, "spool.ts");
     if (SPOOL) writeFileSync(spoolConfig, `export const SPOOL_DIR = ${JSON.stringify(join(dir, "spool"))};`);
     const now = Math.floor(Date.now() / 1000);
