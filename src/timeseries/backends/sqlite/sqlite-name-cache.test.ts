@@ -44,6 +44,12 @@ describe("SQLite name-id cache (client_config.name_cache_mb)", () => {
     expect(() => new SqliteStore("sqlite:///:memory:", { name_cache_mb: "lots" })).toThrow(expect.objectContaining({ code: ErrorCodes.BAD_OPTION, message: expect.stringContaining("name_cache_mb") }));
   });
 
+  it("a writer_thread that is not true or false is refused, naming it", () => {
+    for (const bad of ["yes", 1, null]) {
+      expect(() => new SqliteStore("sqlite:///:memory:", { writer_thread: bad })).toThrow(expect.objectContaining({ code: ErrorCodes.BAD_OPTION, message: expect.stringContaining("writer_thread") }));
+    }
+  });
+
   it("is not handed to better-sqlite3", () => {
     const store = new SqliteStore("sqlite:///:memory:", { name_cache_mb: 1 });
     expect(store.names.maxBytes).toBe(1024 * 1024);

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { FlushOverlapError, StoreError } from "../../errors.js";
+import { ErrorCodes, FlushOverlapError, StoreError, TorusError, quote } from "../../errors.js";
 import type { Changes, NameListing, Namespace, Properties, Row, RowColumns, Store, TagCondition, TagValueCount, TypeName } from "../../store.js";
 import { FLUSH_ID_TTL_SECONDS, type BatchPart, type WriteBatch } from "../../write-batch.js";
 import { NameCache, nameCacheBytes } from "../name-cache.js";
@@ -79,6 +79,10 @@ export class SqliteStore implements Store {
     this.names = new NameCache(nameCacheBytes(clientConfig, this.url));
     const path = sqlitePath(url);
     const { writer_thread: writerThread, ...rest } = clientConfig;
+    if (writerThread !== undefined && typeof writerThread !== "boolean") {
+      const field = "client_config.writer_thread";
+      throw new TorusError(ErrorCodes.BAD_OPTION, `${this.url}: ${field}: expected true or false, got ${quote(writerThread)}`, { field, value: writerThread });
+    }
     // An in-memory database lives in one connection: it cannot be handed to another thread.
     this.writer = writerThread === true && path !== ":memory:" ? new WriterThread(url, rest) : null;
     try {
