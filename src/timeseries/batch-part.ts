@@ -404,6 +404,12 @@ export class BatchPart {
       let id = this.textIds.get(text);
       if (id === undefined) this.textIds.set(text, (id = this.textIds.size));
       key = id;
+      // A cell's members mostly repeat the last one (a steady gauge of a set, timers of one value): no hashing then.
+      const last = this.cellLast[cell];
+      if (last !== NONE && this.rowKey[last] === key) {
+        if (merge === Merge.Occurrences) this.rowN[last] += b;
+        return 0;
+      }
       const table = this.rowTable;
       const mask = table.length - 1;
       for (h = rowHash(cell, key) & mask; ; h = (h + 1) & mask) {
