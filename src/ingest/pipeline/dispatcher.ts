@@ -131,8 +131,7 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
     this.names.reset();
     this.shapeOf = [];
     this.statOf = [];
-    this.hintPart = new Float64Array(1024);
-    this.hintSlot = new Int32Array(1024);
+    // The hint columns keep their size (each id's hint is cleared when it is compiled again).
     this.refusals = new Map();
   }
 
