@@ -69,6 +69,30 @@ describe("Router", () => {
     expect(router.cached).toBe(1);
   });
 
+  it("names that route alike share one shape, its rollups and their names; shapes are bounded like the memo", () => {
+    const router = new Router([schema("^a\\."), schema(".")], [compileAggregate("a.<x>", "a.<x>.*")], { cacheLimit: 3 });
+    const one = router.shape("a.b.one");
+    const two = router.shape("a.b.two");
+    expect(two).toBe(one);
+    expect(one.schemas).toEqual([0, 1]);
+    expect(one.rollups).toEqual([{ stat: "a.b", schemas: [0, 1], rule: 0, depth: 1, from: 0 }]);
+    expect(router.route("a.b.two")).toEqual([{ stat: "a.b.two", schemas: [0, 1], rule: -1, depth: 0, from: -1 }, ...one.rollups]);
+    // Another rollup name, or other schemas: another shape.
+    expect(router.shape("a.c.one")).not.toBe(one);
+    expect(router.shape("z.c.one")).not.toBe(router.shape("a.c.two"));
+    expect(router.shapeCount).toBe(3);
+    router.shape("a.d.one"); // a fourth shape: the shapes start afresh
+    expect(router.shapeCount).toBe(1);
+    // Worked out again (the memo started afresh too), to the same steps.
+    expect(router.shape("a.b.one")).toEqual(one);
+  });
+
+  it("a stat vouched flat is the memo's key as it is, and routes as any other", () => {
+    const router = new Router([schema(".")], [compileAggregate("x.<a>", "x.<a>.*")]);
+    expect(router.shape("x.y.z", true)).toBe(router.shape("x.y.w"));
+    expect(router.route("x.y.z").map((s) => s.stat)).toEqual(["x.y.z", "x.y"]);
+  });
+
   it("property: every name in a route is distinct and each rollup comes from an earlier name", () => {
     const aggs = [compileAggregate("r.<a>", "x.<a>.*"), compileAggregate("x.<a>.all", "x.<a>.*"), compileAggregate("top", "r.*"), compileAggregate("x.<a>.<a2>", "x.<a2>.<a>")];
     const router = new Router([schema(".")], aggs);

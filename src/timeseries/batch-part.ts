@@ -78,7 +78,12 @@ function tableSize(n: number): number {
  * (slot, interval) (chained), rows of a cell (chained). Series values
  * therefore keep arrival order, which is their identity.
  */
+/** The last part's serial (see `BatchPart.serial`). */
+let lastSerial = 0;
+
 export class BatchPart {
+  /** Unique per part made in this thread: a caller's slot hint names its part by this, so the hint keeps no part alive. */
+  readonly serial = ++lastSerial;
   private readonly merge: Merge;
   /** Several rows per cell (histogram, set, series): cells chain their rows. */
   private readonly many: boolean;

@@ -108,7 +108,8 @@ function rollingOf(n: number | undefined): number {
  */
 /** A caller's memory of where one name sits in this schema's part (see `stagePrepared`). */
 export interface SlotHint {
-  hintPart: object | null;
+  /** The part's `serial` (0: none yet): a number, so that a hint held long keeps no part alive. */
+  hintPart: number;
   hintSlot: number;
 }
 
@@ -261,7 +262,7 @@ export class Timeseries {
   stagePrepared(batch: WriteBatch, name: string, p: PreparedPoint, hint?: SlotHint): void {
     const written = p.written;
     const had = batch.parts.get(this);
-    let slot = had === undefined ? undefined : hint !== undefined && hint.hintPart === had ? hint.hintSlot : had.slotOf(name);
+    let slot = had === undefined ? undefined : hint !== undefined && hint.hintPart === had.serial ? hint.hintSlot : had.slotOf(name);
     // Names are checked once per batch, when first staged: not on every point. A refused one leaves the batch as it was.
     if (slot === undefined) this.checkText(name, MAX_NAME_BYTES, "name", name);
     const part = had ?? this.newPart(batch);
@@ -270,7 +271,7 @@ export class Timeseries {
       this.checkSums(part, slot, written as number, p.t, p.rolling, p.value);
     }
     if (hint !== undefined) {
-      hint.hintPart = part;
+      hint.hintPart = part.serial;
       hint.hintSlot = slot;
     }
     const per = 1 + Math.abs(p.rolling);

@@ -4,7 +4,7 @@ import type { IngestLog } from "./ingest-log.js";
 import type { KarbonMetrics } from "../karbon-metrics.js";
 import { describeBadInput, type BadInputReason, type PointSink } from "../protocols/index.js";
 import { TaggedNames } from "./tagged-names.js";
-import type { Route } from "../../routing/router.js";
+import type { RouteShape } from "../../routing/router.js";
 import { NameTable } from "../protocols/plaintext/name-table.js";
 import type { NameIdSink } from "../protocols/plaintext/plaintext-parser.js";
 
@@ -22,20 +22,8 @@ export interface DispatchResult {
   readonly rejection: DispatchRejection | null;
 }
 
-/** What a name id (see NameTable) routes to, worked out when the id is first seen. */
-interface IdRoute {
-  /** The name as received. */
-  readonly name: string;
-  /** The name routed and stored: canonical for a tagged name. */
-  readonly stat: string;
-  readonly route: Route;
-  /** Why the name is no valid tagged name; null when it is fine. */
-  readonly refusal: string | null;
-  /** Per route step: where its name sits in its first schema's batch part (see `Timeseries.stagePrepared`). */
-  readonly hints: SlotHint[];
-}
-
-const NO_ROUTE: Route = Object.freeze([]);
+/** The shape of an id whose name is no valid tagged name (its refusal is in `Dispatcher.refusals`). */
+const REFUSED: RouteShape = Object.freeze({ schemas: Object.freeze([]), rollups: Object.freeze([]), hints: Object.freeze([]) });
 
 /** Where a schema's points go: the write buffer (batch) of its store. */
 export interface BatchSource {
@@ -73,7 +61,20 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
   private line = 0;
   /** Names by their bytes, for the plaintext parser, and what each id routes to. */
   readonly names: NameTable;
-  private byId: Array<IdRoute | undefined> = [];
+  /*
+   * What each name id routes to, worked out when the id is first seen, kept
+   * in columns rather than an object per id: the route's shape (shared by
+   * names that route alike), the name routed and stored (canonical for a
+   * tagged name), and where the name sits in its first schema's batch part.
+   */
+  private shapeOf: Array<RouteShape | undefined> = [];
+  private statOf: string[] = [];
+  private hintPart = new Float64Array(1024);
+  private hintSlot = new Int32Array(1024);
+  /** Why an id's name is no valid tagged name (its shape is REFUSED). */
+  private refusals = new Map<number, string>();
+  /** Lends one id's hint to `stagePrepared`, which updates it in place. */
+  private readonly hint: SlotHint = { hintPart: 0, hintSlot: 0 };
   /** Per schema: a value the parser read as a plain decimal may be handed over as that number (default write_func, no transform, no debug log of values). */
   private readonly numeric: boolean[];
 
@@ -113,12 +114,12 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
 
   /** Parser callback: a good line by name id, its value a plain decimal (`num`, the text `buf[vs..ve)`). */
   pointNumber(id: number, num: number, buf: Buffer, vs: number, ve: number, timestamp: number): void {
-    this.routeId(this.byId[id] ?? this.compileId(id), undefined, num, buf, vs, ve, timestamp);
+    this.routeId(id, this.shapeOf[id] ?? this.compileId(id), undefined, num, buf, vs, ve, timestamp);
   }
 
   /** Parser callback: a good line by name id, with any other value. */
   pointText(id: number, value: string, timestamp: number): void {
-    this.routeId(this.byId[id] ?? this.compileId(id), value, Number.NaN, null, 0, 0, timestamp);
+    this.routeId(id, this.shapeOf[id] ?? this.compileId(id), value, Number.NaN, null, 0, 0, timestamp);
   }
 
   /**
@@ -128,38 +129,57 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
   resetNamesIfFull(): void {
     if (!this.names.full) return;
     this.names.reset();
-    this.byId = [];
+    this.shapeOf = [];
+    this.statOf = [];
+    // The hint columns keep their size (each id's hint is cleared when it is compiled again).
+    this.refusals = new Map();
   }
 
-  private compileId(id: number): IdRoute {
+  private compileId(id: number): RouteShape {
     const name = this.names.names[id];
     let stat = name;
-    let refusal: string | null = null;
+    let shape: RouteShape | null = null;
     if (name.indexOf(";") >= 0 || name.charCodeAt(name.length - 1) === 0x7d) {
       const canonical = this.tagged.canonical(name);
       if (typeof canonical === "string") stat = canonical;
-      else refusal = canonical.message;
+      else {
+        this.refusals.set(id, canonical.message);
+        shape = REFUSED;
+      }
     }
-    const route = refusal === null ? this.runtime.router.route(stat) : NO_ROUTE;
-    const entry: IdRoute = { name, stat, route, refusal, hints: route.map(() => ({ hintPart: null, hintSlot: 0 })) };
-    this.byId[id] = entry;
-    return entry;
+    // The name table's names are decoded strings of their own: the router's memo may key on them as they are.
+    shape ??= this.runtime.router.shape(stat, stat === name);
+    if (id >= this.hintSlot.length) {
+      const size = Math.max(2 * this.hintSlot.length, id + 1);
+      const slots = new Int32Array(size);
+      slots.set(this.hintSlot);
+      this.hintSlot = slots;
+      const parts = new Float64Array(size);
+      parts.set(this.hintPart);
+      this.hintPart = parts;
+    }
+    // Filled in id order (ids are handed out densely), so the arrays stay packed.
+    this.shapeOf[id] = shape;
+    this.statOf[id] = stat;
+    this.hintPart[id] = 0;
+    return shape;
   }
 
   /** `route` for a name known by id: the same steps and answers, from the route worked out for the id. */
-  private routeId(entry: IdRoute, value: string | undefined, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): void {
+  private routeId(id: number, shape: RouteShape, value: string | undefined, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): void {
     this.metrics.pointsReceived++;
     // The text of a plain decimal (ASCII) is made only where something shows it.
-    if (this.tracing) this.log.recv(entry.name, (value ??= buf!.toString("latin1", vs, ve)), timestamp);
-    if (entry.refusal !== null) {
-      this.badTag(entry.name, (value ??= buf!.toString("latin1", vs, ve)), entry.refusal);
+    if (this.tracing) this.log.recv(this.names.names[id], (value ??= buf!.toString("latin1", vs, ve)), timestamp);
+    if (shape === REFUSED) {
+      this.badTag(this.names.names[id], (value ??= buf!.toString("latin1", vs, ve)), this.refusals.get(id)!);
       return;
     }
+    const stat = this.statOf[id];
     if (timestamp > this.now + this.maxFuture || timestamp < this.now - this.maxPast) {
-      this.outOfWindow(entry.stat, (value ??= buf!.toString("latin1", vs, ve)), timestamp);
+      this.outOfWindow(stat, (value ??= buf!.toString("latin1", vs, ve)), timestamp);
       return;
     }
-    this.stageRoute(entry.stat, entry.route, entry.hints, value, num, buf, vs, ve, timestamp);
+    this.stageRoute(stat, shape, id, value, num, buf, vs, ve, timestamp);
   }
 
   /** Decoder callback: one bad line (or pickled point), counted and (DEBUG 2) logged. */
@@ -194,32 +214,38 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
     }
     // Outside the window no bucket is worth keeping, and a timestamp near 2^53 would make every later range operation huge.
     if (timestamp > this.now + this.maxFuture || timestamp < this.now - this.maxPast) return this.outOfWindow(stat, value, timestamp);
-    return this.stageRoute(stat, this.runtime.router.route(stat), null, value, Number.NaN, null, 0, 0, timestamp);
+    return this.stageRoute(stat, this.runtime.router.shape(stat), -1, value, Number.NaN, null, 0, 0, timestamp);
   }
 
   /**
    * Stage one point along its route. Without `buf` the value is `value`;
    * with it, the value is the text `buf[vs..ve)` (also `value` once made),
    * and when `num` is not NaN its plain-decimal reading: schemas that take
-   * the number get it, the others the text.
+   * the number get it, the others the text. `id` (-1 for none) is the
+   * name id whose slot hint step 0 uses.
    */
-  private stageRoute(stat: string, route: Route, hints: SlotHint[] | null, value: unknown, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): number | DispatchRejection {
+  private stageRoute(stat: string, shape: RouteShape, id: number, value: unknown, num: number, buf: Buffer | null, vs: number, ve: number, timestamp: number): number | DispatchRejection {
     const schemas = this.runtime.schemas;
     const line = ++this.line;
     let staged = 0;
     let rejected: unknown = null;
-    points: for (let r = 0; r < route.length; r++) {
-      const step = route[r];
-      if (step.schemas.length === 0) {
-        this.metrics.dead(step.stat);
-        if (step.depth === 0) this.log.skip("dead_letter", step.stat);
+    const steps = 1 + shape.rollups.length;
+    points: for (let r = 0; r < steps; r++) {
+      // Step 0 is the stat itself; the rest are the shape's (shared) rollups.
+      const step = r === 0 ? null : shape.rollups[r - 1];
+      const stepStat = step === null ? stat : step.stat;
+      const stepSchemas = step === null ? shape.schemas : step.schemas;
+      const rule = step === null ? -1 : step.rule;
+      if (stepSchemas.length === 0) {
+        this.metrics.dead(stepStat);
+        if (step === null) this.log.skip("dead_letter", stepStat);
         continue;
       }
-      if (step.rule >= 0) this.emitted[step.rule]++;
-      for (let k = 0; k < step.schemas.length; k++) {
-        const i = step.schemas[k];
+      if (rule >= 0) this.emitted[rule]++;
+      for (let k = 0; k < stepSchemas.length; k++) {
+        const i = stepSchemas[k];
         const schema = schemas[i];
-        let name: string | null = step.stat;
+        let name: string | null = stepStat;
         let v: unknown = buf === null ? value : num === num && this.numeric[i] ? num : (value ??= buf.toString("latin1", vs, ve));
         try {
           const transform = schema.compiled.transform;
@@ -243,7 +269,16 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
             }
             const prepared = this.prepared[i];
             if (prepared === null) throw this.prepareError[i];
-            schema.series.stagePrepared(this.buffers[i].batch, name, prepared, k === 0 && hints !== null ? hints[r] : undefined);
+            if (k !== 0) schema.series.stagePrepared(this.buffers[i].batch, name, prepared);
+            else if (r > 0) schema.series.stagePrepared(this.buffers[i].batch, name, prepared, shape.hints[r - 1]);
+            else if (id >= 0) {
+              const hint = this.hint;
+              hint.hintPart = this.hintPart[id];
+              hint.hintSlot = this.hintSlot[id];
+              schema.series.stagePrepared(this.buffers[i].batch, name, prepared, hint);
+              this.hintPart[id] = hint.hintPart;
+              this.hintSlot[id] = hint.hintSlot;
+            } else schema.series.stagePrepared(this.buffers[i].batch, name, prepared);
           }
         } catch (err) {
           rejected = err;
@@ -253,8 +288,8 @@ export class Dispatcher implements PointSink<BadInputReason>, NameIdSink {
         }
         staged++;
         this.stored[i]++;
-        if (step.rule < 0) this.log.stor(schema.compiled.name, name, v);
-        else this.log.agrt(this.runtime.config.aggregates[step.rule].label, name, v);
+        if (rule < 0) this.log.stor(schema.compiled.name, name, v);
+        else this.log.agrt(this.runtime.config.aggregates[rule].label, name, v);
       }
     }
     if (rejected !== null && staged === 0) {

@@ -66,12 +66,17 @@ export class NameCache<S = string, V = number> {
     return id;
   }
 
-  /** Remember an id; the name is copied flat, so the cache never holds the string it was cut from. */
-  set(scope: S, name: string, id: V): void {
+  /**
+   * Remember an id; the name is copied flat, so the cache never holds the
+   * string it was cut from. `owned`: the caller vouches that `name` is a
+   * string of its own (a driver's result row, not cut from anything), kept
+   * as it is: a copy would cost another header and the string's bytes.
+   */
+  set(scope: S, name: string, id: V, owned = false): void {
     if (this.young.get(scope)?.has(name)) return;
     const inOld = this.old.get(scope);
     if (inOld?.delete(name)) this.oldBytes -= entryBytes(name);
-    this.add(scope, flatString(name), id);
+    this.add(scope, owned ? name : flatString(name), id);
   }
 
   private add(scope: S, name: string, id: V): void {

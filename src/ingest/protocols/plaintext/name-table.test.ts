@@ -61,6 +61,25 @@ describe("NameTable", () => {
     expect(idOf(table, "fresh")).toBe(0);
   });
 
+  it("after a reset (which keeps its grown slots) holds none of the names before, and takes as many again", () => {
+    const table = new NameTable({ maxBytes: 20_000, slots: 2, seed: 3 });
+    const fill = (tag: string) => {
+      let n = 0;
+      while (idOf(table, `${tag}.${n}`) >= 0) n++;
+      return n;
+    };
+    const first = fill("a0"); // the same length as the names of each round, so as many fit
+    for (let round = 0; round < 3; round++) {
+      table.reset();
+      for (let k = 0; k < first; k += 7) {
+        const b = bytes(`a0.${k}`);
+        expect(table.lookup(b, 0, b.length, table.hash(b, 0, b.length))).toBe(-1);
+      }
+      expect(fill(`b${round}`)).toBe(first);
+      for (let k = 0; k < first; k++) expect(table.names[idOf(table, `b${round}.${k}`)]).toBe(`b${round}.${k}`);
+    }
+  });
+
   it("grows past its first slots and still finds every name", () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.string({ unit: "grapheme", maxLength: 20 }), { maxLength: 400 }), fc.integer(), (names, seed) => {

@@ -88,7 +88,6 @@ export class NameTable {
   readonly #seed: number;
   /** A test's hash (see {@link NameTableOptions.hash}); null for {@link hashView}. */
   readonly #hash: ((buf: Uint8Array, start: number, end: number, seed: number) => number) | null;
-  readonly #initialSlots: number;
   /** id + 1 per slot; 0 is empty. */
   #slots: Int32Array;
   #mask: number;
@@ -108,7 +107,6 @@ export class NameTable {
     this.#hash = options.hash ?? null;
     const slots = options.slots ?? 4096;
     if (!(slots >= 2 && (slots & (slots - 1)) === 0)) throw new RangeError(`slots must be a power of two >= 2, got ${slots}`);
-    this.#initialSlots = slots;
     this.#slots = new Int32Array(slots);
     this.#mask = slots - 1;
     this.#hashes = new Int32Array(slots / 2);
@@ -190,14 +188,15 @@ export class NameTable {
     return id;
   }
 
-  /** Forget every name (ids start again from 0). Only between batches: see the module comment. */
+  /**
+   * Forget every name (ids start again from 0). Only between batches: see
+   * the module comment. The slots and columns keep their size: a table
+   * that filled up once fills up again, and growing them anew by doubling
+   * would leave each size before as garbage, outside the heap.
+   */
   reset(): void {
     this.names.length = 0;
-    this.#slots = new Int32Array(this.#initialSlots);
-    this.#mask = this.#initialSlots - 1;
-    this.#hashes = new Int32Array(this.#initialSlots / 2);
-    this.#offsets = new Int32Array(this.#initialSlots / 2);
-    this.#lengths = new Int32Array(this.#initialSlots / 2);
+    this.#slots.fill(0);
     this.#arenaUsed = 0;
     this.#bytes = 0;
     this.#full = false;

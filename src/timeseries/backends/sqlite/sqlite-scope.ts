@@ -175,7 +175,8 @@ export class Scope {
       // The tag index, in the same transaction: only for names this process has not met (or forgot), so a
       // steady flush adds nothing, and a name stored before the index existed gets its rows the next time.
       for (const [t, v] of tagPairs(name)) this.tagRows.push([t, v, id]);
-      fresh.push(() => this.names.set(this, name, id));
+      // The name as SQLite returned it: a string of its own, kept without a copy.
+      fresh.push(() => this.names.set(this, name, id, true));
     };
     const all = [...missing.keys()].sort();
     const stored: string[] = [];

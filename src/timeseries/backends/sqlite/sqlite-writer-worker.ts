@@ -4,7 +4,7 @@
  * posted back. Ingest keeps parsing and routing on the main thread meanwhile.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { batchFromThread, type TransferredBatch } from "./batch-transfer.js";
+import { batchFromThread, transferredBuffers, type TransferredBatch } from "./batch-transfer.js";
 import type { Interval } from "../../intervals.js";
 import { FlushOverlapError, StoreError } from "../../errors.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -29,13 +29,15 @@ parentPort!.on("message", async (msg: { id: number; batch?: TransferredBatch; cl
     parentPort!.postMessage({ id: msg.id, ok: true });
     return;
   }
+  // Nothing of the batch is used once its outcome is known: its columns go back with the reply (see transferredBuffers).
+  const buffers = transferredBuffers(msg.batch!);
   try {
     if (!store) throw openError;
     await store.write(batchFromThread(msg.batch!, intervals));
-    parentPort!.postMessage({ id: msg.id, ok: true });
+    parentPort!.postMessage({ id: msg.id, ok: true }, buffers);
   } catch (err) {
     const e = err as Error;
     const overlap = err instanceof FlushOverlapError ? [err.applied, err.of] : undefined;
-    parentPort!.postMessage({ id: msg.id, ok: false, message: e?.message ?? String(err), retryable: err instanceof StoreError ? err.retryable : true, overlap });
+    parentPort!.postMessage({ id: msg.id, ok: false, message: e?.message ?? String(err), retryable: err instanceof StoreError ? err.retryable : true, overlap }, buffers);
   }
 });
