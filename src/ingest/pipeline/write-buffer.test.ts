@@ -433,8 +433,8 @@ describe("WriteBuffer: when a batch is written", () => {
     expect(store.written.reduce((s, r) => s + Number(r.split("=")[1]), 0)).toBe(n);
   });
 
-  it("a batch that comes due while a write runs goes on merging and is written when it ends", async () => {
-    const { store, buffer, stage } = setup({ flushInterval: 20, quietMs: 60_000 });
+  it("a batch begun while a write runs is aged from the write's end, merging meanwhile", async () => {
+    const { store, buffer, stage } = setup({ flushInterval: 200, quietMs: 60_000 });
     buffer.start();
     let open!: () => void;
     store.gate = new Promise<void>((r) => (open = r));
@@ -444,14 +444,38 @@ describe("WriteBuffer: when a batch is written", () => {
     for (let i = 0; i < 10; i++) {
       stage("a", 1);
       buffer.afterChunk();
-      await sleep(10); // several flush intervals pass
+      await sleep(60); // three flush intervals pass in all
     }
     expect(store.attempts).toHaveLength(1);
     store.gate = null;
+    const ended = Date.now();
     open();
     await until(() => store.attempts.length === 2);
+    // A full interval after the write ended, as when the write holds the thread; not at once.
+    expect(store.attempts[1] - ended).toBeGreaterThanOrEqual(190);
     await until(() => store.written.length === 2);
     expect(store.written).toEqual([`minute:a@${NOW}=1`, `minute:a@${NOW}=10`]);
+    await buffer.close();
+  });
+
+  it("a batch whose input went quiet while a write ran is written as soon as the write ends", async () => {
+    const { store, buffer, stage } = setup({ flushInterval: 60_000, quietMs: 20 });
+    buffer.start();
+    let open!: () => void;
+    store.gate = new Promise<void>((r) => (open = r));
+    stage("a", 1);
+    buffer.afterChunk();
+    await until(() => store.attempts.length === 1);
+    stage("a", 1);
+    buffer.afterChunk();
+    await sleep(100); // quiet well past quietMs while the first write runs
+    expect(store.attempts).toHaveLength(1);
+    store.gate = null;
+    const ended = Date.now();
+    open();
+    await until(() => store.attempts.length === 2);
+    expect(store.attempts[1] - ended).toBeLessThan(1_000);
+    await until(() => store.written.length === 2);
     await buffer.close();
   });
 });

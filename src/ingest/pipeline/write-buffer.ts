@@ -166,7 +166,7 @@ export class WriteBuffer {
     if (this.options.flushInterval > 0 && !this.timer) {
       // A backstop for points staged without a chunk behind them: chunks arm the age and quiet timers.
       this.timer = setInterval(() => {
-        if (!this.ageTimer) this.comeDue();
+        if (!this.ageTimer && !this.writing) this.comeDue();
       }, this.options.flushInterval);
       this.timer.unref();
     }
@@ -184,13 +184,8 @@ export class WriteBuffer {
     if (interval === 0 || this.batch.size >= this.flushRows) void this.flush();
     else if (!this.batch.empty && !this.closed) {
       this.lastChunk = performance.now();
-      if (!this.ageTimer) {
-        this.ageTimer = setTimeout(() => {
-          this.ageTimer = null;
-          this.comeDue();
-        }, interval);
-        this.ageTimer.unref();
-      }
+      // While a write runs the batch's age counts from its end (see `armAge`).
+      if (!this.ageTimer && !this.writing) this.armAge();
       if (this.quietTimer) this.quietTimer.refresh();
       else {
         this.quietTimer = setTimeout(() => this.onQuiet(), this.quietMs);
@@ -198,6 +193,23 @@ export class WriteBuffer {
       }
     }
     this.pressure(rows);
+  }
+
+  /**
+   * Write the batch when it is the flush interval old. A batch that began
+   * while a write ran is aged from that write's end, as it is when the write
+   * holds this thread (SQLite in process): with the write elsewhere (a writer
+   * thread, a server), aging it from its first point made batches smaller
+   * the slower the store, up to twice the flushes and rows of a coarse
+   * interval written again each time (on the statsd load 1.23 rows a line
+   * instead of 0.93).
+   */
+  private armAge(): void {
+    this.ageTimer = setTimeout(() => {
+      this.ageTimer = null;
+      this.comeDue();
+    }, this.options.flushInterval);
+    this.ageTimer.unref();
   }
 
   /**
@@ -283,7 +295,7 @@ export class WriteBuffer {
       if (this.due) {
         this.due = false;
         this.comeDue();
-      }
+      } else if (!this.batch.empty && !this.ageTimer && !this.closed && this.options.flushInterval > 0) this.armAge();
     });
     return this.writing;
   }
