@@ -4,6 +4,7 @@ import type { Cell, Cells, Row, TypeName } from "./cells.js";
 import { TYPE_NAMES } from "./cells.js";
 import { Timeseries } from "./timeseries.js";
 import { WriteBatch } from "./write-batch.js";
+import { BatchPart } from "./batch-part.js";
 import { SqliteStore } from "./backends/sqlite/sqlite-store.js";
 import { cellsView, putCells, type PerInterval } from "./testing/batch-view.js";
 import type { Store } from "./store.js";
@@ -127,6 +128,13 @@ describe("columnar batches stage as the nested maps did", () => {
         const joined = new WriteBatch();
         for (const half of halves) for (const hp of half.parts.values()) for (const [name, per] of cellsView(hp)) putCells(joined.part(ts, ts.ns, ts.intervals), name, per);
         expect(orderedRows(cellsView(joined.parts.get(ts)!))).toEqual(orderedRows(got));
+
+        // What a writer thread rebuilds from the part's columns holds the same rows.
+        if (part) {
+          const { columns } = part.columns();
+          const copy = structuredClone(columns);
+          expect(orderedRows(cellsView(BatchPart.fromColumns(ts.ns, ts.intervals, copy)))).toEqual(orderedRows(got));
+        }
       }),
       { numRuns: 150, seed: 17 },
     );

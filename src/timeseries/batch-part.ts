@@ -48,7 +48,11 @@ export interface PartColumns {
   cellText: string[];
   rowN: Float64Array;
   rowNext: Int32Array;
+  /** Each row's text; empty when `rowKey` and `texts` carry it (histograms and sets). */
   rowText: string[];
+  /** Histogram and set rows: each row's member as an index into `texts`, the part's distinct members. */
+  rowKey?: Int32Array;
+  texts?: string[];
 }
 
 /** Room for about `n` entries in a column, a little over, at least 64. */
@@ -231,6 +235,13 @@ export class BatchPart {
       rowText: this.rowText,
     };
     const transfer = [heads, columns.cellSub, columns.cellNum, columns.cellNext, columns.cellFirst, columns.cellRowCount, columns.rowN, columns.rowNext].map((a) => a.buffer as ArrayBuffer);
+    if (this.many && this.merge !== Merge.Append) {
+      // Members repeat across rows: their distinct texts once and an index per row, not a string per row to clone.
+      columns.rowText = [];
+      columns.rowKey = this.rowKey.slice(0, r);
+      columns.texts = [...this.textIds.keys()];
+      transfer.push(columns.rowKey.buffer as ArrayBuffer);
+    }
     return { columns, transfer };
   }
 
@@ -249,8 +260,13 @@ export class BatchPart {
     part.cellText = c.cellText;
     part.rowN = c.rowN;
     part.rowNext = c.rowNext;
-    part.rowText = c.rowText;
     part.rowTotal = c.rowN.length;
+    if (c.rowKey !== undefined && c.texts !== undefined) {
+      const texts = c.texts;
+      const text = new Array<string>(part.rowTotal);
+      for (let r = 0; r < part.rowTotal; r++) text[r] = texts[c.rowKey[r]];
+      part.rowText = text;
+    } else part.rowText = c.rowText;
     return part;
   }
 

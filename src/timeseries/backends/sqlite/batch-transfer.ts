@@ -74,7 +74,7 @@ export function batchFromThread(message: TransferredBatch, intervalCache = new M
 export function transferredBuffers(message: TransferredBatch): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const { columns: c } of message.parts) {
-    for (const a of [c.heads, c.cellSub, c.cellNum, c.cellNext, c.cellFirst, c.cellRowCount, c.rowN, c.rowNext]) out.add(a.buffer as ArrayBuffer);
+    for (const a of [c.heads, c.cellSub, c.cellNum, c.cellNext, c.cellFirst, c.cellRowCount, c.rowN, c.rowNext, ...(c.rowKey ? [c.rowKey] : [])]) out.add(a.buffer as ArrayBuffer);
   }
   return [...out];
 }
