@@ -30,7 +30,8 @@ describe("SqliteStore: checkpoints run after the write, not inside it", () => {
     await ts.bulk_insert(inserts);
     expect(statSync(`${file}-wal`).size).toBeGreaterThan(4_000_000);
     expect(statSync(file).size).toBe(before);
-    const end = Date.now() + 5_000;
+    // The passive checkpoint comes a few seconds after the write (CHECKPOINT_DELAY_MS).
+    const end = Date.now() + 15_000;
     while (statSync(file).size === before && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     expect(statSync(file).size).toBeGreaterThan(before);
     expect(await ts.get("c.n7", "minute", { timestamp: now })).toBe(1);

@@ -30,9 +30,12 @@ const RETRYABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
  * crosses the mark, so a large flush paid for it while input waited; a
  * passive checkpoint up to a second later runs between chunks instead, and
  * copies a page rewritten by several flushes once. (200 ms spent 9% of
- * karbon's time on the statsd load checkpointing; a second, under 5%.)
+ * karbon's time on the statsd load checkpointing; a second, under 5%, and
+ * still a third of a writer thread's time beside the upserts on that load;
+ * three seconds copy each hot page a third as often, for a WAL that holds
+ * three seconds of writes.)
  */
-const CHECKPOINT_DELAY_MS = 1000;
+const CHECKPOINT_DELAY_MS = 3000;
 /** Writes after which a checkpoint runs at once when the timer has not had its turn. */
 const CHECKPOINT_AFTER_WRITES = 100;
 
