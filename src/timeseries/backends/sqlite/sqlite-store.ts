@@ -104,6 +104,7 @@ export class SqliteStore implements Store {
       throw new StoreError(this.url, `cannot open SQLite database ${JSON.stringify(path)}: ${(err as Error).message}`, { retryable: false, cause: err });
     }
     this.checkpoints = path !== ":memory:";
+    this.writer?.warm();
     this.dataVersion = this.handle.prepare("PRAGMA data_version").pluck();
     this.apply = this.handle.transaction((batch: WriteBatch, fresh: Fresh) => {
       if (batch.flushIds !== undefined) {

@@ -17,8 +17,9 @@ export const WRITER_YOUNG_GENERATION_MB = 8;
 
 /**
  * The worker thread that applies this store's batches (see
- * sqlite-writer-worker.ts). Started on the first write; one batch at a
- * time, in order.
+ * sqlite-writer-worker.ts). Started with the store (`warm`), so the first
+ * flush does not wait for the thread to load its modules and open the file;
+ * one batch at a time, in order.
  */
 export class WriterThread {
   private worker: Worker | null = null;
@@ -63,6 +64,11 @@ export class WriterThread {
     worker.on("exit", (code) => code !== 0 && fail(new Error(`exited with code ${code}`)));
     this.worker = worker;
     return worker;
+  }
+
+  /** Start the thread now rather than at the first write. */
+  warm(): void {
+    this.start();
   }
 
   write(batch: WriteBatch, url: string): Promise<void> {
