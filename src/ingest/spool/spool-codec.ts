@@ -1,4 +1,4 @@
-import { TYPE_NAMES, type Interval, type TypeName, type WriteBatch } from "../../timeseries/index.js";
+import { TYPE_NAMES, type Interval, type StagedNames, type TypeName, type WriteBatch } from "../../timeseries/index.js";
 import { typeDef, type RowSink } from "../../timeseries/types/index.js";
 // The SQLite writer thread's flat form of a batch (its layout, and its decoder) carries every type's rows; a record is that form on disk.
 import { decodeBatch, type EncodedPart } from "../../timeseries/backends/sqlite/batch-codec.js";
@@ -103,6 +103,8 @@ export interface SpoolPayload {
   readonly home: string | undefined;
   /** Rows of the batch. */
   readonly rows: number;
+  /** The names it staged per namespace (see `WriteBatch.flushNames`). */
+  readonly staged: StagedNames[];
   /** The batch, flush id and all; with `into`, its rows merged into that batch instead (see `decodeBatch`). */
   decode(intervalCache?: Map<string, Interval>, into?: WriteBatch): WriteBatch;
 }
@@ -136,6 +138,7 @@ export function openSpoolPayload(payload: Uint8Array): SpoolPayload {
     flushId,
     home,
     rows: header.s,
+    staged: parts.map((p) => ({ ns: { prefix: p.prefix, type: p.type }, names: p.names })),
     decode(intervalCache, into) {
       const batch = decodeBatch({ parts, size: header.s, points: header.p }, intervalCache, into);
       if (!into) batch.flushId = flushId;

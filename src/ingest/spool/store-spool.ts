@@ -1,7 +1,7 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { flushHome, type Interval, type WriteBatch } from "../../timeseries/index.js";
+import { flushHome, type Interval, type StagedNames, type WriteBatch } from "../../timeseries/index.js";
 import type { Logger } from "../../logging/logger.js";
 import { decodeSpoolPayload, encodeSpoolPayload, openSpoolPayload } from "./spool-codec.js";
 import { nextFlushId } from "../pipeline/flush-ids.js";
@@ -141,7 +141,8 @@ export class StoreSpool {
    * for many small records, bounded as the write buffer bounds a flush
    * (it writes a batch once it reaches its bound, so past it by at most a
    * chunk's rows; here by a record's). A merged batch carries every
-   * record's id in `flushIds` (no `flushId`); `separate` gives its records
+   * record's id in `flushIds` (no `flushId`) and its names in
+   * `flushNames`; `separate` gives its records
    * one by one.
    * Call `ack` once it is stored before asking for the next; asking again
    * without an ack hands the same records out again.
@@ -195,6 +196,8 @@ export class StoreSpool {
     const home = flushHome(batch);
     if (id === undefined) return batch;
     const ids = [id];
+    // What the first staged, before the others merge into its parts.
+    const staged: StagedNames[][] = [[...batch.parts.values()].map((p) => ({ ns: p.ns, names: p.names.slice() }))];
     const seg = out.segment;
     const read = this.reader(seg);
     while (out.next < seg.size && batch.size < maxRows) {
@@ -210,6 +213,7 @@ export class StoreSpool {
       const points = batch.points;
       payload.decode(this.intervals, batch);
       ids.push(payload.flushId);
+      staged.push(payload.staged);
       out.points += batch.points - points;
       out.records++;
       out.next = r.next;
@@ -217,6 +221,7 @@ export class StoreSpool {
     if (ids.length > 1) {
       batch.flushId = undefined;
       batch.flushIds = ids;
+      batch.flushNames = staged;
     }
     return batch;
   }
