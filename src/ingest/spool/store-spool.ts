@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { flushHome, type Interval, type StagedNames, type WriteBatch } from "../../timeseries/index.js";
 import type { Logger } from "../../logging/logger.js";
-import { decodeSpoolPayload, encodeSpoolPayload, openSpoolPayload } from "./spool-codec.js";
+import { decodeSpoolPayloadForWrite, encodeSpoolPayload, openSpoolPayload } from "./spool-codec.js";
 import { nextFlushId } from "../pipeline/flush-ids.js";
 import { frameRecord, recordAt, type ReadAt } from "./spool-record.js";
 
@@ -160,7 +160,7 @@ export class StoreSpool {
           const r = recordAt(this.reader(seg), seg.readPos, seg.size);
           if (r.kind === "record") {
             try {
-              first = { batch: decodeSpoolPayload(r.payload, this.intervals), next: r.next };
+              first = { batch: decodeSpoolPayloadForWrite(r.payload, this.intervals), next: r.next };
             } catch (err) {
               // Its checksum holds, so a bug or a foreign file: never replay it, count it with the torn ones.
               this.options.logger.error({ spool: this.path, segment: seg.path, at: seg.readPos, err: (err as Error).message }, "spool record does not decode; dropping it");
@@ -187,20 +187,21 @@ export class StoreSpool {
   }
 
   /**
-   * Merge the whole, decodable records after the first into it while it
-   * holds fewer than `maxRows` rows and each has a flush id and the first's
-   * flush home.
+   * Merge the whole, decodable records after the first into it while the
+   * merged batch stays within `maxRows` rows and each has a flush id and
+   * the first's flush home. Records come decoded for writing only: once one
+   * merges, the first is decoded again into a batch that takes merges.
    */
-  private mergeFollowing(batch: WriteBatch, out: { segment: Segment; next: number; points: number; records: number }, maxRows: number): WriteBatch {
+  private mergeFollowing(batch: WriteBatch, out: { segment: Segment; start: number; next: number; points: number; records: number }, maxRows: number): WriteBatch {
     const id = batch.flushId;
     const home = flushHome(batch);
     if (id === undefined) return batch;
     const ids = [id];
-    // What the first staged, before the others merge into its parts.
-    const staged: StagedNames[][] = [[...batch.parts.values()].map((p) => ({ ns: p.ns, names: p.names.slice() }))];
+    const staged: StagedNames[][] = [[...batch.parts.values()].map((p) => ({ ns: p.ns, names: p.names }))];
     const seg = out.segment;
     const read = this.reader(seg);
-    while (out.next < seg.size && batch.size < maxRows) {
+    let merged: WriteBatch | null = null;
+    while (out.next < seg.size) {
       const r = recordAt(read, out.next, seg.size);
       if (r.kind !== "record") break;
       let payload;
@@ -209,21 +210,27 @@ export class StoreSpool {
       } catch {
         break; // `next` meets it on its own, and logs and drops it
       }
-      if (payload.flushId === undefined || payload.home !== home) break;
-      const points = batch.points;
-      payload.decode(this.intervals, batch);
+      // Within the bound, as a flush is: records past half of it are written alone, not doubled.
+      if (payload.flushId === undefined || payload.home !== home || (merged ?? batch).size + payload.rows > maxRows) break;
+      if (merged === null) {
+        const first = recordAt(read, out.start, seg.size);
+        // It decoded a moment ago; a record that no longer reads is not merged into.
+        if (first.kind !== "record") break;
+        merged = openSpoolPayload(first.payload).decode(this.intervals);
+      }
+      const points = merged.points;
+      payload.decode(this.intervals, merged);
       ids.push(payload.flushId);
       staged.push(payload.staged);
-      out.points += batch.points - points;
+      out.points += merged.points - points;
       out.records++;
       out.next = r.next;
     }
-    if (ids.length > 1) {
-      batch.flushId = undefined;
-      batch.flushIds = ids;
-      batch.flushNames = staged;
-    }
-    return batch;
+    if (merged === null) return batch;
+    merged.flushId = undefined;
+    merged.flushIds = ids;
+    merged.flushNames = staged;
+    return merged;
   }
 
   /**
@@ -241,7 +248,7 @@ export class StoreSpool {
       const r = recordAt(read, at, out.segment.size);
       // Every record of the range decoded a moment ago when it was merged.
       if (r.kind !== "record") throw new Error(`spool ${this.path}: record at ${at} of ${out.segment.path} no longer reads`);
-      batches.push(decodeSpoolPayload(r.payload, this.intervals));
+      batches.push(decodeSpoolPayloadForWrite(r.payload, this.intervals));
       at = r.next;
     }
     return batches;
@@ -255,7 +262,7 @@ export class StoreSpool {
     const r = recordAt(this.reader(seg), out.next, seg.size);
     if (r.kind !== "record") return;
     try {
-      this.ahead = { segment: seg, at: out.next, next: r.next, batch: decodeSpoolPayload(r.payload, this.intervals) };
+      this.ahead = { segment: seg, at: out.next, next: r.next, batch: decodeSpoolPayloadForWrite(r.payload, this.intervals) };
     } catch {
       // `next` meets it again, and logs and drops it
     }
