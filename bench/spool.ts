@@ -13,7 +13,7 @@
  * be recognised and skipped). The store flush and the replay write the same
  * points to the same store, in alternating order from run to run.
  *
- *   npx tsx bench/spool.ts [--points 200000] [--names 20000] [--batches 10] [--runs 5] [--store sqlite|redis://...]
+ *   npx tsx bench/spool.ts [--points 200000] [--names 20000] [--batches 10] [--runs 5] [--store sqlite|redis://...] [--only count|histogram|gauge]
  *
  * The spool and the SQLite file live in a temp directory on this machine's
  * disk (TMPDIR). A Redis URL benchmarks against that Redis (use a database
@@ -38,6 +38,7 @@ const NAMES = Number(arg("names", "20000"));
 const BATCHES = Number(arg("batches", "10"));
 const RUNS = Number(arg("runs", "5"));
 const STORE = arg("store", "sqlite");
+const ONLY = arg("only", "");
 
 const NOW = Math.floor(Date.now() / 1000);
 const scenarios: Array<{ label: string; type: string; value: (i: number) => number }> = [
@@ -58,6 +59,7 @@ const logger = pino({ level: "silent" });
 const rows: Array<Array<string | number>> = [];
 try {
   for (const sc of scenarios) {
+    if (ONLY !== "" && sc.type !== ONLY) continue;
     const url = STORE === "sqlite" ? `sqlite:///${join(dir, `${sc.type}.db`)}` : STORE;
     const store: Store = await openStore(url);
     const ts = new Timeseries(store, { type: sc.type, prefix: `bench_spool_${sc.type}`, intervals: { minute: { step: 60 }, hour: { step: "1h", resolution: 600 } }, clock: () => NOW });

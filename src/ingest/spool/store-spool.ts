@@ -47,6 +47,15 @@ interface Segment {
   readFd: number | null;
 }
 
+/** The records a batch from `next` holds: where they start and end in their segment, their points and count. */
+interface Handed {
+  readonly segment: Segment;
+  readonly start: number;
+  next: number;
+  points: number;
+  records: number;
+}
+
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const SEGMENT = /^(\d{12})\.seg$/;
 /** Lock files this process holds: two spools in one process must not share a slot either. */
@@ -76,10 +85,12 @@ export class StoreSpool {
   private readonly segmentBytes: number;
   private readonly intervals = new Map<string, Interval>();
   /** The record handed out by `next` and not yet acked: its segment and where it ends. */
-  private out: { segment: Segment; start: number; next: number; points: number; records: number } | null = null;
+  private out: Handed | null = null;
   private readonly lockPath: string;
-  /** The record after the one handed out, read and decoded while the store writes that one (replay runs at the store's pace). */
-  private ahead: { segment: Segment; at: number; next: number; batch: WriteBatch } | null = null;
+  /** What `next` hands out after the batch handed out, read and decoded while the store writes that one (see `prefetch`). */
+  private ahead: { batch: WriteBatch; out: Handed; maxRows: number } | null = null;
+  /** The row bound of the last `next`, for `prefetch`. */
+  private lastMaxRows = 0;
   private closed = false;
   readonly stats: SpoolStats = { bytes: 0, records: 0, appendedRecords: 0, appendedPoints: 0, replayedRecords: 0, replayedPoints: 0, refused: 0, torn: 0 };
 
@@ -149,18 +160,21 @@ export class StoreSpool {
    */
   next(maxRows = 0): WriteBatch | null {
     this.out = null;
+    this.lastMaxRows = maxRows;
     if (this.closed) return null;
     for (const seg of this.segments) {
       while (seg.readPos < seg.size) {
         const ahead = this.ahead;
         this.ahead = null;
-        let first: { batch: WriteBatch; next: number } | null = null;
-        if (ahead && ahead.segment === seg && ahead.at === seg.readPos) first = ahead;
+        let taken: { batch: WriteBatch; out: Handed } | null = null;
+        if (ahead && ahead.out.segment === seg && ahead.out.start === seg.readPos && ahead.maxRows === maxRows) taken = ahead;
         else {
           const r = recordAt(this.reader(seg), seg.readPos, seg.size);
           if (r.kind === "record") {
             try {
-              first = { batch: decodeSpoolPayloadForWrite(r.payload, this.intervals), next: r.next };
+              const first = decodeSpoolPayloadForWrite(r.payload, this.intervals);
+              const out = { segment: seg, start: seg.readPos, next: r.next, points: first.points, records: 1 };
+              taken = { batch: maxRows > 0 ? this.mergeFollowing(first, out, maxRows) : first, out };
             } catch (err) {
               // Its checksum holds, so a bug or a foreign file: never replay it, count it with the torn ones.
               this.options.logger.error({ spool: this.path, segment: seg.path, at: seg.readPos, err: (err as Error).message }, "spool record does not decode; dropping it");
@@ -168,18 +182,16 @@ export class StoreSpool {
               this.stats.records--;
             }
           }
-          if (!first) {
+          if (!taken) {
             // A corrupt record or a torn tail was counted when the spool was opened.
             seg.readPos = r.kind === "record" || r.kind === "corrupt" ? r.next : seg.size;
             this.persistAck(seg);
             continue;
           }
         }
-        const out = { segment: seg, start: seg.readPos, next: first.next, points: first.batch.points, records: 1 };
-        const batch = maxRows > 0 ? this.mergeFollowing(first.batch, out, maxRows) : first.batch;
-        this.out = out;
+        this.out = taken.out;
         setImmediate(() => this.prefetch());
-        return batch;
+        return taken.batch;
       }
     }
     this.reclaim();
@@ -192,7 +204,7 @@ export class StoreSpool {
    * the first's flush home. Records come decoded for writing only: once one
    * merges, the first is decoded again into a batch that takes merges.
    */
-  private mergeFollowing(batch: WriteBatch, out: { segment: Segment; start: number; next: number; points: number; records: number }, maxRows: number): WriteBatch {
+  private mergeFollowing(batch: WriteBatch, out: Handed, maxRows: number): WriteBatch {
     const id = batch.flushId;
     const home = flushHome(batch);
     if (id === undefined) return batch;
@@ -254,15 +266,26 @@ export class StoreSpool {
     return batches;
   }
 
-  /** Read and decode the record after the one handed out, if it is in the same segment and whole. */
+  /**
+   * Read and decode what `next` will hand out after the batch handed out
+   * (with the same row bound, records after it in the same segment merged
+   * as `next` would), if it starts with a whole record in the same segment:
+   * done while the store writes the batch handed out, so a replay runs at
+   * the store's pace. Records appended meanwhile merge in the next time
+   * round instead.
+   */
   private prefetch(): void {
     const out = this.out;
     if (this.closed || !out || this.ahead || out.next >= out.segment.size) return;
     const seg = out.segment;
     const r = recordAt(this.reader(seg), out.next, seg.size);
     if (r.kind !== "record") return;
+    const maxRows = this.lastMaxRows;
     try {
-      this.ahead = { segment: seg, at: out.next, next: r.next, batch: decodeSpoolPayloadForWrite(r.payload, this.intervals) };
+      const first = decodeSpoolPayloadForWrite(r.payload, this.intervals);
+      const next = { segment: seg, start: out.next, next: r.next, points: first.points, records: 1 };
+      const batch = maxRows > 0 ? this.mergeFollowing(first, next, maxRows) : first;
+      this.ahead = { batch, out: next, maxRows };
     } catch {
       // `next` meets it again, and logs and drops it
     }
