@@ -173,8 +173,7 @@ export class StoreSpool {
           if (r.kind === "record") {
             try {
               const first = decodeSpoolPayloadForWrite(r.payload, this.intervals);
-              const out = { segment: seg, start: seg.readPos, next: r.next, points: first.points, records: 1 };
-              taken = { batch: maxRows > 0 ? this.mergeFollowing(first, out, maxRows) : first, out };
+              taken = { batch: first, out: { segment: seg, start: seg.readPos, next: r.next, points: first.points, records: 1 } };
             } catch (err) {
               // Its checksum holds, so a bug or a foreign file: never replay it, count it with the torn ones.
               this.options.logger.error({ spool: this.path, segment: seg.path, at: seg.readPos, err: (err as Error).message }, "spool record does not decode; dropping it");
@@ -188,6 +187,7 @@ export class StoreSpool {
             this.persistAck(seg);
             continue;
           }
+          if (maxRows > 0) taken.batch = this.mergeFollowing(taken.batch, taken.out, maxRows);
         }
         this.out = taken.out;
         setImmediate(() => this.prefetch());
@@ -213,6 +213,7 @@ export class StoreSpool {
     const seg = out.segment;
     const read = this.reader(seg);
     let merged: WriteBatch | null = null;
+    const alone = { next: out.next, points: out.points };
     while (out.next < seg.size) {
       const r = recordAt(read, out.next, seg.size);
       if (r.kind !== "record") break;
@@ -224,14 +225,23 @@ export class StoreSpool {
       }
       // Within the bound, as a flush is: records past half of it are written alone, not doubled.
       if (payload.flushId === undefined || payload.home !== home || (merged ?? batch).size + payload.rows > maxRows) break;
-      if (merged === null) {
-        const first = recordAt(read, out.start, seg.size);
-        // It decoded a moment ago; a record that no longer reads is not merged into.
-        if (first.kind !== "record") break;
-        merged = openSpoolPayload(first.payload).decode(this.intervals);
+      let points = 0;
+      try {
+        if (merged === null) {
+          const first = recordAt(read, out.start, seg.size);
+          // It decoded a moment ago; a record that no longer reads is not merged into.
+          if (first.kind !== "record") break;
+          merged = openSpoolPayload(first.payload).decode(this.intervals);
+        }
+        points = merged.points;
+        payload.decode(this.intervals, merged);
+      } catch {
+        // Half merged: the first goes alone; `next` meets this record on its own, and logs and drops it.
+        out.next = alone.next;
+        out.points = alone.points;
+        out.records = 1;
+        return batch;
       }
-      const points = merged.points;
-      payload.decode(this.intervals, merged);
       ids.push(payload.flushId);
       staged.push(payload.staged);
       out.points += merged.points - points;
