@@ -1,9 +1,9 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { flushHome, type Interval, type StagedNames, type WriteBatch } from "../../timeseries/index.js";
+import type { Interval, StagedNames, WriteBatch } from "../../timeseries/index.js";
 import type { Logger } from "../../logging/logger.js";
-import { decodeSpoolPayloadForWrite, encodeSpoolPayload, openSpoolPayload } from "./spool-codec.js";
+import { decodeSpoolPayloadForWrite, encodeSpoolPayload, openSpoolPayload, type SpoolPayload } from "./spool-codec.js";
 import { nextFlushId } from "../pipeline/flush-ids.js";
 import { frameRecord, recordAt, type ReadAt } from "./spool-record.js";
 
@@ -147,14 +147,12 @@ export class StoreSpool {
 
   /**
    * The oldest unreplayed batch, or null. With `maxRows`, the records after
-   * it in the same segment are merged in while the batch holds fewer rows
-   * than that (and they share its flush home, see `flushHome`): one write
-   * for many small records, bounded as the write buffer bounds a flush
-   * (it writes a batch once it reaches its bound, so past it by at most a
-   * chunk's rows; here by a record's). A merged batch carries every
-   * record's id in `flushIds` (no `flushId`) and its names in
-   * `flushNames`; `separate` gives its records
-   * one by one.
+   * it in the same segment are merged in while the batch stays within that
+   * many rows (and they share its flush home, see `flushHome`): one write
+   * for many small records, bounded as the write buffer bounds a flush. A
+   * record alone comes decoded for writing only (nothing merges into it).
+   * A merged batch carries every record's id in `flushIds` (no `flushId`)
+   * and its names in `flushNames`; `separate` gives its records one by one.
    * Call `ack` once it is stored before asking for the next; asking again
    * without an ack hands the same records out again.
    */
@@ -172,8 +170,7 @@ export class StoreSpool {
           const r = recordAt(this.reader(seg), seg.readPos, seg.size);
           if (r.kind === "record") {
             try {
-              const first = decodeSpoolPayloadForWrite(r.payload, this.intervals);
-              taken = { batch: first, out: { segment: seg, start: seg.readPos, next: r.next, points: first.points, records: 1 } };
+              taken = this.take(seg, seg.readPos, r.payload, r.next, maxRows);
             } catch (err) {
               // Its checksum holds, so a bug or a foreign file: never replay it, count it with the torn ones.
               this.options.logger.error({ spool: this.path, segment: seg.path, at: seg.readPos, err: (err as Error).message }, "spool record does not decode; dropping it");
@@ -187,7 +184,6 @@ export class StoreSpool {
             this.persistAck(seg);
             continue;
           }
-          if (maxRows > 0) taken.batch = this.mergeFollowing(taken.batch, taken.out, maxRows);
         }
         this.out = taken.out;
         setImmediate(() => this.prefetch());
@@ -199,23 +195,35 @@ export class StoreSpool {
   }
 
   /**
-   * Merge the whole, decodable records after the first into it while the
-   * merged batch stays within `maxRows` rows and each has a flush id and
-   * the first's flush home. Records come decoded for writing only: once one
-   * merges, the first is decoded again into a batch that takes merges.
+   * The batch for the record at `at` (its payload, and where the next
+   * record starts): with `maxRows`, the records after it merged in (see
+   * `mergeFollowing`), else the record alone, decoded for writing only.
+   * Throws when that record does not decode.
    */
-  private mergeFollowing(batch: WriteBatch, out: Handed, maxRows: number): WriteBatch {
-    const id = batch.flushId;
-    const home = flushHome(batch);
-    if (id === undefined) return batch;
-    const ids = [id];
-    const staged: StagedNames[][] = [[...batch.parts.values()].map((p) => ({ ns: p.ns, names: p.names }))];
+  private take(seg: Segment, at: number, payload: Uint8Array, next: number, maxRows: number): { batch: WriteBatch; out: Handed } {
+    const first = openSpoolPayload(payload);
+    const out: Handed = { segment: seg, start: at, next, points: 0, records: 1 };
+    const batch = (maxRows > 0 ? this.mergeFollowing(first, out, maxRows) : null) ?? first.decodeForWrite(this.intervals);
+    out.points = batch.points;
+    return { batch, out };
+  }
+
+  /**
+   * The first record with the whole, decodable records after it merged in
+   * while the merged batch stays within `maxRows` rows and each has a flush
+   * id and the first's flush home; null when none merges (the first then
+   * goes alone, decoded for writing only, which is cheaper).
+   */
+  private mergeFollowing(first: SpoolPayload, out: Handed, maxRows: number): WriteBatch | null {
+    if (first.flushId === undefined) return null;
+    const ids = [first.flushId];
+    const staged: StagedNames[][] = [first.staged];
     const seg = out.segment;
     const read = this.reader(seg);
     let merged: WriteBatch | null = null;
-    const alone = { next: out.next, points: out.points };
-    while (out.next < seg.size) {
-      const r = recordAt(read, out.next, seg.size);
+    let at = out.next;
+    while (at < seg.size) {
+      const r = recordAt(read, at, seg.size);
       if (r.kind !== "record") break;
       let payload;
       try {
@@ -224,31 +232,21 @@ export class StoreSpool {
         break; // `next` meets it on its own, and logs and drops it
       }
       // Within the bound, as a flush is: records past half of it are written alone, not doubled.
-      if (payload.flushId === undefined || payload.home !== home || (merged ?? batch).size + payload.rows > maxRows) break;
-      let points = 0;
+      if (payload.flushId === undefined || payload.home !== first.home || (merged?.size ?? first.rows) + payload.rows > maxRows) break;
+      // The first's own failure to decode is its own (`next` drops it); a later record's leaves the first to go alone.
+      merged ??= first.decode(this.intervals);
       try {
-        if (merged === null) {
-          const first = recordAt(read, out.start, seg.size);
-          // It decoded a moment ago; a record that no longer reads is not merged into.
-          if (first.kind !== "record") break;
-          merged = openSpoolPayload(first.payload).decode(this.intervals);
-        }
-        points = merged.points;
         payload.decode(this.intervals, merged);
       } catch {
-        // Half merged: the first goes alone; `next` meets this record on its own, and logs and drops it.
-        out.next = alone.next;
-        out.points = alone.points;
-        out.records = 1;
-        return batch;
+        return null; // half merged: dropped; `next` meets this record on its own, and logs and drops it
       }
       ids.push(payload.flushId);
       staged.push(payload.staged);
-      out.points += merged.points - points;
-      out.records++;
-      out.next = r.next;
+      at = r.next;
     }
-    if (merged === null) return batch;
+    if (merged === null) return null;
+    out.next = at;
+    out.records = ids.length;
     merged.flushId = undefined;
     merged.flushIds = ids;
     merged.flushNames = staged;
@@ -292,10 +290,8 @@ export class StoreSpool {
     if (r.kind !== "record") return;
     const maxRows = this.lastMaxRows;
     try {
-      const first = decodeSpoolPayloadForWrite(r.payload, this.intervals);
-      const next = { segment: seg, start: out.next, next: r.next, points: first.points, records: 1 };
-      const batch = maxRows > 0 ? this.mergeFollowing(first, next, maxRows) : first;
-      this.ahead = { batch, out: next, maxRows };
+      const taken = this.take(seg, out.next, r.payload, r.next, maxRows);
+      this.ahead = { ...taken, maxRows };
     } catch {
       // `next` meets it again, and logs and drops it
     }
