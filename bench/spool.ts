@@ -13,7 +13,7 @@
  * be recognised and skipped). The store flush and the replay write the same
  * points to the same store, in alternating order from run to run.
  *
- *   npx tsx bench/spool.ts [--points 200000] [--names 20000] [--batches 10] [--runs 5] [--store sqlite|redis://...]
+ *   npx tsx bench/spool.ts [--points 200000] [--names 20000] [--batches 10] [--runs 5] [--store sqlite|redis://...] [--only count|histogram|gauge] [--writer-thread]
  *
  * The spool and the SQLite file live in a temp directory on this machine's
  * disk (TMPDIR). A Redis URL benchmarks against that Redis (use a database
@@ -38,6 +38,9 @@ const NAMES = Number(arg("names", "20000"));
 const BATCHES = Number(arg("batches", "10"));
 const RUNS = Number(arg("runs", "5"));
 const STORE = arg("store", "sqlite");
+const ONLY = arg("only", "");
+// karbon writes SQLite on a writer thread per file (its default); the library, in process.
+const WRITER_THREAD = process.argv.includes("--writer-thread");
 
 const NOW = Math.floor(Date.now() / 1000);
 const scenarios: Array<{ label: string; type: string; value: (i: number) => number }> = [
@@ -58,8 +61,9 @@ const logger = pino({ level: "silent" });
 const rows: Array<Array<string | number>> = [];
 try {
   for (const sc of scenarios) {
+    if (ONLY !== "" && sc.type !== ONLY) continue;
     const url = STORE === "sqlite" ? `sqlite:///${join(dir, `${sc.type}.db`)}` : STORE;
-    const store: Store = await openStore(url);
+    const store: Store = await openStore(url, STORE === "sqlite" && WRITER_THREAD ? { writer_thread: true } : {});
     const ts = new Timeseries(store, { type: sc.type, prefix: `bench_spool_${sc.type}`, intervals: { minute: { step: 60 }, hour: { step: "1h", resolution: 600 } }, clock: () => NOW });
     const batches = Array.from({ length: BATCHES }, (_, k) => batchOf(ts, sc.value, k));
     const points = batches.reduce((s, b) => s + b.points, 0);
@@ -129,5 +133,5 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`\nkarbon spool: ${BATCHES} batches of ${POINTS.toLocaleString("en-US")} points over ${NAMES.toLocaleString("en-US")} names (two intervals), store ${STORE}, ${RUNS} runs, medians, points/s, node ${process.version}\n`);
+console.log(`\nkarbon spool: ${BATCHES} batches of ${POINTS.toLocaleString("en-US")} points over ${NAMES.toLocaleString("en-US")} names (two intervals), store ${STORE}${WRITER_THREAD ? " (writer thread)" : ""}, ${RUNS} runs, medians, points/s, node ${process.version}\n`);
 printTable(["batch type", "rows/batch", "append", "read back", "store flush", "replay (read + store + ack)", "replay/flush", "replay writes", "spool bytes/point"], rows);

@@ -248,7 +248,8 @@ export class BatchPart {
   /** A part for writing only, from `columns()` of a part of the same namespace and intervals. Nothing can be staged into it. */
   static fromColumns(ns: Namespace, intervals: readonly Interval[], c: PartColumns): BatchPart {
     const part = new BatchPart(ns, intervals);
-    part.names.push(...c.names);
+    // One by one: a spread of hundreds of thousands of names overflows the call stack.
+    for (const name of c.names) part.names.push(name);
     part.rows = c.rows;
     part.cellCount = c.cellSub.length;
     part.heads = c.heads;

@@ -6,7 +6,7 @@ export { ErrorCodes, FlushOverlapError, StoreError, TorusError, quote, type Erro
 export { GREGORIAN, Interval, parseCalendar, type Calendar, type IntervalSpec } from "./intervals.js";
 export { TYPE_NAMES, type ChangedRange, type Changes, type EventLog, type NameListing, type NewEvent, type Namespace, type Properties, type RelayStats, type Row, type RowColumns, type StoredEvent, type Store, type TagCondition, type TagValueCount, type TypeName } from "./store.js";
 export { compareCodePoints, prefixRange, tagPairs } from "./tag-pairs.js";
-export { FLUSH_ID_TTL_SECONDS, WriteBatch, flushHome, type BatchPart } from "./write-batch.js";
+export { FLUSH_ID_TTL_SECONDS, WriteBatch, flushHome, type BatchPart, type StagedNames } from "./write-batch.js";
 export {
   Timeseries,
   createTimeseries,

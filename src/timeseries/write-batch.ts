@@ -42,6 +42,14 @@ export class WriteBatch {
    * applied in another grouping: write them one by one).
    */
   flushIds: readonly string[] | undefined = undefined;
+  /**
+   * With `flushIds`: the names each of those flushes staged, per
+   * namespace, in the same order. For a store that keeps a flush's record
+   * beside its rows (Redis: in the slot of the flush's smallest name hash
+   * per node), so it finds each flush's record where that flush written
+   * alone would have put it.
+   */
+  flushNames: ReadonlyArray<ReadonlyArray<StagedNames>> | undefined = undefined;
 
   part(owner: object, ns: Namespace, intervals: readonly Interval[], expect?: PartSize): BatchPart {
     let p = this.parts.get(owner);
@@ -126,6 +134,12 @@ export function flushHome(batch: WriteBatch): string | undefined {
   let home: string | undefined;
   for (const part of batch.parts.values()) if (home === undefined || part.ns.prefix < home) home = part.ns.prefix;
   return home;
+}
+
+/** The names a flush staged in one namespace (see `WriteBatch.flushNames`). */
+export interface StagedNames {
+  readonly ns: Namespace;
+  readonly names: readonly string[];
 }
 
 /** Per owner, the part of its last released batch, whose columns its next part takes over. */

@@ -1,4 +1,6 @@
-import { TYPE_NAMES, type Interval, type TypeName, type WriteBatch } from "../../timeseries/index.js";
+import { Interval } from "../../timeseries/intervals.js";
+import { BatchPart, type PartColumns } from "../../timeseries/batch-part.js";
+import { TYPE_NAMES, WriteBatch, type StagedNames, type TypeName } from "../../timeseries/index.js";
 import { typeDef, type RowSink } from "../../timeseries/types/index.js";
 // The SQLite writer thread's flat form of a batch (its layout, and its decoder) carries every type's rows; a record is that form on disk.
 import { decodeBatch, type EncodedPart } from "../../timeseries/backends/sqlite/batch-codec.js";
@@ -103,8 +105,15 @@ export interface SpoolPayload {
   readonly home: string | undefined;
   /** Rows of the batch. */
   readonly rows: number;
+  /** The names it staged per namespace (see `WriteBatch.flushNames`). */
+  readonly staged: StagedNames[];
   /** The batch, flush id and all; with `into`, its rows merged into that batch instead (see `decodeBatch`). */
   decode(intervalCache?: Map<string, Interval>, into?: WriteBatch): WriteBatch;
+  /**
+   * The batch, flush id and all, for writing only (see `BatchPart.fromColumns`): its columns built in one
+   * pass, no lookups, as the record's cells and rows are already merged. Nothing can be staged or merged into it.
+   */
+  decodeForWrite(intervalCache?: Map<string, Interval>): WriteBatch;
 }
 
 /**
@@ -136,15 +145,102 @@ export function openSpoolPayload(payload: Uint8Array): SpoolPayload {
     flushId,
     home,
     rows: header.s,
+    staged: parts.map((p) => ({ ns: { prefix: p.prefix, type: p.type }, names: p.names })),
     decode(intervalCache, into) {
       const batch = decodeBatch({ parts, size: header.s, points: header.p }, intervalCache, into);
       if (!into) batch.flushId = flushId;
       return batch;
     },
+    decodeForWrite(intervalCache = new Map()) {
+      const batch = new WriteBatch();
+      for (const p of parts) {
+        const intervals = p.intervals.map((spec) => {
+          const key = JSON.stringify(spec);
+          let iv = intervalCache.get(key);
+          if (!iv) intervalCache.set(key, (iv = new Interval(spec.name, spec)));
+          return iv;
+        });
+        batch.parts.set({}, BatchPart.fromColumns({ prefix: p.prefix, type: p.type }, intervals, columnsOf(p)));
+      }
+      batch.size = header.s;
+      batch.points = header.p;
+      batch.flushId = flushId;
+      return batch;
+    },
   };
+}
+
+/**
+ * A part's columns straight from its numbers (laid out as `encodeSpoolPayload`
+ * writes them): one pass counts the cells and rows, one fills the columns,
+ * chaining each (name, interval)'s cells and each cell's rows in record order.
+ */
+function columnsOf(p: EncodedPart): PartColumns {
+  if (!(TYPE_NAMES as readonly string[]).includes(p.type)) throw new Error(`spool record: unknown type ${JSON.stringify(p.type)}`);
+  const def = typeDef(p.type);
+  const many = def.rows.many;
+  const total = def.rows.a === "total";
+  const perRow = def.rows.b === null ? 1 : 2;
+  const x = p.numbers;
+  const nIv = p.intervals.length;
+  let cells = 0;
+  let rows = 0;
+  for (let at = 0; at < x.length; cells++) {
+    const k = many ? x[at + 3] : 1;
+    at += (many ? 4 : 3) + k * perRow;
+    rows += k;
+  }
+  const heads = new Int32Array(p.names.length * nIv).fill(-1);
+  const tails = new Int32Array(heads.length);
+  const cellSub = new Float64Array(cells);
+  const cellNum = new Float64Array(many ? 0 : cells);
+  const cellNext = new Int32Array(cells);
+  const cellFirst = new Int32Array(many ? cells : 0);
+  const cellRowCount = new Int32Array(many ? cells : 0);
+  const cellText: string[] = many || total ? [] : new Array<string>(cells);
+  const rowN = new Float64Array(many ? rows : 0);
+  const rowNext = new Int32Array(many ? rows : 0);
+  const rowText: string[] = many ? new Array<string>(rows) : [];
+  const text = p.text;
+  let r = 0;
+  for (let at = 0, c = 0; c < cells; c++) {
+    const slot = x[at];
+    const iv = x[at + 1];
+    if (slot >= p.names.length || iv >= nIv) throw new Error("spool record: a cell names a name or interval it does not have");
+    const key = slot * nIv + iv;
+    if (heads[key] === -1) heads[key] = c;
+    else cellNext[tails[key]] = c;
+    tails[key] = c;
+    cellNext[c] = -1;
+    cellSub[c] = x[at + 2];
+    if (!many) {
+      if (total) cellNum[c] = x[at + 3];
+      else {
+        cellText[c] = text[x[at + 3]];
+        cellNum[c] = x[at + 4];
+      }
+      at += 3 + perRow;
+      continue;
+    }
+    const k = x[at + 3];
+    at += 4;
+    cellRowCount[c] = k;
+    cellFirst[c] = k > 0 ? r : -1;
+    for (let j = 0; j < k; j++, r++) {
+      rowText[r] = text[x[at++]];
+      if (perRow === 2) rowN[r] = x[at++];
+      rowNext[r] = j + 1 < k ? r + 1 : -1;
+    }
+  }
+  return { names: p.names, rows: many ? rows : cells, heads, cellSub, cellNum, cellNext, cellFirst, cellRowCount, cellText, rowN, rowNext, rowText };
 }
 
 /** The batch back, flush id and all (throws as {@link openSpoolPayload}). */
 export function decodeSpoolPayload(payload: Uint8Array, intervalCache?: Map<string, Interval>): WriteBatch {
   return openSpoolPayload(payload).decode(intervalCache);
+}
+
+/** The batch back for writing only (see `SpoolPayload.decodeForWrite`; throws as {@link openSpoolPayload}). */
+export function decodeSpoolPayloadForWrite(payload: Uint8Array, intervalCache?: Map<string, Interval>): WriteBatch {
+  return openSpoolPayload(payload).decodeForWrite(intervalCache);
 }

@@ -1,9 +1,9 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { flushHome, type Interval, type WriteBatch } from "../../timeseries/index.js";
+import type { Interval, StagedNames, WriteBatch } from "../../timeseries/index.js";
 import type { Logger } from "../../logging/logger.js";
-import { decodeSpoolPayload, encodeSpoolPayload, openSpoolPayload } from "./spool-codec.js";
+import { decodeSpoolPayloadForWrite, encodeSpoolPayload, openSpoolPayload, type SpoolPayload } from "./spool-codec.js";
 import { nextFlushId } from "../pipeline/flush-ids.js";
 import { frameRecord, recordAt, type ReadAt } from "./spool-record.js";
 
@@ -47,6 +47,15 @@ interface Segment {
   readFd: number | null;
 }
 
+/** The records a batch from `next` holds: where they start and end in their segment, their points and count. */
+interface Handed {
+  readonly segment: Segment;
+  readonly start: number;
+  next: number;
+  points: number;
+  records: number;
+}
+
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const SEGMENT = /^(\d{12})\.seg$/;
 /** Lock files this process holds: two spools in one process must not share a slot either. */
@@ -76,10 +85,12 @@ export class StoreSpool {
   private readonly segmentBytes: number;
   private readonly intervals = new Map<string, Interval>();
   /** The record handed out by `next` and not yet acked: its segment and where it ends. */
-  private out: { segment: Segment; start: number; next: number; points: number; records: number } | null = null;
+  private out: Handed | null = null;
   private readonly lockPath: string;
-  /** The record after the one handed out, read and decoded while the store writes that one (replay runs at the store's pace). */
-  private ahead: { segment: Segment; at: number; next: number; batch: WriteBatch } | null = null;
+  /** What `next` hands out after the batch handed out, read and decoded while the store writes that one (see `prefetch`). */
+  private ahead: { batch: WriteBatch; out: Handed; maxRows: number } | null = null;
+  /** The row bound of the last `next`, for `prefetch`. */
+  private lastMaxRows = 0;
   private closed = false;
   readonly stats: SpoolStats = { bytes: 0, records: 0, appendedRecords: 0, appendedPoints: 0, replayedRecords: 0, replayedPoints: 0, refused: 0, torn: 0 };
 
@@ -136,30 +147,30 @@ export class StoreSpool {
 
   /**
    * The oldest unreplayed batch, or null. With `maxRows`, the records after
-   * it in the same segment are merged in while the batch holds fewer rows
-   * than that (and they share its flush home, see `flushHome`): one write
-   * for many small records, bounded as the write buffer bounds a flush
-   * (it writes a batch once it reaches its bound, so past it by at most a
-   * chunk's rows; here by a record's). A merged batch carries every
-   * record's id in `flushIds` (no `flushId`); `separate` gives its records
-   * one by one.
+   * it in the same segment are merged in while the batch stays within that
+   * many rows (and they share its flush home, see `flushHome`): one write
+   * for many small records, bounded as the write buffer bounds a flush. A
+   * record alone comes decoded for writing only (nothing merges into it).
+   * A merged batch carries every record's id in `flushIds` (no `flushId`)
+   * and its names in `flushNames`; `separate` gives its records one by one.
    * Call `ack` once it is stored before asking for the next; asking again
    * without an ack hands the same records out again.
    */
   next(maxRows = 0): WriteBatch | null {
     this.out = null;
+    this.lastMaxRows = maxRows;
     if (this.closed) return null;
     for (const seg of this.segments) {
       while (seg.readPos < seg.size) {
         const ahead = this.ahead;
         this.ahead = null;
-        let first: { batch: WriteBatch; next: number } | null = null;
-        if (ahead && ahead.segment === seg && ahead.at === seg.readPos) first = ahead;
+        let taken: { batch: WriteBatch; out: Handed } | null = null;
+        if (ahead && ahead.out.segment === seg && ahead.out.start === seg.readPos && ahead.maxRows === maxRows) taken = ahead;
         else {
           const r = recordAt(this.reader(seg), seg.readPos, seg.size);
           if (r.kind === "record") {
             try {
-              first = { batch: decodeSpoolPayload(r.payload, this.intervals), next: r.next };
+              taken = this.take(seg, seg.readPos, r.payload, r.next, maxRows);
             } catch (err) {
               // Its checksum holds, so a bug or a foreign file: never replay it, count it with the torn ones.
               this.options.logger.error({ spool: this.path, segment: seg.path, at: seg.readPos, err: (err as Error).message }, "spool record does not decode; dropping it");
@@ -167,18 +178,16 @@ export class StoreSpool {
               this.stats.records--;
             }
           }
-          if (!first) {
+          if (!taken) {
             // A corrupt record or a torn tail was counted when the spool was opened.
             seg.readPos = r.kind === "record" || r.kind === "corrupt" ? r.next : seg.size;
             this.persistAck(seg);
             continue;
           }
         }
-        const out = { segment: seg, start: seg.readPos, next: first.next, points: first.batch.points, records: 1 };
-        const batch = maxRows > 0 ? this.mergeFollowing(first.batch, out, maxRows) : first.batch;
-        this.out = out;
+        this.out = taken.out;
         setImmediate(() => this.prefetch());
-        return batch;
+        return taken.batch;
       }
     }
     this.reclaim();
@@ -186,19 +195,35 @@ export class StoreSpool {
   }
 
   /**
-   * Merge the whole, decodable records after the first into it while it
-   * holds fewer than `maxRows` rows and each has a flush id and the first's
-   * flush home.
+   * The batch for the record at `at` (its payload, and where the next
+   * record starts): with `maxRows`, the records after it merged in (see
+   * `mergeFollowing`), else the record alone, decoded for writing only.
+   * Throws when that record does not decode.
    */
-  private mergeFollowing(batch: WriteBatch, out: { segment: Segment; next: number; points: number; records: number }, maxRows: number): WriteBatch {
-    const id = batch.flushId;
-    const home = flushHome(batch);
-    if (id === undefined) return batch;
-    const ids = [id];
+  private take(seg: Segment, at: number, payload: Uint8Array, next: number, maxRows: number): { batch: WriteBatch; out: Handed } {
+    const first = openSpoolPayload(payload);
+    const out: Handed = { segment: seg, start: at, next, points: 0, records: 1 };
+    const batch = (maxRows > 0 ? this.mergeFollowing(first, out, maxRows) : null) ?? first.decodeForWrite(this.intervals);
+    out.points = batch.points;
+    return { batch, out };
+  }
+
+  /**
+   * The first record with the whole, decodable records after it merged in
+   * while the merged batch stays within `maxRows` rows and each has a flush
+   * id and the first's flush home; null when none merges (the first then
+   * goes alone, decoded for writing only, which is cheaper).
+   */
+  private mergeFollowing(first: SpoolPayload, out: Handed, maxRows: number): WriteBatch | null {
+    if (first.flushId === undefined) return null;
+    const ids = [first.flushId];
+    const staged: StagedNames[][] = [first.staged];
     const seg = out.segment;
     const read = this.reader(seg);
-    while (out.next < seg.size && batch.size < maxRows) {
-      const r = recordAt(read, out.next, seg.size);
+    let merged: WriteBatch | null = null;
+    let at = out.next;
+    while (at < seg.size) {
+      const r = recordAt(read, at, seg.size);
       if (r.kind !== "record") break;
       let payload;
       try {
@@ -206,19 +231,26 @@ export class StoreSpool {
       } catch {
         break; // `next` meets it on its own, and logs and drops it
       }
-      if (payload.flushId === undefined || payload.home !== home) break;
-      const points = batch.points;
-      payload.decode(this.intervals, batch);
+      // Within the bound, as a flush is: records past half of it are written alone, not doubled.
+      if (payload.flushId === undefined || payload.home !== first.home || (merged?.size ?? first.rows) + payload.rows > maxRows) break;
+      // The first's own failure to decode is its own (`next` drops it); a later record's leaves the first to go alone.
+      merged ??= first.decode(this.intervals);
+      try {
+        payload.decode(this.intervals, merged);
+      } catch {
+        return null; // half merged: dropped; `next` meets this record on its own, and logs and drops it
+      }
       ids.push(payload.flushId);
-      out.points += batch.points - points;
-      out.records++;
-      out.next = r.next;
+      staged.push(payload.staged);
+      at = r.next;
     }
-    if (ids.length > 1) {
-      batch.flushId = undefined;
-      batch.flushIds = ids;
-    }
-    return batch;
+    if (merged === null) return null;
+    out.next = at;
+    out.records = ids.length;
+    merged.flushId = undefined;
+    merged.flushIds = ids;
+    merged.flushNames = staged;
+    return merged;
   }
 
   /**
@@ -236,21 +268,30 @@ export class StoreSpool {
       const r = recordAt(read, at, out.segment.size);
       // Every record of the range decoded a moment ago when it was merged.
       if (r.kind !== "record") throw new Error(`spool ${this.path}: record at ${at} of ${out.segment.path} no longer reads`);
-      batches.push(decodeSpoolPayload(r.payload, this.intervals));
+      batches.push(decodeSpoolPayloadForWrite(r.payload, this.intervals));
       at = r.next;
     }
     return batches;
   }
 
-  /** Read and decode the record after the one handed out, if it is in the same segment and whole. */
+  /**
+   * Read and decode what `next` will hand out after the batch handed out
+   * (with the same row bound, records after it in the same segment merged
+   * as `next` would), if it starts with a whole record in the same segment:
+   * done while the store writes the batch handed out, so a replay runs at
+   * the store's pace. Records appended meanwhile merge in the next time
+   * round instead.
+   */
   private prefetch(): void {
     const out = this.out;
     if (this.closed || !out || this.ahead || out.next >= out.segment.size) return;
     const seg = out.segment;
     const r = recordAt(this.reader(seg), out.next, seg.size);
     if (r.kind !== "record") return;
+    const maxRows = this.lastMaxRows;
     try {
-      this.ahead = { segment: seg, at: out.next, next: r.next, batch: decodeSpoolPayload(r.payload, this.intervals) };
+      const taken = this.take(seg, out.next, r.payload, r.next, maxRows);
+      this.ahead = { ...taken, maxRows };
     } catch {
       // `next` meets it again, and logs and drops it
     }

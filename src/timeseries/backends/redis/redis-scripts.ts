@@ -130,11 +130,14 @@ end
  * one check per chunk and one command per merge. Returns the registry
  * entries still to make (`[namespace#, score, name, ...]`, cluster only).
  *
- * With a flush id, ARGV[3] names a mark key per run of records (the
- * store sends one run, the whole call: see `markOf` in redis-store.ts):
- * runs already marked are skipped, the others marked after they are
- * merged, with their registry entries, which a retry whose first reply
- * was lost reports again.
+ * With flush ids, ARGV[3] is a JSON array of mark keys, one per flush
+ * the call carries (see `marksOf` in redis-store.ts), ARGV[4] how long
+ * they are kept. None set: the call is applied and every mark set, with
+ * its registry entries (cluster), which a retry whose first reply was lost
+ * reports again. All set: an earlier write applied every flush here;
+ * nothing is written and what those writes reported is reported again.
+ * Some set (flushes merged differently before): nothing is written and the
+ * reply is the error `OVERLAP <set> <of>`. Reads only, like pass 1.
  */
 export const WRITE = `#!lua flags=allow-cross-slot-keys
 ${HELPERS}
@@ -142,39 +145,26 @@ ${TAGS}
 ${LOG_NEW}
 local header = cjson.decode(ARGV[1])
 local spaces, ivs, now = header[1], header[2], header[3]
+
+-- Exactly once (see above).
+local marks, out = nil, {}
+if ARGV[3] then
+  marks = cjson.decode(ARGV[3])
+  local seen = {}
+  for _, key in ipairs(marks) do
+    local v = redis.call('GET', key)
+    if v then seen[#seen + 1] = v end
+  end
+  if #seen == #marks then
+    for _, v in ipairs(seen) do
+      for _, x in ipairs(cjson.decode(v)) do out[#out + 1] = x end
+    end
+    return out
+  end
+  if #seen > 0 then return redis.error_reply('OVERLAP ' .. #seen .. ' ' .. #marks) end
+end
 local p = cjson.decode(ARGV[2])
 local n = #p
-
--- Exactly once (ARGV[3]: JSON [mark key, last entry, ...] per run of records; ARGV[4]: seconds marks are kept).
--- A run whose mark exists was applied by an earlier attempt of this flush: its records are dropped and
--- what it reported then (cluster: names to register) is reported again. Reads only, like pass 1.
-local groups, out = {}, {}
-if ARGV[3] then
-  local marks = cjson.decode(ARGV[3])
-  local from, dropped = 1, false
-  for g = 1, #marks, 2 do
-    local key, to = marks[g], marks[g + 1]
-    local seen = redis.call('GET', key)
-    if seen then
-      dropped = true
-      for _, v in ipairs(cjson.decode(seen)) do out[#out + 1] = v end
-    else
-      groups[#groups + 1] = { key, from, to }
-    end
-    from = to + 1
-  end
-  if dropped then
-    local q, m = {}, 0
-    for _, grp in ipairs(groups) do
-      for j = grp[2], grp[3] do
-        m = m + 1
-        q[m] = p[j]
-      end
-      grp[3] = m
-    end
-    p, n = q, m
-  end
-end
 
 -- Pass 1 (reads only): every chunk key, and whether it exists.
 local keys, fresh = {}, {}
@@ -201,12 +191,11 @@ local function extend(key, at, existed)
   if existed then redis.call('EXPIREAT', key, at, 'GT') else redis.call('EXPIREAT', key, at) end
 end
 
--- Pass 2: merge. gi: the run of the record at i; gout: what each run reports.
-local regs, tag_bases, gout = {}, {}, {}
-local k, gi = 0, 1
+-- Pass 2: merge.
+local regs, tag_bases = {}, {}
+local k = 0
 i = 1
 while i <= n do
-  while groups[gi] and i > groups[gi][3] do gi = gi + 1 end
   local ns, hash, name, nint = p[i], p[i + 1], p[i + 2], p[i + 3]
   i = i + 4
   local kind = spaces[4 * ns - 3]
@@ -276,13 +265,6 @@ while i <= n do
       out[#out + 1] = ns
       out[#out + 1] = score
       out[#out + 1] = name
-      if groups[gi] then
-        local o = gout[gi] or {}
-        gout[gi] = o
-        o[#o + 1] = ns
-        o[#o + 1] = score
-        o[#o + 1] = name
-      end
     else
       local reg = regs[names_key]
       if not reg then
@@ -300,7 +282,10 @@ for key, reg in pairs(regs) do
   each_chunk('ZADD', key, 'GT', reg, 1, #reg)
   for j = 2, #reg, 2 do index_tags(tag_bases[key], reg[j]) end
 end
-for g, grp in ipairs(groups) do redis.call('SET', grp[1], cjson.encode(gout[g] or {}), 'EX', ARGV[4]) end
+if marks then
+  local made = cjson.encode(out)
+  for _, key in ipairs(marks) do redis.call('SET', key, made, 'EX', ARGV[4]) end
+end
 return out
 `;
 

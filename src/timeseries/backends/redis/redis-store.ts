@@ -1,5 +1,5 @@
 import { Cluster } from "ioredis";
-import { StoreError, TorusError } from "../../errors.js";
+import { FlushOverlapError, StoreError, TorusError } from "../../errors.js";
 import type { NameListing, Namespace, Properties, Row, Store, TagCondition, TagValueCount } from "../../store.js";
 import { compareCodePoints, prefixRange } from "../../tag-pairs.js";
 import { FLUSH_ID_TTL_SECONDS, type WriteBatch } from "../../write-batch.js";
@@ -12,7 +12,7 @@ import { SCRIPTS, type Script } from "./redis-scripts.js";
 import { listAfterRedis } from "./redis-list-after.js";
 import { parseRedisUrl } from "./redis-url.js";
 import { RedisEvents } from "./redis-events.js";
-import { encodeBatch, type EncodedBatch, type SlotGroup } from "./redis-write.js";
+import { encodeBatch, type EncodedBatch, type FlushHome, type SlotGroup } from "./redis-write.js";
 
 /** Replies that prove the server refused a call before running it: safe to resend at once. */
 const NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|OOM|NOSCRIPT|BUSY|NOREPLICAS)\b|isn't writeable|enableOfflineQueue|non local key|do not hash to the same slot/;
@@ -25,15 +25,31 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const wallNow = () => Math.floor(Date.now() / 1000);
 
 /**
- * The key a WRITE call records its flush in: the smallest key base of the
- * slot groups it carries, then `f:` and the flush id. In a slot of the
- * call's node, and the same for every attempt that groups the same slots.
+ * The keys a WRITE call records its flushes in: per flush with names on
+ * the call's node, the smallest of its key bases in the node's slots, then
+ * `f:` and the flush id. In a slot of the node, and the same whether the
+ * flush travels alone or merged with others, as long as the slot map holds.
  */
-function markOf(gs: readonly SlotGroup[], flushId: string): string {
-  let base = gs[0].base;
-  for (const g of gs) if (g.base < base) base = g.base;
-  return `${base}f:${flushId}`;
+function marksOf(flushes: readonly FlushHome[], nodeOf: (slot: number) => string): Map<string, string[]> {
+  const byNode = new Map<string, string[]>();
+  for (const f of flushes) {
+    const least = new Map<string, string>();
+    for (const [slot, base] of f.bases) {
+      const node = nodeOf(slot);
+      const had = least.get(node);
+      if (had === undefined || base < had) least.set(node, base);
+    }
+    for (const [node, base] of least) {
+      const marks = byNode.get(node);
+      if (marks) marks.push(`${base}f:${f.id}`);
+      else byNode.set(node, [`${base}f:${f.id}`]);
+    }
+  }
+  return byNode;
 }
+
+/** The WRITE script's answer for a call carrying flushes of which the node had applied some, not all (see WRITE). */
+const OVERLAP = /^OVERLAP (\d+) (\d+)/;
 
 /** Replies that prove the server did not run the call. */
 const unrun = (e: unknown) => NOT_RUN.test(e instanceof Error ? e.message : String(e));
@@ -46,8 +62,8 @@ interface Call {
   slots: number[];
   /** REGISTER calls: the registry and the `[score, name, ...]` entries they carry. */
   registry?: { key: string; entries: Array<string | number> };
-  /** WRITE calls of a batch with a flush id: the key the script records the flush in. */
-  mark?: string;
+  /** WRITE calls of a batch with flush ids: the keys the script records them in. */
+  marks?: string[];
 }
 
 /** How far a batch got: slot groups applied, and names registrations still owed (cluster). */
@@ -55,7 +71,7 @@ interface Progress {
   slots: Set<number>;
   owed: Map<string, Array<string | number>>;
   /** Calls whose reply was lost: they may have run. Their marks tell (see `settle`). */
-  uncertain: Array<{ mark: string; slots: number[] }>;
+  uncertain: Array<{ marks: string[]; slots: number[] }>;
 }
 
 /**
@@ -87,6 +103,10 @@ interface Progress {
  * was lost (connection dropped or command timeout after the server ran it)
  * can be sent again; if the slot map changed meanwhile, the lost call's
  * mark is read first (see `settle`).
+ * A merged spool replay (`WriteBatch.flushIds`) carries one mark per
+ * flush per node, each where that flush alone would put it: the call
+ * applies everything when none is set, nothing when all are, and refuses
+ * when some are (FlushOverlapError: the flushes go again one by one).
  * Without an id, such a retry counts twice: Redis cannot tell us whether
  * the call ran. On a cluster, a master that dies before replicating an
  * acknowledged flush loses it (replication is asynchronous; use WAIT for a
@@ -95,6 +115,8 @@ interface Progress {
 export class RedisStore implements Store {
   readonly url: string;
   readonly handle: RedisClient;
+  /** Merged replays: each flush's mark per node is where it would be alone (see `marksOf`). */
+  readonly mergedFlushes = true;
   private readonly cluster: boolean;
   private readonly password: string | undefined;
   private readonly spaces = new Map<string, KeySpace>();
@@ -156,22 +178,26 @@ export class RedisStore implements Store {
    * slot map), plus one per names registry with registrations owed.
    */
   private callsFor(encoded: EncodedBatch, progress: Progress): Call[] {
+    const handle = this.handle;
+    const nodeOf = handle instanceof Cluster ? (slot: number) => handle.slots[slot]?.[0] ?? `?${slot}` : () => "";
     const byNode = new Map<string, SlotGroup[]>();
     for (const g of encoded.groups) {
       if (progress.slots.has(g.slot)) continue;
-      const node = this.handle instanceof Cluster ? (this.handle.slots[g.slot]?.[0] ?? `?${g.slot}`) : "";
+      const node = nodeOf(g.slot);
       const list = byNode.get(node);
       if (list) list.push(g);
       else byNode.set(node, [g]);
     }
-    const calls: Call[] = [...byNode.values()].map((gs) => {
+    const marks = encoded.flushes.length > 0 && byNode.size > 0 ? marksOf(encoded.flushes, nodeOf) : null;
+    const calls: Call[] = [...byNode].map(([node, gs]) => {
       const args = [encoded.header, JSON.stringify(gs.length === 1 ? gs[0].records : gs.flatMap((g) => g.records))];
-      if (encoded.flushId === undefined) return { script: SCRIPTS.write, keys: [gs[0].key], args, slots: gs.map((g) => g.slot) };
-      // ARGV[3]: the marks, one for the whole call (the script takes one per run of records); ARGV[4]: how long they are kept.
-      const mark = markOf(gs, encoded.flushId);
-      const entries = gs.reduce((n, g) => n + g.records.length, 0);
-      args.push(JSON.stringify([mark, entries]), String(FLUSH_ID_TTL_SECONDS));
-      return { script: SCRIPTS.write, keys: [gs[0].key], args, slots: gs.map((g) => g.slot), mark };
+      if (marks === null) return { script: SCRIPTS.write, keys: [gs[0].key], args, slots: gs.map((g) => g.slot) };
+      // ARGV[3]: the marks, one per flush with names on the node; ARGV[4]: how long they are kept.
+      const here = marks.get(node);
+      // The call's rows are some flush's names: that flush has a mark here.
+      if (here === undefined) throw new StoreError(this.url, "write: no flush of a tracked batch has names on a node it writes; nothing was written", { retryable: false });
+      args.push(JSON.stringify(here), String(FLUSH_ID_TTL_SECONDS));
+      return { script: SCRIPTS.write, keys: [gs[0].key], args, slots: gs.map((g) => g.slot), marks: here };
     });
     for (const [key, entries] of progress.owed) {
       calls.push({ script: SCRIPTS.register, keys: [key], args: [JSON.stringify(entries), this.tagBases.get(key)!, String(wallNow())], slots: [], registry: { key, entries } });
@@ -202,17 +228,28 @@ export class RedisStore implements Store {
       }
     }
     let failure: unknown;
+    let overlap: FlushOverlapError | undefined;
     for (let failures = 0; ; ) {
-      const calls = this.callsFor(encoded, progress);
+      let calls: Call[];
+      try {
+        calls = this.callsFor(encoded, progress);
+      } catch (err) {
+        this.fail("write", err);
+      }
       if (calls.length === 0) break;
       const results = await Promise.allSettled(calls.map((c) => this.run(c.script, c.keys, c.args)));
       const failed: unknown[] = [];
       results.forEach((r, i) => {
         const call = calls[i];
         if (r.status === "rejected") {
+          const o = call.marks !== undefined && call.marks.length > 1 ? OVERLAP.exec(r.reason instanceof Error ? r.reason.message : "") : null;
+          if (o) {
+            overlap ??= new FlushOverlapError(this.url, Number(o[1]), Number(o[2]));
+            return;
+          }
           failed.push(r.reason);
           if (call.registry) owe(call.registry.key, call.registry.entries);
-          if (call.mark !== undefined && !unrun(r.reason)) progress.uncertain.push({ mark: call.mark, slots: call.slots });
+          if (call.marks !== undefined && !unrun(r.reason)) progress.uncertain.push({ marks: call.marks, slots: call.slots });
           return;
         }
         for (const slot of call.slots) progress.slots.add(slot);
@@ -220,6 +257,12 @@ export class RedisStore implements Store {
         const made = Array.isArray(r.value) ? (r.value as Array<string | number>) : [];
         for (let j = 0; j < made.length; j += 3) owe(encoded.registries[Number(made[j]) - 1], [made[j + 1], made[j + 2]]);
       });
+      // Merged flushes a node knows some of: the batch is given up, its flushes go one by one, each recognised by
+      // its own marks (names a call created here are reported again by the marks it set).
+      if (overlap) {
+        this.applied.delete(batch);
+        throw overlap;
+      }
       if (failed.length === 0) continue; // registrations owed go out next round
       // Resend only what the server provably did not run; anything else is the caller's to retry.
       failure = failed.find((e) => !unrun(e)) ?? failed[0];
@@ -249,13 +292,16 @@ export class RedisStore implements Store {
    * names it created (kept in its mark) are registered again.
    */
   private async settle(encoded: EncodedBatch, progress: Progress, owe: (key: string, entries: Array<string | number>) => void): Promise<void> {
-    const seen = await Promise.all(progress.uncertain.map((u) => this.handle.get(u.mark)));
-    seen.forEach((reported, i) => {
-      if (reported === null) return;
+    const seen = await Promise.all(progress.uncertain.map((u) => Promise.all(u.marks.map((m) => this.handle.get(m)))));
+    seen.forEach((reports, i) => {
+      // A call sets all its marks or none; one of them set alone was set by another write (its flush alone): not this call.
+      if (reports.some((r) => r === null)) return;
       for (const slot of progress.uncertain[i].slots) progress.slots.add(slot);
-      const made = JSON.parse(reported) as unknown;
-      if (!Array.isArray(made)) return; // `{}`: Lua's empty table, nothing created
-      for (let j = 0; j < made.length; j += 3) owe(encoded.registries[Number(made[j]) - 1], [made[j + 1] as string | number, made[j + 2] as string]);
+      for (const reported of reports) {
+        const made = JSON.parse(reported!) as unknown;
+        if (!Array.isArray(made)) continue; // `{}`: Lua's empty table, nothing created
+        for (let j = 0; j < made.length; j += 3) owe(encoded.registries[Number(made[j]) - 1], [made[j + 1] as string | number, made[j + 2] as string]);
+      }
     });
     progress.uncertain = [];
   }

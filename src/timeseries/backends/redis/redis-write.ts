@@ -9,7 +9,7 @@ import type { Interval } from "../../intervals.js";
 import { TYPE_NAMES, type Namespace, type TypeName } from "../../store.js";
 import { typeDef, type RowSink, type TypeDef } from "../../types/index.js";
 import type { BatchPart, WriteBatch } from "../../write-batch.js";
-import { chunkSize, intervalToken, type KeySpace } from "./redis-keys.js";
+import { chunkSize, intervalToken, type KeySpace, type NameTag } from "./redis-keys.js";
 
 /** One slot's share of a batch (the whole batch standalone). */
 export interface SlotGroup {
@@ -19,13 +19,19 @@ export interface SlotGroup {
   readonly key: string;
   /** WRITE records of the slot's stats, joined with other groups of the same node into ARGV[2]. */
   readonly records: Array<string | number>;
-  /**
-   * The smallest key base (`P T :{H}:`) of the group's stats: a key in its
-   * slot that depends only on the rows, where a script carrying the group
-   * can record a flush (see `markOf` in redis-store.ts). Empty for a batch
-   * without a flush id.
-   */
-  readonly base: string;
+}
+
+/**
+ * A flush the batch carries (one, or a merged replay's several), with the
+ * smallest key base (`P T :{H}:`) of its names per cluster slot (slot 0
+ * standalone): a script on a node records the flush under the smallest
+ * of those bases in the node's slots (see `marksOf` in redis-store.ts).
+ * Every name the flush staged counts, rows or not, so the flush written
+ * alone or merged with others is recorded under the same key.
+ */
+export interface FlushHome {
+  readonly id: string;
+  readonly bases: Map<number, string>;
 }
 
 /** A batch ready to send: one header shared by every WRITE call, and the groups. */
@@ -35,8 +41,8 @@ export interface EncodedBatch {
   readonly groups: SlotGroup[];
   /** Names registry key of each namespace of the header (1-based namespace# − 1). */
   readonly registries: string[];
-  /** The batch's flush id, if any. */
-  readonly flushId: string | undefined;
+  /** The flushes it carries: none for a batch without a flush id. */
+  readonly flushes: FlushHome[];
 }
 
 /** Namespaces and intervals of a batch, numbered for the records. */
@@ -104,8 +110,9 @@ export function encodeBatch(
   wallNow: number,
 ): EncodedBatch {
   const header = new Header();
-  const groups = new Map<number, { key: string; records: Array<string | number>; base: string }>();
-  const tracked = batch.flushId !== undefined;
+  const groups = new Map<number, { key: string; records: Array<string | number> }>();
+  // A lone flush's home is found on the way; a merged one's from the names each of its flushes staged.
+  const lone = batch.flushIds === undefined && batch.flushId !== undefined ? new HomeFinder(cluster) : null;
   for (const part of batch.parts.values()) {
     const type = part.ns.type;
     if (!(TYPE_NAMES as readonly string[]).includes(type)) {
@@ -117,19 +124,18 @@ export function encodeBatch(
     const ns = header.space(type, ks.head, ks.names, ks.tags, !cluster);
     const ivIds = part.intervals.map((iv) => header.interval(iv));
     const sizes = part.intervals.map(chunkSize);
+    lone?.startPart();
     for (let slot = 0; slot < part.names.length; slot++) {
       const name = part.names[slot];
       let used = 0;
       for (let i = 0; i < part.intervals.length; i++) if (part.head(slot, i) !== -1) used++;
-      if (used === 0) continue;
+      if (used === 0 && lone === null) continue;
       const tag = ks.tagOf(name);
+      lone?.add(tag);
+      if (used === 0) continue;
       const slotOfKey = cluster ? tag.slot : 0;
       let g = groups.get(slotOfKey);
-      if (!g) groups.set(slotOfKey, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [], base: "" }));
-      if (tracked) {
-        const base = `${ks.head}{${tag.hash}}:`;
-        if (g.base === "" || base < g.base) g.base = base;
-      }
+      if (!g) groups.set(slotOfKey, (g = { key: cluster ? ks.intervals(name) : ks.names, records: [] }));
       const rec = g.records;
       sink.rec = rec;
       rec.push(ns, tag.hash, wellFormed(name), used);
@@ -140,13 +146,67 @@ export function encodeBatch(
         encodeInterval(sink, part, part.intervals[i], sizes[i], head);
       }
     }
+    lone?.endPart(ks.head);
+  }
+  let flushes: FlushHome[] = [];
+  if (lone !== null) flushes = [{ id: batch.flushId!, bases: lone.bases }];
+  else if (batch.flushIds !== undefined) {
+    const staged = batch.flushNames;
+    if (staged === undefined || staged.length !== batch.flushIds.length) {
+      throw new StoreError(url, "write: a merged batch without the names of each of its flushes; nothing was written", { retryable: false });
+    }
+    flushes = batch.flushIds.map((id, f) => {
+      const finder = new HomeFinder(cluster);
+      for (const { ns, names } of staged[f]) {
+        const ks = keySpace(ns);
+        finder.startPart();
+        for (const name of names) finder.add(ks.tagOf(name));
+        finder.endPart(ks.head);
+      }
+      return { id, bases: finder.bases };
+    });
   }
   return {
     header: JSON.stringify([header.spaces, header.intervals, wallNow]),
-    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: g.records, base: g.base })),
-    flushId: batch.flushId,
+    groups: [...groups].map(([slot, g]) => ({ slot, key: g.key, records: g.records })),
+    flushes,
     registries: header.registries,
   };
+}
+
+/**
+ * A flush's smallest key base per slot. Within a namespace the bases
+ * differ only by the fixed-width hash, so the smallest hash per slot is
+ * kept while a namespace's names go by, and the base built once at its end.
+ */
+class HomeFinder {
+  readonly bases = new Map<number, string>();
+  private hashes = new Map<number, string>();
+  private least: string | null = null;
+  constructor(private readonly cluster: boolean) {}
+
+  startPart(): void {
+    this.hashes = new Map();
+    this.least = null;
+  }
+
+  add(tag: NameTag): void {
+    if (!this.cluster) {
+      if (this.least === null || tag.hash < this.least) this.least = tag.hash;
+      return;
+    }
+    const h = this.hashes.get(tag.slot);
+    if (h === undefined || tag.hash < h) this.hashes.set(tag.slot, tag.hash);
+  }
+
+  endPart(head: string): void {
+    if (this.least !== null) this.hashes.set(0, this.least);
+    for (const [slot, hash] of this.hashes) {
+      const base = `${head}{${hash}}:`;
+      const had = this.bases.get(slot);
+      if (had === undefined || base < had) this.bases.set(slot, base);
+    }
+  }
 }
 
 /**
