@@ -133,7 +133,10 @@ describe("columnar batches stage as the nested maps did", () => {
         if (part) {
           const { columns } = part.columns();
           const copy = structuredClone(columns);
-          expect(orderedRows(cellsView(BatchPart.fromColumns(ts.ns, ts.intervals, copy)))).toEqual(orderedRows(got));
+          const rebuilt = BatchPart.fromColumns(ts.ns, ts.intervals, copy);
+          expect(orderedRows(cellsView(rebuilt))).toEqual(orderedRows(got));
+          // And again from a rebuilt part's columns (a spooled batch decoded for writing, handed to the thread).
+          expect(orderedRows(cellsView(BatchPart.fromColumns(ts.ns, ts.intervals, structuredClone(rebuilt.columns().columns))))).toEqual(orderedRows(got));
         }
       }),
       { numRuns: 150, seed: 17 },

@@ -128,6 +128,8 @@ export class BatchPart {
   private rowCell = new Int32Array(0);
   private rowTable = new Int32Array(0);
   private readonly textIds = new Map<string, number>();
+  /** Built by `fromColumns`: rows carry their text, and nothing of the staging tables (`textIds`, `rowKey`) is kept. */
+  private writeOnly = false;
 
   /**
    * `expect`: about how many names, cells and rows the part will hold
@@ -235,7 +237,7 @@ export class BatchPart {
       rowText: this.rowText,
     };
     const transfer = [heads, columns.cellSub, columns.cellNum, columns.cellNext, columns.cellFirst, columns.cellRowCount, columns.rowN, columns.rowNext].map((a) => a.buffer as ArrayBuffer);
-    if (this.many && this.merge !== Merge.Append) {
+    if (this.many && this.merge !== Merge.Append && !this.writeOnly) {
       // Members repeat across rows: their distinct texts once and an index per row, not a string per row to clone.
       columns.rowText = [];
       columns.rowKey = this.rowKey.slice(0, r);
@@ -248,6 +250,7 @@ export class BatchPart {
   /** A part for writing only, from `columns()` of a part of the same namespace and intervals. Nothing can be staged into it. */
   static fromColumns(ns: Namespace, intervals: readonly Interval[], c: PartColumns): BatchPart {
     const part = new BatchPart(ns, intervals);
+    part.writeOnly = true;
     // One by one: a spread of hundreds of thousands of names overflows the call stack.
     for (const name of c.names) part.names.push(name);
     part.rows = c.rows;
