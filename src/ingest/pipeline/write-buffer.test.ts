@@ -433,49 +433,50 @@ describe("WriteBuffer: when a batch is written", () => {
     expect(store.written.reduce((s, r) => s + Number(r.split("=")[1]), 0)).toBe(n);
   });
 
-  it("a batch begun while a write runs is aged from the write's end, merging meanwhile", async () => {
-    const { store, buffer, stage } = setup({ flushInterval: 200, quietMs: 60_000 });
+  /**
+   * A buffer whose first write (one point) is held until `release`; `during` stages more meanwhile.
+   * Returns when the second write started, and how long after the first ended.
+   */
+  async function secondWrite(options: Partial<WriteBufferOptions>, during: (stage: (name: string, v: number) => void, buffer: WriteBuffer) => Promise<void>) {
+    const { store, buffer, stage } = setup(options);
     buffer.start();
-    let open!: () => void;
-    store.gate = new Promise<void>((r) => (open = r));
+    let release!: () => void;
+    store.gate = new Promise<void>((r) => (release = r));
     stage("a", 1);
     buffer.afterChunk();
     await until(() => store.attempts.length === 1);
-    for (let i = 0; i < 10; i++) {
-      stage("a", 1);
-      buffer.afterChunk();
-      await sleep(60); // three flush intervals pass in all
-    }
+    await during(stage, buffer);
     expect(store.attempts).toHaveLength(1);
     store.gate = null;
     const ended = Date.now();
-    open();
+    release();
     await until(() => store.attempts.length === 2);
-    // A full interval after the write ended, as when the write holds the thread; not at once.
-    expect(store.attempts[1] - ended).toBeGreaterThanOrEqual(190);
+    const after = store.attempts[1] - ended;
     await until(() => store.written.length === 2);
-    expect(store.written).toEqual([`minute:a@${NOW}=1`, `minute:a@${NOW}=10`]);
     await buffer.close();
+    return { after, written: store.written };
+  }
+
+  it("a batch begun while a write runs is aged from the write's end, merging meanwhile", async () => {
+    const { after, written } = await secondWrite({ flushInterval: 200, quietMs: 60_000 }, async (stage, buffer) => {
+      for (let i = 0; i < 10; i++) {
+        stage("a", 1);
+        buffer.afterChunk();
+        await sleep(60); // three flush intervals pass in all
+      }
+    });
+    // A full interval after the write ended, as when the write holds the thread; not at once.
+    expect(after).toBeGreaterThanOrEqual(190);
+    expect(written).toEqual([`minute:a@${NOW}=1`, `minute:a@${NOW}=10`]);
   });
 
   it("a batch whose input went quiet while a write ran is written as soon as the write ends", async () => {
-    const { store, buffer, stage } = setup({ flushInterval: 60_000, quietMs: 20 });
-    buffer.start();
-    let open!: () => void;
-    store.gate = new Promise<void>((r) => (open = r));
-    stage("a", 1);
-    buffer.afterChunk();
-    await until(() => store.attempts.length === 1);
-    stage("a", 1);
-    buffer.afterChunk();
-    await sleep(100); // quiet well past quietMs while the first write runs
-    expect(store.attempts).toHaveLength(1);
-    store.gate = null;
-    const ended = Date.now();
-    open();
-    await until(() => store.attempts.length === 2);
-    expect(store.attempts[1] - ended).toBeLessThan(1_000);
-    await until(() => store.written.length === 2);
-    await buffer.close();
+    const { after, written } = await secondWrite({ flushInterval: 60_000, quietMs: 20 }, async (stage, buffer) => {
+      stage("a", 1);
+      buffer.afterChunk();
+      await sleep(100); // quiet well past quietMs while the first write runs
+    });
+    expect(after).toBeLessThan(1_000);
+    expect(written).toEqual([`minute:a@${NOW}=1`, `minute:a@${NOW}=1`]);
   });
 });
