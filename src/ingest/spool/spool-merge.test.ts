@@ -136,24 +136,15 @@ async function roundsAgainst(store: Store, oracle: Store, tag: string, runs: num
 }
 
 describe("merged spool replay: SQLite", () => {
-  it("every record applied exactly once across crashes mid-replay, whatever the merging", async () => {
-    const store = await openStore(`sqlite:///${join(dir, "store.db")}`);
-    const oracle = await openStore(`sqlite:///${join(dir, "oracle.db")}`);
+  it.each([
+    ["in process", {}, "sq", 60],
+    ["on the writer thread", { writer_thread: true }, "sqt", 20],
+  ] as const)("%s: every record applied exactly once across crashes mid-replay, whatever the merging", async (_, clientConfig, prefix, rounds) => {
+    const store = await openStore(`sqlite:///${join(dir, `${prefix}.db`)}`, clientConfig);
+    const oracle = await openStore(`sqlite:///${join(dir, `${prefix}-oracle.db`)}`);
     try {
       expect(store.mergedFlushes).toBe(true);
-      await roundsAgainst(store, oracle, "sq", 60);
-    } finally {
-      await store.close();
-      await oracle.close();
-    }
-  }, 120_000);
-
-  it("on the writer thread too: every record applied exactly once across crashes mid-replay", async () => {
-    const store = await openStore(`sqlite:///${join(dir, "thread.db")}`, { writer_thread: true });
-    const oracle = await openStore(`sqlite:///${join(dir, "thread-oracle.db")}`);
-    try {
-      expect(store.mergedFlushes).toBe(true);
-      await roundsAgainst(store, oracle, "sqt", 20);
+      await roundsAgainst(store, oracle, prefix, rounds);
     } finally {
       await store.close();
       await oracle.close();
